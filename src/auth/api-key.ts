@@ -1,0 +1,84 @@
+import { createHash } from "node:crypto";
+import type { DataSource } from "typeorm";
+import { forbidden, unauthenticated } from "../domain/errors";
+import { ApiKey, User } from "../entities";
+import { viewerFor, type Viewer } from "./viewer";
+
+/** Cal.com's key prefix; only what follows it is hashed. */
+export const API_KEY_PREFIX = "cal_";
+
+/** `sha256_hex(key without "cal_")`: the value Cal.com stores in `"ApiKey"."hashedKey"`. */
+export function hashApiKey(key: string): string {
+  const secret = key.startsWith(API_KEY_PREFIX) ? key.slice(API_KEY_PREFIX.length) : key;
+  return createHash("sha256").update(secret).digest("hex");
+}
+
+/** The key in an `Authorization: Bearer …` header, or undefined when there is none. Never the URL. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header.trim());
+  return match ? match[1] : "";
+}
+
+interface KeyRecord {
+  user: User;
+  expiresAt: Date | null;
+  cachedUntil: number;
+}
+
+const MAX_CACHED_KEYS = 10_000;
+
+/**
+ * Resolves API keys to viewers. A short in-memory cache (API_KEY_CACHE_SECONDS) keeps the key lookup
+ * off the hot path; expiry is still checked on every request, and a revoked or locked key takes
+ * effect within the cache lifetime.
+ */
+export class ApiKeyAuthenticator {
+  private readonly cache = new Map<string, KeyRecord>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly cacheSeconds: number,
+  ) {}
+
+  /** The viewer for `key`; UNAUTHENTICATED for a missing, unknown or expired key, FORBIDDEN when locked. */
+  async authenticate(key: string | undefined, now = new Date()): Promise<Viewer> {
+    if (!key) throw unauthenticated();
+    const hash = hashApiKey(key);
+    const record = this.cached(hash) ?? (await this.lookup(hash));
+    if (!record) throw unauthenticated("The API key is not valid.");
+    if (record.expiresAt && record.expiresAt.getTime() <= now.getTime()) {
+      throw unauthenticated("The API key has expired.");
+    }
+    if (record.user.locked) throw forbidden("This user account is locked.");
+    return viewerFor(record.user);
+  }
+
+  private cached(hash: string): KeyRecord | undefined {
+    const hit = this.cache.get(hash);
+    if (hit && hit.cachedUntil > Date.now()) return hit;
+    if (hit) this.cache.delete(hash);
+    return undefined;
+  }
+
+  private async lookup(hash: string): Promise<KeyRecord | undefined> {
+    const { entities, raw } = await this.dataSource
+      .getRepository(User)
+      .createQueryBuilder("u")
+      .innerJoin(ApiKey, "k", "k.userId = u.id")
+      .addSelect("k.expiresAt", "key_expires_at")
+      .where("k.hashedKey = :hash", { hash })
+      .getRawAndEntities<{ key_expires_at: Date | null }>();
+    if (entities.length === 0) return undefined;
+    const record: KeyRecord = {
+      user: entities[0],
+      expiresAt: raw[0].key_expires_at,
+      cachedUntil: Date.now() + this.cacheSeconds * 1000,
+    };
+    if (this.cacheSeconds > 0) {
+      if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear();
+      this.cache.set(hash, record);
+    }
+    return record;
+  }
+}

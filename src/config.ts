@@ -1,0 +1,91 @@
+/**
+ * Every environment variable the gateway reads, parsed and validated once.
+ * Nothing else in the code base touches `process.env` (tests build a Config directly).
+ */
+
+export type NodeEnv = "production" | "development" | "test";
+export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+
+export interface Config {
+  /** Postgres to use; absent means "start the embedded one". */
+  databaseUrl: string | undefined;
+  port: number;
+  /** `run`: apply the gateway's migrations at start; `off`: the schema is managed elsewhere (Cal.com). */
+  dbMigrations: "run" | "off";
+  redisUrl: string | undefined;
+  nodeEnv: NodeEnv;
+  logLevel: LogLevel;
+  /** Introspection is on outside production, and in production only when INTROSPECTION=true. */
+  introspection: boolean;
+  /** Serve the Apollo Sandbox page on GET /graphql (outside production only). */
+  sandbox: boolean;
+  /** Allowed CORS origins; `undefined` means "reflect any origin" (development default). */
+  corsOrigins: string[] | undefined;
+  /** Directory holding the embedded Postgres cluster (default `.data/postgres`). */
+  embeddedDataDir: string;
+  /** Fixed port for the embedded Postgres; 0 picks a free one. */
+  embeddedPort: number;
+  /** Largest accepted request body, bytes. */
+  bodyLimitBytes: number;
+  /** Seconds an API-key lookup is cached in memory (0 disables the cache). */
+  apiKeyCacheSeconds: number;
+}
+
+/** Hosted Apollo Sandbox / Studio: allowed by default so it can call a local gateway. */
+export const APOLLO_STUDIO_ORIGIN = "https://studio.apollographql.com";
+
+/** Raised for an environment variable that cannot be understood; main prints it and exits 1. */
+export class ConfigError extends Error {}
+
+function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(", ")} (got "${raw}")`);
+  }
+  return raw as T;
+}
+
+function boolVar(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (["1", "true", "yes", "on"].includes(raw)) return true;
+  if (["0", "false", "no", "off"].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false (got "${env[name]}")`);
+}
+
+/** Parses the process environment (or any env-shaped object) into a Config. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const nodeEnv = oneOf(env, "NODE_ENV", ["production", "development", "test"] as const, "development");
+  const production = nodeEnv === "production";
+  const corsRaw = env.CORS_ORIGINS?.trim();
+  return {
+    databaseUrl: env.DATABASE_URL?.trim() || undefined,
+    port: intVar(env, "PORT", 4000, 0, 65535),
+    dbMigrations: oneOf(env, "DB_MIGRATIONS", ["run", "off"] as const, "run"),
+    redisUrl: env.REDIS_URL?.trim() || undefined,
+    nodeEnv,
+    logLevel: oneOf(env, "LOG_LEVEL", ["debug", "info", "warn", "error", "silent"] as const, "info"),
+    introspection: production ? boolVar(env, "INTROSPECTION", false) : true,
+    sandbox: !production,
+    corsOrigins: corsRaw
+      ? corsRaw.split(",").map((o) => o.trim()).filter(Boolean)
+      : production
+        ? [APOLLO_STUDIO_ORIGIN]
+        : undefined,
+    embeddedDataDir: env.EMBEDDED_PG_DIR?.trim() || ".data/postgres",
+    embeddedPort: intVar(env, "EMBEDDED_PG_PORT", 0, 0, 65535),
+    bodyLimitBytes: intVar(env, "BODY_LIMIT_BYTES", 1_000_000, 1_000, 100_000_000),
+    apiKeyCacheSeconds: intVar(env, "API_KEY_CACHE_SECONDS", 10, 0, 3600),
+  };
+}

@@ -1,0 +1,17 @@
+import type { DataSource } from "typeorm";
+import type { Viewer } from "./auth/viewer";
+import type { Loaders } from "./loaders";
+import type { Logger } from "./logger";
+
+/**
+ * Everything one request carries, passed first to every service method. Built fresh per request
+ * (loaders included) and never stored on a singleton.
+ */
+export interface RequestContext {
+  requestId: string;
+  /** Set once authentication succeeded (before any resolver runs for non-introspection operations). */
+  viewer?: Viewer;
+  dataSource: DataSource;
+  loaders: Loaders;
+  logger: Logger;
+}

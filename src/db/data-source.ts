@@ -1,0 +1,36 @@
+import { DataSource } from "typeorm";
+import { CalcomBookingSchema1764000000000 } from "../../migrations/1764000000000-CalcomBookingSchema";
+import { GatewayLookupIndexes1764000000001 } from "../../migrations/1764000000001-GatewayLookupIndexes";
+import { ENTITIES } from "../entities";
+import { SqlCountingLogger } from "./sql-counter";
+import { pg } from "./utc";
+
+/** The gateway's migrations, in order (imported, not globbed, so builds and tests see the same list). */
+export const MIGRATIONS = [CalcomBookingSchema1764000000000, GatewayLookupIndexes1764000000001];
+
+export interface DataSourceOptions {
+  url: string;
+  poolSize?: number;
+}
+
+/** Builds (does not connect) the one DataSource: Cal.com's tables, UTC sessions, statement counting. */
+export function createDataSource({ url, poolSize = 10 }: DataSourceOptions): DataSource {
+  return new DataSource({
+    type: "postgres",
+    url,
+    driver: pg,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: "gateway_migrations",
+    migrationsTransactionMode: "all",
+    synchronize: false,
+    logger: new SqlCountingLogger(),
+    extra: {
+      max: poolSize,
+      // Session time zone UTC: CURRENT_TIMESTAMP defaults of `timestamp` columns then hold UTC too.
+      options: "-c TimeZone=UTC",
+      connectionTimeoutMillis: 5_000,
+      application_name: "calcom-graphql-gateway",
+    },
+  });
+}

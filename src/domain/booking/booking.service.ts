@@ -1,0 +1,146 @@
+import type { SelectQueryBuilder } from "typeorm";
+import type { Viewer } from "../../auth/viewer";
+import type { RequestContext } from "../../context";
+import { Booking, BookingStatus } from "../../entities";
+import { badInput, forbidden, notFound, unauthenticated } from "../errors";
+import { mayFilterByOrganizer, readableBookings } from "./booking.policy";
+
+/** Largest page a client may ask for. */
+export const MAX_TAKE = 250;
+/** Page size when only `page` is given. */
+export const DEFAULT_TAKE = 10;
+
+/** Sortable columns (enum values are `"Booking"` column names). */
+export enum BookingOrderField {
+  START_TIME = "startTime",
+  END_TIME = "endTime",
+  CREATED_AT = "createdAt",
+  UPDATED_AT = "updatedAt",
+  ID = "id",
+}
+
+export enum OrderDirection {
+  ASC = "ASC",
+  DESC = "DESC",
+}
+
+export interface BookingListFilter {
+  userIds?: number[] | null;
+  attendeeEmail?: string | null;
+  status?: BookingStatus[] | null;
+  eventTypeIds?: number[] | null;
+  dateFrom?: Date | null;
+  dateTo?: Date | null;
+}
+
+export interface BookingListArgs {
+  take?: number | null;
+  page?: number | null;
+  filter?: BookingListFilter | null;
+  orderBy?: { field?: BookingOrderField | null; direction?: OrderDirection | null } | null;
+}
+
+/** One page of bookings; `count` runs the total only when asked for. */
+export interface BookingListPage {
+  nodes: Booking[];
+  page: number | null;
+  take: number | null;
+  hasNextPage: boolean;
+  count: () => Promise<number>;
+}
+
+/** The viewer of an authenticated request (the auth plugin guarantees one before resolvers run). */
+export function requireViewer(ctx: RequestContext): Viewer {
+  if (!ctx.viewer) throw unauthenticated();
+  return ctx.viewer;
+}
+
+/** Effective paging: both absent → unpaged; `page` alone → take 10; `take` alone → page 1. */
+export function resolvePaging(take?: number | null, page?: number | null): { take: number; page: number } | null {
+  if (take == null && page == null) return null;
+  const effectiveTake = take ?? DEFAULT_TAKE;
+  const effectivePage = page ?? 1;
+  if (!Number.isInteger(effectiveTake) || effectiveTake < 1 || effectiveTake > MAX_TAKE) {
+    throw badInput("take", `take must be between 1 and ${MAX_TAKE}.`);
+  }
+  if (!Number.isInteger(effectivePage) || effectivePage < 1) throw badInput("page", "page must be 1 or more.");
+  return { take: effectiveTake, page: effectivePage };
+}
+
+/** The viewer's readable bookings, narrowed by the filter (alias `b`). */
+function readableQuery(ctx: RequestContext, viewer: Viewer, filter: BookingListFilter | null | undefined) {
+  const qb = ctx.dataSource.getRepository(Booking).createQueryBuilder("b");
+  const scope = readableBookings(viewer);
+  if (scope) qb.andWhere(scope.sql, scope.params);
+  if (filter) applyFilter(qb, viewer, filter);
+  return qb;
+}
+
+function applyFilter(qb: SelectQueryBuilder<Booking>, viewer: Viewer, filter: BookingListFilter): void {
+  if (filter.userIds != null) {
+    if (!mayFilterByOrganizer(viewer)) {
+      throw forbidden("Only administrators may filter by userIds.");
+    }
+    qb.andWhere("b.userId = ANY(:f_userIds)", { f_userIds: filter.userIds });
+  }
+  if (filter.attendeeEmail != null) {
+    qb.andWhere(
+      `EXISTS (SELECT 1 FROM "Attendee" fa WHERE fa."bookingId" = b.id AND lower(fa."email") = :f_attendeeEmail)`,
+      { f_attendeeEmail: filter.attendeeEmail.trim().toLowerCase() },
+    );
+  }
+  if (filter.status != null) {
+    qb.andWhere(`b.status = ANY(CAST(:f_status AS "BookingStatus"[]))`, { f_status: filter.status });
+  }
+  if (filter.eventTypeIds != null) {
+    qb.andWhere("b.eventTypeId = ANY(:f_eventTypeIds)", { f_eventTypeIds: filter.eventTypeIds });
+  }
+  if (filter.dateFrom != null) qb.andWhere("b.startTime >= :f_dateFrom", { f_dateFrom: filter.dateFrom });
+  if (filter.dateTo != null) qb.andWhere("b.endTime <= :f_dateTo", { f_dateTo: filter.dateTo });
+}
+
+/**
+ * The viewer's bookings: filtered, in a total order (the sort column, then id in the same direction,
+ * nulls last), offset-paged. Fetches one row more than the page to answer `hasNextPage`.
+ */
+export async function listBookings(ctx: RequestContext, args: BookingListArgs): Promise<BookingListPage> {
+  const viewer = requireViewer(ctx);
+  const paging = resolvePaging(args.take, args.page);
+  const field = args.orderBy?.field ?? BookingOrderField.START_TIME;
+  const direction = args.orderBy?.direction ?? OrderDirection.ASC;
+
+  const qb = readableQuery(ctx, viewer, args.filter);
+  const countQuery = qb.clone();
+  qb.orderBy(`b.${field}`, direction, field === BookingOrderField.UPDATED_AT ? "NULLS LAST" : undefined);
+  if (field !== BookingOrderField.ID) qb.addOrderBy("b.id", direction);
+  if (paging) qb.offset((paging.page - 1) * paging.take).limit(paging.take + 1);
+
+  const rows = await qb.getMany();
+  const hasNextPage = paging ? rows.length > paging.take : false;
+  const nodes = paging && hasNextPage ? rows.slice(0, paging.take) : rows;
+  return {
+    nodes,
+    page: paging?.page ?? null,
+    take: paging?.take ?? null,
+    hasNextPage,
+    count: async () => {
+      const raw = await countQuery.select("count(*)", "count").getRawOne<{ count: string }>();
+      return Number(raw?.count ?? 0);
+    },
+  };
+}
+
+/** One booking by id or uid (exactly one); NOT_FOUND when it does not exist or is not readable. */
+export async function getBooking(ctx: RequestContext, by: { id?: number | null; uid?: string | null }): Promise<Booking> {
+  const viewer = requireViewer(ctx);
+  const hasId = by.id != null;
+  const hasUid = by.uid != null;
+  if (hasId === hasUid) throw badInput(hasId ? "uid" : "id", "Give exactly one of id or uid.");
+  const qb = readableQuery(ctx, viewer, null);
+  if (hasId) qb.andWhere("b.id = :id", { id: by.id });
+  else qb.andWhere("b.uid = :uid", { uid: by.uid });
+  const booking = await qb.getOne();
+  // Same answer for "does not exist" and "not yours": no existence leak.
+  if (!booking) throw notFound(`Booking ${hasId ? by.id : by.uid} not found.`);
+  return booking;
+}

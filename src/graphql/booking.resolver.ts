@@ -1,0 +1,130 @@
+import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
+import type { RequestContext } from "../context";
+import { maySeeBookingSecrets } from "../domain/booking/booking.policy";
+import { getBooking, listBookings, requireViewer } from "../domain/booking/booking.service";
+import {
+  Attendee, Booking, BookingReference, BookingSeat, DestinationCalendar, EventType, InstantMeetingToken, Payment,
+  User, WebhookScheduledTrigger, WorkflowReminder,
+} from "../entities";
+import { BookingFilter, BookingOrder, BookingPage } from "./booking.types";
+
+/** Booking queries and the Booking type's relation fields (all through the request's loaders). */
+@Resolver(() => Booking)
+export class BookingResolver {
+  @Query(() => BookingPage, {
+    description:
+      "The viewer's bookings. Without take and page: every match. page alone: take 10; take alone: page 1; take ≤ 250. Default order START_TIME ASC, ties by id.",
+  })
+  bookings(
+    @Ctx() ctx: RequestContext,
+    @Arg("take", () => Int, { nullable: true, description: "Page size, 1 to 250." }) take?: number | null,
+    @Arg("page", () => Int, { nullable: true, description: "1-based page number." }) page?: number | null,
+    @Arg("filter", () => BookingFilter, { nullable: true, description: "Conditions that narrow the list." })
+    filter?: BookingFilter | null,
+    @Arg("orderBy", () => BookingOrder, { nullable: true, description: "Sort order (default START_TIME ASC)." })
+    orderBy?: BookingOrder | null,
+  ): Promise<BookingPage> {
+    return listBookings(ctx, { take, page, filter, orderBy });
+  }
+
+  @Query(() => Booking, {
+    description: "One booking by id or uid (exactly one). NOT_FOUND when it does not exist or the viewer may not see it.",
+  })
+  booking(
+    @Ctx() ctx: RequestContext,
+    @Arg("id", () => Int, { nullable: true, description: "Numeric id." }) id?: number | null,
+    @Arg("uid", () => String, { nullable: true, description: "Public uid." }) uid?: string | null,
+  ): Promise<Booking> {
+    return getBooking(ctx, { id, uid });
+  }
+
+  @FieldResolver(() => User, { nullable: true, description: "The organizer." })
+  user(@Root() booking: Booking, @Ctx() ctx: RequestContext): Promise<User | null> | null {
+    return booking.userId == null ? null : ctx.loaders.userById.load(booking.userId);
+  }
+
+  @FieldResolver(() => EventType, { nullable: true, description: "The event type booked." })
+  eventType(@Root() booking: Booking, @Ctx() ctx: RequestContext): Promise<EventType | null> | null {
+    return booking.eventTypeId == null ? null : ctx.loaders.eventTypeById.load(booking.eventTypeId);
+  }
+
+  @FieldResolver(() => [Attendee], { description: "The booker and the guests." })
+  attendees(@Root() booking: Booking, @Ctx() ctx: RequestContext): Promise<Attendee[]> {
+    return ctx.loaders.attendeesByBookingId.load(booking.id);
+  }
+
+  @FieldResolver(() => [Payment], { description: "Payments made for the booking." })
+  payment(@Root() booking: Booking, @Ctx() ctx: RequestContext): Promise<Payment[]> {
+    return ctx.loaders.paymentsByBookingId.load(booking.id);
+  }
+
+  @FieldResolver(() => [BookingReference], { description: "Counterparts in calendar and video apps." })
+  references(@Root() booking: Booking, @Ctx() ctx: RequestContext): Promise<BookingReference[]> {
+    return ctx.loaders.referencesByBookingId.load(booking.id);
+  }
+
+  @FieldResolver(() => DestinationCalendar, { nullable: true, description: "Calendar the event is written to." })
+  destinationCalendar(
+    @Root() booking: Booking,
+    @Ctx() ctx: RequestContext,
+  ): Promise<DestinationCalendar | null> | null {
+    return booking.destinationCalendarId == null
+      ? null
+      : ctx.loaders.destinationCalendarById.load(booking.destinationCalendarId);
+  }
+
+  @FieldResolver(() => [WorkflowReminder], { description: "Reminders scheduled for the booking." })
+  workflowReminders(@Root() booking: Booking, @Ctx() ctx: RequestContext): Promise<WorkflowReminder[]> {
+    return ctx.loaders.workflowRemindersByBookingUid.load(booking.uid);
+  }
+
+  @FieldResolver(() => [BookingSeat], { description: "Seats taken (seated event types)." })
+  seatsReferences(@Root() booking: Booking, @Ctx() ctx: RequestContext): Promise<BookingSeat[]> {
+    return ctx.loaders.seatsByBookingId.load(booking.id);
+  }
+
+  @FieldResolver(() => InstantMeetingToken, {
+    nullable: true,
+    description: "Instant-meeting token; its `token` is null unless the viewer is the organizer or an admin.",
+  })
+  async instantMeetingToken(
+    @Root() booking: Booking,
+    @Ctx() ctx: RequestContext,
+  ): Promise<InstantMeetingToken | null> {
+    const token = await ctx.loaders.instantMeetingTokenByBookingId.load(booking.id);
+    if (!token || maySeeBookingSecrets(requireViewer(ctx), booking)) return token;
+    return { ...token, token: null };
+  }
+
+  @FieldResolver(() => [WebhookScheduledTrigger], { description: "Webhook calls scheduled for the booking." })
+  scheduledTriggers(@Root() booking: Booking, @Ctx() ctx: RequestContext): Promise<WebhookScheduledTrigger[]> {
+    return ctx.loaders.scheduledTriggersByBookingId.load(booking.id);
+  }
+}
+
+/** `BookingPage.totalCount`: the count query runs only when the field is selected. */
+@Resolver(() => BookingPage)
+export class BookingPageResolver {
+  @FieldResolver(() => Int, { description: "Number of bookings matching, regardless of paging." })
+  totalCount(@Root() page: BookingPage): Promise<number> {
+    return page.count();
+  }
+}
+
+/** `EventType.owner`. */
+@Resolver(() => EventType)
+export class EventTypeResolver {
+  @FieldResolver(() => User, { nullable: true, description: "Owner of a personal event type (null for team event types)." })
+  owner(@Root() eventType: EventType, @Ctx() ctx: RequestContext): Promise<User | null> | null {
+    return eventType.userId == null ? null : ctx.loaders.userById.load(eventType.userId);
+  }
+}
+
+/** `me`: the API key's owner. */
+@Resolver(() => User)
+export class ViewerResolver {
+  @Query(() => User, { description: "The user the API key belongs to." })
+  me(@Ctx() ctx: RequestContext): User {
+    return requireViewer(ctx).user;
+  }
+}

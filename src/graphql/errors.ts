@@ -1,0 +1,80 @@
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import { ArgumentValidationError } from "type-graphql";
+import { DomainError, type DomainErrorCode } from "../domain/errors";
+
+/** HTTP status for each domain code: the one mapping from domain errors to the wire. */
+export function httpStatusFor(code: DomainErrorCode): number {
+  switch (code) {
+    case "UNAUTHENTICATED":
+      return 401;
+    case "FORBIDDEN":
+    case "NOT_FOUND":
+    case "BAD_USER_INPUT":
+    case "CONFLICT":
+      return 200;
+    default: {
+      const unmapped: never = code;
+      throw new Error(`unmapped domain error code ${String(unmapped)}`);
+    }
+  }
+}
+
+/** A domain error as a GraphQL error with `extensions.code` (+ field / reason) and its HTTP status. */
+export function toGraphQLError(error: DomainError): GraphQLError {
+  return new GraphQLError(error.message, {
+    originalError: error,
+    extensions: { code: error.code, ...error.details, http: { status: httpStatusFor(error.code) } },
+  });
+}
+
+/** Codes that graphql-js / Apollo attach themselves, passed through unchanged. */
+const PASS_THROUGH_CODES = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_USER_INPUT",
+  "BAD_REQUEST",
+  "OPERATION_RESOLUTION_FAILURE",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+]);
+
+function domainErrorIn(error: unknown): DomainError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth += 1) {
+    if (current instanceof DomainError) return current;
+    current = (current as { originalError?: unknown }).originalError;
+  }
+  return undefined;
+}
+
+/** True when the error is one the client caused or may see; false means it must be masked. */
+export function isExpectedError(error: unknown): boolean {
+  if (domainErrorIn(error)) return true;
+  const original = (error as { originalError?: unknown })?.originalError;
+  if (original instanceof ArgumentValidationError) return true;
+  const code = (error as GraphQLError)?.extensions?.code;
+  return typeof code === "string" && PASS_THROUGH_CODES.has(code) && !(original && !(original instanceof GraphQLError));
+}
+
+/**
+ * Apollo `formatError`: every error leaves with `extensions.code`. Domain errors keep their message
+ * and details; validation errors name the offending field; anything unexpected is masked (no SQL, no
+ * stack) and was logged with the request id by the logging plugin.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const base = { locations: formatted.locations, path: formatted.path };
+  const domain = domainErrorIn(error);
+  if (domain) {
+    return { ...base, message: domain.message, extensions: { code: domain.code, ...domain.details } };
+  }
+  const original = (error as { originalError?: unknown })?.originalError;
+  if (original instanceof ArgumentValidationError) {
+    const first = original.extensions.validationErrors?.[0] as { property?: string } | undefined;
+    return { ...base, message: original.message, extensions: { code: "BAD_USER_INPUT", field: first?.property } };
+  }
+  if (isExpectedError(error)) {
+    const { stacktrace: _dropped, ...extensions } = formatted.extensions ?? {};
+    return { ...base, message: formatted.message, extensions };
+  }
+  return { ...base, message: "Internal server error.", extensions: { code: "INTERNAL_SERVER_ERROR" } };
+}

@@ -1,0 +1,55 @@
+import type { DataSource, EntityTarget, ObjectLiteral } from "typeorm";
+
+/**
+ * Module-level batch functions for DataLoader: one query per batch, exactly one result per key,
+ * in key order (rows re-mapped through a Map), `null` / `[]` for a miss.
+ */
+
+/** Rows of `entity` whose primary key `id` is in `ids`. */
+export async function loadByIds<T extends ObjectLiteral & { id: number }>(
+  dataSource: DataSource,
+  entity: EntityTarget<T>,
+  ids: readonly number[],
+): Promise<(T | null)[]> {
+  const rows = await dataSource
+    .getRepository(entity)
+    .createQueryBuilder("e")
+    .where("e.id = ANY(:ids)", { ids: [...ids] })
+    .getMany();
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
+/** Rows of `entity` grouped by the foreign key `column` (ordered by id within each group). */
+export async function loadManyBy<T extends ObjectLiteral, K extends number | string>(
+  dataSource: DataSource,
+  entity: EntityTarget<T>,
+  column: keyof T & string,
+  keys: readonly K[],
+): Promise<T[][]> {
+  const rows = await dataSource
+    .getRepository(entity)
+    .createQueryBuilder("e")
+    .where(`e.${column} = ANY(:keys)`, { keys: [...keys] })
+    .orderBy("e.id", "ASC")
+    .getMany();
+  const groups = new Map<K, T[]>();
+  for (const row of rows) {
+    const key = row[column] as K;
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return keys.map((key) => groups.get(key) ?? []);
+}
+
+/** The one row of `entity` per foreign key `column` (a unique column), or null. */
+export async function loadOneBy<T extends ObjectLiteral, K extends number | string>(
+  dataSource: DataSource,
+  entity: EntityTarget<T>,
+  column: keyof T & string,
+  keys: readonly K[],
+): Promise<(T | null)[]> {
+  const groups = await loadManyBy(dataSource, entity, column, keys);
+  return groups.map((group) => group[0] ?? null);
+}

@@ -1,0 +1,81 @@
+import "reflect-metadata";
+import { ConfigError, loadConfig } from "./config";
+import { openDatabase, type Database } from "./db/database";
+import { EmbeddedPostgresError } from "./db/embedded-postgres";
+import { createLogger } from "./logger";
+import { DEMO_KEYS, isEmpty, loadDemoData } from "./seed/demo";
+import { createGateway, type Gateway } from "./server/app";
+
+const SHUTDOWN_DEADLINE_MS = 30_000;
+
+/** Process entry: config → database (+ migrations, demo data on a fresh embedded one) → server. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const database: Database = await openDatabase(config, logger);
+  let gateway: Gateway | undefined;
+  try {
+    // Demo data only ever goes into the embedded database, and only when it is empty.
+    if (database.embedded && (await isEmpty(database.dataSource))) {
+      const summary = await loadDemoData(database.dataSource);
+      logger.info("demo data loaded", { ...summary });
+    }
+    gateway = await createGateway(config, database.dataSource, logger);
+    const port = await gateway.listen(config.port);
+    printBanner(port, Boolean(database.embedded));
+  } catch (err) {
+    await gateway?.stop().catch(() => undefined);
+    await database.close().catch(() => undefined);
+    throw err;
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("shutting down", { signal });
+    const deadline = setTimeout(() => {
+      logger.error("shutdown deadline passed; exiting");
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    try {
+      await gateway!.stop(); // stop accepting, finish in-flight requests
+      await database.close(); // then the pool, then the embedded server
+      logger.info("stopped");
+      process.exit(0);
+    } catch (err) {
+      logger.error("shutdown failed", { error: (err as Error).message });
+      process.exit(1);
+    }
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+function printBanner(port: number, embedded: boolean): void {
+  const lines = [
+    "",
+    `  Cal.com GraphQL gateway ready at http://localhost:${port}/graphql`,
+    `  Open it in a browser for Apollo Sandbox. Health: /healthz  Readiness: /readyz`,
+  ];
+  if (embedded) {
+    lines.push(
+      "",
+      "  Demo API keys (send as  Authorization: Bearer <key>):",
+      `    regular user (bob)          ${DEMO_KEYS.user}`,
+      `    organization admin (alice)  ${DEMO_KEYS.orgAdmin}`,
+      `    system admin                ${DEMO_KEYS.systemAdmin}`,
+    );
+  }
+  console.log(lines.join("\n") + "\n");
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError || err instanceof EmbeddedPostgresError) {
+    console.error(`\nCannot start: ${err.message}\n`);
+  } else {
+    console.error("\nCannot start:", err instanceof Error ? (err.stack ?? err.message) : err, "\n");
+  }
+  process.exit(1);
+});

@@ -1,0 +1,153 @@
+import { randomUUID } from "node:crypto";
+import http from "node:http";
+import { ApolloServer } from "@apollo/server";
+import { expressMiddleware } from "@as-integrations/express5";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from "@apollo/server/plugin/landingPage/default";
+import cors from "cors";
+import express, { type NextFunction, type Request, type Response } from "express";
+import type { DataSource } from "typeorm";
+import { ApiKeyAuthenticator } from "../auth/api-key";
+import type { Config } from "../config";
+import { requestStore, type RequestStore } from "../db/sql-counter";
+import { formatError } from "../graphql/errors";
+import { gatewaySchema } from "../graphql/schema";
+import { createLoaders } from "../loaders";
+import type { Logger } from "../logger";
+import { authPlugin, loggingPlugin, type GatewayContext } from "./plugins";
+
+/** Headers a browser client (e.g. the hosted Apollo Sandbox) may send; listed explicitly for preflights. */
+const CORS_ALLOWED_HEADERS = [
+  "authorization",
+  "content-type",
+  "apollo-require-preflight",
+  "x-apollo-operation-name",
+  "apollographql-client-name",
+  "apollographql-client-version",
+  "x-request-id",
+];
+
+export interface Gateway {
+  httpServer: http.Server;
+  /** Starts listening; resolves with the bound port. */
+  listen(port: number, host?: string): Promise<number>;
+  /** Stops accepting requests and lets in-flight ones finish (does not close the DataSource). */
+  stop(): Promise<void>;
+}
+
+interface Locals {
+  requestId: string;
+  store: RequestStore;
+}
+
+/** Wires HTTP + Apollo: no domain rules here. */
+export async function createGateway(config: Config, dataSource: DataSource, logger: Logger): Promise<Gateway> {
+  const app = express();
+  app.disable("x-powered-by");
+  const httpServer = http.createServer(app);
+  const authenticator = new ApiKeyAuthenticator(dataSource, config.apiKeyCacheSeconds);
+  const production = config.nodeEnv === "production";
+
+  const apollo = new ApolloServer<GatewayContext>({
+    schema: gatewaySchema(),
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    stopOnTerminationSignals: false, // main.ts owns the shutdown order
+    formatError,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      config.sandbox
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+        : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
+      authPlugin(authenticator),
+      loggingPlugin(logger, !production),
+    ],
+  });
+  await apollo.start();
+
+  // Request id + per-request store (SQL statement count), carried through the async call chain.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const incoming = req.header("x-request-id");
+    const requestId = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    const locals: Locals = { requestId, store: { sqlStatements: 0 } };
+    res.locals.gateway = locals;
+    res.setHeader("x-request-id", requestId);
+    requestStore.run(locals.store, () => next());
+  });
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+
+  app.get("/readyz", async (_req, res) => {
+    try {
+      await withTimeout(dataSource.query("SELECT 1"), 2_000);
+      res.json({ status: "ready" });
+    } catch (err) {
+      logger.warn("readiness check failed", { error: (err as Error).message });
+      res.status(503).json({ status: "unavailable" });
+    }
+  });
+
+  app.use(
+    "/graphql",
+    cors({
+      origin: config.corsOrigins ?? true,
+      methods: ["GET", "POST", "OPTIONS"],
+      allowedHeaders: CORS_ALLOWED_HEADERS,
+      exposedHeaders: ["x-request-id"],
+      maxAge: 600,
+    }),
+    express.json({ limit: config.bodyLimitBytes }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }): Promise<GatewayContext> => {
+        const locals = res.locals.gateway as Locals;
+        return {
+          requestId: locals.requestId,
+          store: locals.store,
+          authorization: req.headers.authorization,
+          dataSource,
+          loaders: createLoaders(dataSource),
+          logger,
+        };
+      },
+    }),
+  );
+
+  // Body-parser failures (bad JSON, too large) as GraphQL-shaped errors with a code.
+  app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(err);
+    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+    const message =
+      err.type === "entity.too.large"
+        ? `Request body larger than ${config.bodyLimitBytes} bytes.`
+        : status < 500
+          ? "Malformed request body."
+          : "Internal server error.";
+    if (status >= 500) logger.error("http error", { error: err.message, stack: err.stack });
+    res.status(status).json({ errors: [{ message, extensions: { code: status < 500 ? "BAD_REQUEST" : "INTERNAL_SERVER_ERROR" } }] });
+  });
+
+  return {
+    httpServer,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        httpServer.once("error", reject);
+        httpServer.listen(port, host, () => resolve((httpServer.address() as { port: number }).port));
+      }),
+    stop: () => apollo.stop(),
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

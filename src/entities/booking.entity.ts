@@ -93,7 +93,7 @@ export class Booking {
   @Column({ type: "boolean", default: false })
   paid!: boolean;
 
-  @Field(() => Int, { nullable: true, description: "Calendar the event is written to." })
+  @Field(() => Int, { nullable: true, description: "Id of the destination calendar." })
   @Column({ type: "int", nullable: true })
   destinationCalendarId!: number | null;
 

@@ -3,10 +3,8 @@ import http from "node:http";
 import { ApolloServer } from "@apollo/server";
 import { expressMiddleware } from "@as-integrations/express5";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from "@apollo/server/plugin/landingPage/default";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
 import cors from "cors";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { DataSource } from "typeorm";
@@ -61,7 +59,7 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
       ApolloServerPluginDrainHttpServer({ httpServer }),
       config.sandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
-        : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
+        : ApolloServerPluginLandingPageDisabled(),
       authPlugin(authenticator),
       loggingPlugin(logger, !production),
     ],

@@ -1,4 +1,9 @@
-/** Jest runs the TypeScript sources through swc (decorator metadata on); `tsc --noEmit` type-checks. */
+/** Jest runs the TypeScript sources through swc (decorator metadata on); `tsc` type-checks. */
+
+// The whole suite runs with the process in New York (UTC-4/-5): Cal.com's times are UTC wall times in
+// `timestamp without time zone` columns, and any code that lets the local zone leak in shows up here.
+process.env.TZ = "America/New_York";
+
 module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/src", "<rootDir>/test"],

@@ -1,0 +1,94 @@
+import { loadConfig } from "../src/config";
+import { openDatabase } from "../src/db/database";
+import { createDataSource } from "../src/db/data-source";
+import { createLogger } from "../src/logger";
+import { createBooking, createEventType, createViewer } from "./support/factories";
+import { createTestDatabase, dropTestDatabase, startTestGateway } from "./support/harness";
+import { urlForDatabase } from "./support/env";
+
+const silent = createLogger("silent");
+
+describe("migrations", () => {
+  it("create Cal.com's tables and enum types, and down() removes exactly them", async () => {
+    const name = await createTestDatabase(false);
+    const ds = createDataSource({ url: urlForDatabase(name), poolSize: 1 });
+    await ds.initialize();
+    try {
+      const tables = async () =>
+        (await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)).map(
+          (r: { table_name: string }) => r.table_name,
+        );
+      await ds.runMigrations();
+      expect(await tables()).toEqual([
+        "ApiKey", "Attendee", "Booking", "BookingReference", "BookingSeat", "DestinationCalendar", "EventType",
+        "Host", "InstantMeetingToken", "Membership", "OrganizationSettings", "Payment", "Team",
+        "WebhookScheduledTriggers", "WorkflowReminder", "gateway_migrations", "users",
+      ]);
+      const [{ labels }] = await ds.query(
+        `SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder)::text AS labels FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid WHERE t.typname = 'BookingStatus'`,
+      );
+      expect(labels).toBe("{cancelled,accepted,rejected,pending,awaiting_host}");
+      const [{ type }] = await ds.query(
+        `SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = '"Booking"'::regclass AND attname = 'startTime'`,
+      );
+      expect(type).toBe("timestamp(3) without time zone");
+      expect(await ds.runMigrations()).toEqual([]); // idempotent
+
+      await ds.undoLastMigration();
+      await ds.undoLastMigration();
+      expect(await tables()).toEqual(["gateway_migrations"]);
+      expect(await ds.query(`SELECT 1 FROM pg_type WHERE typname IN ('BookingStatus', 'MembershipRole')`)).toEqual([]);
+      await ds.runMigrations();
+      expect(await tables()).toHaveLength(17);
+    } finally {
+      await ds.destroy();
+      await dropTestDatabase(name);
+    }
+  });
+});
+
+describe("attached to a database whose schema Cal.com manages (DB_MIGRATIONS=off)", () => {
+  let name: string;
+  beforeAll(async () => {
+    // Start from Cal.com's layout, then make it look like a live Cal.com database: no gateway
+    // migration table or index, and columns and tables the gateway does not map.
+    name = await createTestDatabase();
+    const ds = createDataSource({ url: urlForDatabase(name), poolSize: 1 });
+    await ds.initialize();
+    await ds.query(`DROP TABLE gateway_migrations`);
+    await ds.query(`DROP INDEX "Attendee_lower_email_idx"`);
+    await ds.query(`ALTER TABLE users ADD COLUMN "emailVerified" TIMESTAMP(3), ADD COLUMN "bio" TEXT, ADD COLUMN "weekStart" TEXT NOT NULL DEFAULT 'Sunday'`);
+    await ds.query(`ALTER TABLE "Booking" ADD COLUMN "thirdPartyPaymentRef" TEXT, ADD COLUMN "routedFromRoutingFormReponse" BOOLEAN NOT NULL DEFAULT false`);
+    await ds.query(`ALTER TABLE "Attendee" ADD COLUMN "bookingSeatId" INTEGER`);
+    await ds.query(`ALTER TABLE "EventType" ADD COLUMN "position" INTEGER NOT NULL DEFAULT 0, ADD COLUMN "periodType" TEXT NOT NULL DEFAULT 'UNLIMITED'`);
+    await ds.query(`CREATE TABLE "_prisma_migrations" (id TEXT PRIMARY KEY, checksum TEXT NOT NULL)`);
+    await ds.destroy();
+  });
+  afterAll(() => dropTestDatabase(name));
+
+  it("starts without touching the schema and serves bookings", async () => {
+    const config = loadConfig({ DATABASE_URL: urlForDatabase(name), DB_MIGRATIONS: "off" });
+    const db = await openDatabase(config, silent);
+    try {
+      expect(await db.dataSource.query(`SELECT to_regclass('gateway_migrations') AS t`)).toEqual([{ t: null }]);
+    } finally {
+      await db.close();
+    }
+    const gw = await startTestGateway({ databaseName: name });
+    try {
+      const { user, key } = await createViewer(gw.dataSource);
+      const et = await createEventType(gw.dataSource, { userId: user.id });
+      await createBooking(gw.dataSource, { userId: user.id, eventTypeId: et.id, attendees: [{ email: "Guest@X.test" }] });
+      const res = await gw.gql(
+        `{ bookings(filter: { attendeeEmail: "guest@x.test" }) { totalCount nodes { id user { id } eventType { id } attendees { email } } } }`,
+        {},
+        key,
+      );
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data!.bookings.totalCount).toBe(1);
+      expect(res.body.data!.bookings.nodes[0]).toMatchObject({ user: { id: user.id }, eventType: { id: et.id } });
+    } finally {
+      await gw.close();
+    }
+  });
+});

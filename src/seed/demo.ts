@@ -195,15 +195,16 @@ async function seed(m: EntityManager, now: Date): Promise<DemoSummary> {
   ];
   const zones = ["Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Sydney"];
 
-  // Slot grid: organizer → next free slot index; slots are 2 h apart, 9:00-17:00 UTC, days -60..+60.
-  const nextSlot = new Map<number, number>();
-  const slotsPerDay = 4;
+  // Slot grid: 2-hour slots at 9, 11, 13 and 15 UTC on days -60..+60; one booking per organizer per slot.
+  const taken = new Set<string>();
   const takeSlot = (organizerId: number): number => {
-    const index = (nextSlot.get(organizerId) ?? 0) + r.int(1, 3);
-    nextSlot.set(organizerId, index);
-    const day = Math.floor(index / slotsPerDay) - 60;
-    const dayStart = Math.floor((base + day * DAY) / DAY) * DAY;
-    return dayStart + (9 + (index % slotsPerDay) * 2) * HOUR;
+    for (;;) {
+      const day = r.int(-60, 60);
+      const slot = r.int(0, 3);
+      if (taken.has(`${organizerId}:${day}:${slot}`)) continue;
+      taken.add(`${organizerId}:${day}:${slot}`);
+      return Math.floor((base + day * DAY) / DAY) * DAY + (9 + slot * 2) * HOUR;
+    }
   };
 
   type Plan = { booking: Partial<Booking>; guests: number; eventType: EventType; booker: { name: string; email: string } };

@@ -1,0 +1,40 @@
+import { DomainError } from "../errors";
+import { bookingSlotKey, uuidv5 } from "./idempotency";
+import { DEFAULT_TAKE, MAX_TAKE, resolvePaging } from "./booking.service";
+
+describe("resolvePaging", () => {
+  it("is unpaged when neither take nor page is given", () => {
+    expect(resolvePaging(undefined, undefined)).toBeNull();
+    expect(resolvePaging(null, null)).toBeNull();
+  });
+  it("defaults take to 10 when only page is given, and page to 1 when only take is", () => {
+    expect(resolvePaging(null, 3)).toEqual({ take: DEFAULT_TAKE, page: 3 });
+    expect(resolvePaging(25, null)).toEqual({ take: 25, page: 1 });
+  });
+  it.each([
+    [0, 1, "take"], [MAX_TAKE + 1, 1, "take"], [-1, 1, "take"], [10, 0, "page"], [10, -2, "page"],
+  ])("rejects take=%s page=%s naming %s", (take, page, field) => {
+    expect(() => resolvePaging(take, page)).toThrow(DomainError);
+    try {
+      resolvePaging(take, page);
+    } catch (err) {
+      expect((err as DomainError).code).toBe("BAD_USER_INPUT");
+      expect((err as DomainError).details.field).toBe(field);
+    }
+  });
+  it("accepts the cap", () => {
+    expect(resolvePaging(MAX_TAKE, 1)).toEqual({ take: 250, page: 1 });
+  });
+});
+
+describe("idempotency keys", () => {
+  it("are RFC 4122 v5 UUIDs (known vector)", () => {
+    expect(uuidv5("www.example.com", "6ba7b810-9dad-11d1-80b4-00c04fd430c8")).toBe("2ed6657d-e927-568b-95e1-2665a8aea6a2");
+  });
+  it("derive from start, end and organizer like Cal.com", () => {
+    const start = new Date("2030-01-01T10:00:00Z");
+    const end = new Date("2030-01-01T10:30:00Z");
+    expect(bookingSlotKey(start, end, 7)).toBe(uuidv5(`${start.getTime()}.${end.getTime()}.7`, "6ba7b811-9dad-11d1-80b4-00c04fd430c8"));
+    expect(bookingSlotKey(start, end, 7)).not.toBe(bookingSlotKey(start, end, 8));
+  });
+});

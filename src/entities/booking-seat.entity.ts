@@ -1,5 +1,6 @@
 import { GraphQLJSON } from "graphql-scalars";
 import { Field, Int, ObjectType } from "type-graphql";
+import type { Json } from "./json";
 import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
 
 /** Cal.com's `"BookingSeat"`: one attendee's seat in a seated booking. */
@@ -27,9 +28,9 @@ export class BookingSeat {
 
   @Field(() => GraphQLJSON, { nullable: true, description: "Seat-specific booking data (e.g. responses)." })
   @Column({ type: "jsonb", nullable: true })
-  data!: unknown;
+  data!: Json;
 
   @Field(() => GraphQLJSON, { nullable: true, description: "Free-form metadata." })
   @Column({ type: "jsonb", nullable: true })
-  metadata!: unknown;
+  metadata!: Json;
 }

@@ -1,5 +1,6 @@
 import { GraphQLJSON } from "graphql-scalars";
 import { Field, Int, ObjectType } from "type-graphql";
+import type { Json } from "./json";
 import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
 import { BookingStatus, CreationSource } from "./enums";
 
@@ -59,11 +60,11 @@ export class Booking {
 
   /** Legacy custom-input answers; `responses` supersedes them. */
   @Column({ type: "jsonb", nullable: true })
-  customInputs!: unknown;
+  customInputs!: Json;
 
   @Field(() => GraphQLJSON, { nullable: true, description: "The booker's answers to the booking form (name, email, location, guests, notes…)." })
   @Column({ type: "jsonb", nullable: true })
-  responses!: unknown;
+  responses!: Json;
 
   @Field(() => Date, { description: "Start (UTC)." })
   @Column({ type: "timestamp", precision: 3 })
@@ -137,7 +138,7 @@ export class Booking {
 
   @Field(() => GraphQLJSON, { nullable: true, description: "Free-form metadata (string values)." })
   @Column({ type: "jsonb", nullable: true })
-  metadata!: unknown;
+  metadata!: Json;
 
   @Field(() => Boolean, { description: "The meeting was recorded." })
   @Column({ type: "boolean", default: false })
@@ -147,7 +148,7 @@ export class Booking {
   @Column({ type: "text", nullable: true, default: "" })
   iCalUID!: string | null;
 
-  @Field(() => Int, { description: "iCalendar SEQUENCE: bumped on every change of time or state." })
+  @Field(() => Int, { description: "iCalendar SEQUENCE: bumped when the booking is moved, cancelled or rescheduled." })
   @Column({ type: "int", default: 0 })
   iCalSequence!: number;
 

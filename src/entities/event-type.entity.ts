@@ -1,5 +1,6 @@
 import { GraphQLJSON } from "graphql-scalars";
 import { Field, Int, ObjectType } from "type-graphql";
+import type { Json } from "./json";
 import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
 import { SchedulingType } from "./enums";
 
@@ -49,7 +50,7 @@ export class EventType {
 
   @Field(() => GraphQLJSON, { nullable: true, description: "Configured locations: an array of `{type, address?, link?}`." })
   @Column({ type: "jsonb", nullable: true })
-  locations!: unknown;
+  locations!: Json;
 
   @Field(() => Boolean, { description: "New bookings start PENDING until the organizer confirms." })
   @Column({ type: "boolean", default: false })
@@ -85,9 +86,9 @@ export class EventType {
 
   @Field(() => GraphQLJSON, { nullable: true, description: "Free-form metadata; `multipleDuration` lists other allowed lengths." })
   @Column({ type: "jsonb", nullable: true })
-  metadata!: unknown;
+  metadata!: Json;
 
   @Field(() => GraphQLJSON, { nullable: true, description: "Recurrence rule for recurring event types, else null." })
   @Column({ type: "jsonb", nullable: true })
-  recurringEvent!: unknown;
+  recurringEvent!: Json;
 }

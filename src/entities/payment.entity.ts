@@ -1,5 +1,6 @@
 import { GraphQLJSON } from "graphql-scalars";
 import { Field, Int, ObjectType } from "type-graphql";
+import type { Json } from "./json";
 import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
 import { PaymentOption } from "./enums";
 
@@ -48,7 +49,7 @@ export class Payment {
 
   @Field(() => GraphQLJSON, { description: "Provider data." })
   @Column({ type: "jsonb" })
-  data!: unknown;
+  data!: Json;
 
   @Field(() => String, { description: "Provider's id for the payment (unique)." })
   @Column({ type: "text" })

@@ -1,3 +1,4 @@
+import type { Json } from "./json";
 import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
 
 /** Cal.com's `"Team"`: a team, or (with `isOrganization`) an organization. Not exposed in the API. */
@@ -21,5 +22,5 @@ export class Team {
   isOrganization!: boolean;
 
   @Column({ type: "jsonb", nullable: true })
-  metadata!: unknown;
+  metadata!: Json;
 }

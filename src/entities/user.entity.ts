@@ -1,4 +1,5 @@
 import { Field, Int, ObjectType } from "type-graphql";
+import type { Json } from "./json";
 import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
 import { UserPermissionRole } from "./enums";
 
@@ -49,5 +50,5 @@ export class User {
   createdDate!: Date;
 
   @Column({ type: "jsonb", nullable: true })
-  metadata!: unknown;
+  metadata!: Json;
 }

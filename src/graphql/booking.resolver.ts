@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "../context";
 import { maySeeBookingSecrets } from "../domain/booking/booking.policy";
-import { getBooking, listBookings, requireViewer } from "../domain/booking/booking.service";
+import { getBooking, listBookings, requireViewer } from "../domain/booking/booking-read.service";
 import {
   Attendee, Booking, BookingReference, BookingSeat, DestinationCalendar, EventType, InstantMeetingToken, Payment,
   User, WebhookScheduledTrigger, WorkflowReminder,

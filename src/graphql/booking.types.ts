@@ -1,6 +1,6 @@
 import { Field, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import { Booking, BookingStatus } from "../entities";
-import { BookingOrderField, OrderDirection } from "../domain/booking/booking.service";
+import { BookingOrderField, OrderDirection } from "../domain/booking/booking-read.service";
 
 registerEnumType(BookingOrderField, {
   name: "BookingOrderField",

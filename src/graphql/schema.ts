@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { printSchema, type GraphQLSchema } from "graphql";
 import { buildSchemaSync } from "type-graphql";
+import { BookingMutationResolver } from "./booking-mutation.resolver";
 import { BookingPageResolver, BookingResolver, EventTypeResolver, ViewerResolver } from "./booking.resolver";
 import { DateTimeScalar } from "./scalars";
 
@@ -10,13 +11,15 @@ let built: GraphQLSchema | undefined;
 export function gatewaySchema(): GraphQLSchema {
   if (!built) {
     built = buildSchemaSync({
-      resolvers: [BookingResolver, BookingPageResolver, EventTypeResolver, ViewerResolver],
+      resolvers: [BookingResolver, BookingMutationResolver, BookingPageResolver, EventTypeResolver, ViewerResolver],
       scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
       validate: true,
     });
     // type-graphql has no option for root-type descriptions.
     const query = built.getQueryType();
     if (query) query.description = "Reads. Every field needs an API key (Authorization: Bearer cal_…).";
+    const mutation = built.getMutationType();
+    if (mutation) mutation.description = "Writes: each mutation is one transaction; a failed one changes nothing.";
   }
   return built;
 }

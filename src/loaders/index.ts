@@ -41,3 +41,19 @@ export function createLoaders(dataSource: DataSource) {
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
+
+/**
+ * Drops cached relation rows of bookings a mutation changed, so the response shows the new state
+ * even when an earlier field of the same operation loaded them.
+ */
+export function forgetBookings(loaders: Loaders, bookings: Array<{ id: number; uid: string }>): void {
+  for (const { id, uid } of bookings) {
+    loaders.attendeesByBookingId.clear(id);
+    loaders.paymentsByBookingId.clear(id);
+    loaders.referencesByBookingId.clear(id);
+    loaders.seatsByBookingId.clear(id);
+    loaders.scheduledTriggersByBookingId.clear(id);
+    loaders.instantMeetingTokenByBookingId.clear(id);
+    loaders.workflowRemindersByBookingUid.clear(uid);
+  }
+}

@@ -1,6 +1,6 @@
 import { DomainError } from "../errors";
 import { bookingSlotKey, uuidv5 } from "./idempotency";
-import { DEFAULT_TAKE, MAX_TAKE, resolvePaging } from "./booking.service";
+import { DEFAULT_TAKE, MAX_TAKE, resolvePaging } from "./booking-read.service";
 
 describe("resolvePaging", () => {
   it("is unpaged when neither take nor page is given", () => {

@@ -1,0 +1,209 @@
+import type { EventType } from "../../entities";
+import { badInput } from "../errors";
+
+/** What a client asks for when booking (the GraphQL input, as plain data). */
+export interface CreateBookingCommand {
+  eventTypeId: number;
+  start: Date;
+  end?: Date | null;
+  timeZone: string;
+  language?: string | null;
+  responses: {
+    name: string;
+    email: string;
+    location?: { value: string; optionValue?: string | null } | null;
+    guests?: string[] | null;
+    notes?: string | null;
+    smsReminderNumber?: string | null;
+  };
+  title?: string | null;
+  description?: string | null;
+  metadata?: unknown;
+  recurringEventId?: string | null;
+  idempotencyKey?: string | null;
+}
+
+/** Location kinds Cal.com knows (`responses.location.value`). */
+export const KNOWN_LOCATIONS: ReadonlySet<string> = new Set([
+  "userPhone", "phone", "link", "inPerson", "attendeeInPerson",
+  "integrations:daily", "integrations:google:meet", "integrations:zoom", "integrations:around_video",
+  "integrations:campfire_video", "integrations:demodesk_video", "integrations:discord_video",
+  "integrations:facetime_video", "integrations:mirotalk_video", "integrations:whereby_video",
+  "integrations:huddle01",
+]);
+/** Kinds whose address comes from the attendee, in `optionValue`. */
+const ATTENDEE_SUPPLIED = new Set(["phone", "attendeeInPerson"]);
+
+export const LIMITS = { name: 200, email: 254, title: 500, text: 10_000, guests: 30, key: 255, metadataKeys: 50 } as const;
+
+const EMAIL = /^[^\s@<>(),;:"\[\]]+@[^\s@<>(),;:"\[\]]+\.[^\s@<>(),;:"\[\]]+$/;
+
+export function isValidEmail(email: string): boolean {
+  return email.length <= LIMITS.email && EMAIL.test(email);
+}
+
+/** An IANA zone the runtime knows (e.g. `Europe/Berlin`); offsets and abbreviations are refused. */
+export function isValidTimeZone(zone: string): boolean {
+  if (!zone || !/^[A-Za-z_]+(\/[A-Za-z0-9_+\-]+)*$/.test(zone)) return false;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A BCP 47-ish language tag: `en`, `pt-BR`, `zh-Hant`. */
+export function isValidLanguage(tag: string): boolean {
+  return /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(tag);
+}
+
+/** `metadata` as Cal.com v1 takes it: an object of string values. */
+function checkMetadata(metadata: unknown): Record<string, string> {
+  if (metadata == null) return {};
+  if (typeof metadata !== "object" || Array.isArray(metadata)) throw badInput("metadata", "metadata must be an object of string values.");
+  const entries = Object.entries(metadata as Record<string, unknown>);
+  if (entries.length > LIMITS.metadataKeys) throw badInput("metadata", `metadata may have at most ${LIMITS.metadataKeys} keys.`);
+  for (const [key, value] of entries) {
+    if (typeof value !== "string") throw badInput("metadata", `metadata.${key} must be a string.`);
+    if (key.length > 40 || value.length > 500) throw badInput("metadata", `metadata.${key} is too long (keys 40, values 500 characters).`);
+  }
+  return metadata as Record<string, string>;
+}
+
+function checkLength(field: string, value: string | null | undefined, max: number, required = false): void {
+  if (value == null) {
+    if (required) throw badInput(field, `${field} is required.`);
+    return;
+  }
+  if (required && value.trim() === "") throw badInput(field, `${field} must not be empty.`);
+  if (value.length > max) throw badInput(field, `${field} must be at most ${max} characters.`);
+}
+
+/** Durations (minutes) an event type allows: its length, or one of `metadata.multipleDuration`. */
+export function allowedDurations(eventType: Pick<EventType, "length" | "metadata">): number[] {
+  const extra = (eventType.metadata as { multipleDuration?: unknown } | null)?.multipleDuration;
+  const list = Array.isArray(extra) ? extra.filter((n): n is number => Number.isInteger(n) && n > 0) : [];
+  return [...new Set([eventType.length, ...list])];
+}
+
+interface ConfiguredLocation {
+  type: string;
+  address?: string;
+  link?: string;
+  hostPhoneNumber?: string;
+}
+
+/** The event type's configured locations (`[{type, address?, link?}]`), ignoring malformed entries. */
+function configuredLocations(eventType: Pick<EventType, "locations">): ConfiguredLocation[] {
+  return Array.isArray(eventType.locations)
+    ? (eventType.locations as unknown[]).filter(
+        (l): l is ConfiguredLocation => typeof l === "object" && l !== null && typeof (l as ConfiguredLocation).type === "string",
+      )
+    : [];
+}
+
+export interface ValidatedCreate {
+  start: Date;
+  end: Date;
+  language: string;
+  guests: string[];
+  metadata: Record<string, string>;
+  /** `{value, optionValue}` as stored in responses, or null when the event type has no location. */
+  location: { value: string; optionValue: string } | null;
+  /** What goes into `"Booking".location`: optionValue || configured address/link || value. */
+  locationText: string | null;
+}
+
+/**
+ * Checks a create request against Cal.com's rules; every violation is BAD_USER_INPUT naming the
+ * field. `now` is injected so the time rules are testable.
+ */
+export function validateCreate(cmd: CreateBookingCommand, eventType: EventType, now: Date): ValidatedCreate {
+  const language = cmd.language ?? "en";
+  if (!isValidLanguage(language)) throw badInput("language", `"${language}" is not a language tag (e.g. "en", "pt-BR").`);
+  if (!isValidTimeZone(cmd.timeZone)) throw badInput("timeZone", `"${cmd.timeZone}" is not an IANA time zone (e.g. "Europe/Berlin").`);
+
+  const r = cmd.responses;
+  checkLength("responses.name", r.name, LIMITS.name, true);
+  if (!isValidEmail(r.email.trim())) throw badInput("responses.email", `"${r.email}" is not a valid e-mail address.`);
+  const guests = (r.guests ?? []).map((g) => g.trim());
+  if (guests.length > LIMITS.guests) throw badInput("responses.guests", `At most ${LIMITS.guests} guests.`);
+  for (const guest of guests) {
+    if (!isValidEmail(guest)) throw badInput("responses.guests", `"${guest}" is not a valid e-mail address.`);
+  }
+  checkLength("responses.notes", r.notes, LIMITS.text);
+  checkLength("responses.smsReminderNumber", r.smsReminderNumber, 32);
+  checkLength("title", cmd.title, LIMITS.title);
+  if (cmd.title != null && cmd.title.trim() === "") throw badInput("title", "title must not be empty.");
+  checkLength("description", cmd.description, LIMITS.text);
+  checkLength("recurringEventId", cmd.recurringEventId, LIMITS.key);
+  checkLength("idempotencyKey", cmd.idempotencyKey, LIMITS.key);
+  if (cmd.idempotencyKey != null && cmd.idempotencyKey.trim() === "") throw badInput("idempotencyKey", "idempotencyKey must not be empty.");
+  const metadata = checkMetadata(cmd.metadata);
+
+  // Location: a known kind, and one the event type offers when it configures any.
+  const configured = configuredLocations(eventType);
+  let location: ValidatedCreate["location"] = null;
+  let locationText: string | null = null;
+  const asked = r.location;
+  if (asked) {
+    if (!KNOWN_LOCATIONS.has(asked.value)) throw badInput("responses.location", `Unknown location "${asked.value}".`);
+    const match = configured.find((l) => l.type === asked.value);
+    if (configured.length > 0 && !match) {
+      throw badInput("responses.location", `This event type offers ${configured.map((l) => l.type).join(", ")}, not "${asked.value}".`);
+    }
+    const optionValue = asked.optionValue?.trim() ?? "";
+    if (ATTENDEE_SUPPLIED.has(asked.value) && !optionValue) {
+      throw badInput("responses.location", `Location "${asked.value}" needs the attendee's value in optionValue.`);
+    }
+    checkLength("responses.location", optionValue, 1_000);
+    location = { value: asked.value, optionValue };
+    locationText = optionValue || match?.address || match?.link || asked.value;
+  } else if (configured.length > 0) {
+    const first = configured[0];
+    location = { value: first.type, optionValue: "" };
+    locationText = first.address || first.link || first.type;
+  }
+
+  // Times: end defaults to start + length; the duration must be one the event type allows.
+  const start = cmd.start;
+  const end = cmd.end ?? new Date(start.getTime() + eventType.length * 60_000);
+  if (end.getTime() <= start.getTime()) throw badInput("end", "end must be after start.");
+  const minutes = (end.getTime() - start.getTime()) / 60_000;
+  const durations = allowedDurations(eventType);
+  if (!durations.includes(minutes)) {
+    throw badInput("end", `The booking must last ${durations.join(" or ")} minutes (got ${minutes}).`);
+  }
+  if (start.getTime() < now.getTime()) throw badInput("start", "start is in the past.");
+  if (start.getTime() < now.getTime() + eventType.minimumBookingNotice * 60_000) {
+    throw badInput("start", `This event type needs ${eventType.minimumBookingNotice} minutes of notice.`);
+  }
+
+  return { start, end, language, guests, metadata, location, locationText };
+}
+
+/** Title from the event type's `eventName` template (Cal.com's variables), else Cal.com's default. */
+export function bookingTitle(
+  eventType: Pick<EventType, "title" | "eventName" | "length">,
+  organizerName: string,
+  bookerName: string,
+  locationText: string | null,
+): string {
+  if (!eventType.eventName) return `${eventType.title} between ${organizerName} and ${bookerName}`;
+  const first = (name: string) => name.split(" ")[0] ?? name;
+  const values: Record<string, string> = {
+    "event type title": eventType.title,
+    "event duration": `${eventType.length} mins`,
+    scheduler: bookerName,
+    attendee: bookerName,
+    "attendee name": bookerName,
+    "scheduler first name": first(bookerName),
+    organiser: organizerName,
+    organizer: organizerName,
+    host: organizerName,
+    "organiser first name": first(organizerName),
+    location: locationText ?? "",
+  };
+  return eventType.eventName.replace(/\{([^{}]+)\}/g, (whole, name: string) => values[name.trim().toLowerCase()] ?? whole);
+}

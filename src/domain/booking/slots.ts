@@ -1,0 +1,54 @@
+import type { EntityManager } from "typeorm";
+import { SLOT_HOLDING } from "./booking-status";
+
+/**
+ * Slot decisions are made inside the mutation's transaction, under a transaction-scoped advisory
+ * lock per organizer: two writers for one organizer queue on the lock, and the second sees the
+ * first's committed booking. Advisory locks need no table of our own, so the guarantee holds on a
+ * database whose schema Cal.com manages, and across any number of gateway instances.
+ */
+const LOCK_NAMESPACE_ORGANIZER = 0x43414c01; // "CAL" 1
+const LOCK_NAMESPACE_SEATS = 0x43414c02; // "CAL" 2
+
+/** Serializes slot decisions for one organizer until the transaction ends. */
+export async function lockOrganizer(m: EntityManager, organizerId: number): Promise<void> {
+  await m.query(`SELECT pg_advisory_xact_lock($1, $2)`, [LOCK_NAMESPACE_ORGANIZER, organizerId]);
+}
+
+/** Serializes seat allocation for one seated event type until the transaction ends. */
+export async function lockSeats(m: EntityManager, eventTypeId: number): Promise<void> {
+  await m.query(`SELECT pg_advisory_xact_lock($1, $2)`, [LOCK_NAMESPACE_SEATS, eventTypeId]);
+}
+
+/**
+ * The id of an ACCEPTED or PENDING booking of the organizer that overlaps [start, end) (half-open:
+ * back-to-back bookings do not overlap), ignoring `excludeId`; null when the slot is free.
+ */
+export async function findOverlap(
+  m: EntityManager,
+  organizerId: number,
+  start: Date,
+  end: Date,
+  excludeId?: number,
+): Promise<number | null> {
+  const rows: Array<{ id: number }> = await m.query(
+    `SELECT id FROM "Booking"
+     WHERE "userId" = $1 AND status = ANY($2::"BookingStatus"[])
+       AND "startTime" < $4 AND "endTime" > $3 AND ($5::int IS NULL OR id <> $5)
+     LIMIT 1`,
+    [organizerId, SLOT_HOLDING, start, end, excludeId ?? null],
+  );
+  return rows[0]?.id ?? null;
+}
+
+/** The range an event type's buffers keep free around a booking. */
+export function bufferedRange(
+  start: Date,
+  end: Date,
+  buffers: { beforeEventBuffer: number; afterEventBuffer: number } | null,
+): { start: Date; end: Date } {
+  return {
+    start: new Date(start.getTime() - (buffers?.beforeEventBuffer ?? 0) * 60_000),
+    end: new Date(end.getTime() + (buffers?.afterEventBuffer ?? 0) * 60_000),
+  };
+}

@@ -3,7 +3,7 @@ import { openDatabase } from "../src/db/database";
 import { createDataSource } from "../src/db/data-source";
 import { createLogger } from "../src/logger";
 import { createBooking, createEventType, createViewer } from "./support/factories";
-import { createTestDatabase, dropTestDatabase, startTestGateway } from "./support/harness";
+import { createCalcomManagedDatabase, createTestDatabase, dropTestDatabase, startTestGateway } from "./support/harness";
 import { urlForDatabase } from "./support/env";
 
 const silent = createLogger("silent");
@@ -50,19 +50,7 @@ describe("migrations", () => {
 describe("attached to a database whose schema Cal.com manages (DB_MIGRATIONS=off)", () => {
   let name: string;
   beforeAll(async () => {
-    // Start from Cal.com's layout, then make it look like a live Cal.com database: no gateway
-    // migration table or index, and columns and tables the gateway does not map.
-    name = await createTestDatabase();
-    const ds = createDataSource({ url: urlForDatabase(name), poolSize: 1 });
-    await ds.initialize();
-    await ds.query(`DROP TABLE gateway_migrations`);
-    await ds.query(`DROP INDEX "Attendee_lower_email_idx"`);
-    await ds.query(`ALTER TABLE users ADD COLUMN "emailVerified" TIMESTAMP(3), ADD COLUMN "bio" TEXT, ADD COLUMN "weekStart" TEXT NOT NULL DEFAULT 'Sunday'`);
-    await ds.query(`ALTER TABLE "Booking" ADD COLUMN "thirdPartyPaymentRef" TEXT, ADD COLUMN "routedFromRoutingFormReponse" BOOLEAN NOT NULL DEFAULT false`);
-    await ds.query(`ALTER TABLE "Attendee" ADD COLUMN "bookingSeatId" INTEGER`);
-    await ds.query(`ALTER TABLE "EventType" ADD COLUMN "position" INTEGER NOT NULL DEFAULT 0, ADD COLUMN "periodType" TEXT NOT NULL DEFAULT 'UNLIMITED'`);
-    await ds.query(`CREATE TABLE "_prisma_migrations" (id TEXT PRIMARY KEY, checksum TEXT NOT NULL)`);
-    await ds.destroy();
+    name = await createCalcomManagedDatabase();
   });
   afterAll(() => dropTestDatabase(name));
 

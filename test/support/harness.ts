@@ -37,6 +37,28 @@ export async function createTestDatabase(migrated = true): Promise<string> {
   return name;
 }
 
+/**
+ * A database laid out as Cal.com's own: the same tables, but no gateway migration table, none of
+ * the gateway's extra indexes, and columns and tables the gateway does not map (DB_MIGRATIONS=off).
+ */
+export async function createCalcomManagedDatabase(): Promise<string> {
+  const name = await createTestDatabase();
+  const client = new Client({ connectionString: urlForDatabase(name) });
+  await client.connect();
+  try {
+    await client.query(`DROP TABLE gateway_migrations`);
+    await client.query(`DROP INDEX "Attendee_lower_email_idx"`);
+    await client.query(`ALTER TABLE users ADD COLUMN "emailVerified" TIMESTAMP(3), ADD COLUMN "bio" TEXT, ADD COLUMN "weekStart" TEXT NOT NULL DEFAULT 'Sunday'`);
+    await client.query(`ALTER TABLE "Booking" ADD COLUMN "thirdPartyPaymentRef" TEXT, ADD COLUMN "routedFromRoutingFormReponse" BOOLEAN NOT NULL DEFAULT false`);
+    await client.query(`ALTER TABLE "Attendee" ADD COLUMN "bookingSeatId" INTEGER`);
+    await client.query(`ALTER TABLE "EventType" ADD COLUMN "position" INTEGER NOT NULL DEFAULT 0, ADD COLUMN "periodType" TEXT NOT NULL DEFAULT 'UNLIMITED'`);
+    await client.query(`CREATE TABLE "_prisma_migrations" (id TEXT PRIMARY KEY, checksum TEXT NOT NULL)`);
+  } finally {
+    await client.end();
+  }
+  return name;
+}
+
 export async function dropTestDatabase(name: string): Promise<void> {
   const admin = new Client({ connectionString: adminUrl() });
   await admin.connect();

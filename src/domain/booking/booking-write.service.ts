@@ -11,7 +11,7 @@ import { requireViewer } from "./booking-read.service";
 import { assertTransition, label, SLOT_HOLDING } from "./booking-status";
 import { bookableEventTypes, cancellableBookings, manageableBookings, readableBookings } from "./booking.policy";
 import { bookingSlotKey, uuidv5 } from "./idempotency";
-import { bufferedRange, findOverlap, lockOrganizer, lockSeats } from "./slots";
+import { bufferedRange, findOverlap, lockClientKey, lockOrganizer, lockSeats } from "./slots";
 
 /**
  * The booking lifecycle: create, update, cancel, reschedule, confirm, reject. Each is one
@@ -101,18 +101,10 @@ export async function createBooking(ctx: RequestContext, cmd: CreateBookingComma
   const viewer = requireViewer(ctx);
   const key = cmd.idempotencyKey?.trim();
   const uid = key ? uuidv5(`${viewer.user.id}:${key}`, CLIENT_KEY_NAMESPACE) : randomUUID();
-  try {
-    const booking = await inTransaction(ctx, (m) => createInTransaction(m, viewer, cmd, uid, Boolean(key), new Date()));
-    forgetBookings(ctx.loaders, [booking]);
-    return booking;
-  } catch (err) {
-    // Two requests with one key at once: the loser's insert hits the unique uid; answer with the winner's booking.
-    if (key && (uniqueViolationOn(err, "uid") || uniqueViolationOn(err, "referenceUid"))) {
-      const first = await findByClientKey(ctx.dataSource.manager, uid);
-      if (first) return first;
-    }
-    throw err;
-  }
+  // Requests with one client key queue on a lock for that key; the later ones find the first's booking.
+  const booking = await inTransaction(ctx, (m) => createInTransaction(m, viewer, cmd, uid, Boolean(key), new Date()));
+  forgetBookings(ctx.loaders, [booking]);
+  return booking;
 }
 
 async function findByClientKey(m: EntityManager, uid: string): Promise<Booking | null> {
@@ -133,6 +125,7 @@ async function createInTransaction(
   now: Date,
 ): Promise<Booking> {
   if (clientKeyed) {
+    await lockClientKey(m, uid);
     const first = await findByClientKey(m, uid);
     if (first) return first;
   }

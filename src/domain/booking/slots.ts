@@ -9,6 +9,7 @@ import { SLOT_HOLDING } from "./booking-status";
  */
 const LOCK_NAMESPACE_ORGANIZER = 0x43414c01; // "CAL" 1
 const LOCK_NAMESPACE_SEATS = 0x43414c02; // "CAL" 2
+const LOCK_NAMESPACE_CLIENT_KEY = 0x43414c03; // "CAL" 3
 
 /** Serializes slot decisions for one organizer until the transaction ends. */
 export async function lockOrganizer(m: EntityManager, organizerId: number): Promise<void> {
@@ -18,6 +19,11 @@ export async function lockOrganizer(m: EntityManager, organizerId: number): Prom
 /** Serializes seat allocation for one seated event type until the transaction ends. */
 export async function lockSeats(m: EntityManager, eventTypeId: number): Promise<void> {
   await m.query(`SELECT pg_advisory_xact_lock($1, $2)`, [LOCK_NAMESPACE_SEATS, eventTypeId]);
+}
+
+/** Serializes requests carrying one client idempotency key, so a repeat sees the first's booking. */
+export async function lockClientKey(m: EntityManager, uid: string): Promise<void> {
+  await m.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [LOCK_NAMESPACE_CLIENT_KEY, uid]);
 }
 
 /**

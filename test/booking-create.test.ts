@@ -2,7 +2,9 @@ import type { DataSource } from "typeorm";
 import { bookingSlotKey } from "../src/domain/booking/idempotency";
 import { BookingStatus, DestinationCalendar, Host, MembershipRole, UserPermissionRole } from "../src/entities";
 import { addMember, createBooking, createEventType, createTeam, createUser, createViewer } from "./support/factories";
-import { onlyError, startTestGateway, type TestGateway } from "./support/harness";
+import {
+  createCalcomManagedDatabase, createTestDatabase, dropTestDatabase, onlyError, startTestGateway, type TestGateway,
+} from "./support/harness";
 import { snapshotTables } from "./support/snapshot";
 
 const CREATE = `mutation($input: CreateBookingInput!) {
@@ -18,7 +20,11 @@ const DAY = 86_400_000;
 let slot = 0;
 const nextStart = () => new Date(Date.UTC(2031, 0, 1, 8) + (slot += 1) * 2 * 3_600_000);
 
-describe("createBooking", () => {
+describe.each([
+  ["a migrated database", createTestDatabase],
+  ["a Cal.com-managed database (DB_MIGRATIONS=off)", createCalcomManagedDatabase],
+])("createBooking on %s", (_label, makeDatabase) => {
+  let name: string;
   let gw: TestGateway;
   let ds: DataSource;
   let booker: { key: string; email: string; id: number };
@@ -34,14 +40,18 @@ describe("createBooking", () => {
   const create = (vars: Record<string, unknown>, key = booker.key) => gw.gql(CREATE, { input: vars }, key);
 
   beforeAll(async () => {
-    gw = await startTestGateway();
+    name = await makeDatabase();
+    gw = await startTestGateway({ databaseName: name });
     ds = gw.dataSource;
     const b = await createViewer(ds, { email: "bea.booker@example.test", name: "Bea Booker" });
     booker = { key: b.key, email: b.user.email, id: b.user.id };
     const o = await createViewer(ds, { name: "Olga Owner" });
     owner = { key: o.key, id: o.user.id, email: o.user.email, name: o.user.name };
   });
-  afterAll(() => gw.close());
+  afterAll(async () => {
+    await gw.close();
+    await dropTestDatabase(name);
+  });
 
   it("writes the booking as Cal.com does", async () => {
     const et = await createEventType(ds, { userId: owner.id, length: 30, title: "Intro call", locations: [{ type: "integrations:daily" }] });

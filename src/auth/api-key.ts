@@ -22,6 +22,7 @@ export function bearerToken(header: string | undefined): string | undefined {
 
 interface KeyRecord {
   user: User;
+  adminOrganizationIds: number[];
   expiresAt: Date | null;
   cachedUntil: number;
 }
@@ -51,7 +52,7 @@ export class ApiKeyAuthenticator {
       throw unauthenticated("The API key has expired.");
     }
     if (record.user.locked) throw forbidden("This user account is locked.");
-    return viewerFor(record.user);
+    return viewerFor(record.user, record.adminOrganizationIds);
   }
 
   private cached(hash: string): KeyRecord | undefined {
@@ -61,17 +62,28 @@ export class ApiKeyAuthenticator {
     return undefined;
   }
 
+  /** One statement: the key's owner, its expiry, and the organizations the owner administers. */
   private async lookup(hash: string): Promise<KeyRecord | undefined> {
     const { entities, raw } = await this.dataSource
       .getRepository(User)
       .createQueryBuilder("u")
       .innerJoin(ApiKey, "k", "k.userId = u.id")
       .addSelect("k.expiresAt", "key_expires_at")
+      .addSelect(
+        `ARRAY(
+          SELECT t."id" FROM "Team" t
+          JOIN "Membership" m ON m."teamId" = t."id" AND m."userId" = u."id"
+               AND m."accepted" AND m."role" IN ('ADMIN', 'OWNER')
+          JOIN "OrganizationSettings" s ON s."organizationId" = t."id" AND s."isAdminAPIEnabled"
+          WHERE t."isOrganization" ORDER BY t."id")`,
+        "admin_org_ids",
+      )
       .where("k.hashedKey = :hash", { hash })
-      .getRawAndEntities<{ key_expires_at: Date | null }>();
+      .getRawAndEntities<{ key_expires_at: Date | null; admin_org_ids: number[] }>();
     if (entities.length === 0) return undefined;
     const record: KeyRecord = {
       user: entities[0],
+      adminOrganizationIds: raw[0].admin_org_ids,
       expiresAt: raw[0].key_expires_at,
       cachedUntil: Date.now() + this.cacheSeconds * 1000,
     };

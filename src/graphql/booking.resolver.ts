@@ -92,8 +92,11 @@ export class BookingResolver {
     @Ctx() ctx: RequestContext,
   ): Promise<InstantMeetingToken | null> {
     const token = await ctx.loaders.instantMeetingTokenByBookingId.load(booking.id);
-    if (!token || maySeeBookingSecrets(requireViewer(ctx), booking)) return token;
-    return { ...token, token: null };
+    if (!token) return null;
+    const viewer = requireViewer(ctx);
+    const members = await ctx.loaders.acceptedMemberIdsByOrganizationId.loadMany(viewer.adminOrganizationIds);
+    const memberIds = new Set(members.flatMap((m) => (Array.isArray(m) ? m : [])));
+    return maySeeBookingSecrets(viewer, booking, memberIds) ? token : { ...token, token: null };
   }
 
   @FieldResolver(() => [WebhookScheduledTrigger], { description: "Webhook calls scheduled for the booking." })

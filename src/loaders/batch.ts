@@ -53,3 +53,18 @@ export async function loadOneBy<T extends ObjectLiteral, K extends number | stri
   const groups = await loadManyBy(dataSource, entity, column, keys);
   return groups.map((group) => group[0] ?? null);
 }
+
+/** Accepted members' user ids of each team / organization. */
+export async function loadAcceptedMemberIds(dataSource: DataSource, teamIds: readonly number[]): Promise<number[][]> {
+  const rows: Array<{ teamId: number; userId: number }> = await dataSource.query(
+    `SELECT "teamId", "userId" FROM "Membership" WHERE "teamId" = ANY($1) AND "accepted" ORDER BY "userId"`,
+    [[...teamIds]],
+  );
+  const groups = new Map<number, number[]>();
+  for (const { teamId, userId } of rows) {
+    const group = groups.get(teamId);
+    if (group) group.push(userId);
+    else groups.set(teamId, [userId]);
+  }
+  return teamIds.map((id) => groups.get(id) ?? []);
+}

@@ -4,7 +4,7 @@ import {
   Attendee, BookingReference, BookingSeat, DestinationCalendar, EventType, InstantMeetingToken, Payment, User,
   WebhookScheduledTrigger, WorkflowReminder,
 } from "../entities";
-import { loadByIds, loadManyBy, loadOneBy } from "./batch";
+import { loadAcceptedMemberIds, loadByIds, loadManyBy, loadOneBy } from "./batch";
 
 /**
  * Per-request DataLoader registry: every relation field of the API is resolved through one of these,
@@ -33,6 +33,9 @@ export function createLoaders(dataSource: DataSource) {
     ),
     workflowRemindersByBookingUid: new DataLoader<string, WorkflowReminder[]>((uids) =>
       loadManyBy(dataSource, WorkflowReminder, "bookingUid", uids),
+    ),
+    acceptedMemberIdsByOrganizationId: new DataLoader<number, number[]>((ids) =>
+      loadAcceptedMemberIds(dataSource, ids),
     ),
     instantMeetingTokenByBookingId: new DataLoader<number, InstantMeetingToken | null>((ids) =>
       loadOneBy(dataSource, InstantMeetingToken, "bookingId", ids),

@@ -3,7 +3,7 @@ import type { Viewer } from "../../auth/viewer";
 import type { RequestContext } from "../../context";
 import { Booking, BookingStatus } from "../../entities";
 import { badInput, forbidden, notFound, unauthenticated } from "../errors";
-import { mayFilterByOrganizer, readableBookings } from "./booking.policy";
+import { organizersOutsideScope, readableBookings } from "./booking.policy";
 
 /** Largest page a client may ask for. */
 export const MAX_TAKE = 250;
@@ -68,18 +68,23 @@ export function resolvePaging(take?: number | null, page?: number | null): { tak
 }
 
 /** The viewer's readable bookings, narrowed by the filter (alias `b`). */
-function readableQuery(ctx: RequestContext, viewer: Viewer, filter: BookingListFilter | null | undefined) {
+async function readableQuery(ctx: RequestContext, viewer: Viewer, filter: BookingListFilter | null | undefined) {
   const qb = ctx.dataSource.getRepository(Booking).createQueryBuilder("b");
   const scope = readableBookings(viewer);
   if (scope) qb.andWhere(scope.sql, scope.params);
-  if (filter) applyFilter(qb, viewer, filter);
+  if (filter) await applyFilter(ctx, qb, viewer, filter);
   return qb;
 }
 
-function applyFilter(qb: SelectQueryBuilder<Booking>, viewer: Viewer, filter: BookingListFilter): void {
+async function applyFilter(ctx: RequestContext, qb: SelectQueryBuilder<Booking>, viewer: Viewer, filter: BookingListFilter) {
   if (filter.userIds != null) {
-    if (!mayFilterByOrganizer(viewer)) {
-      throw forbidden("Only administrators may filter by userIds.");
+    const outside = await organizersOutsideScope(ctx.dataSource.manager, viewer, filter.userIds);
+    if (outside.length > 0) {
+      throw forbidden(
+        viewer.isSystemAdmin || viewer.adminOrganizationIds.length > 0
+          ? `userIds outside the organizations you administer: ${outside.join(", ")}.`
+          : "Only administrators may filter by userIds.",
+      );
     }
     qb.andWhere("b.userId = ANY(:f_userIds)", { f_userIds: filter.userIds });
   }
@@ -109,7 +114,7 @@ export async function listBookings(ctx: RequestContext, args: BookingListArgs): 
   const field = args.orderBy?.field ?? BookingOrderField.START_TIME;
   const direction = args.orderBy?.direction ?? OrderDirection.ASC;
 
-  const qb = readableQuery(ctx, viewer, args.filter);
+  const qb = await readableQuery(ctx, viewer, args.filter);
   const countQuery = qb.clone();
   qb.orderBy(`b.${field}`, direction, field === BookingOrderField.UPDATED_AT ? "NULLS LAST" : undefined);
   if (field !== BookingOrderField.ID) qb.addOrderBy("b.id", direction);
@@ -136,7 +141,7 @@ export async function getBooking(ctx: RequestContext, by: { id?: number | null; 
   const hasId = by.id != null;
   const hasUid = by.uid != null;
   if (hasId === hasUid) throw badInput(hasId ? "uid" : "id", "Give exactly one of id or uid.");
-  const qb = readableQuery(ctx, viewer, null);
+  const qb = await readableQuery(ctx, viewer, null);
   if (hasId) qb.andWhere("b.id = :id", { id: by.id });
   else qb.andWhere("b.uid = :uid", { uid: by.uid });
   const booking = await qb.getOne();

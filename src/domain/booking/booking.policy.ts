@@ -1,3 +1,4 @@
+import type { EntityManager } from "typeorm";
 import type { Viewer } from "../../auth/viewer";
 import type { Booking } from "../../entities";
 
@@ -12,11 +13,13 @@ export interface SqlCondition {
  * reschedule, confirm, reject, create) applies the same rule (Cal.com v1's list and get-one
  * disagreed). `undefined` means "no restriction" (system admins).
  *
- * The building blocks, for a regular user:
+ * The building blocks:
  * - organizer: `"Booking"."userId"` is the viewer;
  * - attendee: an attendee's e-mail equals the viewer's, ignoring case;
  * - event-type admin: the viewer owns the booking's event type, or is an accepted ADMIN/OWNER of the
- *   team that owns it.
+ *   team that owns it;
+ * - organization admin: the organizer is an accepted member of an organization the viewer
+ *   administers (admin API enabled; every such organization, not only the first).
  */
 const ADMINISTERED_EVENT_TYPES = `
   SELECT et."id" FROM "EventType" et
@@ -25,62 +28,96 @@ const ADMINISTERED_EVENT_TYPES = `
        SELECT m."teamId" FROM "Membership" m
        WHERE m."userId" = :pol_userId AND m."accepted" AND m."role" IN ('ADMIN', 'OWNER'))`;
 const ATTENDED_BOOKINGS = `SELECT pa."bookingId" FROM "Attendee" pa WHERE lower(pa."email") = :pol_email`;
+const ORGANIZATION_MEMBERS = `SELECT om."userId" FROM "Membership" om WHERE om."teamId" = ANY(:pol_orgIds) AND om."accepted"`;
 
 function params(viewer: Viewer): Record<string, unknown> {
-  return { pol_userId: viewer.user.id, pol_email: viewer.user.email.toLowerCase() };
+  return { pol_userId: viewer.user.id, pol_email: viewer.user.email.toLowerCase(), pol_orgIds: viewer.adminOrganizationIds };
 }
 
+const administersOrganizations = (viewer: Viewer) => viewer.adminOrganizationIds.length > 0;
+
 /**
- * Bookings the viewer may read (alias `b`): organizer ∪ attendee ∪ event-type admin. Written as
- * `b.id IN (… UNION …)` so each branch is an index lookup instead of an OR tested on every row.
+ * Bookings the viewer may read (alias `b`): organizer ∪ attendee ∪ event-type admin ∪ (organization
+ * admins) members' bookings. Written as `b.id IN (… UNION …)` so each branch is an index lookup
+ * instead of an OR tested on every row, and the scope is one SQL statement (paging stays exact).
  */
 export function readableBookings(viewer: Viewer): SqlCondition | undefined {
   if (viewer.isSystemAdmin) return undefined;
+  const members = administersOrganizations(viewer)
+    ? `UNION SELECT po."id" FROM "Booking" po WHERE po."userId" IN (${ORGANIZATION_MEMBERS})`
+    : "";
   return {
     sql: `b.id IN (
       SELECT pb."id" FROM "Booking" pb WHERE pb."userId" = :pol_userId
       UNION ${ATTENDED_BOOKINGS}
-      UNION SELECT pe."id" FROM "Booking" pe WHERE pe."eventTypeId" IN (${ADMINISTERED_EVENT_TYPES}))`,
+      UNION SELECT pe."id" FROM "Booking" pe WHERE pe."eventTypeId" IN (${ADMINISTERED_EVENT_TYPES})
+      ${members})`,
     params: params(viewer),
   };
 }
 
-/** Bookings the viewer may update, confirm or reject (alias `b`): organizer ∪ event-type admin. */
+/** Bookings the viewer may update, confirm or reject (alias `b`): organizer ∪ event-type admin ∪ organization admin. */
 export function manageableBookings(viewer: Viewer): SqlCondition | undefined {
   if (viewer.isSystemAdmin) return undefined;
+  const members = administersOrganizations(viewer) ? ` OR b."userId" IN (${ORGANIZATION_MEMBERS})` : "";
   return {
-    sql: `(b."userId" = :pol_userId OR b."eventTypeId" IN (${ADMINISTERED_EVENT_TYPES}))`,
+    sql: `(b."userId" = :pol_userId OR b."eventTypeId" IN (${ADMINISTERED_EVENT_TYPES})${members})`,
     params: params(viewer),
   };
 }
 
 /** Bookings the viewer may cancel or reschedule (alias `b`): the manageable ones plus those they attend. */
 export function cancellableBookings(viewer: Viewer): SqlCondition | undefined {
+  const manageable = manageableBookings(viewer);
+  if (!manageable) return undefined;
+  return { sql: `(${manageable.sql} OR b.id IN (${ATTENDED_BOOKINGS}))`, params: manageable.params };
+}
+
+/**
+ * Event types the viewer may book (alias `et`): every non-hidden one; a hidden one only for its
+ * owner, an accepted ADMIN/OWNER of its team, an admin of an organization the owner (or the team)
+ * belongs to, or a system admin.
+ */
+export function bookableEventTypes(viewer: Viewer): SqlCondition | undefined {
   if (viewer.isSystemAdmin) return undefined;
+  const organization = administersOrganizations(viewer)
+    ? ` OR et."userId" IN (${ORGANIZATION_MEMBERS})
+        OR et."teamId" IN (SELECT ot."id" FROM "Team" ot WHERE ot."id" = ANY(:pol_orgIds) OR ot."parentId" = ANY(:pol_orgIds))`
+    : "";
   return {
-    sql: `(b."userId" = :pol_userId OR b."eventTypeId" IN (${ADMINISTERED_EVENT_TYPES}) OR b.id IN (${ATTENDED_BOOKINGS}))`,
+    sql: `(NOT et."hidden" OR et."id" IN (${ADMINISTERED_EVENT_TYPES.replace(/\bet\b/g, "bet")})${organization})`,
     params: params(viewer),
   };
 }
 
 /**
- * Event types the viewer may book (alias `et`): every non-hidden one; a hidden one only for its
- * owner, an accepted ADMIN/OWNER of its team, or a system admin.
+ * Organizer ids in `userIds` the viewer may not filter by. System admins may filter by anyone;
+ * organization admins by themselves and accepted members of the organizations they administer;
+ * everyone else (team admins included) by nobody.
  */
-export function bookableEventTypes(viewer: Viewer): SqlCondition | undefined {
-  if (viewer.isSystemAdmin) return undefined;
-  return {
-    sql: `(NOT et."hidden" OR et."id" IN (${ADMINISTERED_EVENT_TYPES.replace(/\bet\b/g, "bet")}))`,
-    params: params(viewer),
-  };
+export async function organizersOutsideScope(m: EntityManager, viewer: Viewer, userIds: number[]): Promise<number[]> {
+  if (viewer.isSystemAdmin) return [];
+  if (!administersOrganizations(viewer)) return userIds;
+  const wanted = [...new Set(userIds)].filter((id) => id !== viewer.user.id);
+  if (wanted.length === 0) return [];
+  const rows: Array<{ userId: number }> = await m.query(
+    `SELECT DISTINCT om."userId" FROM "Membership" om WHERE om."teamId" = ANY($1) AND om."accepted" AND om."userId" = ANY($2)`,
+    [viewer.adminOrganizationIds, wanted],
+  );
+  const inScope = new Set(rows.map((r) => r.userId));
+  return wanted.filter((id) => !inScope.has(id));
 }
 
-/** Whether the viewer may filter by organizer (`userIds`): system admins only, for now. */
-export function mayFilterByOrganizer(viewer: Viewer): boolean {
-  return viewer.isSystemAdmin;
-}
 
-/** Secrets of a booking (the instant-meeting token) are for its organizer and admins only. */
-export function maySeeBookingSecrets(viewer: Viewer, booking: Pick<Booking, "userId">): boolean {
-  return viewer.isSystemAdmin || booking.userId === viewer.user.id;
+/**
+ * Secrets of a booking (the instant-meeting token) are for its organizer and admins only:
+ * `organizationMemberIds` are the accepted members of the organizations the viewer administers.
+ */
+export function maySeeBookingSecrets(
+  viewer: Viewer,
+  booking: Pick<Booking, "userId">,
+  organizationMemberIds: ReadonlySet<number>,
+): boolean {
+  if (viewer.isSystemAdmin || booking.userId === viewer.user.id) return true;
+  return booking.userId != null && organizationMemberIds.has(booking.userId);
 }

@@ -326,8 +326,9 @@ export async function updateBooking(ctx: RequestContext, id: number, cmd: Update
     }
 
     const statusChanges = target !== b.status;
-    const claimsSlot = SLOT_HOLDING.includes(target) && (changes.startTime !== undefined || (statusChanges && target === ACCEPTED));
-    if (claimsSlot) await claimSlot(m, b, start, end);
+    const moved = changes.startTime !== undefined;
+    // Any move re-checks the slot (AWAITING_HOST too, as reschedule does); so does becoming ACCEPTED.
+    if (moved || (statusChanges && target === ACCEPTED)) await claimSlot(m, b, start, end);
 
     if (statusChanges) {
       changes.status = target;
@@ -336,8 +337,11 @@ export async function updateBooking(ctx: RequestContext, id: number, cmd: Update
         changes.iCalSequence = (changes.iCalSequence ?? b.iCalSequence) + 1;
       }
     }
-    const key = target === ACCEPTED && b.userId != null ? bookingSlotKey(start, end, b.userId) : target === PENDING || target === AWAITING_HOST ? b.idempotencyKey : null;
-    if (key !== b.idempotencyKey) changes.idempotencyKey = key;
+    // Cal.com's slot key follows a change of time or status; a row left alone keeps what it has.
+    if (moved || statusChanges) {
+      const key = target === ACCEPTED && b.userId != null ? bookingSlotKey(start, end, b.userId) : SLOT_HOLDING.includes(target) || target === AWAITING_HOST ? b.idempotencyKey : null;
+      if (key !== b.idempotencyKey) changes.idempotencyKey = key;
+    }
 
     if (Object.keys(changes).length === 0) return b;
     changes.updatedAt = now;

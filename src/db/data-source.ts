@@ -1,20 +1,27 @@
-import { DataSource } from "typeorm";
+import { DataSource, type AbstractLogger } from "typeorm";
 import { CalcomBookingSchema1764000000000 } from "../../migrations/1764000000000-CalcomBookingSchema";
 import { GatewayLookupIndexes1764000000001 } from "../../migrations/1764000000001-GatewayLookupIndexes";
+import { BookingKeysetIndex1764000000002 } from "../../migrations/1764000000002-BookingKeysetIndex";
 import { ENTITIES } from "../entities";
 import { SqlCountingLogger } from "./sql-counter";
 import { pg } from "./utc";
 
 /** The gateway's migrations, in order (imported, not globbed, so builds and tests see the same list). */
-export const MIGRATIONS = [CalcomBookingSchema1764000000000, GatewayLookupIndexes1764000000001];
+export const MIGRATIONS = [
+  CalcomBookingSchema1764000000000,
+  GatewayLookupIndexes1764000000001,
+  BookingKeysetIndex1764000000002,
+];
 
 export interface DataSourceOptions {
   url: string;
   poolSize?: number;
+  /** Replaces the statement-counting logger (tools that capture SQL, e.g. the EXPLAIN checks). */
+  logger?: AbstractLogger;
 }
 
 /** Builds (does not connect) the one DataSource: Cal.com's tables, UTC sessions, statement counting. */
-export function createDataSource({ url, poolSize = 10 }: DataSourceOptions): DataSource {
+export function createDataSource({ url, poolSize = 10, logger }: DataSourceOptions): DataSource {
   return new DataSource({
     type: "postgres",
     url,
@@ -24,7 +31,7 @@ export function createDataSource({ url, poolSize = 10 }: DataSourceOptions): Dat
     migrationsTableName: "gateway_migrations",
     migrationsTransactionMode: "all",
     synchronize: false,
-    logger: new SqlCountingLogger(),
+    logger: logger ?? new SqlCountingLogger(),
     extra: {
       max: poolSize,
       // Session time zone UTC: CURRENT_TIMESTAMP defaults of `timestamp` columns then hold UTC too.

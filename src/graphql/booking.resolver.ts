@@ -1,12 +1,12 @@
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "../context";
 import { maySeeBookingSecrets } from "../domain/booking/booking.policy";
-import { getBooking, listBookings, requireViewer } from "../domain/booking/booking-read.service";
+import { bookingsConnection, getBooking, listBookings, requireViewer } from "../domain/booking/booking-read.service";
 import {
   Attendee, Booking, BookingReference, BookingSeat, DestinationCalendar, EventType, InstantMeetingToken, Payment,
   User, WebhookScheduledTrigger, WorkflowReminder,
 } from "../entities";
-import { BookingFilter, BookingOrder, BookingPage } from "./booking.types";
+import { BookingConnection, BookingFilter, BookingOrder, BookingPage } from "./booking.types";
 
 /** Booking queries and the Booking type's relation fields (all through the request's loaders). */
 @Resolver(() => Booking)
@@ -25,6 +25,27 @@ export class BookingResolver {
     orderBy?: BookingOrder | null,
   ): Promise<BookingPage> {
     return listBookings(ctx, { take, page, filter, orderBy });
+  }
+
+  @Query(() => BookingConnection, {
+    description:
+      "The viewer's bookings as a Relay connection, paged by cursor (keyset): the same bookings, filters and order as `bookings`. Pass a page's pageInfo.endCursor as `after` for the next page; a cursor only works with the orderBy it was made for.",
+  })
+  bookingsConnection(
+    @Ctx() ctx: RequestContext,
+    @Arg("first", () => Int, { nullable: true, defaultValue: 10, description: "Page size, 1 to 250 (null: 10)." })
+    first?: number | null,
+    @Arg("after", () => String, {
+      nullable: true,
+      description: "Cursor (an edge's cursor or pageInfo.endCursor) to continue after; absent for the first page.",
+    })
+    after?: string | null,
+    @Arg("filter", () => BookingFilter, { nullable: true, description: "Conditions that narrow the list." })
+    filter?: BookingFilter | null,
+    @Arg("orderBy", () => BookingOrder, { nullable: true, description: "Sort order (default START_TIME ASC); must match the cursor's." })
+    orderBy?: BookingOrder | null,
+  ): Promise<BookingConnection> {
+    return bookingsConnection(ctx, { first, after, filter, orderBy });
   }
 
   @Query(() => Booking, {
@@ -111,6 +132,15 @@ export class BookingPageResolver {
   @FieldResolver(() => Int, { description: "Number of bookings matching, regardless of paging." })
   totalCount(@Root() page: BookingPage): Promise<number> {
     return page.count();
+  }
+}
+
+/** `BookingConnection.totalCount`: the count query runs only when the field is selected. */
+@Resolver(() => BookingConnection)
+export class BookingConnectionResolver {
+  @FieldResolver(() => Int, { description: "Number of bookings matching, regardless of paging and cursor." })
+  totalCount(@Root() connection: BookingConnection): Promise<number> {
+    return connection.count();
   }
 }
 

@@ -1,6 +1,6 @@
 import { Field, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import { Booking, BookingStatus } from "../entities";
-import { BookingOrderField, OrderDirection } from "../domain/booking/booking-read.service";
+import { BookingOrderField, OrderDirection } from "../domain/booking/booking-order";
 
 registerEnumType(BookingOrderField, {
   name: "BookingOrderField",
@@ -62,6 +62,45 @@ export class BookingPage {
 
   @Field(() => Boolean, { description: "True when more bookings follow this page." })
   hasNextPage!: boolean;
+
+  /** Runs the count query; exposed as `totalCount` by a field resolver so it runs only when selected. */
+  count!: () => Promise<number>;
+}
+
+@ObjectType({ description: "A booking in a connection, with the cursor that points at it." })
+export class BookingEdge {
+  @Field(() => String, { description: "Opaque position of this booking in the requested order; pass it as `after` to continue after it." })
+  cursor!: string;
+
+  @Field(() => Booking, { description: "The booking." })
+  node!: Booking;
+}
+
+@ObjectType({ description: "Where a connection page sits in the whole list (Relay PageInfo)." })
+export class PageInfo {
+  @Field(() => Boolean, { description: "True when more bookings follow this page (fetch them with after: endCursor)." })
+  hasNextPage!: boolean;
+
+  @Field(() => Boolean, {
+    description:
+      "True when `after` was given, i.e. this is not the first page. Paging is forward-only, so this does not check that rows precede the cursor.",
+  })
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: "Cursor of the first edge; null when the page is empty." })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true, description: "Cursor of the last edge; null when the page is empty. Pass it as `after` for the next page." })
+  endCursor!: string | null;
+}
+
+@ObjectType({ description: "A keyset-paged page of bookings (Relay connection)." })
+export class BookingConnection {
+  @Field(() => [BookingEdge], { description: "The bookings on this page, in the requested order, each with its cursor." })
+  edges!: BookingEdge[];
+
+  @Field(() => PageInfo, { description: "Paging information for this page." })
+  pageInfo!: PageInfo;
 
   /** Runs the count query; exposed as `totalCount` by a field resolver so it runs only when selected. */
   count!: () => Promise<number>;

@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { printSchema, type GraphQLSchema } from "graphql";
 import { buildSchemaSync } from "type-graphql";
 import { BookingMutationResolver } from "./booking-mutation.resolver";
-import { BookingPageResolver, BookingResolver, EventTypeResolver, ViewerResolver } from "./booking.resolver";
+import { BookingConnectionResolver, BookingPageResolver, BookingResolver, EventTypeResolver, ViewerResolver } from "./booking.resolver";
 import { DateTimeScalar } from "./scalars";
 
 let built: GraphQLSchema | undefined;
@@ -11,7 +11,10 @@ let built: GraphQLSchema | undefined;
 export function gatewaySchema(): GraphQLSchema {
   if (!built) {
     built = buildSchemaSync({
-      resolvers: [BookingResolver, BookingMutationResolver, BookingPageResolver, EventTypeResolver, ViewerResolver],
+      resolvers: [
+        BookingResolver, BookingMutationResolver, BookingPageResolver, BookingConnectionResolver, EventTypeResolver,
+        ViewerResolver,
+      ],
       scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
       validate: true,
     });

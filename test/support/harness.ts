@@ -48,6 +48,7 @@ export async function createCalcomManagedDatabase(): Promise<string> {
   try {
     await client.query(`DROP TABLE gateway_migrations`);
     await client.query(`DROP INDEX "Attendee_lower_email_idx"`);
+    await client.query(`DROP INDEX "Booking_startTime_id_idx"`);
     await client.query(`ALTER TABLE users ADD COLUMN "emailVerified" TIMESTAMP(3), ADD COLUMN "bio" TEXT, ADD COLUMN "weekStart" TEXT NOT NULL DEFAULT 'Sunday'`);
     await client.query(`ALTER TABLE "Booking" ADD COLUMN "thirdPartyPaymentRef" TEXT, ADD COLUMN "routedFromRoutingFormReponse" BOOLEAN NOT NULL DEFAULT false`);
     await client.query(`ALTER TABLE "Attendee" ADD COLUMN "bookingSeatId" INTEGER`);

@@ -4,25 +4,15 @@ import type { RequestContext } from "../../context";
 import { Booking, BookingStatus } from "../../entities";
 import { badInput, forbidden, notFound, unauthenticated } from "../errors";
 import { organizersOutsideScope, readableBookings } from "./booking.policy";
+import {
+  applyOrder, type BookingOrderField, type BookingSort, decodeCursor, encodeCursor, keysetCondition, type OrderDirection,
+  positionOf, resolveOrder,
+} from "./booking-order";
 
 /** Largest page a client may ask for. */
 export const MAX_TAKE = 250;
 /** Page size when only `page` is given. */
 export const DEFAULT_TAKE = 10;
-
-/** Sortable columns (enum values are `"Booking"` column names). */
-export enum BookingOrderField {
-  START_TIME = "startTime",
-  END_TIME = "endTime",
-  CREATED_AT = "createdAt",
-  UPDATED_AT = "updatedAt",
-  ID = "id",
-}
-
-export enum OrderDirection {
-  ASC = "ASC",
-  DESC = "DESC",
-}
 
 export interface BookingListFilter {
   userIds?: number[] | null;
@@ -33,11 +23,23 @@ export interface BookingListFilter {
   dateTo?: Date | null;
 }
 
+export interface BookingListOrder {
+  field?: BookingOrderField | null;
+  direction?: OrderDirection | null;
+}
+
 export interface BookingListArgs {
   take?: number | null;
   page?: number | null;
   filter?: BookingListFilter | null;
-  orderBy?: { field?: BookingOrderField | null; direction?: OrderDirection | null } | null;
+  orderBy?: BookingListOrder | null;
+}
+
+export interface BookingConnectionArgs {
+  first?: number | null;
+  after?: string | null;
+  filter?: BookingListFilter | null;
+  orderBy?: BookingListOrder | null;
 }
 
 /** One page of bookings; `count` runs the total only when asked for. */
@@ -46,6 +48,13 @@ export interface BookingListPage {
   page: number | null;
   take: number | null;
   hasNextPage: boolean;
+  count: () => Promise<number>;
+}
+
+/** One keyset page of bookings (Relay connection shape); `count` runs the total only when asked for. */
+export interface BookingConnectionPage {
+  edges: Array<{ cursor: string; node: Booking }>;
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
   count: () => Promise<number>;
 }
 
@@ -104,6 +113,31 @@ async function applyFilter(ctx: RequestContext, qb: SelectQueryBuilder<Booking>,
   if (filter.dateTo != null) qb.andWhere("b.endTime <= :f_dateTo", { f_dateTo: filter.dateTo });
 }
 
+/** `first` of a connection: 1 to MAX_TAKE, DEFAULT_TAKE when absent. */
+export function resolveFirst(first?: number | null): number {
+  const effective = first ?? DEFAULT_TAKE;
+  if (!Number.isInteger(effective) || effective < 1 || effective > MAX_TAKE) {
+    throw badInput("first", `first must be between 1 and ${MAX_TAKE}.`);
+  }
+  return effective;
+}
+
+/**
+ * The one query behind every booking list (`bookings` and `bookingsConnection`): the viewer's
+ * readable bookings, narrowed by the filter (a `userIds` outside the viewer's scope is FORBIDDEN),
+ * in a total order. `count` counts every match, ignoring order and paging, and runs only when called.
+ */
+async function bookingListQuery(ctx: RequestContext, viewer: Viewer, filter: BookingListFilter | null | undefined, sort: BookingSort) {
+  const rows = await readableQuery(ctx, viewer, filter);
+  const countQuery = rows.clone();
+  applyOrder(rows, sort);
+  const count = async () => {
+    const raw = await countQuery.select("count(*)", "count").getRawOne<{ count: string }>();
+    return Number(raw?.count ?? 0);
+  };
+  return { rows, count };
+}
+
 /**
  * The viewer's bookings: filtered, in a total order (the sort column, then id in the same direction,
  * nulls last), offset-paged. Fetches one row more than the page to answer `hasNextPage`.
@@ -111,27 +145,43 @@ async function applyFilter(ctx: RequestContext, qb: SelectQueryBuilder<Booking>,
 export async function listBookings(ctx: RequestContext, args: BookingListArgs): Promise<BookingListPage> {
   const viewer = requireViewer(ctx);
   const paging = resolvePaging(args.take, args.page);
-  const field = args.orderBy?.field ?? BookingOrderField.START_TIME;
-  const direction = args.orderBy?.direction ?? OrderDirection.ASC;
-
-  const qb = await readableQuery(ctx, viewer, args.filter);
-  const countQuery = qb.clone();
-  qb.orderBy(`b.${field}`, direction, field === BookingOrderField.UPDATED_AT ? "NULLS LAST" : undefined);
-  if (field !== BookingOrderField.ID) qb.addOrderBy("b.id", direction);
+  const { rows: qb, count } = await bookingListQuery(ctx, viewer, args.filter, resolveOrder(args.orderBy));
   if (paging) qb.offset((paging.page - 1) * paging.take).limit(paging.take + 1);
 
   const rows = await qb.getMany();
   const hasNextPage = paging ? rows.length > paging.take : false;
   const nodes = paging && hasNextPage ? rows.slice(0, paging.take) : rows;
+  return { nodes, page: paging?.page ?? null, take: paging?.take ?? null, hasNextPage, count };
+}
+
+/**
+ * The viewer's bookings as a keyset-paged connection: the same rows and order as `listBookings`,
+ * `first` rows strictly after the `after` cursor (a row-value condition, never OFFSET, so a page
+ * costs the same wherever it is). Fetches `first + 1` rows to answer `hasNextPage`; forward-only
+ * paging, so `hasPreviousPage` is simply whether `after` was given.
+ */
+export async function bookingsConnection(ctx: RequestContext, args: BookingConnectionArgs): Promise<BookingConnectionPage> {
+  const viewer = requireViewer(ctx);
+  const first = resolveFirst(args.first);
+  const sort = resolveOrder(args.orderBy);
+  // Decoded before any SQL runs: a bad cursor costs nothing.
+  const after = args.after == null ? null : decodeCursor(args.after, sort);
+  const { rows: qb, count } = await bookingListQuery(ctx, viewer, args.filter, sort);
+  if (after) {
+    const keyset = keysetCondition(after);
+    qb.andWhere(keyset.sql, keyset.params);
+  }
+  const rows = await qb.limit(first + 1).getMany();
+  const edges = rows.slice(0, first).map((node) => ({ cursor: encodeCursor(positionOf(node, sort)), node }));
   return {
-    nodes,
-    page: paging?.page ?? null,
-    take: paging?.take ?? null,
-    hasNextPage,
-    count: async () => {
-      const raw = await countQuery.select("count(*)", "count").getRawOne<{ count: string }>();
-      return Number(raw?.count ?? 0);
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      hasPreviousPage: after !== null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
     },
+    count,
   };
 }
 

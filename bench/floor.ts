@@ -1,0 +1,78 @@
+import http from "node:http";
+import { Pool } from "pg";
+
+/**
+ * The reference floor: the least a server can do to answer the benchmark's list queries, a Node
+ * HTTP server that runs ONE hand-written SQL statement building the whole JSON response in Postgres
+ * and writes it out. No GraphQL, no auth, no ORM. The gateway is reported as a ratio of this.
+ */
+
+const iso = (col: string) => `to_char(${col}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** Page 1 of 50 bookings (START_TIME ASC, id) with user, eventType, attendees and payment; optional visibility condition on `b`. */
+export function floorSql(where: string): string {
+  return `
+    SELECT json_build_object('data', json_build_object('bookings', json_build_object('nodes',
+             coalesce(json_agg(s.node ORDER BY s.start_time, s.id), '[]'::json))))::text AS body
+    FROM (
+      SELECT b.id, b."startTime" AS start_time, json_build_object(
+        'id', b.id, 'uid', b.uid, 'title', b.title, 'status', upper(b.status::text),
+        'startTime', ${iso('b."startTime"')}, 'endTime', ${iso('b."endTime"')},
+        'user', (SELECT json_build_object('id', u.id, 'name', u.name, 'email', u.email) FROM users u WHERE u.id = b."userId"),
+        'eventType', (SELECT json_build_object('id', et.id, 'title', et.title, 'length', et.length) FROM "EventType" et WHERE et.id = b."eventTypeId"),
+        'attendees', coalesce((SELECT json_agg(json_build_object('name', a.name, 'email', a.email) ORDER BY a.id) FROM "Attendee" a WHERE a."bookingId" = b.id), '[]'::json),
+        'payment', coalesce((SELECT json_agg(json_build_object('amount', p.amount, 'currency', p.currency, 'success', p.success) ORDER BY p.id) FROM "Payment" p WHERE p."bookingId" = b.id), '[]'::json)
+      ) AS node
+      FROM "Booking" b
+      ${where}
+      ORDER BY b."startTime", b.id
+      LIMIT 50
+    ) s`;
+}
+
+/** A regular user's visibility, written by hand the way the gateway's policy states it. */
+export function regularUserCondition(userId: number, email: string): string {
+  return `WHERE b.id IN (
+    SELECT id FROM "Booking" WHERE "userId" = ${userId}
+    UNION SELECT "bookingId" FROM "Attendee" WHERE lower(email) = '${email.toLowerCase()}'
+    UNION SELECT id FROM "Booking" WHERE "eventTypeId" IN (
+      SELECT id FROM "EventType" WHERE "userId" = ${userId}
+         OR "teamId" IN (SELECT "teamId" FROM "Membership" WHERE "userId" = ${userId} AND accepted AND role IN ('ADMIN', 'OWNER'))))`;
+}
+
+/** Starts the floor server: `POST /all` answers query (a), `POST /user` query (c). */
+export async function startFloor(url: string, regularUser: { id: number; email: string }): Promise<{ port: number; close(): Promise<void> }> {
+  const pool = new Pool({ connectionString: url, max: 10 });
+  const statements: Record<string, string> = {
+    "/all": floorSql(""),
+    "/user": floorSql(regularUserCondition(regularUser.id, regularUser.email)),
+  };
+  const server = http.createServer((req, res) => {
+    const sql = statements[req.url ?? ""];
+    req.resume();
+    req.on("end", () => {
+      if (!sql) {
+        res.writeHead(404).end();
+        return;
+      }
+      pool.query(sql).then(
+        (r) => {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(r.rows[0].body);
+        },
+        (err: Error) => {
+          res.writeHead(500, { "content-type": "application/json" });
+          res.end(JSON.stringify({ errors: [{ message: err.message }] }));
+        },
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    close: async () => {
+      await new Promise((resolve) => server.close(resolve));
+      await pool.end();
+    },
+  };
+}

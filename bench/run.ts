@@ -1,0 +1,322 @@
+import "reflect-metadata";
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import autocannon from "autocannon";
+import { Client } from "pg";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "../src/db/embedded-postgres";
+import { createLogger } from "../src/logger";
+import { BENCH_KEYS, BENCH_USERS, datasetSize, generateDataset } from "./dataset";
+import { explainListStatements, type ExplainResult } from "./explain";
+import { startFloor } from "./floor";
+
+/**
+ * `npm run bench`: generates data sets, starts the built gateway and the reference floor on them,
+ * drives both over HTTP with autocannon, and writes bench/RESULTS.md.
+ *
+ * Options (environment): BENCH_SIZES (default "10000,100000,1000000"; the full scenario set runs on
+ * BENCH_FULL_SIZE, default 100000, the growth scenarios on every size), BENCH_DURATION seconds per
+ * measurement (default 10), BENCH_DATABASE_URL (a Postgres server to create the bench_<size>
+ * databases on; default: an embedded server under .data/bench-postgres).
+ */
+
+const ROOT = path.join(__dirname, "..", "..");
+const SIZES = (process.env.BENCH_SIZES ?? "10000,100000,1000000").split(",").map((s) => Number(s.trim()));
+const FULL_SIZE = Number(process.env.BENCH_FULL_SIZE ?? 100_000);
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+
+const LIST_FIELDS = `id uid title status startTime endTime user { id name email } eventType { id title length } attendees { name email } payment { amount currency success }`;
+const ALL_RELATIONS = `id uid title description status startTime endTime location responses metadata iCalUID iCalSequence
+  user { id name email timeZone } eventType { id title slug length owner { id name } } attendees { id name email timeZone }
+  payment { id amount currency success } references { id type meetingUrl } destinationCalendar { id integration }
+  workflowReminders { id method scheduledDate } seatsReferences { id referenceUid } instantMeetingToken { id token }
+  scheduledTriggers { id payload }`;
+
+interface Measurement {
+  scenario: string;
+  target: "gateway" | "floor";
+  size: number;
+  connections: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  sqlPerRequest: number | null;
+  maxRssMb: number | null;
+}
+
+async function main(): Promise<void> {
+  const logger = createLogger("warn");
+  let embedded: EmbeddedPostgres | undefined;
+  let serverUrl = process.env.BENCH_DATABASE_URL;
+  if (!serverUrl) {
+    embedded = await startEmbeddedPostgres({ dataDir: path.join(ROOT, ".data", "bench-postgres"), port: 0, logger, durable: false });
+    serverUrl = embedded.url;
+  }
+  const results: Measurement[] = [];
+  const generation: Array<{ size: number; seconds: number | null }> = [];
+  let explains: ExplainResult[] = [];
+  try {
+    for (const size of [...new Set([...SIZES, FULL_SIZE])].sort((a, b) => a - b)) {
+      const url = await ensureDatabase(serverUrl, `bench_${size}`);
+      if ((await datasetSize(url)) !== size) {
+        console.log(`generating ${size} bookings…`);
+        const seconds = await generateDataset(url, size);
+        generation.push({ size, seconds });
+        console.log(`  done in ${seconds.toFixed(1)} s`);
+      } else {
+        generation.push({ size, seconds: null });
+      }
+      const full = size === FULL_SIZE;
+      const gateway = await startGateway(url);
+      try {
+        const scenarios = full ? await fullScenarios(url, size) : await growthScenarios(url, size);
+        for (const s of scenarios) {
+          for (const connections of s.connections) {
+            console.log(`${size} ${s.name} gateway c=${connections}`);
+            results.push(await measure(s, "gateway", gateway, size, connections));
+          }
+        }
+        if (full) {
+          explains = await explainListStatements(url);
+          const floor = await startFloor(url, { id: BENCH_USERS.regularUser, email: `user${BENCH_USERS.regularUser}@bench.test` });
+          try {
+            for (const [name, route] of [["a: page 1 of 50, all bookings", "/all"], ["c: regular user's page 1 of 50", "/user"]] as const) {
+              for (const connections of [1, 10]) {
+                console.log(`${size} ${name} floor c=${connections}`);
+                results.push(
+                  await measure({ name, body: "{}", path: route, connections: [connections] }, "floor", { port: floor.port, child: undefined }, size, connections),
+                );
+              }
+            }
+          } finally {
+            await floor.close();
+          }
+          const overlaps = await createOverlaps(url);
+          results.push({ scenario: "f: overlapping ACCEPTED/PENDING pairs after the create run (SQL)", target: "gateway", size, connections: 10, rps: overlaps, p50: 0, p99: 0, errors: 0, sqlPerRequest: null, maxRssMb: null });
+        }
+      } finally {
+        await stopGateway(gateway);
+      }
+    }
+  } finally {
+    await embedded?.stop();
+  }
+  writeResults(results, generation, explains);
+}
+
+interface Scenario {
+  name: string;
+  body: string | (() => string);
+  key?: string;
+  path?: string;
+  connections: number[];
+}
+
+const gql = (query: string, variables: Record<string, unknown> = {}) => JSON.stringify({ query, variables });
+
+async function fullScenarios(url: string, size: number): Promise<Scenario[]> {
+  const lastPage = Math.ceil(size / 50);
+  const midId = Math.floor(size / 2);
+  let created = 0;
+  const base = Date.UTC(2031, 0, 1);
+  return [
+    { name: "a: page 1 of 50, all bookings", key: BENCH_KEYS.systemAdmin, body: gql(`query A { bookings(take: 50, page: 1) { nodes { ${LIST_FIELDS} } } }`), connections: [1, 10] },
+    { name: `b: offset page ${lastPage} (last) of 50`, key: BENCH_KEYS.systemAdmin, body: gql(`query B { bookings(take: 50, page: ${lastPage}) { nodes { ${LIST_FIELDS} } } }`), connections: [1, 10] },
+    { name: "c: regular user's page 1 of 50", key: BENCH_KEYS.regularUser, body: gql(`query C { bookings(take: 50) { nodes { ${LIST_FIELDS} } } }`), connections: [1, 10] },
+    { name: "d: org admin's page 1 of 50", key: BENCH_KEYS.orgAdmin, body: gql(`query D { bookings(take: 50) { nodes { ${LIST_FIELDS} } } }`), connections: [1, 10] },
+    { name: "d': org admin's page 1 of 50 with totalCount", key: BENCH_KEYS.orgAdmin, body: gql(`query D2 { bookings(take: 50) { totalCount nodes { ${LIST_FIELDS} } } }`), connections: [10] },
+    { name: "e: booking(id) with all relations", key: BENCH_KEYS.systemAdmin, body: gql(`query E($id: Int) { booking(id: $id) { ${ALL_RELATIONS} } }`, { id: midId }), connections: [1, 10] },
+    {
+      name: "f: createBooking",
+      key: BENCH_KEYS.systemAdmin,
+      // Each request books another event type (organizer) at a distinct future slot: no conflicts expected.
+      body: () => {
+        created += 1;
+        const start = new Date(base + created * 30 * 60_000).toISOString();
+        return gql(`mutation F($in: CreateBookingInput!) { createBooking(input: $in) { id } }`, {
+          in: { eventTypeId: (created % 3_990) + 1, start, timeZone: "UTC", title: "bench-create", responses: { name: "Bench", email: `bench${created}@bench.test` } },
+        });
+      },
+      connections: [10],
+    },
+    ...(await keysetScenarios(url, size)),
+  ];
+}
+
+async function growthScenarios(url: string, size: number): Promise<Scenario[]> {
+  const lastPage = Math.ceil(size / 50);
+  return [
+    { name: "a: page 1 of 50, all bookings", key: BENCH_KEYS.systemAdmin, body: gql(`query A { bookings(take: 50, page: 1) { nodes { ${LIST_FIELDS} } } }`), connections: [10] },
+    { name: `b: offset page ${lastPage} (last) of 50`, key: BENCH_KEYS.systemAdmin, body: gql(`query B { bookings(take: 50, page: ${lastPage}) { nodes { ${LIST_FIELDS} } } }`), connections: [10] },
+    ...(await keysetScenarios(url, size)),
+  ].map((s) => ({ ...s, connections: [10] }));
+}
+
+/** Keyset first and last page, when the gateway has bookingsConnection. */
+async function keysetScenarios(url: string, size: number): Promise<Scenario[]> {
+  let encode: (cursor: { id: number; value: Date }) => string;
+  try {
+    encode = (await import("./keyset-cursor.js")).lastPageCursor;
+    encode({ id: 1, value: new Date() });
+  } catch {
+    return [];
+  }
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  const { rows } = await c.query(`SELECT id, "startTime" FROM "Booking" ORDER BY "startTime", id OFFSET $1 LIMIT 1`, [size - 51]);
+  await c.end();
+  const after = encode({ id: rows[0].id, value: rows[0].startTime });
+  const q = `query K($after: String) { bookingsConnection(first: 50, after: $after) { edges { node { ${LIST_FIELDS} } } pageInfo { hasNextPage endCursor } } }`;
+  return [
+    { name: "keyset: first page of 50", key: BENCH_KEYS.systemAdmin, body: gql(q), connections: [1, 10] },
+    { name: "keyset: last page of 50", key: BENCH_KEYS.systemAdmin, body: gql(q, { after }), connections: [1, 10] },
+  ];
+}
+
+interface Running {
+  port: number;
+  child: ChildProcess | undefined;
+}
+
+async function startGateway(url: string): Promise<Running> {
+  const child = spawn(process.execPath, [path.join(ROOT, "dist", "src", "main.js")], {
+    env: { ...process.env, DATABASE_URL: url, PORT: "0", LOG_LEVEL: "warn", NODE_ENV: "development", RATE_LIMIT_PER_MINUTE: "0" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const m = /ready at http:\/\/localhost:(\d+)\/graphql/.exec(out);
+    if (m) return { port: Number(m[1]), child };
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`gateway did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function stopGateway(g: Running): Promise<void> {
+  if (!g.child || g.child.exitCode !== null) return;
+  await new Promise((resolve) => {
+    g.child!.once("exit", resolve);
+    g.child!.kill("SIGTERM");
+  });
+}
+
+function rssMb(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
+    return kb / 1024;
+  } catch {
+    return null;
+  }
+}
+
+async function measure(s: Scenario, target: "gateway" | "floor", g: Running, size: number, connections: number): Promise<Measurement> {
+  const urlPath = s.path ?? "/graphql";
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (s.key) headers.authorization = `Bearer ${s.key}`;
+  const body = () => (typeof s.body === "function" ? s.body() : s.body);
+
+  // One checked request first: it must succeed, and tells the SQL statement count.
+  const probe = await fetch(`http://127.0.0.1:${g.port}${urlPath}`, { method: "POST", headers, body: body() });
+  const probeBody = (await probe.json()) as { errors?: unknown[] };
+  if (probe.status !== 200 || probeBody.errors) throw new Error(`${s.name}: probe failed: ${probe.status} ${JSON.stringify(probeBody).slice(0, 500)}`);
+  const sql = probe.headers.get("x-sql-statements");
+
+  let maxRss = rssMb(g.child?.pid) ?? 0;
+  const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb(g.child?.pid) ?? 0)), 200);
+  let graphqlErrors = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${g.port}${urlPath}`,
+    method: "POST",
+    headers,
+    connections,
+    duration: DURATION,
+    requests: [{ setupRequest: (req) => ({ ...req, body: body() }), onResponse: (_status, resBody) => { if (resBody.includes('"errors"')) graphqlErrors += 1; } }],
+  });
+  clearInterval(sampler);
+  return {
+    scenario: s.name,
+    target,
+    size,
+    connections,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx + result.timeouts + graphqlErrors,
+    sqlPerRequest: sql === null ? null : Number(sql),
+    maxRssMb: g.child ? Math.round(maxRss) : null,
+  };
+}
+
+/** Organizer pairs whose ACCEPTED/PENDING bookings overlap (must be 0 after the create run). */
+async function createOverlaps(url: string): Promise<number> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query(
+      `SELECT count(*)::int AS n FROM "Booking" a JOIN "Booking" b ON a."userId" = b."userId" AND a.id < b.id
+       WHERE a.title = 'bench-create' AND a.status IN ('accepted', 'pending') AND b.status IN ('accepted', 'pending')
+         AND a."startTime" < b."endTime" AND b."startTime" < a."endTime"`,
+    );
+    return rows[0].n;
+  } finally {
+    await c.end();
+  }
+}
+
+async function ensureDatabase(serverUrl: string, name: string): Promise<string> {
+  const c = new Client({ connectionString: serverUrl });
+  await c.connect();
+  try {
+    const exists = await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [name]);
+    if (exists.rowCount === 0) await c.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await c.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = "/" + name;
+  return url.toString();
+}
+
+function writeResults(results: Measurement[], generation: Array<{ size: number; seconds: number | null }>, explains: ExplainResult[]): void {
+  const fmt = (n: number, digits = 0) => n.toFixed(digits);
+  const floorOf = (scenario: string, size: number, connections: number) =>
+    results.find((r) => r.target === "floor" && r.scenario === scenario && r.size === size && r.connections === connections);
+  const lines = [
+    "# Benchmark results",
+    "",
+    `Written by \`npm run bench\` on ${new Date().toISOString()}.`,
+    "",
+    `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB memory, ${os.platform()} ${os.release()}, Node ${process.version}. ` +
+      `Gateway, floor, PostgreSQL and the load generator share these cores. Duration ${DURATION} s per row.`,
+    "",
+    "Data sets (bookings; 2,000 users, one organization of 200 members, 4,000 event types, 3 attendees per booking, a payment per third and a reference per second booking):",
+    "",
+    ...generation.map((g) => `- ${g.size.toLocaleString("en")} bookings${g.seconds === null ? " (reused)" : `: generated in ${fmt(g.seconds, 1)} s`}`),
+    "",
+    "| data | scenario | target | conns | req/s | p50 ms | p99 ms | errors | SQL/req | × floor | max RSS MB |",
+    "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...results.map((r) => {
+      const floor = r.target === "gateway" ? floorOf(r.scenario, r.size, r.connections) : undefined;
+      return `| ${r.size.toLocaleString("en")} | ${r.scenario} | ${r.target} | ${r.connections} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.sqlPerRequest ?? ""} | ${floor ? fmt(r.rps / floor.rps, 2) : ""} | ${r.maxRssMb ?? ""} |`;
+    }),
+    "",
+    "`× floor`: the gateway's requests/s over the floor's for the same query (the floor answers with one hand-written SQL statement that builds the JSON in Postgres).",
+    "For the f row labelled \"overlapping … pairs\", the req/s column holds the number of overlapping pairs found by SQL after the create run.",
+    "",
+    "## Query plans of the list statements (full data set)",
+    "",
+    ...explains.flatMap((e) => [`### ${e.label}`, "", "```", e.plan, "```", ""]),
+  ];
+  writeFileSync(path.join(ROOT, "bench", "RESULTS.md"), lines.join("\n"));
+  console.log(lines.slice(0, 30 + results.length).join("\n"));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

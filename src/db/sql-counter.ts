@@ -9,6 +9,20 @@ export interface RequestStore {
 /** The store of the request being served, if any. */
 export const requestStore = new AsyncLocalStorage<RequestStore>();
 
+/** Statements sent since the process started (for metrics). */
+let totalStatements = 0;
+
+/** Counts one SQL statement against the current request (and the process total). */
+export function countStatement(): void {
+  totalStatements += 1;
+  const store = requestStore.getStore();
+  if (store) store.sqlStatements += 1;
+}
+
+export function statementsSoFar(): number {
+  return totalStatements;
+}
+
 /**
  * TypeORM logger that counts every statement sent to Postgres against the current request. The count
  * shows up in the request log and the `X-SQL-Statements` header (outside production), so tests and
@@ -16,8 +30,7 @@ export const requestStore = new AsyncLocalStorage<RequestStore>();
  */
 export class SqlCountingLogger extends AbstractLogger {
   override logQuery(_query: string, _parameters?: unknown, _queryRunner?: QueryRunner): void {
-    const store = requestStore.getStore();
-    if (store) store.sqlStatements += 1;
+    countStatement();
   }
 
   protected override writeLog(

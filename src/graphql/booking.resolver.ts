@@ -1,4 +1,5 @@
-import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Ctx, FieldResolver, Info, Int, Query, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "../context";
 import { maySeeBookingSecrets } from "../domain/booking/booking.policy";
 import { bookingsConnection, getBooking, listBookings, requireViewer } from "../domain/booking/booking-read.service";
@@ -7,8 +8,12 @@ import {
   User, WebhookScheduledTrigger, WorkflowReminder,
 } from "../entities";
 import { BookingConnection, BookingFilter, BookingOrder, BookingPage } from "./booking.types";
+import { selectedFieldNames } from "./selection";
 
-/** Booking queries and the Booking type's relation fields (all through the request's loaders). */
+/**
+ * Booking queries and the Booking type's relation fields (all through the request's loaders, which
+ * list queries prime with the relations the operation selects).
+ */
 @Resolver(() => Booking)
 export class BookingResolver {
   @Query(() => BookingPage, {
@@ -17,6 +22,7 @@ export class BookingResolver {
   })
   bookings(
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
     @Arg("take", () => Int, { nullable: true, description: "Page size, 1 to 250." }) take?: number | null,
     @Arg("page", () => Int, { nullable: true, description: "1-based page number." }) page?: number | null,
     @Arg("filter", () => BookingFilter, { nullable: true, description: "Conditions that narrow the list." })
@@ -24,7 +30,7 @@ export class BookingResolver {
     @Arg("orderBy", () => BookingOrder, { nullable: true, description: "Sort order (default START_TIME ASC)." })
     orderBy?: BookingOrder | null,
   ): Promise<BookingPage> {
-    return listBookings(ctx, { take, page, filter, orderBy });
+    return listBookings(ctx, { take, page, filter, orderBy }, selectedFieldNames(info, ["nodes"]));
   }
 
   @Query(() => BookingConnection, {
@@ -33,6 +39,7 @@ export class BookingResolver {
   })
   bookingsConnection(
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
     @Arg("first", () => Int, { nullable: true, defaultValue: 10, description: "Page size, 1 to 250 (null: 10)." })
     first?: number | null,
     @Arg("after", () => String, {
@@ -45,7 +52,7 @@ export class BookingResolver {
     @Arg("orderBy", () => BookingOrder, { nullable: true, description: "Sort order (default START_TIME ASC); must match the cursor's." })
     orderBy?: BookingOrder | null,
   ): Promise<BookingConnection> {
-    return bookingsConnection(ctx, { first, after, filter, orderBy });
+    return bookingsConnection(ctx, { first, after, filter, orderBy }, selectedFieldNames(info, ["edges", "node"]));
   }
 
   @Query(() => Booking, {
@@ -53,10 +60,11 @@ export class BookingResolver {
   })
   booking(
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
     @Arg("id", () => Int, { nullable: true, description: "Numeric id." }) id?: number | null,
     @Arg("uid", () => String, { nullable: true, description: "Public uid." }) uid?: string | null,
   ): Promise<Booking> {
-    return getBooking(ctx, { id, uid });
+    return getBooking(ctx, { id, uid }, selectedFieldNames(info));
   }
 
   @FieldResolver(() => User, { nullable: true, description: "The organizer." })

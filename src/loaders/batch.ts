@@ -1,4 +1,5 @@
 import type { DataSource, EntityTarget, ObjectLiteral } from "typeorm";
+import { fetchRowsByKeys } from "../db/rows";
 
 /**
  * Module-level batch functions for DataLoader: one query per batch, exactly one result per key,
@@ -11,11 +12,7 @@ export async function loadByIds<T extends ObjectLiteral & { id: number }>(
   entity: EntityTarget<T>,
   ids: readonly number[],
 ): Promise<(T | null)[]> {
-  const rows = await dataSource
-    .getRepository(entity)
-    .createQueryBuilder("e")
-    .where("e.id = ANY(:ids)", { ids: [...ids] })
-    .getMany();
+  const rows = await fetchRowsByKeys<T>(dataSource, entity, "id", ids);
   const byId = new Map(rows.map((row) => [row.id, row]));
   return ids.map((id) => byId.get(id) ?? null);
 }
@@ -27,12 +24,7 @@ export async function loadManyBy<T extends ObjectLiteral, K extends number | str
   column: keyof T & string,
   keys: readonly K[],
 ): Promise<T[][]> {
-  const rows = await dataSource
-    .getRepository(entity)
-    .createQueryBuilder("e")
-    .where(`e.${column} = ANY(:keys)`, { keys: [...keys] })
-    .orderBy("e.id", "ASC")
-    .getMany();
+  const rows = await fetchRowsByKeys<T>(dataSource, entity, column, keys);
   const groups = new Map<K, T[]>();
   for (const row of rows) {
     const key = row[column] as K;

@@ -1,6 +1,8 @@
 import type { SelectQueryBuilder } from "typeorm";
 import type { Viewer } from "../../auth/viewer";
 import type { RequestContext } from "../../context";
+import { fetchRows } from "../../db/rows";
+import { bookingColumns, includeRelations, primeRelations, type BookingSelection } from "./booking-includes";
 import { Booking, BookingStatus } from "../../entities";
 import { badInput, forbidden, notFound, unauthenticated } from "../errors";
 import { organizersOutsideScope, readableBookings } from "./booking.policy";
@@ -113,6 +115,19 @@ async function applyFilter(ctx: RequestContext, qb: SelectQueryBuilder<Booking>,
   if (filter.dateTo != null) qb.andWhere("b.endTime <= :f_dateTo", { f_dateTo: filter.dateTo });
 }
 
+/**
+ * Reads booking rows: only the columns the selection needs, with the selected relations built in
+ * the same statement and primed into the request's loaders (see booking-includes.ts).
+ */
+async function readRows(ctx: RequestContext, qb: SelectQueryBuilder<Booking>, selection?: BookingSelection): Promise<Booking[]> {
+  let included: string[] = [];
+  const rows = await fetchRows(qb, bookingColumns(ctx.dataSource, selection), (q) => {
+    included = includeRelations(ctx.dataSource, q, selection);
+  });
+  primeRelations(ctx.dataSource, ctx.loaders, rows, included);
+  return rows;
+}
+
 /** `first` of a connection: 1 to MAX_TAKE, DEFAULT_TAKE when absent. */
 export function resolveFirst(first?: number | null): number {
   const effective = first ?? DEFAULT_TAKE;
@@ -142,13 +157,13 @@ async function bookingListQuery(ctx: RequestContext, viewer: Viewer, filter: Boo
  * The viewer's bookings: filtered, in a total order (the sort column, then id in the same direction,
  * nulls last), offset-paged. Fetches one row more than the page to answer `hasNextPage`.
  */
-export async function listBookings(ctx: RequestContext, args: BookingListArgs): Promise<BookingListPage> {
+export async function listBookings(ctx: RequestContext, args: BookingListArgs, selection?: BookingSelection): Promise<BookingListPage> {
   const viewer = requireViewer(ctx);
   const paging = resolvePaging(args.take, args.page);
   const { rows: qb, count } = await bookingListQuery(ctx, viewer, args.filter, resolveOrder(args.orderBy));
   if (paging) qb.offset((paging.page - 1) * paging.take).limit(paging.take + 1);
 
-  const rows = await qb.getMany();
+  const rows = await readRows(ctx, qb, selection);
   const hasNextPage = paging ? rows.length > paging.take : false;
   const nodes = paging && hasNextPage ? rows.slice(0, paging.take) : rows;
   return { nodes, page: paging?.page ?? null, take: paging?.take ?? null, hasNextPage, count };
@@ -160,7 +175,11 @@ export async function listBookings(ctx: RequestContext, args: BookingListArgs): 
  * costs the same wherever it is). Fetches `first + 1` rows to answer `hasNextPage`; forward-only
  * paging, so `hasPreviousPage` is simply whether `after` was given.
  */
-export async function bookingsConnection(ctx: RequestContext, args: BookingConnectionArgs): Promise<BookingConnectionPage> {
+export async function bookingsConnection(
+  ctx: RequestContext,
+  args: BookingConnectionArgs,
+  selection?: BookingSelection,
+): Promise<BookingConnectionPage> {
   const viewer = requireViewer(ctx);
   const first = resolveFirst(args.first);
   const sort = resolveOrder(args.orderBy);
@@ -171,7 +190,7 @@ export async function bookingsConnection(ctx: RequestContext, args: BookingConne
     const keyset = keysetCondition(after);
     qb.andWhere(keyset.sql, keyset.params);
   }
-  const rows = await qb.limit(first + 1).getMany();
+  const rows = await readRows(ctx, qb.limit(first + 1), selection);
   const edges = rows.slice(0, first).map((node) => ({ cursor: encodeCursor(positionOf(node, sort)), node }));
   return {
     edges,
@@ -186,7 +205,11 @@ export async function bookingsConnection(ctx: RequestContext, args: BookingConne
 }
 
 /** One booking by id or uid (exactly one); NOT_FOUND when it does not exist or is not readable. */
-export async function getBooking(ctx: RequestContext, by: { id?: number | null; uid?: string | null }): Promise<Booking> {
+export async function getBooking(
+  ctx: RequestContext,
+  by: { id?: number | null; uid?: string | null },
+  selection?: BookingSelection,
+): Promise<Booking> {
   const viewer = requireViewer(ctx);
   const hasId = by.id != null;
   const hasUid = by.uid != null;
@@ -194,7 +217,7 @@ export async function getBooking(ctx: RequestContext, by: { id?: number | null; 
   const qb = await readableQuery(ctx, viewer, null);
   if (hasId) qb.andWhere("b.id = :id", { id: by.id });
   else qb.andWhere("b.uid = :uid", { uid: by.uid });
-  const booking = await qb.getOne();
+  const [booking] = await readRows(ctx, qb.limit(1), selection);
   // Same answer for "does not exist" and "not yours": no existence leak.
   if (!booking) throw notFound(`Booking ${hasId ? by.id : by.uid} not found.`);
   return booking;

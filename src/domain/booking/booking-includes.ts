@@ -1,0 +1,102 @@
+import type { DataSource, EntityMetadata, SelectQueryBuilder } from "typeorm";
+import {
+  Attendee, Booking, BookingReference, BookingSeat, DestinationCalendar, EventType, InstantMeetingToken, Payment, User,
+  WebhookScheduledTrigger, WorkflowReminder,
+} from "../../entities";
+import type { Loaders } from "../../loaders";
+
+/**
+ * Look-ahead for booking lists: the relations an operation selects are read in the list statement
+ * itself (Postgres builds them as JSON in correlated subqueries) and primed into the request's
+ * DataLoaders, so the relation field resolvers find them cached and a page costs one statement
+ * instead of one per relation. The loaders stay the single way relations are resolved.
+ */
+
+/** What the GraphQL layer asks of a list: the Booking fields selected. */
+export type BookingSelection = ReadonlySet<string>;
+
+/** Columns a booking row always carries: keys for relations, sort values for cursors. */
+const ALWAYS = ["id", "uid", "userId", "eventTypeId", "destinationCalendarId", "startTime", "endTime", "createdAt", "updatedAt"];
+
+interface Relation {
+  entity: Function;
+  many: boolean;
+  /** Column of the related table, compared with `bookingColumn` of the booking. */
+  column: string;
+  bookingColumn: "id" | "uid" | "userId" | "eventTypeId" | "destinationCalendarId";
+  prime(loaders: Loaders, booking: Booking, value: unknown): void;
+}
+
+const RELATIONS: Record<string, Relation> = {
+  user: { entity: User, many: false, column: "id", bookingColumn: "userId", prime: (l, b, v) => b.userId != null && l.userById.prime(b.userId, v as User | null) },
+  eventType: { entity: EventType, many: false, column: "id", bookingColumn: "eventTypeId", prime: (l, b, v) => b.eventTypeId != null && l.eventTypeById.prime(b.eventTypeId, v as EventType | null) },
+  destinationCalendar: { entity: DestinationCalendar, many: false, column: "id", bookingColumn: "destinationCalendarId", prime: (l, b, v) => b.destinationCalendarId != null && l.destinationCalendarById.prime(b.destinationCalendarId, v as DestinationCalendar | null) },
+  attendees: { entity: Attendee, many: true, column: "bookingId", bookingColumn: "id", prime: (l, b, v) => l.attendeesByBookingId.prime(b.id, v as Attendee[]) },
+  payment: { entity: Payment, many: true, column: "bookingId", bookingColumn: "id", prime: (l, b, v) => l.paymentsByBookingId.prime(b.id, v as Payment[]) },
+  references: { entity: BookingReference, many: true, column: "bookingId", bookingColumn: "id", prime: (l, b, v) => l.referencesByBookingId.prime(b.id, v as BookingReference[]) },
+  seatsReferences: { entity: BookingSeat, many: true, column: "bookingId", bookingColumn: "id", prime: (l, b, v) => l.seatsByBookingId.prime(b.id, v as BookingSeat[]) },
+  scheduledTriggers: { entity: WebhookScheduledTrigger, many: true, column: "bookingId", bookingColumn: "id", prime: (l, b, v) => l.scheduledTriggersByBookingId.prime(b.id, v as WebhookScheduledTrigger[]) },
+  workflowReminders: { entity: WorkflowReminder, many: true, column: "bookingUid", bookingColumn: "uid", prime: (l, b, v) => l.workflowRemindersByBookingUid.prime(b.uid, v as WorkflowReminder[]) },
+  instantMeetingToken: { entity: InstantMeetingToken, many: false, column: "bookingId", bookingColumn: "id", prime: (l, b, v) => l.instantMeetingTokenByBookingId.prime(b.id, v as InstantMeetingToken | null) },
+};
+
+const ALIAS_PREFIX = "__rel_";
+
+/** The Booking properties to read for a selection (every column when none is given). */
+export function bookingColumns(dataSource: DataSource, selection?: BookingSelection): Set<string> | undefined {
+  if (!selection) return undefined;
+  const mapped = new Set(dataSource.getMetadata(Booking).columns.map((c) => c.propertyName));
+  return new Set([...ALWAYS, ...[...selection].filter((f) => mapped.has(f))]);
+}
+
+/** `json_build_object` of every mapped column of `meta` for alias `x`; timestamps as ISO-8601 UTC. */
+function jsonObject(meta: EntityMetadata, alias: string): string {
+  const pairs = meta.columns.map((c) => {
+    const column = `${alias}."${c.databaseName}"`;
+    const value = c.type === "timestamp" ? `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : column;
+    return `'${c.propertyName}', ${value}`;
+  });
+  return `json_build_object(${pairs.join(", ")})`;
+}
+
+/** Adds one JSON subquery per selected relation to a booking query (alias `b`). */
+export function includeRelations(dataSource: DataSource, qb: SelectQueryBuilder<Booking>, selection?: BookingSelection): string[] {
+  if (!selection) return [];
+  const included: string[] = [];
+  for (const [field, relation] of Object.entries(RELATIONS)) {
+    if (!selection.has(field)) continue;
+    const meta = dataSource.getMetadata(relation.entity);
+    const key = meta.findColumnWithPropertyName(relation.column)!.databaseName;
+    const where = `x."${key}" = b."${relation.bookingColumn}"`;
+    const sql = relation.many
+      ? `(SELECT coalesce(json_agg(${jsonObject(meta, "x")} ORDER BY x."id"), '[]'::json) FROM "${meta.tableName}" x WHERE ${where})`
+      : `(SELECT ${jsonObject(meta, "x")} FROM "${meta.tableName}" x WHERE ${where} LIMIT 1)`;
+    qb.addSelect(sql, ALIAS_PREFIX + field);
+    included.push(field);
+  }
+  return included;
+}
+
+/**
+ * Moves the included relations off the rows into the loaders: JSON objects get their entity's
+ * prototype and real Dates for timestamp columns, exactly like rows the loaders read themselves.
+ */
+export function primeRelations(dataSource: DataSource, loaders: Loaders, rows: Booking[], included: string[]): void {
+  for (const field of included) {
+    const relation = RELATIONS[field];
+    const meta = dataSource.getMetadata(relation.entity);
+    const timestamps = meta.columns.filter((c) => c.type === "timestamp").map((c) => c.propertyName);
+    const prototype = (relation.entity as { prototype: object }).prototype;
+    const revive = (value: Record<string, unknown>) => {
+      for (const name of timestamps) if (typeof value[name] === "string") value[name] = new Date(value[name] as string);
+      return Object.setPrototypeOf(value, prototype);
+    };
+    for (const row of rows) {
+      const bag = row as unknown as Record<string, unknown>;
+      const raw = bag[ALIAS_PREFIX + field];
+      delete bag[ALIAS_PREFIX + field];
+      const value = relation.many ? (raw as Record<string, unknown>[]).map(revive) : raw == null ? null : revive(raw as Record<string, unknown>);
+      relation.prime(loaders, row, value);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from "graphql";
+
+/**
+ * Names of the fields selected below the current field along `path` (e.g. ["nodes"] under
+ * `bookings`, ["edges", "node"] under `bookingsConnection`), through fragments and inline fragments.
+ * Used to read only the columns and relations an operation asks for.
+ */
+export function selectedFieldNames(info: GraphQLResolveInfo, path: readonly string[] = []): Set<string> {
+  let sets: SelectionSetNode[] = info.fieldNodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
+  for (const step of path) {
+    sets = collect(info, sets).filter((f) => f.name === step).flatMap((f) => (f.selectionSet ? [f.selectionSet] : []));
+  }
+  return new Set(collect(info, sets).map((f) => f.name));
+}
+
+function collect(info: GraphQLResolveInfo, sets: SelectionSetNode[], seen = new Set<string>()) {
+  const fields: Array<{ name: string; selectionSet?: SelectionSetNode }> = [];
+  for (const set of sets) {
+    for (const s of set.selections) {
+      if (s.kind === Kind.FIELD) fields.push({ name: s.name.value, selectionSet: s.selectionSet });
+      else if (s.kind === Kind.INLINE_FRAGMENT) fields.push(...collect(info, [s.selectionSet], seen));
+      else if (!seen.has(s.name.value) && info.fragments[s.name.value]) {
+        seen.add(s.name.value);
+        fields.push(...collect(info, [info.fragments[s.name.value].selectionSet], seen));
+      }
+    }
+  }
+  return fields;
+}

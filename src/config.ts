@@ -29,6 +29,20 @@ export interface Config {
   bodyLimitBytes: number;
   /** Seconds an API-key lookup is cached in memory (0 disables the cache). */
   apiKeyCacheSeconds: number;
+  /** Read-only replicas for queries (mutations and their read-backs use the primary). */
+  replicaUrls: string[];
+  /** Operation limits, checked before anything runs (QUERY_TOO_COMPLEX). */
+  maxQueryDepth: number;
+  maxAliases: number;
+  maxQueryCost: number;
+  /** Requests per minute per API key (per IP without a key); 0 turns rate limiting off. */
+  rateLimitPerMinute: number;
+  /** Postgres statement_timeout for request work (not migrations), ms; 0 = none. */
+  statementTimeoutMs: number;
+  /** Longest a GraphQL request may take before it is answered with TIMEOUT, ms; 0 = none. */
+  requestTimeoutMs: number;
+  /** Database pool size per instance. */
+  dbPoolSize: number;
 }
 
 /** Hosted Apollo Sandbox / Studio: allowed by default so it can call a local gateway. */
@@ -87,5 +101,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedPort: intVar(env, "EMBEDDED_PG_PORT", 0, 0, 65535),
     bodyLimitBytes: intVar(env, "BODY_LIMIT_BYTES", 1_000_000, 1_000, 100_000_000),
     apiKeyCacheSeconds: intVar(env, "API_KEY_CACHE_SECONDS", 10, 0, 3600),
+    replicaUrls: (env.DATABASE_REPLICA_URLS ?? "").split(",").map((u) => u.trim()).filter(Boolean),
+    maxQueryDepth: intVar(env, "MAX_QUERY_DEPTH", 12, 1, 1000),
+    maxAliases: intVar(env, "MAX_ALIASES", 30, 0, 100_000),
+    maxQueryCost: intVar(env, "MAX_QUERY_COST", 20_000, 1, 100_000_000),
+    rateLimitPerMinute: intVar(env, "RATE_LIMIT_PER_MINUTE", 1_200, 0, 10_000_000),
+    statementTimeoutMs: intVar(env, "STATEMENT_TIMEOUT_MS", 5_000, 0, 3_600_000),
+    requestTimeoutMs: intVar(env, "REQUEST_TIMEOUT_MS", 10_000, 0, 3_600_000),
+    dbPoolSize: intVar(env, "DB_POOL_SIZE", 10, 1, 1_000),
   };
 }

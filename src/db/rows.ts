@@ -16,15 +16,22 @@ function adopt<T>(rows: T[], target: unknown): T[] {
   return rows;
 }
 
+/** A select expression computed per returned row (after paging), with the property it fills. */
+export interface RowExpression {
+  sql: string;
+  alias: string;
+}
+
 /**
  * Runs a select query and returns entity-shaped rows. `properties` limits the columns read (the
- * GraphQL layer passes what the operation selects); by default every mapped column.
+ * GraphQL layer passes what the operation selects); by default every mapped column. `expressions`
+ * (e.g. JSON subqueries of related rows, referring to the row as `b`) are computed in an outer query
+ * over the page only, never for rows an OFFSET skips.
  */
 export async function fetchRows<T extends ObjectLiteral>(
   qb: SelectQueryBuilder<T>,
   properties?: ReadonlySet<string>,
-  /** Adds further select expressions (after the columns) before the query runs. */
-  extend?: (qb: SelectQueryBuilder<T>) => void,
+  expressions: RowExpression[] = [],
 ): Promise<T[]> {
   const alias = qb.alias;
   const metadata = qb.expressionMap.mainAlias!.metadata;
@@ -33,8 +40,18 @@ export async function fetchRows<T extends ObjectLiteral>(
     if (properties && !properties.has(column.propertyName)) continue;
     qb.addSelect(`${qb.escape(alias)}.${qb.escape(column.databaseName)}`, column.propertyName);
   }
-  extend?.(qb);
-  const [sql, parameters] = qb.getQueryAndParameters();
+  let [sql, parameters] = qb.getQueryAndParameters();
+  if (expressions.length) {
+    // The page's order again, on the inner query's output columns (named by property).
+    const order = Object.entries(qb.expressionMap.orderBys).map(([key, how]) => {
+      const property = key.slice(key.indexOf(".") + 1);
+      const { order: direction, nulls } = typeof how === "string" ? { order: how, nulls: undefined } : how;
+      return `"${alias}"."${property}" ${direction}${nulls ? ` ${nulls}` : ""}`;
+    });
+    sql =
+      `SELECT "${alias}".*, ${expressions.map((e) => `${e.sql} AS "${e.alias}"`).join(", ")} FROM (${sql}) "${alias}"` +
+      (order.length ? ` ORDER BY ${order.join(", ")}` : "");
+  }
   return adopt<T>(await queryPrepared(qb.connection, sql, parameters), metadata.target);
 }
 

@@ -1,4 +1,5 @@
-import type { DataSource, EntityMetadata, SelectQueryBuilder } from "typeorm";
+import type { DataSource, EntityMetadata } from "typeorm";
+import type { RowExpression } from "../../db/rows";
 import {
   Attendee, Booking, BookingReference, BookingSeat, DestinationCalendar, EventType, InstantMeetingToken, Payment, User,
   WebhookScheduledTrigger, WorkflowReminder,
@@ -59,10 +60,10 @@ function jsonObject(meta: EntityMetadata, alias: string): string {
   return `json_build_object(${pairs.join(", ")})`;
 }
 
-/** Adds one JSON subquery per selected relation to a booking query (alias `b`). */
-export function includeRelations(dataSource: DataSource, qb: SelectQueryBuilder<Booking>, selection?: BookingSelection): string[] {
+/** One JSON subquery per selected relation, over a booking row `b` (computed for the page only). */
+export function relationExpressions(dataSource: DataSource, selection?: BookingSelection): RowExpression[] {
   if (!selection) return [];
-  const included: string[] = [];
+  const included: RowExpression[] = [];
   for (const [field, relation] of Object.entries(RELATIONS)) {
     if (!selection.has(field)) continue;
     const meta = dataSource.getMetadata(relation.entity);
@@ -71,8 +72,7 @@ export function includeRelations(dataSource: DataSource, qb: SelectQueryBuilder<
     const sql = relation.many
       ? `(SELECT coalesce(json_agg(${jsonObject(meta, "x")} ORDER BY x."id"), '[]'::json) FROM "${meta.tableName}" x WHERE ${where})`
       : `(SELECT ${jsonObject(meta, "x")} FROM "${meta.tableName}" x WHERE ${where} LIMIT 1)`;
-    qb.addSelect(sql, ALIAS_PREFIX + field);
-    included.push(field);
+    included.push({ sql, alias: ALIAS_PREFIX + field });
   }
   return included;
 }
@@ -81,8 +81,9 @@ export function includeRelations(dataSource: DataSource, qb: SelectQueryBuilder<
  * Moves the included relations off the rows into the loaders: JSON objects get their entity's
  * prototype and real Dates for timestamp columns, exactly like rows the loaders read themselves.
  */
-export function primeRelations(dataSource: DataSource, loaders: Loaders, rows: Booking[], included: string[]): void {
-  for (const field of included) {
+export function primeRelations(dataSource: DataSource, loaders: Loaders, rows: Booking[], included: RowExpression[]): void {
+  for (const { alias } of included) {
+    const field = alias.slice(ALIAS_PREFIX.length);
     const relation = RELATIONS[field];
     const meta = dataSource.getMetadata(relation.entity);
     const timestamps = meta.columns.filter((c) => c.type === "timestamp").map((c) => c.propertyName);

@@ -30,6 +30,16 @@ export async function explainListStatements(url: string): Promise<ExplainResult[
   const capture = new CapturingLogger();
   const ds = createDataSource({ url, poolSize: 2, logger: capture });
   await ds.initialize();
+  // List statements run as named prepared statements on the pool, past TypeORM's logger: record them too.
+  const pool = (ds.driver as unknown as { master: { query: (...args: unknown[]) => unknown } }).master;
+  const query = pool.query.bind(pool);
+  pool.query = (config: unknown, ...rest: unknown[]) => {
+    if (config && typeof config === "object" && "text" in config) {
+      const { text, values } = config as { text: string; values: unknown[] };
+      capture.statements.push({ sql: text, params: values });
+    }
+    return query(config, ...rest);
+  };
   try {
     const auth = new ApiKeyAuthenticator(ds, 0);
     const results: ExplainResult[] = [];

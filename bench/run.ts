@@ -80,7 +80,10 @@ async function main(): Promise<void> {
           }
         }
         if (full) {
-          explains = await explainListStatements(url);
+          explains = await explainListStatements(url).catch((err: Error) => {
+            console.error("EXPLAIN failed:", err.message);
+            return [];
+          });
           const floor = await startFloor(url, { id: BENCH_USERS.regularUser, email: `user${BENCH_USERS.regularUser}@bench.test` });
           try {
             for (const [name, route] of [["a: page 1 of 50, all bookings", "/all"], ["c: regular user's page 1 of 50", "/user"]] as const) {

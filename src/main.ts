@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { ConfigError, loadConfig } from "./config";
-import { openDatabase, type Database } from "./db/database";
+import { prepareDatabase, type Database } from "./db/database";
 import { EmbeddedPostgresError } from "./db/embedded-postgres";
 import { createLogger } from "./logger";
 import { DEMO_KEYS, isEmpty, loadDemoData } from "./seed/demo";
@@ -8,31 +8,23 @@ import { createGateway, type Gateway } from "./server/app";
 
 const SHUTDOWN_DEADLINE_MS = 30_000;
 
-/** Process entry: config → database (+ migrations, demo data on a fresh embedded one) → server. */
+/**
+ * Process entry: config → database (embedded when no DATABASE_URL) → HTTP server → connect (with
+ * retries while the database is down; /readyz answers 503 meanwhile) → migrations → demo data on a
+ * fresh embedded database. Owns the shutdown order: HTTP, then the pool, then the embedded server.
+ */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const database: Database = await openDatabase(config, logger);
+  const database: Database = await prepareDatabase(config, logger);
+  const connecting = new AbortController();
   let gateway: Gateway | undefined;
-  try {
-    // Demo data only ever goes into the embedded database, and only when it is empty.
-    if (database.embedded && (await isEmpty(database.dataSource))) {
-      const summary = await loadDemoData(database.dataSource);
-      logger.info("demo data loaded", { ...summary });
-    }
-    gateway = await createGateway(config, database.dataSource, logger);
-    const port = await gateway.listen(config.port);
-    printBanner(port, Boolean(database.embedded));
-  } catch (err) {
-    await gateway?.stop().catch(() => undefined);
-    await database.close().catch(() => undefined);
-    throw err;
-  }
-
   let stopping = false;
+
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    connecting.abort();
     logger.info("shutting down", { signal });
     const deadline = setTimeout(() => {
       logger.error("shutdown deadline passed; exiting");
@@ -40,7 +32,7 @@ async function main(): Promise<void> {
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
     try {
-      await gateway!.stop(); // stop accepting, finish in-flight requests
+      await gateway?.stop(); // stop accepting, finish in-flight requests
       await database.close(); // then the pool, then the embedded server
       logger.info("stopped");
       process.exit(0);
@@ -51,6 +43,23 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+
+  try {
+    gateway = await createGateway(config, database.dataSource, logger);
+    const port = await gateway.listen(config.port);
+    await database.connect({ signal: connecting.signal });
+    // Demo data only ever goes into the embedded database, and only when it is empty.
+    if (database.embedded && (await isEmpty(database.dataSource))) {
+      const summary = await loadDemoData(database.dataSource);
+      logger.info("demo data loaded", { ...summary });
+    }
+    printBanner(port, Boolean(database.embedded));
+  } catch (err) {
+    if (stopping) return;
+    await gateway?.stop().catch(() => undefined);
+    await database.close().catch(() => undefined);
+    throw err;
+  }
 }
 
 function printBanner(port: number, embedded: boolean): void {

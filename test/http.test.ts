@@ -135,22 +135,36 @@ describe("production mode", () => {
 });
 
 describe("unexpected failures", () => {
-  it("masks them as INTERNAL_SERVER_ERROR without SQL or stack, logs them with the request id, and /readyz turns 503", async () => {
+  it("masks them as INTERNAL_SERVER_ERROR without SQL or stack, and logs them with the request id", async () => {
     const gw = await startTestGateway();
     try {
-      const { key } = await createViewer(gw.dataSource);
-      expect((await gw.gql(`{ me { id } }`, {}, key)).status).toBe(200); // key now cached
-      await gw.dataSource.destroy(); // the pool is gone: every query fails unexpectedly
-      const res = await gw.gql(`{ bookings { totalCount } }`, {}, key);
+      const { user, key } = await createViewer(gw.dataSource);
+      await gw.dataSource.query(`INSERT INTO "Booking" (uid, title, "startTime", "endTime", "userId") VALUES ('u-1', 't', now(), now(), $1)`, [user.id]);
+      await gw.dataSource.query(`DROP TABLE "Payment"`); // every read of payments now fails in SQL
+      const res = await gw.gql(`{ bookings { nodes { id payment { id } } } }`, {}, key);
       const error = onlyError(res);
       expect(error.extensions).toEqual({ code: "INTERNAL_SERVER_ERROR" });
       expect(error.message).toBe("Internal server error.");
-      expect(JSON.stringify(res.body)).not.toMatch(/SELECT|"Booking"|at .*\.js/);
+      expect(JSON.stringify(res.body)).not.toMatch(/SELECT|Payment|relation|at .*\.js/);
       const requestId = res.headers.get("x-request-id");
       expect(gw.logLines.find((l) => l.msg === "unexpected error" && l.requestId === requestId)).toMatchObject({
         level: "error",
         stack: expect.any(String),
       });
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it("answers SERVICE_UNAVAILABLE (HTTP 503) and /readyz 503 when the pool is gone", async () => {
+    const gw = await startTestGateway();
+    try {
+      const { key } = await createViewer(gw.dataSource);
+      expect((await gw.gql(`{ me { id } }`, {}, key)).status).toBe(200);
+      await gw.dataSource.destroy();
+      const res = await gw.gql(`{ bookings { totalCount } }`, {}, key);
+      expect(res.status).toBe(503);
+      expect(onlyError(res).extensions).toEqual({ code: "SERVICE_UNAVAILABLE" });
       expect((await fetch(`${gw.url}/readyz`)).status).toBe(503);
     } finally {
       await gw.close();

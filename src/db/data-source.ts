@@ -18,13 +18,18 @@ export interface DataSourceOptions {
   poolSize?: number;
   /** Replaces the statement-counting logger (tools that capture SQL, e.g. the EXPLAIN checks). */
   logger?: AbstractLogger;
+  /** Read-only replicas: TypeORM's replication (reads outside transactions may go there). */
+  replicaUrls?: string[];
+  /** Postgres statement_timeout for every statement of this pool, ms (0 or absent: none). */
+  statementTimeoutMs?: number;
 }
 
 /** Builds (does not connect) the one DataSource: Cal.com's tables, UTC sessions, statement counting. */
-export function createDataSource({ url, poolSize = 10, logger }: DataSourceOptions): DataSource {
+export function createDataSource({ url, poolSize = 10, logger, replicaUrls = [], statementTimeoutMs = 0 }: DataSourceOptions): DataSource {
+  const timeout = statementTimeoutMs > 0 ? ` -c statement_timeout=${statementTimeoutMs}` : "";
   return new DataSource({
     type: "postgres",
-    url,
+    ...(replicaUrls.length ? { replication: { master: { url }, slaves: replicaUrls.map((replica) => ({ url: replica })) } } : { url }),
     driver: pg,
     entities: ENTITIES,
     migrations: MIGRATIONS,
@@ -35,8 +40,9 @@ export function createDataSource({ url, poolSize = 10, logger }: DataSourceOptio
     extra: {
       max: poolSize,
       // Session time zone UTC: CURRENT_TIMESTAMP defaults of `timestamp` columns then hold UTC too.
-      options: "-c TimeZone=UTC",
-      connectionTimeoutMillis: 5_000,
+      options: `-c TimeZone=UTC${timeout}`,
+      // Fail fast when the database is unreachable (SERVICE_UNAVAILABLE) instead of queueing.
+      connectionTimeoutMillis: 2_000,
       application_name: "calcom-graphql-gateway",
     },
   });

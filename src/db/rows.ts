@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Pool, QueryResultRow } from "pg";
 import type { DataSource, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
-import { countStatement } from "./sql-counter";
+import { countStatement, requestStore } from "./sql-counter";
 
 /**
  * Reading rows without TypeORM's entity hydration, which is a large share of CPU time on list pages.
@@ -61,7 +61,7 @@ const statementNames = new Map<string, string>();
  * Runs a read-only statement as a named prepared statement on the pool TypeORM manages: each
  * connection parses and plans a given text once, and later runs send only the name and the values
  * (list statements carry their JSON relation subqueries, several kilobytes of SQL). The statement is
- * counted like any other.
+ * counted like any other. Reads of a query operation go to a replica when there are any.
  */
 export async function queryPrepared<R>(dataSource: DataSource, sql: string, parameters: unknown[]): Promise<R[]> {
   let name = statementNames.get(sql);
@@ -70,7 +70,9 @@ export async function queryPrepared<R>(dataSource: DataSource, sql: string, para
     if (statementNames.size >= 1_000) statementNames.clear();
     statementNames.set(sql, name);
   }
-  const pool = (dataSource.driver as unknown as { master: Pool }).master;
+  const driver = dataSource.driver as unknown as { master: Pool; slaves?: Pool[] };
+  const replicas = requestStore.getStore()?.readOnly ? driver.slaves : undefined;
+  const pool = replicas?.length ? replicas[Math.floor(Math.random() * replicas.length)] : driver.master;
   countStatement();
   const result = await pool.query<R & QueryResultRow>({ name, text: sql, values: parameters });
   return result.rows;

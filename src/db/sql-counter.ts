@@ -4,6 +4,8 @@ import { AbstractLogger, type LogLevel, type LogMessage, type QueryRunner } from
 /** Per-request bookkeeping that must follow the async call chain (DataLoader batches included). */
 export interface RequestStore {
   sqlStatements: number;
+  /** A query operation: its reads may go to a replica (mutations and their read-backs use the primary). */
+  readOnly?: boolean;
 }
 
 /** The store of the request being served, if any. */

@@ -1,5 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { ArgumentValidationError } from "type-graphql";
+import { isDatabaseUnavailable, isStatementTimeout } from "../db/failures";
 import { DomainError, type DomainErrorCode } from "../domain/errors";
 
 /** HTTP status for each domain code: the one mapping from domain errors to the wire. */
@@ -27,7 +28,7 @@ export function toGraphQLError(error: DomainError): GraphQLError {
   });
 }
 
-/** Codes that graphql-js / Apollo attach themselves, passed through unchanged. */
+/** Codes that graphql-js / Apollo and the gateway's own plugins attach, passed through unchanged. */
 const PASS_THROUGH_CODES = new Set([
   "GRAPHQL_PARSE_FAILED",
   "GRAPHQL_VALIDATION_FAILED",
@@ -36,7 +37,31 @@ const PASS_THROUGH_CODES = new Set([
   "OPERATION_RESOLUTION_FAILURE",
   "PERSISTED_QUERY_NOT_FOUND",
   "PERSISTED_QUERY_NOT_SUPPORTED",
+  "QUERY_TOO_COMPLEX",
+  "SERVICE_UNAVAILABLE",
+  "TIMEOUT",
+  "RATE_LIMITED",
 ]);
+
+/** Infrastructure failures, with the HTTP status the response gets (set by the status plugin). */
+export const INFRASTRUCTURE_STATUS: Record<string, number> = { SERVICE_UNAVAILABLE: 503, TIMEOUT: 504 };
+
+/** The code of an infrastructure failure hidden in `error` (database down, statement timeout), if any. */
+export function infrastructureCode(error: unknown): "SERVICE_UNAVAILABLE" | "TIMEOUT" | undefined {
+  if (isDatabaseUnavailable(error)) return "SERVICE_UNAVAILABLE";
+  if (isStatementTimeout(error)) return "TIMEOUT";
+  return undefined;
+}
+
+const INFRASTRUCTURE_MESSAGES = {
+  SERVICE_UNAVAILABLE: "The database is unavailable; try again shortly.",
+  TIMEOUT: "The request took too long and was stopped (STATEMENT_TIMEOUT_MS / REQUEST_TIMEOUT_MS).",
+};
+
+/** A plugin-level GraphQL error for an infrastructure failure, with its HTTP status. */
+export function infrastructureError(code: "SERVICE_UNAVAILABLE" | "TIMEOUT"): GraphQLError {
+  return new GraphQLError(INFRASTRUCTURE_MESSAGES[code], { extensions: { code, http: { status: INFRASTRUCTURE_STATUS[code] } } });
+}
 
 function domainErrorIn(error: unknown): DomainError | undefined {
   let current: unknown = error;
@@ -49,7 +74,7 @@ function domainErrorIn(error: unknown): DomainError | undefined {
 
 /** True when the error is one the client caused or may see; false means it must be masked. */
 export function isExpectedError(error: unknown): boolean {
-  if (domainErrorIn(error)) return true;
+  if (domainErrorIn(error) || infrastructureCode(error)) return true;
   const original = (error as { originalError?: unknown })?.originalError;
   if (original instanceof ArgumentValidationError) return true;
   const code = (error as GraphQLError)?.extensions?.code;
@@ -67,13 +92,15 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (domain) {
     return { ...base, message: domain.message, extensions: { code: domain.code, ...domain.details } };
   }
+  const infrastructure = infrastructureCode(error);
+  if (infrastructure) return { ...base, message: INFRASTRUCTURE_MESSAGES[infrastructure], extensions: { code: infrastructure } };
   const original = (error as { originalError?: unknown })?.originalError;
   if (original instanceof ArgumentValidationError) {
     const first = original.extensions.validationErrors?.[0] as { property?: string } | undefined;
     return { ...base, message: original.message, extensions: { code: "BAD_USER_INPUT", field: first?.property } };
   }
   if (isExpectedError(error)) {
-    const { stacktrace: _dropped, ...extensions } = formatted.extensions ?? {};
+    const { stacktrace: _dropped, http: _http, ...extensions } = formatted.extensions ?? {};
     return { ...base, message: formatted.message, extensions };
   }
   return { ...base, message: "Internal server error.", extensions: { code: "INTERNAL_SERVER_ERROR" } };

@@ -19,7 +19,9 @@ import { formatError } from "../graphql/errors";
 import { gatewaySchema } from "../graphql/schema";
 import { createLoaders } from "../loaders";
 import type { Logger } from "../logger";
-import { authPlugin, loggingPlugin, type GatewayContext } from "./plugins";
+import { Metrics } from "./metrics";
+import { gatePlugin, loggingPlugin, type GatewayContext } from "./plugins";
+import { RateLimit } from "./rate-limit";
 
 /** Headers a browser client (e.g. the hosted Apollo Sandbox) may send; listed explicitly for preflights. */
 const CORS_ALLOWED_HEADERS = [
@@ -52,6 +54,9 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   const httpServer = http.createServer(app);
   const authenticator = new ApiKeyAuthenticator(dataSource, config.apiKeyCacheSeconds);
   const production = config.nodeEnv === "production";
+  const metrics = new Metrics(dataSource);
+  const rateLimit = config.rateLimitPerMinute > 0 ? new RateLimit(config.rateLimitPerMinute, config.redisUrl, metrics, logger) : undefined;
+  const limits = { maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases, maxCost: config.maxQueryCost };
 
   const apollo = new ApolloServer<GatewayContext>({
     schema: gatewaySchema(),
@@ -67,8 +72,8 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
       config.sandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
-      authPlugin(authenticator),
-      loggingPlugin(logger, !production),
+      gatePlugin(authenticator, limits, metrics, dataSource),
+      loggingPlugin(logger, metrics, !production),
     ],
   });
   await apollo.start();
@@ -89,12 +94,18 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
 
   app.get("/readyz", async (_req, res) => {
     try {
+      if (!dataSource.isInitialized) throw new Error("database not connected yet");
       await withTimeout(dataSource.query("SELECT 1"), 2_000);
       res.json({ status: "ready" });
     } catch (err) {
       logger.warn("readiness check failed", { error: (err as Error).message });
       res.status(503).json({ status: "unavailable" });
     }
+  });
+
+  app.get("/metrics", async (_req, res) => {
+    res.setHeader("content-type", metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
   });
 
   app.use(
@@ -106,6 +117,8 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
       exposedHeaders: ["x-request-id"],
       maxAge: 600,
     }),
+    ...(rateLimit ? [rateLimit.middleware] : []),
+    requestTimeout(config.requestTimeoutMs),
     express.json({ limit: config.bodyLimitBytes }),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GatewayContext> => {
@@ -143,7 +156,35 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
         httpServer.once("error", reject);
         httpServer.listen(port, host, () => resolve((httpServer.address() as { port: number }).port));
       }),
-    stop: () => apollo.stop(),
+    stop: async () => {
+      await apollo.stop();
+      await rateLimit?.close();
+    },
+  };
+}
+
+/**
+ * REQUEST_TIMEOUT_MS: a GraphQL request still unanswered after this long gets HTTP 504 with
+ * `extensions.code = TIMEOUT`; whatever the request would still write is dropped. Its database work
+ * ends by itself: request statements run under a statement_timeout no longer than this.
+ */
+function requestTimeout(ms: number) {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    if (ms <= 0) return next();
+    const timer = setTimeout(() => {
+      if (res.headersSent) return;
+      res.status(504).json({
+        errors: [{ message: `The request took longer than ${ms} ms (REQUEST_TIMEOUT_MS) and was stopped.`, extensions: { code: "TIMEOUT" } }],
+      });
+      // The late answer of the real handler goes nowhere.
+      res.setHeader = () => res;
+      res.writeHead = () => res;
+      res.write = () => true;
+      res.end = () => res;
+    }, ms);
+    res.on("finish", () => clearTimeout(timer));
+    res.on("close", () => clearTimeout(timer));
+    next();
   };
 }
 

@@ -1,11 +1,14 @@
 import type { ApolloServerPlugin, GraphQLRequestContext } from "@apollo/server";
-import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from "graphql";
+import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from "graphql";
+import type { DataSource } from "typeorm";
 import { bearerToken, type ApiKeyAuthenticator } from "../auth/api-key";
 import type { RequestContext } from "../context";
 import { DomainError } from "../domain/errors";
-import { isExpectedError, toGraphQLError } from "../graphql/errors";
+import { exceededLimit, measureOperation, type OperationLimits } from "../graphql/complexity";
+import { infrastructureCode, infrastructureError, INFRASTRUCTURE_STATUS, isExpectedError, toGraphQLError } from "../graphql/errors";
 import type { Logger } from "../logger";
 import type { RequestStore } from "../db/sql-counter";
+import type { Metrics } from "./metrics";
 
 /** The context Apollo hands to plugins: the request context plus the HTTP bits they need. */
 export interface GatewayContext extends RequestContext {
@@ -14,6 +17,18 @@ export interface GatewayContext extends RequestContext {
 }
 
 const INTROSPECTION_FIELDS = new Set(["__schema", "__type", "__typename"]);
+
+/** Operation names become metric labels; past this many distinct names they count as "other". */
+const MAX_OPERATION_LABELS = 200;
+const operationLabels = new Set<string>();
+
+function operationLabel(name: string | null): string {
+  if (!name) return "anonymous";
+  if (operationLabels.has(name)) return name;
+  if (operationLabels.size >= MAX_OPERATION_LABELS || !/^\w{1,64}$/.test(name)) return "other";
+  operationLabels.add(name);
+  return name;
+}
 
 /** True when every top-level field of the operation is introspection (`__schema`, `__type`, `__typename`). */
 export function isIntrospectionOnly(document: DocumentNode, operation: OperationDefinitionNode): boolean {
@@ -32,20 +47,46 @@ export function isIntrospectionOnly(document: DocumentNode, operation: Operation
 }
 
 /**
- * Authentication, decided once per operation before anything executes: introspection-only
- * operations pass without a key (so Sandbox can load the schema); everything else needs a valid key.
+ * The gate every operation passes before anything executes, in this order: operation limits (depth,
+ * aliases, cost: QUERY_TOO_COMPLEX, HTTP 400, no SQL at all), database availability
+ * (SERVICE_UNAVAILABLE, 503), then authentication: introspection-only operations pass without a key
+ * (so Sandbox can load the schema); everything else needs a valid key. One hook, so the steps run in
+ * sequence (Apollo runs different plugins' hooks concurrently).
  */
-export function authPlugin(authenticator: ApiKeyAuthenticator): ApolloServerPlugin<GatewayContext> {
+export function gatePlugin(
+  authenticator: ApiKeyAuthenticator,
+  limits: OperationLimits,
+  metrics: Metrics,
+  dataSource: DataSource,
+): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ contextValue, document, operation }) {
-          if (operation && isIntrospectionOnly(document, operation)) return;
+        async didResolveOperation({ contextValue, document, operation, request, schema }) {
+          if (!operation) return;
+          const exceeded = exceededLimit(measureOperation(schema, document, operation, request.variables ?? {}), limits);
+          if (exceeded) {
+            metrics.limitRejections.inc();
+            throw new GraphQLError(exceeded, { extensions: { code: "QUERY_TOO_COMPLEX", http: { status: 400 } } });
+          }
+          if (isIntrospectionOnly(document, operation)) return;
+          if (!dataSource.isInitialized) throw infrastructureError("SERVICE_UNAVAILABLE");
+          // Queries may read from replicas; a mutation and everything it reads back use the primary.
+          contextValue.store.readOnly = operation.operation === "query";
           try {
             contextValue.viewer = await authenticator.authenticate(bearerToken(contextValue.authorization));
           } catch (err) {
-            throw err instanceof DomainError ? toGraphQLError(err) : err;
+            if (err instanceof DomainError) throw toGraphQLError(err);
+            const code = infrastructureCode(err);
+            throw code ? infrastructureError(code) : err;
           }
+        },
+        async willSendResponse({ response }) {
+          // Infrastructure failures inside resolvers: the response's status says so too.
+          const body = response.body;
+          const errors = body?.kind === "single" ? (body.singleResult.errors ?? []) : [];
+          const status = Math.max(0, ...errors.map((e) => INFRASTRUCTURE_STATUS[String(e.extensions?.code)] ?? 0));
+          if (status && (response.http.status ?? 200) < status) response.http.status = status;
         },
       };
     },
@@ -57,7 +98,7 @@ export function authPlugin(authenticator: ApiKeyAuthenticator): ApolloServerPlug
  * error codes, SQL statements; never the API key), unexpected errors logged with their stack, and
  * the statement count echoed in `X-SQL-Statements` outside production.
  */
-export function loggingPlugin(logger: Logger, exposeSqlCount: boolean): ApolloServerPlugin<GatewayContext> {
+export function loggingPlugin(logger: Logger, metrics: Metrics, exposeSqlCount: boolean): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();
@@ -80,15 +121,22 @@ export function loggingPlugin(logger: Logger, exposeSqlCount: boolean): ApolloSe
           const body = response.body;
           const errors = body?.kind === "single" ? (body.singleResult.errors ?? []) : [];
           if (exposeSqlCount) response.http.headers.set("x-sql-statements", String(contextValue.store.sqlStatements));
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          const operationName = rc.operationName ?? rc.operation?.name?.value ?? null;
+          const operationType = rc.operation?.operation ?? "unknown";
+          const errorCodes = [...new Set(errors.map((e) => String(e.extensions?.code ?? "UNKNOWN")))];
+          metrics.requests.inc({ operation: operationLabel(operationName), type: operationType, code: errorCodes[0] ?? "OK" });
+          metrics.duration.observe({ type: operationType }, seconds);
+          metrics.sqlStatements.observe(contextValue.store.sqlStatements);
           logger.info("graphql request", {
             requestId: contextValue.requestId,
-            operationName: rc.operationName ?? rc.operation?.name?.value ?? null,
-            operationType: rc.operation?.operation ?? null,
+            operationName,
+            operationType,
             viewerId: contextValue.viewer?.user.id ?? null,
             status: response.http.status ?? 200,
-            durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+            durationMs: seconds * 1000,
             sqlStatements: contextValue.store.sqlStatements,
-            errorCodes: [...new Set(errors.map((e) => String(e.extensions?.code ?? "UNKNOWN")))],
+            errorCodes,
           });
         },
       };

@@ -76,7 +76,12 @@ async function main(): Promise<void> {
         for (const s of scenarios) {
           for (const connections of s.connections) {
             console.log(`${size} ${s.name} gateway c=${connections}`);
-            results.push(await measure(s, "gateway", gateway, size, connections));
+            try {
+              results.push(await measure(s, "gateway", gateway, size, connections));
+            } catch (err) {
+              console.error(`  failed: ${(err as Error).message.slice(0, 300)}`);
+              results.push({ scenario: `${s.name} (FAILED: ${(err as Error).message.slice(0, 120)})`, target: "gateway", size, connections, rps: 0, p50: 0, p99: 0, errors: 1, sqlPerRequest: null, maxRssMb: null });
+            }
           }
         }
         if (full) {
@@ -124,7 +129,12 @@ async function fullScenarios(url: string, size: number): Promise<Scenario[]> {
   const lastPage = Math.ceil(size / 50);
   const midId = Math.floor(size / 2);
   let created = 0;
-  const base = Date.UTC(2031, 0, 1);
+  // Future slots after every booking already there (the data set may be reused by a later run).
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  const { rows } = await c.query(`SELECT max("endTime") AS last FROM "Booking"`);
+  await c.end();
+  const base = Math.max(Date.UTC(2031, 0, 1), new Date(rows[0].last).getTime() + 86_400_000);
   return [
     { name: "a: page 1 of 50, all bookings", key: BENCH_KEYS.systemAdmin, body: gql(`query A { bookings(take: 50, page: 1) { nodes { ${LIST_FIELDS} } } }`), connections: [1, 10] },
     { name: `b: offset page ${lastPage} (last) of 50`, key: BENCH_KEYS.systemAdmin, body: gql(`query B { bookings(take: 50, page: ${lastPage}) { nodes { ${LIST_FIELDS} } } }`), connections: [1, 10] },

@@ -102,7 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: intVar(env, "BODY_LIMIT_BYTES", 1_000_000, 1_000, 100_000_000),
     apiKeyCacheSeconds: intVar(env, "API_KEY_CACHE_SECONDS", 10, 0, 3600),
     replicaUrls: (env.DATABASE_REPLICA_URLS ?? "").split(",").map((u) => u.trim()).filter(Boolean),
-    maxQueryDepth: intVar(env, "MAX_QUERY_DEPTH", 12, 1, 1000),
+    maxQueryDepth: intVar(env, "MAX_QUERY_DEPTH", 15, 1, 1000),
     maxAliases: intVar(env, "MAX_ALIASES", 30, 0, 100_000),
     maxQueryCost: intVar(env, "MAX_QUERY_COST", 20_000, 1, 100_000_000),
     rateLimitPerMinute: intVar(env, "RATE_LIMIT_PER_MINUTE", 1_200, 0, 10_000_000),

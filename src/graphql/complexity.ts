@@ -26,8 +26,9 @@ export const UNPAGED_LIST_SIZE = 250;
  * Measures an operation in the spirit of GitHub's GraphQL limits: nesting depth, aliased fields, and
  * a cost that counts every object the response could hold. A list field multiplies the cost of what
  * is below it by its page size (`take` / `first`; an unpaged `bookings` counts as the 250 cap;
- * other lists as 10), so nested lists multiply. Introspection fields (`__schema`, `__type`) are not
- * counted, so Sandbox can always load the schema.
+ * other lists as 10), so nested lists multiply. Depth counts every level, leaves included
+ * (`{ me { id } }` is 2); introspection fields count for depth and aliases but cost nothing, so the
+ * standard introspection query (depth 12) always passes the defaults.
  */
 export function measureOperation(
   schema: GraphQLSchema,
@@ -56,9 +57,13 @@ export function measureOperation(
         continue;
       }
       const name = selection.name.value;
-      if (name === "__schema" || name === "__type" || name === "__typename") continue;
       if (selection.alias) aliases += 1;
       depth = Math.max(depth, level);
+      if (name.startsWith("__")) {
+        // Introspection counts for depth and aliases but costs nothing (Sandbox must load the schema).
+        if (selection.selectionSet) walk(selection.selectionSet, null, level + 1, seen);
+        continue;
+      }
       const field = parent?.getFields()[name];
       cost += fieldCost(selection, field, level, seen, paged);
     }

@@ -22,6 +22,8 @@ import type { Logger } from "../logger";
 import { Metrics } from "./metrics";
 import { gatePlugin, loggingPlugin, type GatewayContext } from "./plugins";
 import { RateLimit } from "./rate-limit";
+import { RedisKeyValueCache } from "./redis-cache";
+import Redis from "ioredis";
 
 /** Headers a browser client (e.g. the hosted Apollo Sandbox) may send; listed explicitly for preflights. */
 const CORS_ALLOWED_HEADERS = [
@@ -55,7 +57,10 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   const authenticator = new ApiKeyAuthenticator(dataSource, config.apiKeyCacheSeconds);
   const production = config.nodeEnv === "production";
   const metrics = new Metrics(dataSource);
-  const rateLimit = config.rateLimitPerMinute > 0 ? new RateLimit(config.rateLimitPerMinute, config.redisUrl, metrics, logger) : undefined;
+  // One Redis client (REDIS_URL) for the shared rate-limit counters and the persisted-query cache.
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
+  redis?.on("error", (err) => logger.warn("redis error", { error: err.message }));
+  const rateLimit = config.rateLimitPerMinute > 0 ? new RateLimit(config.rateLimitPerMinute, redis, metrics, logger) : undefined;
   const limits = { maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases, maxCost: config.maxQueryCost };
 
   const apollo = new ApolloServer<GatewayContext>({
@@ -64,6 +69,7 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false, // main.ts owns the shutdown order
     formatError,
+    persistedQueries: redis ? { cache: new RedisKeyValueCache(redis, logger), ttl: 24 * 3600 } : undefined,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Cache-control hints would wrap every field resolver; the gateway sends no cache headers.
@@ -158,7 +164,7 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
       }),
     stop: async () => {
       await apollo.stop();
-      await rateLimit?.close();
+      if (redis && redis.status !== "end") await redis.quit().catch(() => undefined);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { NextFunction, Request, Response } from "express";
-import Redis from "ioredis";
+import type Redis from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { bearerToken } from "../auth/api-key";
 import type { Logger } from "../logger";
@@ -15,19 +15,16 @@ import type { Metrics } from "./metrics";
  */
 export class RateLimit {
   private readonly limiter: RateLimiterAbstract;
-  readonly redis: Redis | undefined;
 
   constructor(
     private readonly perMinute: number,
-    redisUrl: string | undefined,
+    redis: Redis | undefined,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {
     const options = { points: perMinute, duration: 60, keyPrefix: "gateway_rl" };
-    if (redisUrl) {
-      this.redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
-      this.redis.on("error", (err) => logger.warn("redis error", { error: err.message }));
-      this.limiter = new RateLimiterRedis({ ...options, storeClient: this.redis, insuranceLimiter: new RateLimiterMemory(options) });
+    if (redis) {
+      this.limiter = new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: new RateLimiterMemory(options) });
     } else {
       this.limiter = new RateLimiterMemory(options);
     }
@@ -70,9 +67,5 @@ export class RateLimit {
     res.setHeader("RateLimit-Limit", String(this.perMinute));
     res.setHeader("RateLimit-Remaining", String(Math.max(0, result.remainingPoints)));
     res.setHeader("RateLimit-Reset", String(Math.max(0, Math.ceil(result.msBeforeNext / 1000))));
-  }
-
-  async close(): Promise<void> {
-    if (this.redis && this.redis.status !== "end") await this.redis.quit().catch(() => undefined);
   }
 }

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { Client } from "pg";
 import type { DataSource } from "typeorm";
 import { loadConfig, type Config } from "../../src/config";
-import { createDataSource } from "../../src/db/data-source";
+import { openDatabase } from "../../src/db/database";
 import { createLogger } from "../../src/logger";
 import { createGateway, type Gateway } from "../../src/server/app";
 import { adminUrl, TEMPLATE_DB, urlForDatabase } from "./env";
@@ -78,11 +78,17 @@ export async function startTestGateway(
   options: { env?: Record<string, string>; databaseName?: string } = {},
 ): Promise<TestGateway> {
   const databaseName = options.databaseName ?? (await createTestDatabase());
-  const config: Config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "info", ...options.env });
+  const config: Config = loadConfig({
+    NODE_ENV: "test",
+    LOG_LEVEL: "info",
+    DATABASE_URL: urlForDatabase(databaseName),
+    DB_MIGRATIONS: "off", // test databases come migrated from the template (or laid out as Cal.com's)
+    ...options.env,
+  });
   const logLines: Array<Record<string, unknown>> = [];
   const logger = createLogger(config.logLevel, (line) => logLines.push(JSON.parse(line)));
-  const dataSource = createDataSource({ url: urlForDatabase(databaseName) });
-  await dataSource.initialize();
+  const database = await openDatabase(config, logger);
+  const dataSource = database.dataSource;
   const gateway: Gateway = await createGateway(config, dataSource, logger);
   const port = await gateway.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${port}`;
@@ -99,7 +105,7 @@ export async function startTestGateway(
     },
     async close() {
       await gateway.stop();
-      if (dataSource.isInitialized) await dataSource.destroy();
+      await database.close();
       if (!options.databaseName) await dropTestDatabase(databaseName);
     },
   };

@@ -1,0 +1,62 @@
+import { UserPermissionRole } from "../src/entities";
+import { createViewer } from "./support/factories";
+import { createTestDatabase, dropTestDatabase, startTestGateway, type TestGateway } from "./support/harness";
+
+/** STATEMENT_TIMEOUT_MS and REQUEST_TIMEOUT_MS: coded TIMEOUT answers, and no work left running. */
+describe("timeouts", () => {
+  let name: string;
+  let key: string;
+  const gateways: TestGateway[] = [];
+  const slow = `{ bookings { totalCount } }`; // a count over 300,000 rows: tens of milliseconds
+
+  beforeAll(async () => {
+    name = await createTestDatabase();
+    const seeding = await startTestGateway({ databaseName: name });
+    key = (await createViewer(seeding.dataSource, { role: UserPermissionRole.ADMIN })).key;
+    await seeding.dataSource.query(
+      `INSERT INTO "Booking" (uid, title, "startTime", "endTime") SELECT 'slow-' || g, 't', now(), now() FROM generate_series(1, 300000) g`,
+    );
+    await seeding.close();
+  });
+  afterAll(async () => {
+    for (const gw of gateways) await gw.close();
+    await dropTestDatabase(name);
+  });
+
+  const start = async (env: Record<string, string>) => {
+    const gw = await startTestGateway({ databaseName: name, env: { API_KEY_CACHE_SECONDS: "60", ...env } });
+    gateways.push(gw);
+    return gw;
+  };
+  const activeStatements = async (gw: TestGateway) => {
+    const [{ n }] = await gw.dataSource.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()`,
+    );
+    return n as number;
+  };
+
+  it("answers a statement over STATEMENT_TIMEOUT_MS with TIMEOUT (HTTP 504)", async () => {
+    const gw = await start({ STATEMENT_TIMEOUT_MS: "5" });
+    const res = await gw.gql(slow, {}, key);
+    expect(res.status).toBe(504);
+    expect(res.body.errors?.[0].extensions?.code).toBe("TIMEOUT");
+    expect(JSON.stringify(res.body)).not.toMatch(/canceling statement|SELECT/);
+    expect(await activeStatements(gw)).toBe(0);
+  });
+
+  it("answers a request over REQUEST_TIMEOUT_MS with TIMEOUT (HTTP 504) and leaves no statement running", async () => {
+    const gw = await start({ STATEMENT_TIMEOUT_MS: "0", REQUEST_TIMEOUT_MS: "10" });
+    const res = await gw.gql(slow, {}, key);
+    expect(res.status).toBe(504);
+    expect(res.body.errors?.[0].extensions?.code).toBe("TIMEOUT");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await activeStatements(gw)).toBe(0);
+  });
+
+  it("lets the same request through with the default limits", async () => {
+    const gw = await start({});
+    const res = await gw.gql(slow, {}, key);
+    expect(res.status).toBe(200);
+    expect(res.body.data!.bookings.totalCount).toBeGreaterThanOrEqual(300000);
+  });
+});

@@ -189,7 +189,7 @@ interface Running {
 
 async function startGateway(url: string): Promise<Running> {
   const child = spawn(process.execPath, [path.join(ROOT, "dist", "src", "main.js")], {
-    env: { ...process.env, DATABASE_URL: url, PORT: "0", LOG_LEVEL: "warn", NODE_ENV: "development", RATE_LIMIT_PER_MINUTE: "0" },
+    env: { ...process.env, DATABASE_URL: url, PORT: "0", LOG_LEVEL: "warn", NODE_ENV: "production", RATE_LIMIT_PER_MINUTE: "0" },
     stdio: ["ignore", "pipe", "inherit"],
   });
   let out = "";
@@ -211,6 +211,13 @@ async function stopGateway(g: Running): Promise<void> {
   });
 }
 
+/** Sum and count of the gateway's SQL-statements-per-request histogram (production mode has no header). */
+async function sqlMetric(port: number): Promise<{ sum: number; count: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
+  return { sum: read("gateway_graphql_request_sql_statements_sum"), count: read("gateway_graphql_request_sql_statements_count") };
+}
+
 function rssMb(pid: number | undefined): number | null {
   if (!pid) return null;
   try {
@@ -227,11 +234,13 @@ async function measure(s: Scenario, target: "gateway" | "floor", g: Running, siz
   if (s.key) headers.authorization = `Bearer ${s.key}`;
   const body = () => (typeof s.body === "function" ? s.body() : s.body);
 
-  // One checked request first: it must succeed, and tells the SQL statement count.
+  // One checked request first: it must succeed; the gateway's /metrics tells its SQL statement count.
+  const before = target === "gateway" ? await sqlMetric(g.port) : undefined;
   const probe = await fetch(`http://127.0.0.1:${g.port}${urlPath}`, { method: "POST", headers, body: body() });
   const probeBody = (await probe.json()) as { errors?: unknown[] };
   if (probe.status !== 200 || probeBody.errors) throw new Error(`${s.name}: probe failed: ${probe.status} ${JSON.stringify(probeBody).slice(0, 500)}`);
-  const sql = probe.headers.get("x-sql-statements");
+  const after = target === "gateway" ? await sqlMetric(g.port) : undefined;
+  const sql = before && after && after.count > before.count ? String((after.sum - before.sum) / (after.count - before.count)) : null;
 
   let maxRss = rssMb(g.child?.pid) ?? 0;
   const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb(g.child?.pid) ?? 0)), 200);

@@ -50,6 +50,12 @@ interface Measurement {
 async function main(): Promise<void> {
   const logger = createLogger("warn");
   let embedded: EmbeddedPostgres | undefined;
+  // An interrupted run must not leave its PostgreSQL behind.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      void (embedded?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+    });
+  }
   let serverUrl = process.env.BENCH_DATABASE_URL;
   if (!serverUrl) {
     embedded = await startEmbeddedPostgres({ dataDir: path.join(ROOT, ".data", "bench-postgres"), port: 0, logger, durable: false });
@@ -234,7 +240,9 @@ async function measure(s: Scenario, target: "gateway" | "floor", g: Running, siz
   if (s.key) headers.authorization = `Bearer ${s.key}`;
   const body = () => (typeof s.body === "function" ? s.body() : s.body);
 
-  // One checked request first: it must succeed; the gateway's /metrics tells its SQL statement count.
+  // One checked request first: it must succeed; the gateway's /metrics tells its SQL statement count
+  // (after a pause, so requests of the previous measurement still finishing do not count).
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
   const before = target === "gateway" ? await sqlMetric(g.port) : undefined;
   const probe = await fetch(`http://127.0.0.1:${g.port}${urlPath}`, { method: "POST", headers, body: body() });
   const probeBody = (await probe.json()) as { errors?: unknown[] };

@@ -43,6 +43,8 @@ export interface Config {
   requestTimeoutMs: number;
   /** Database pool size per instance. */
   dbPoolSize: number;
+  /** Accept a JSON array of operations in one HTTP request (off unless enabled). */
+  batchedRequests: boolean;
 }
 
 /** Hosted Apollo Sandbox / Studio: allowed by default so it can call a local gateway. */
@@ -109,5 +111,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     statementTimeoutMs: intVar(env, "STATEMENT_TIMEOUT_MS", 5_000, 0, 3_600_000),
     requestTimeoutMs: intVar(env, "REQUEST_TIMEOUT_MS", 10_000, 0, 3_600_000),
     dbPoolSize: intVar(env, "DB_POOL_SIZE", 10, 1, 1_000),
+    batchedRequests: boolVar(env, "BATCHED_REQUESTS", false),
   };
 }

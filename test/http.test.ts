@@ -69,6 +69,28 @@ describe("HTTP surface", () => {
     expect(typeof line!.time).toBe("string");
   });
 
+  it("refuses batched requests (a JSON array of operations) unless BATCHED_REQUESTS is on", async () => {
+    const batch = JSON.stringify([{ query: "{ me { id } }" }, { query: "{ me { email } }" }]);
+    const res = await fetch(`${gw.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+      body: batch,
+    });
+    expect(res.status).toBe(400);
+    const on = await startTestGateway({ databaseName: gw.databaseName, env: { BATCHED_REQUESTS: "true" } });
+    try {
+      const ok = await fetch(`${on.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+        body: batch,
+      });
+      expect(ok.status).toBe(200);
+      expect(((await ok.json()) as unknown[]).length).toBe(2);
+    } finally {
+      await on.close();
+    }
+  });
+
   it("refuses malformed and oversized bodies with a coded error", async () => {
     const bad = await fetch(`${gw.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" });
     expect(bad.status).toBe(400);

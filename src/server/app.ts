@@ -69,6 +69,7 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false, // main.ts owns the shutdown order
     formatError,
+    allowBatchedHttpRequests: config.batchedRequests,
     persistedQueries: redis ? { cache: new RedisKeyValueCache(redis, logger), ttl: 24 * 3600 } : undefined,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),

@@ -49,6 +49,12 @@ export class RateLimit {
         return next();
       }
       this.metrics.rateLimited.inc();
+      this.logger.info("graphql request", {
+        requestId: res.getHeader("x-request-id") ?? null,
+        status: 429,
+        errorCodes: ["RATE_LIMITED"],
+        rateLimitKey: RateLimit.keyOf(req).startsWith("ip:") ? "ip" : "api key",
+      });
       this.setHeaders(res, rejection);
       const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
       res.setHeader("Retry-After", String(retryAfter));

@@ -68,48 +68,48 @@ export class BookingResolver {
   }
 
   @FieldResolver(() => User, { nullable: true, description: "The organizer." })
-  user(@Root() booking: Booking, @Ctx() ctx: RequestContext): Promise<User | null> | null {
-    return booking.userId == null ? null : ctx.loaders.userById.load(booking.userId);
+  user(@Root() booking: Booking, @Ctx() ctx: RequestContext): User | null | Promise<User | null> {
+    return booking.userId == null ? null : ctx.loaders.userById.get(booking.userId);
   }
 
   @FieldResolver(() => EventType, { nullable: true, description: "The event type booked." })
-  eventType(@Root() booking: Booking, @Ctx() ctx: RequestContext): Promise<EventType | null> | null {
-    return booking.eventTypeId == null ? null : ctx.loaders.eventTypeById.load(booking.eventTypeId);
+  eventType(@Root() booking: Booking, @Ctx() ctx: RequestContext): EventType | null | Promise<EventType | null> {
+    return booking.eventTypeId == null ? null : ctx.loaders.eventTypeById.get(booking.eventTypeId);
   }
 
   @FieldResolver(() => [Attendee], { description: "The booker and the guests." })
-  attendees(@Root() booking: Booking, @Ctx() ctx: RequestContext): Promise<Attendee[]> {
-    return ctx.loaders.attendeesByBookingId.load(booking.id);
+  attendees(@Root() booking: Booking, @Ctx() ctx: RequestContext): Attendee[] | Promise<Attendee[]> {
+    return ctx.loaders.attendeesByBookingId.get(booking.id);
   }
 
   @FieldResolver(() => [Payment], { description: "Payments made for the booking." })
-  payment(@Root() booking: Booking, @Ctx() ctx: RequestContext): Promise<Payment[]> {
-    return ctx.loaders.paymentsByBookingId.load(booking.id);
+  payment(@Root() booking: Booking, @Ctx() ctx: RequestContext): Payment[] | Promise<Payment[]> {
+    return ctx.loaders.paymentsByBookingId.get(booking.id);
   }
 
   @FieldResolver(() => [BookingReference], { description: "Counterparts in calendar and video apps." })
-  references(@Root() booking: Booking, @Ctx() ctx: RequestContext): Promise<BookingReference[]> {
-    return ctx.loaders.referencesByBookingId.load(booking.id);
+  references(@Root() booking: Booking, @Ctx() ctx: RequestContext): BookingReference[] | Promise<BookingReference[]> {
+    return ctx.loaders.referencesByBookingId.get(booking.id);
   }
 
   @FieldResolver(() => DestinationCalendar, { nullable: true, description: "Calendar the event is written to." })
   destinationCalendar(
     @Root() booking: Booking,
     @Ctx() ctx: RequestContext,
-  ): Promise<DestinationCalendar | null> | null {
+  ): DestinationCalendar | null | Promise<DestinationCalendar | null> {
     return booking.destinationCalendarId == null
       ? null
-      : ctx.loaders.destinationCalendarById.load(booking.destinationCalendarId);
+      : ctx.loaders.destinationCalendarById.get(booking.destinationCalendarId);
   }
 
   @FieldResolver(() => [WorkflowReminder], { description: "Reminders scheduled for the booking." })
-  workflowReminders(@Root() booking: Booking, @Ctx() ctx: RequestContext): Promise<WorkflowReminder[]> {
-    return ctx.loaders.workflowRemindersByBookingUid.load(booking.uid);
+  workflowReminders(@Root() booking: Booking, @Ctx() ctx: RequestContext): WorkflowReminder[] | Promise<WorkflowReminder[]> {
+    return ctx.loaders.workflowRemindersByBookingUid.get(booking.uid);
   }
 
   @FieldResolver(() => [BookingSeat], { description: "Seats taken (seated event types)." })
-  seatsReferences(@Root() booking: Booking, @Ctx() ctx: RequestContext): Promise<BookingSeat[]> {
-    return ctx.loaders.seatsByBookingId.load(booking.id);
+  seatsReferences(@Root() booking: Booking, @Ctx() ctx: RequestContext): BookingSeat[] | Promise<BookingSeat[]> {
+    return ctx.loaders.seatsByBookingId.get(booking.id);
   }
 
   @FieldResolver(() => InstantMeetingToken, {
@@ -120,7 +120,7 @@ export class BookingResolver {
     @Root() booking: Booking,
     @Ctx() ctx: RequestContext,
   ): Promise<InstantMeetingToken | null> {
-    const token = await ctx.loaders.instantMeetingTokenByBookingId.load(booking.id);
+    const token = await ctx.loaders.instantMeetingTokenByBookingId.get(booking.id);
     if (!token) return null;
     const viewer = requireViewer(ctx);
     const members = await ctx.loaders.acceptedMemberIdsByOrganizationId.loadMany(viewer.adminOrganizationIds);
@@ -129,8 +129,8 @@ export class BookingResolver {
   }
 
   @FieldResolver(() => [WebhookScheduledTrigger], { description: "Webhook calls scheduled for the booking." })
-  scheduledTriggers(@Root() booking: Booking, @Ctx() ctx: RequestContext): Promise<WebhookScheduledTrigger[]> {
-    return ctx.loaders.scheduledTriggersByBookingId.load(booking.id);
+  scheduledTriggers(@Root() booking: Booking, @Ctx() ctx: RequestContext): WebhookScheduledTrigger[] | Promise<WebhookScheduledTrigger[]> {
+    return ctx.loaders.scheduledTriggersByBookingId.get(booking.id);
   }
 }
 
@@ -156,8 +156,8 @@ export class BookingConnectionResolver {
 @Resolver(() => EventType)
 export class EventTypeResolver {
   @FieldResolver(() => User, { nullable: true, description: "Owner of a personal event type (null for team event types)." })
-  owner(@Root() eventType: EventType, @Ctx() ctx: RequestContext): Promise<User | null> | null {
-    return eventType.userId == null ? null : ctx.loaders.userById.load(eventType.userId);
+  owner(@Root() eventType: EventType, @Ctx() ctx: RequestContext): User | null | Promise<User | null> {
+    return eventType.userId == null ? null : ctx.loaders.userById.get(eventType.userId);
   }
 }
 

@@ -7,37 +7,68 @@ import {
 import { loadAcceptedMemberIds, loadByIds, loadManyBy, loadOneBy } from "./batch";
 
 /**
+ * A DataLoader that also keeps primed values at hand: `get` returns a primed value as is (GraphQL
+ * then completes the field synchronously, with no promise per row) and loads anything else.
+ */
+export class Loader<K, V> extends DataLoader<K, V> {
+  private readonly primed = new Map<K, V>();
+
+  override prime(key: K, value: V | PromiseLike<V> | Error): this {
+    if (!(value instanceof Error) && !isPromiseLike(value)) this.primed.set(key, value as V);
+    return super.prime(key, value);
+  }
+
+  override clear(key: K): this {
+    this.primed.delete(key);
+    return super.clear(key);
+  }
+
+  override clearAll(): this {
+    this.primed.clear();
+    return super.clearAll();
+  }
+
+  get(key: K): V | Promise<V> {
+    return this.primed.has(key) ? (this.primed.get(key) as V) : this.load(key);
+  }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
+}
+
+/**
  * Per-request DataLoader registry: every relation field of the API is resolved through one of these,
  * so a page of N bookings costs one query per relation, not per row. Keys are plain ids; the
  * viewer never enters a key (visibility is decided before a parent is returned).
  */
 export function createLoaders(dataSource: DataSource) {
   return {
-    userById: new DataLoader<number, User | null>((ids) => loadByIds(dataSource, User, ids)),
-    eventTypeById: new DataLoader<number, EventType | null>((ids) => loadByIds(dataSource, EventType, ids)),
-    destinationCalendarById: new DataLoader<number, DestinationCalendar | null>((ids) =>
+    userById: new Loader<number, User | null>((ids) => loadByIds(dataSource, User, ids)),
+    eventTypeById: new Loader<number, EventType | null>((ids) => loadByIds(dataSource, EventType, ids)),
+    destinationCalendarById: new Loader<number, DestinationCalendar | null>((ids) =>
       loadByIds(dataSource, DestinationCalendar, ids),
     ),
-    attendeesByBookingId: new DataLoader<number, Attendee[]>((ids) =>
+    attendeesByBookingId: new Loader<number, Attendee[]>((ids) =>
       loadManyBy(dataSource, Attendee, "bookingId", ids),
     ),
-    paymentsByBookingId: new DataLoader<number, Payment[]>((ids) => loadManyBy(dataSource, Payment, "bookingId", ids)),
-    referencesByBookingId: new DataLoader<number, BookingReference[]>((ids) =>
+    paymentsByBookingId: new Loader<number, Payment[]>((ids) => loadManyBy(dataSource, Payment, "bookingId", ids)),
+    referencesByBookingId: new Loader<number, BookingReference[]>((ids) =>
       loadManyBy(dataSource, BookingReference, "bookingId", ids),
     ),
-    seatsByBookingId: new DataLoader<number, BookingSeat[]>((ids) =>
+    seatsByBookingId: new Loader<number, BookingSeat[]>((ids) =>
       loadManyBy(dataSource, BookingSeat, "bookingId", ids),
     ),
-    scheduledTriggersByBookingId: new DataLoader<number, WebhookScheduledTrigger[]>((ids) =>
+    scheduledTriggersByBookingId: new Loader<number, WebhookScheduledTrigger[]>((ids) =>
       loadManyBy(dataSource, WebhookScheduledTrigger, "bookingId", ids),
     ),
-    workflowRemindersByBookingUid: new DataLoader<string, WorkflowReminder[]>((uids) =>
+    workflowRemindersByBookingUid: new Loader<string, WorkflowReminder[]>((uids) =>
       loadManyBy(dataSource, WorkflowReminder, "bookingUid", uids),
     ),
-    acceptedMemberIdsByOrganizationId: new DataLoader<number, number[]>((ids) =>
+    acceptedMemberIdsByOrganizationId: new Loader<number, number[]>((ids) =>
       loadAcceptedMemberIds(dataSource, ids),
     ),
-    instantMeetingTokenByBookingId: new DataLoader<number, InstantMeetingToken | null>((ids) =>
+    instantMeetingTokenByBookingId: new Loader<number, InstantMeetingToken | null>((ids) =>
       loadOneBy(dataSource, InstantMeetingToken, "bookingId", ids),
     ),
   };

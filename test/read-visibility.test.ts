@@ -35,7 +35,7 @@ describe("read visibility", () => {
       return user;
     };
     const organizer = await v("organizer");
-    const attendee = await v("attendee", { email: "attendee.person@example.test" });
+    await v("attendee", { email: "attendee.person@example.test" });
     const eventTypeOwner = await v("eventTypeOwner");
     const teamAdmin = await v("teamAdmin");
     const teamOwner = await v("teamOwner");

@@ -7,7 +7,15 @@ import { createLoaders } from "../src/loaders";
 import { createLogger } from "../src/logger";
 import { BENCH_KEYS } from "./dataset";
 
-const LIST_SELECTION = new Set(["id", "uid", "title", "status", "startTime", "endTime", "user", "eventType", "attendees", "payment"]);
+const LIST_SELECTION = {
+  fields: new Set(["id", "uid", "title", "status", "startTime", "endTime", "user", "eventType", "attendees", "payment"]),
+  typeFields: new Map([
+    ["User", new Set(["id", "name", "email"])],
+    ["EventType", new Set(["id", "title", "length"])],
+    ["Attendee", new Set(["name", "email"])],
+    ["Payment", new Set(["amount", "currency", "success"])],
+  ]),
+};
 
 export interface ExplainResult {
   label: string;

@@ -108,6 +108,27 @@ describe("Booking fields and batching", () => {
     expect(b.instantMeetingToken.token).toMatch(/^tok-/);
   });
 
+  it("reads each related row with every field the operation needs of its type, whichever path primed it", async () => {
+    // The organizer is also the event type's owner: the user row primed for `user { id }` must carry
+    // what `eventType { owner { … } }` asks for too.
+    const res = await gw.gql(
+      `{ bookings(take: 3) { nodes { user { id } eventType { owner { timeZone email } } attendees { email } } } }`,
+      {},
+      organizer.key,
+    );
+    expect(res.body.errors).toBeUndefined();
+    for (const node of res.body.data!.bookings.nodes) {
+      expect(node.user).toEqual({ id: organizer.id });
+      expect(node.eventType).toEqual({ owner: { timeZone: "Europe/London", email: organizer.email } });
+    }
+    const viaFragment = await gw.gql(
+      `query { bookings(take: 1) { nodes { ...B } } } fragment B on Booking { payment { ... on Payment { amount refunded } } }`,
+      {},
+      organizer.key,
+    );
+    expect(viaFragment.body.data!.bookings.nodes[0].payment).toEqual([{ amount: 5000, refunded: false }]);
+  });
+
   it("shows the instant-meeting token only to the organizer and admins", async () => {
     const q = `query($id: Int) { booking(id: $id) { instantMeetingToken { id token } } }`;
     const asAttendee = await gw.gql(q, { id: firstBookingId }, attendeeKey);

@@ -1,4 +1,4 @@
-import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from "graphql";
+import { getNamedType, isObjectType, Kind, type GraphQLNamedType, type GraphQLResolveInfo, type SelectionSetNode } from "graphql";
 
 /**
  * Names of the fields selected below the current field along `path` (e.g. ["nodes"] under
@@ -26,4 +26,32 @@ function collect(info: GraphQLResolveInfo, sets: SelectionSetNode[], seen = new 
     }
   }
   return fields;
+}
+
+/**
+ * For every object type, the fields the whole operation selects on it (through fragments), e.g.
+ * `User → {id, name}`. Relation rows built for a list need only these (plus their keys).
+ */
+export function selectedFieldsByType(info: GraphQLResolveInfo): Map<string, Set<string>> {
+  const result = new Map<string, Set<string>>();
+  const visit = (set: SelectionSetNode, type: GraphQLNamedType | null | undefined, seen: Set<string>) => {
+    if (!type || !isObjectType(type)) return;
+    let fields = result.get(type.name);
+    if (!fields) result.set(type.name, (fields = new Set()));
+    for (const s of set.selections) {
+      if (s.kind === Kind.FIELD) {
+        fields.add(s.name.value);
+        const field = type.getFields()[s.name.value];
+        if (s.selectionSet && field) visit(s.selectionSet, getNamedType(field.type), seen);
+      } else if (s.kind === Kind.INLINE_FRAGMENT) {
+        visit(s.selectionSet, s.typeCondition ? info.schema.getType(s.typeCondition.name.value) : type, seen);
+      } else if (!seen.has(s.name.value) && info.fragments[s.name.value]) {
+        const fragment = info.fragments[s.name.value];
+        visit(fragment.selectionSet, info.schema.getType(fragment.typeCondition.name.value), new Set([...seen, s.name.value]));
+      }
+    }
+  };
+  const root = info.operation.operation === "mutation" ? info.schema.getMutationType() : info.schema.getQueryType();
+  visit(info.operation.selectionSet, root, new Set());
+  return result;
 }

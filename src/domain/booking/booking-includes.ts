@@ -13,8 +13,17 @@ import type { Loaders } from "../../loaders";
  * instead of one per relation. The loaders stay the single way relations are resolved.
  */
 
-/** What the GraphQL layer asks of a list: the Booking fields selected. */
-export type BookingSelection = ReadonlySet<string>;
+/**
+ * What the GraphQL layer asks of a list: the Booking fields selected and, per object type, the
+ * fields the operation selects anywhere (so a related row carries what every path needs of it).
+ */
+export interface BookingSelection {
+  fields: ReadonlySet<string>;
+  typeFields?: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/** Columns a related row always carries besides its id: keys its own field resolvers follow. */
+const RELATED_KEYS: Record<string, string[]> = { EventType: ["userId"] };
 
 /** Columns a booking row always carries: keys for relations, sort values for cursors. */
 const ALWAYS = ["id", "uid", "userId", "eventTypeId", "destinationCalendarId", "startTime", "endTime", "createdAt", "updatedAt"];
@@ -47,12 +56,16 @@ const ALIAS_PREFIX = "__rel_";
 export function bookingColumns(dataSource: DataSource, selection?: BookingSelection): Set<string> | undefined {
   if (!selection) return undefined;
   const mapped = new Set(dataSource.getMetadata(Booking).columns.map((c) => c.propertyName));
-  return new Set([...ALWAYS, ...[...selection].filter((f) => mapped.has(f))]);
+  return new Set([...ALWAYS, ...[...selection.fields].filter((f) => mapped.has(f))]);
 }
 
-/** `json_build_object` of every mapped column of `meta` for alias `x`; timestamps as ISO-8601 UTC. */
-function jsonObject(meta: EntityMetadata, alias: string): string {
-  const pairs = meta.columns.map((c) => {
+/**
+ * `json_build_object` of the columns of `meta` the operation needs (every mapped column when
+ * `wanted` is absent) for alias `x`; timestamps as ISO-8601 UTC.
+ */
+function jsonObject(meta: EntityMetadata, alias: string, wanted?: ReadonlySet<string>): string {
+  const keep = wanted ? new Set(["id", ...(RELATED_KEYS[meta.name] ?? []), ...wanted]) : undefined;
+  const pairs = meta.columns.filter((c) => !keep || keep.has(c.propertyName)).map((c) => {
     const column = `${alias}."${c.databaseName}"`;
     const value = c.type === "timestamp" ? `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : column;
     return `'${c.propertyName}', ${value}`;
@@ -65,13 +78,14 @@ export function relationExpressions(dataSource: DataSource, selection?: BookingS
   if (!selection) return [];
   const included: RowExpression[] = [];
   for (const [field, relation] of Object.entries(RELATIONS)) {
-    if (!selection.has(field)) continue;
+    if (!selection.fields.has(field)) continue;
     const meta = dataSource.getMetadata(relation.entity);
+    const wanted = selection.typeFields?.get(meta.name);
     const key = meta.findColumnWithPropertyName(relation.column)!.databaseName;
     const where = `x."${key}" = b."${relation.bookingColumn}"`;
     const sql = relation.many
-      ? `(SELECT coalesce(json_agg(${jsonObject(meta, "x")} ORDER BY x."id"), '[]'::json) FROM "${meta.tableName}" x WHERE ${where})`
-      : `(SELECT ${jsonObject(meta, "x")} FROM "${meta.tableName}" x WHERE ${where} LIMIT 1)`;
+      ? `(SELECT coalesce(json_agg(${jsonObject(meta, "x", wanted)} ORDER BY x."id"), '[]'::json) FROM "${meta.tableName}" x WHERE ${where})`
+      : `(SELECT ${jsonObject(meta, "x", wanted)} FROM "${meta.tableName}" x WHERE ${where} LIMIT 1)`;
     included.push({ sql, alias: ALIAS_PREFIX + field });
   }
   return included;

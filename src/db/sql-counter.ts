@@ -11,18 +11,10 @@ export interface RequestStore {
 /** The store of the request being served, if any. */
 export const requestStore = new AsyncLocalStorage<RequestStore>();
 
-/** Statements sent since the process started (for metrics). */
-let totalStatements = 0;
-
-/** Counts one SQL statement against the current request (and the process total). */
+/** Counts one SQL statement against the current request. */
 export function countStatement(): void {
-  totalStatements += 1;
   const store = requestStore.getStore();
   if (store) store.sqlStatements += 1;
-}
-
-export function statementsSoFar(): number {
-  return totalStatements;
 }
 
 /**

@@ -77,8 +77,10 @@ export function isExpectedError(error: unknown): boolean {
   if (domainErrorIn(error) || infrastructureCode(error)) return true;
   const original = (error as { originalError?: unknown })?.originalError;
   if (original instanceof ArgumentValidationError) return true;
+  // A pass-through code counts only on an error raised as a GraphQLError, not one wrapping a crash.
   const code = (error as GraphQLError)?.extensions?.code;
-  return typeof code === "string" && PASS_THROUGH_CODES.has(code) && !(original && !(original instanceof GraphQLError));
+  const wrapsCrash = original !== undefined && original !== null && !(original instanceof GraphQLError);
+  return typeof code === "string" && PASS_THROUGH_CODES.has(code) && !wrapsCrash;
 }
 
 /**

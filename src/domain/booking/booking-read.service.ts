@@ -1,5 +1,5 @@
 import type { SelectQueryBuilder } from "typeorm";
-import type { Viewer } from "../../auth/viewer";
+import { isOrganizationAdmin, type Viewer } from "../../auth/viewer";
 import type { RequestContext } from "../../context";
 import { fetchRows } from "../../db/rows";
 import { bookingColumns, primeRelations, relationExpressions, type BookingSelection } from "./booking-includes";
@@ -92,7 +92,7 @@ async function applyFilter(ctx: RequestContext, qb: SelectQueryBuilder<Booking>,
     const outside = await organizersOutsideScope(ctx.dataSource.manager, viewer, filter.userIds);
     if (outside.length > 0) {
       throw forbidden(
-        viewer.isSystemAdmin || viewer.adminOrganizationIds.length > 0
+        isOrganizationAdmin(viewer)
           ? `userIds outside the organizations you administer: ${outside.join(", ")}.`
           : "Only administrators may filter by userIds.",
       );

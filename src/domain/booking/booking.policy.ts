@@ -1,5 +1,5 @@
 import type { EntityManager } from "typeorm";
-import type { Viewer } from "../../auth/viewer";
+import { isOrganizationAdmin, type Viewer } from "../../auth/viewer";
 import type { Booking } from "../../entities";
 
 /** A SQL condition with its named parameters (TypeORM `:name` style). */
@@ -34,7 +34,6 @@ function params(viewer: Viewer): Record<string, unknown> {
   return { pol_userId: viewer.user.id, pol_email: viewer.user.email.toLowerCase(), pol_orgIds: viewer.adminOrganizationIds };
 }
 
-const administersOrganizations = (viewer: Viewer) => viewer.adminOrganizationIds.length > 0;
 
 /**
  * Bookings the viewer may read (alias `b`): organizer ∪ attendee ∪ event-type admin ∪ (organization
@@ -51,7 +50,7 @@ export function readableBookings(viewer: Viewer): SqlCondition | undefined {
       UNION SELECT pt."id" FROM "Booking" pt WHERE pt."eventTypeId" IN (
         SELECT tt."id" FROM "EventType" tt JOIN "Membership" tm ON tm."teamId" = tt."teamId"
         WHERE tm."userId" = :pol_userId AND tm."accepted" AND tm."role" IN ('ADMIN', 'OWNER'))`;
-  if (administersOrganizations(viewer)) {
+  if (isOrganizationAdmin(viewer)) {
     // An organization's members organize many bookings: test the organizer directly, so a page in
     // start order is read along the (startTime, id) index instead of collecting every member booking.
     return {
@@ -72,7 +71,7 @@ export function readableBookings(viewer: Viewer): SqlCondition | undefined {
 /** Bookings the viewer may update, confirm or reject (alias `b`): organizer ∪ event-type admin ∪ organization admin. */
 export function manageableBookings(viewer: Viewer): SqlCondition | undefined {
   if (viewer.isSystemAdmin) return undefined;
-  const members = administersOrganizations(viewer) ? ` OR b."userId" IN (${ORGANIZATION_MEMBERS})` : "";
+  const members = isOrganizationAdmin(viewer) ? ` OR b."userId" IN (${ORGANIZATION_MEMBERS})` : "";
   return {
     sql: `(b."userId" = :pol_userId OR b."eventTypeId" IN (${ADMINISTERED_EVENT_TYPES})${members})`,
     params: params(viewer),
@@ -93,7 +92,7 @@ export function cancellableBookings(viewer: Viewer): SqlCondition | undefined {
  */
 export function bookableEventTypes(viewer: Viewer): SqlCondition | undefined {
   if (viewer.isSystemAdmin) return undefined;
-  const organization = administersOrganizations(viewer)
+  const organization = isOrganizationAdmin(viewer)
     ? ` OR et."userId" IN (${ORGANIZATION_MEMBERS})
         OR et."teamId" IN (SELECT ot."id" FROM "Team" ot WHERE ot."id" = ANY(:pol_orgIds) OR ot."parentId" = ANY(:pol_orgIds))`
     : "";
@@ -110,7 +109,7 @@ export function bookableEventTypes(viewer: Viewer): SqlCondition | undefined {
  */
 export async function organizersOutsideScope(m: EntityManager, viewer: Viewer, userIds: number[]): Promise<number[]> {
   if (viewer.isSystemAdmin) return [];
-  if (!administersOrganizations(viewer)) return userIds;
+  if (!isOrganizationAdmin(viewer)) return userIds;
   const wanted = [...new Set(userIds)].filter((id) => id !== viewer.user.id);
   if (wanted.length === 0) return [];
   const rows: Array<{ userId: number }> = await m.query(

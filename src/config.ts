@@ -45,6 +45,8 @@ export interface Config {
   dbPoolSize: number;
   /** Accept a JSON array of operations in one HTTP request (off unless enabled). */
   batchedRequests: boolean;
+  /** Execute operations compiled by graphql-jit (default) instead of interpreted by graphql-js. */
+  graphqlJit: boolean;
 }
 
 /** Hosted Apollo Sandbox / Studio: allowed by default so it can call a local gateway. */
@@ -112,5 +114,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: intVar(env, "REQUEST_TIMEOUT_MS", 10_000, 0, 3_600_000),
     dbPoolSize: intVar(env, "DB_POOL_SIZE", 10, 1, 1_000),
     batchedRequests: boolVar(env, "BATCHED_REQUESTS", false),
+    graphqlJit: boolVar(env, "GRAPHQL_JIT", true),
   };
 }

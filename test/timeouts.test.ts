@@ -11,7 +11,8 @@ describe("timeouts", () => {
 
   beforeAll(async () => {
     name = await createTestDatabase();
-    const seeding = await startTestGateway({ databaseName: name });
+    // Seeding 300,000 rows may itself take longer than the default statement timeout on a slow machine.
+    const seeding = await startTestGateway({ databaseName: name, env: { STATEMENT_TIMEOUT_MS: "0" } });
     key = (await createViewer(seeding.dataSource, { role: UserPermissionRole.ADMIN })).key;
     await seeding.dataSource.query(
       `INSERT INTO "Booking" (uid, title, "startTime", "endTime") SELECT 'slow-' || g, 't', now(), now() FROM generate_series(1, 300000) g`,

@@ -35,9 +35,11 @@ export async function fetchRows<T extends ObjectLiteral>(
 ): Promise<T[]> {
   const alias = qb.alias;
   const metadata = qb.expressionMap.mainAlias!.metadata;
+  // The sort columns are read too: the outer query orders by them, cursors are made of them.
+  const sorted = Object.keys(qb.expressionMap.orderBys).map((key) => key.slice(key.indexOf(".") + 1));
   qb.select([]);
   for (const column of metadata.columns) {
-    if (properties && !properties.has(column.propertyName)) continue;
+    if (properties && !properties.has(column.propertyName) && !sorted.includes(column.propertyName)) continue;
     qb.addSelect(`${qb.escape(alias)}.${qb.escape(column.databaseName)}`, column.propertyName);
   }
   let [sql, parameters] = qb.getQueryAndParameters();

@@ -7,10 +7,42 @@ import pg from "pg";
  */
 const TIMESTAMP_WITHOUT_TIME_ZONE_OID = 1114;
 
-/** Parses `2026-07-20 10:00:00.123` (no zone) as a UTC instant. */
+const digit = (text: string, i: number) => text.charCodeAt(i) - 48;
+
+/**
+ * Parses `2026-07-20 10:00:00.123` (no zone) as a UTC instant. A list page parses hundreds of
+ * these, so the common shape (a four-digit year from 100 on, up to six fraction digits) is read
+ * digit by digit; anything else (years before 100 or after 9999, BC, infinity) takes the general path.
+ */
 export function parseUtcTimestamp(text: string): Date | string {
+  const length = text.length;
+  if (
+    length >= 19 && length <= 26 && text.charCodeAt(4) === 45 && text.charCodeAt(10) === 32 &&
+    (length === 19 || (length > 20 && text.charCodeAt(19) === 46))
+  ) {
+    const year = digit(text, 0) * 1000 + digit(text, 1) * 100 + digit(text, 2) * 10 + digit(text, 3);
+    if (year >= 100) {
+      // Milliseconds: the first three fraction digits (Date holds no finer).
+      const ms = length > 20 ? digit(text, 20) * 100 + (length > 21 ? digit(text, 21) * 10 : 0) + (length > 22 ? digit(text, 22) : 0) : 0;
+      return new Date(Date.UTC(
+        year, digit(text, 5) * 10 + digit(text, 6) - 1, digit(text, 8) * 10 + digit(text, 9),
+        digit(text, 11) * 10 + digit(text, 12), digit(text, 14) * 10 + digit(text, 15), digit(text, 17) * 10 + digit(text, 18), ms,
+      ));
+    }
+  }
   if (text === "infinity" || text === "-infinity") return text;
-  return new Date(text.replace(" ", "T") + "Z");
+  if (text.endsWith(" BC")) {
+    const date = new Date(`${text.slice(0, -3).replace(" ", "T")}Z`);
+    date.setUTCFullYear(1 - date.getUTCFullYear());
+    return date;
+  }
+  const [day, time] = text.split(" ");
+  const [year, month, dayOfMonth] = day.split("-").map(Number);
+  const [hms, fraction = ""] = time.split(".");
+  const [hour, minute, second] = hms.split(":").map(Number);
+  const date = new Date(Date.UTC(2000, month - 1, dayOfMonth, hour, minute, second, Number(fraction.padEnd(3, "0").slice(0, 3))));
+  date.setUTCFullYear(year);
+  return date;
 }
 
 pg.types.setTypeParser(TIMESTAMP_WITHOUT_TIME_ZONE_OID, parseUtcTimestamp);

@@ -2,7 +2,7 @@ import { Field, Int, ObjectType } from "type-graphql";
 import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
 
 /** Cal.com's `"Attendee"`: the booker and each guest of a booking. */
-@ObjectType({ description: "A person attending a booking: the booker or a guest." })
+@ObjectType({ simpleResolvers: true, description: "A person attending a booking: the booker or a guest." })
 @Entity({ name: "Attendee" })
 @Index("Attendee_bookingId_idx", ["bookingId"])
 @Index("Attendee_email_idx", ["email"])

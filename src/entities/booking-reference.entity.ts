@@ -2,7 +2,7 @@ import { Field, Int, ObjectType } from "type-graphql";
 import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
 
 /** Cal.com's `"BookingReference"`: the booking's counterpart in a calendar or video app. */
-@ObjectType({ description: "A booking's counterpart in an external calendar or video app." })
+@ObjectType({ simpleResolvers: true, description: "A booking's counterpart in an external calendar or video app." })
 @Entity({ name: "BookingReference" })
 @Index("BookingReference_bookingId_idx", ["bookingId"])
 export class BookingReference {

@@ -4,7 +4,7 @@ import type { Json } from "./json";
 import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
 
 /** Cal.com's `"BookingSeat"`: one attendee's seat in a seated booking. */
-@ObjectType({ description: "One attendee's seat in a seated booking." })
+@ObjectType({ simpleResolvers: true, description: "One attendee's seat in a seated booking." })
 @Entity({ name: "BookingSeat" })
 @Index("BookingSeat_referenceUid_key", ["referenceUid"], { unique: true })
 @Index("BookingSeat_attendeeId_key", ["attendeeId"], { unique: true })

@@ -8,7 +8,7 @@ import { BookingStatus, CreationSource } from "./enums";
  * Cal.com's `"Booking"`. Relation fields (user, eventType, attendees, …) are resolved through
  * per-request DataLoaders in the GraphQL layer, never as per-row queries.
  */
-@ObjectType({ description: "A booking of an event type: organizer, attendees, time and lifecycle state." })
+@ObjectType({ simpleResolvers: true, description: "A booking of an event type: organizer, attendees, time and lifecycle state." })
 @Entity({ name: "Booking" })
 @Index("Booking_uid_key", ["uid"], { unique: true })
 @Index("Booking_idempotencyKey_key", ["idempotencyKey"], { unique: true })

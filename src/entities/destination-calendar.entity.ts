@@ -2,7 +2,7 @@ import { Field, Int, ObjectType } from "type-graphql";
 import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
 
 /** Cal.com's `"DestinationCalendar"`: where new events are written. */
-@ObjectType({ description: "The calendar a booking's event is written to." })
+@ObjectType({ simpleResolvers: true, description: "The calendar a booking's event is written to." })
 @Entity({ name: "DestinationCalendar" })
 @Index("DestinationCalendar_userId_key", ["userId"], { unique: true })
 @Index("DestinationCalendar_eventTypeId_key", ["eventTypeId"], { unique: true })

@@ -5,7 +5,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
 import { SchedulingType } from "./enums";
 
 /** Cal.com's `"EventType"`: what can be booked (owned by a user, or by a team with hosts). */
-@ObjectType({ description: "A bookable event type: owned by a user, or by a team whose hosts take the bookings." })
+@ObjectType({ simpleResolvers: true, description: "A bookable event type: owned by a user, or by a team whose hosts take the bookings." })
 @Entity({ name: "EventType" })
 @Index("EventType_userId_slug_key", ["userId", "slug"], { unique: true })
 @Index("EventType_teamId_slug_key", ["teamId", "slug"], { unique: true })

@@ -5,7 +5,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
 import { PaymentOption } from "./enums";
 
 /** Cal.com's `"Payment"`: a payment attempt for a paid booking. */
-@ObjectType({ description: "A payment made (or attempted) for a paid booking." })
+@ObjectType({ simpleResolvers: true, description: "A payment made (or attempted) for a paid booking." })
 @Entity({ name: "Payment" })
 @Index("Payment_uid_key", ["uid"], { unique: true })
 @Index("Payment_externalId_key", ["externalId"], { unique: true })

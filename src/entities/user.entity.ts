@@ -4,7 +4,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
 import { UserPermissionRole } from "./enums";
 
 /** Cal.com's `User` model, table `users`. Cal.com has many more columns; unmapped ones are ignored. */
-@ObjectType({ description: "A Cal.com user: organizer of bookings, owner of event types." })
+@ObjectType({ simpleResolvers: true, description: "A Cal.com user: organizer of bookings, owner of event types." })
 @Entity({ name: "users" })
 @Index("users_email_key", ["email"], { unique: true })
 @Index("users_organizationId_idx", ["organizationId"])

@@ -2,7 +2,7 @@ import { Field, Int, ObjectType } from "type-graphql";
 import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
 
 /** Cal.com's `"WebhookScheduledTriggers"`: a webhook call queued for later (e.g. meeting ended). */
-@ObjectType({ description: "A webhook call scheduled for a booking (e.g. 'meeting ended')." })
+@ObjectType({ simpleResolvers: true, description: "A webhook call scheduled for a booking (e.g. 'meeting ended')." })
 @Entity({ name: "WebhookScheduledTriggers" })
 @Index("WebhookScheduledTriggers_bookingId_idx", ["bookingId"])
 export class WebhookScheduledTrigger {

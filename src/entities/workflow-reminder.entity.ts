@@ -3,7 +3,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
 import { WorkflowMethods } from "./enums";
 
 /** Cal.com's `"WorkflowReminder"`: a reminder scheduled for a booking (joined by booking uid). */
-@ObjectType({ description: "A workflow reminder (e-mail, SMS, WhatsApp) scheduled for a booking." })
+@ObjectType({ simpleResolvers: true, description: "A workflow reminder (e-mail, SMS, WhatsApp) scheduled for a booking." })
 @Entity({ name: "WorkflowReminder" })
 @Index("WorkflowReminder_referenceId_key", ["referenceId"], { unique: true })
 @Index("WorkflowReminder_bookingUid_idx", ["bookingUid"])

@@ -49,7 +49,7 @@ export class BookingOrder {
   direction!: OrderDirection;
 }
 
-@ObjectType({ description: "One page of bookings with paging information." })
+@ObjectType({ simpleResolvers: true, description: "One page of bookings with paging information." })
 export class BookingPage {
   @Field(() => [Booking], { description: "The bookings on this page, in the requested order." })
   nodes!: Booking[];
@@ -67,7 +67,7 @@ export class BookingPage {
   count!: () => Promise<number>;
 }
 
-@ObjectType({ description: "A booking in a connection, with the cursor that points at it." })
+@ObjectType({ simpleResolvers: true, description: "A booking in a connection, with the cursor that points at it." })
 export class BookingEdge {
   @Field(() => String, { description: "Opaque position of this booking in the requested order; pass it as `after` to continue after it." })
   cursor!: string;
@@ -76,7 +76,7 @@ export class BookingEdge {
   node!: Booking;
 }
 
-@ObjectType({ description: "Where a connection page sits in the whole list (Relay PageInfo)." })
+@ObjectType({ simpleResolvers: true, description: "Where a connection page sits in the whole list (Relay PageInfo)." })
 export class PageInfo {
   @Field(() => Boolean, { description: "True when more bookings follow this page (fetch them with after: endCursor)." })
   hasNextPage!: boolean;
@@ -94,7 +94,7 @@ export class PageInfo {
   endCursor!: string | null;
 }
 
-@ObjectType({ description: "A keyset-paged page of bookings (Relay connection)." })
+@ObjectType({ simpleResolvers: true, description: "A keyset-paged page of bookings (Relay connection)." })
 export class BookingConnection {
   @Field(() => [BookingEdge], { description: "The bookings on this page, in the requested order, each with its cursor." })
   edges!: BookingEdge[];

@@ -7,15 +7,22 @@ import {
 import { loadAcceptedMemberIds, loadByIds, loadManyBy, loadOneBy } from "./batch";
 
 /**
- * A DataLoader that also keeps primed values at hand: `get` returns a primed value as is (GraphQL
- * then completes the field synchronously, with no promise per row) and loads anything else.
+ * A DataLoader that keeps primed values at hand: `get` returns a primed value as is (GraphQL then
+ * completes the field synchronously, with no promise per row) and loads anything else. Plain primed
+ * values live only here (a list page primes hundreds; DataLoader would wrap each in a promise), and
+ * `load` answers from them too. As with DataLoader, priming a key already primed changes nothing.
  */
 export class Loader<K, V> extends DataLoader<K, V> {
   private readonly primed = new Map<K, V>();
 
   override prime(key: K, value: V | PromiseLike<V> | Error): this {
-    if (!(value instanceof Error) && !isPromiseLike(value)) this.primed.set(key, value as V);
-    return super.prime(key, value);
+    if (value instanceof Error || isPromiseLike(value)) return super.prime(key, value);
+    if (!this.primed.has(key)) this.primed.set(key, value);
+    return this;
+  }
+
+  override load(key: K): Promise<V> {
+    return this.primed.has(key) ? Promise.resolve(this.primed.get(key) as V) : super.load(key);
   }
 
   override clear(key: K): this {
@@ -29,7 +36,7 @@ export class Loader<K, V> extends DataLoader<K, V> {
   }
 
   get(key: K): V | Promise<V> {
-    return this.primed.has(key) ? (this.primed.get(key) as V) : this.load(key);
+    return this.primed.has(key) ? (this.primed.get(key) as V) : super.load(key);
   }
 }
 

@@ -1,7 +1,6 @@
 import { parse, type OperationDefinitionNode } from "graphql";
 import { bearerToken } from "../auth/api-key";
 import { loadConfig } from "../config";
-import { parseUtcTimestamp } from "../db/utc";
 import { isIntrospectionOnly } from "./plugins";
 
 const only = (query: string) => {
@@ -45,12 +44,5 @@ describe("loadConfig", () => {
   it("refuses values it cannot understand", () => {
     expect(() => loadConfig({ PORT: "http" })).toThrow("PORT must be an integer");
     expect(() => loadConfig({ LOG_LEVEL: "loud" })).toThrow("LOG_LEVEL must be one of");
-  });
-});
-
-describe("parseUtcTimestamp", () => {
-  it("reads a zone-less timestamp as UTC", () => {
-    expect((parseUtcTimestamp("2026-07-20 10:00:00.123") as Date).toISOString()).toBe("2026-07-20T10:00:00.123Z");
-    expect((parseUtcTimestamp("2026-07-20 10:00:00") as Date).toISOString()).toBe("2026-07-20T10:00:00.000Z");
   });
 });

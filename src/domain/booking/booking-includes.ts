@@ -25,8 +25,11 @@ export interface BookingSelection {
 /** Columns a related row always carries besides its id: keys its own field resolvers follow. */
 const RELATED_KEYS: Record<string, string[]> = { EventType: ["userId"] };
 
-/** Columns a booking row always carries: keys for relations, sort values for cursors. */
-const ALWAYS = ["id", "uid", "userId", "eventTypeId", "destinationCalendarId", "startTime", "endTime", "createdAt", "updatedAt"];
+/**
+ * Columns a booking row always carries: keys the field resolvers follow and the times every rule
+ * looks at. The key of a selected relation and the sort columns (fetchRows) are added as needed.
+ */
+const ALWAYS = ["id", "uid", "userId", "eventTypeId", "startTime", "endTime"];
 
 interface Relation {
   entity: Function;
@@ -56,7 +59,8 @@ const ALIAS_PREFIX = "__rel_";
 export function bookingColumns(dataSource: DataSource, selection?: BookingSelection): Set<string> | undefined {
   if (!selection) return undefined;
   const mapped = new Set(dataSource.getMetadata(Booking).columns.map((c) => c.propertyName));
-  return new Set([...ALWAYS, ...[...selection.fields].filter((f) => mapped.has(f))]);
+  const keys = Object.entries(RELATIONS).filter(([field]) => selection.fields.has(field)).map(([, r]) => r.bookingColumn);
+  return new Set([...ALWAYS, ...keys, ...[...selection.fields].filter((f) => mapped.has(f))]);
 }
 
 /**
@@ -109,7 +113,8 @@ export function primeRelations(dataSource: DataSource, loaders: Loaders, rows: B
     for (const row of rows) {
       const bag = row as unknown as Record<string, unknown>;
       const raw = bag[ALIAS_PREFIX + field];
-      delete bag[ALIAS_PREFIX + field];
+      // Emptied, not deleted: deleting a property would turn every row into a slow dictionary object.
+      bag[ALIAS_PREFIX + field] = undefined;
       const value = relation.many ? (raw as Record<string, unknown>[]).map(revive) : raw == null ? null : revive(raw as Record<string, unknown>);
       relation.prime(loaders, row, value);
     }

@@ -16,6 +16,13 @@ describe("parseUtcTimestamp", () => {
     expect(iso("1970-01-01 00:00:00")).toBe("1970-01-01T00:00:00.000Z");
   });
 
+  it("reads Postgres's JSON form (a T between date and time) the same way", () => {
+    expect(iso("2026-07-20T10:00:00")).toBe("2026-07-20T10:00:00.000Z");
+    expect(iso("2026-07-20T10:00:00.123456")).toBe("2026-07-20T10:00:00.123Z");
+    expect(iso("12026-07-20T10:00:00.5")).toBe("+012026-07-20T10:00:00.500Z");
+    expect(iso("0044-03-15T12:00:00 BC")).toBe("-000043-03-15T12:00:00.000Z");
+  });
+
   it("agrees with the general ISO parser on many instants", () => {
     for (let ms = Date.UTC(100, 0, 1); ms < Date.UTC(9999, 11, 31); ms += 7_919_993_117) {
       const expected = new Date(ms).toISOString();

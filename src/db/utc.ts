@@ -10,14 +10,15 @@ const TIMESTAMP_WITHOUT_TIME_ZONE_OID = 1114;
 const digit = (text: string, i: number) => text.charCodeAt(i) - 48;
 
 /**
- * Parses `2026-07-20 10:00:00.123` (no zone) as a UTC instant. A list page parses hundreds of
+ * Parses `2026-07-20 10:00:00.123` (no zone; Postgres's text form, or its JSON form with a `T`) as a
+ * UTC instant. A list page parses hundreds of
  * these, so the common shape (a four-digit year from 100 on, up to six fraction digits) is read
  * digit by digit; anything else (years before 100 or after 9999, BC, infinity) takes the general path.
  */
 export function parseUtcTimestamp(text: string): Date | string {
   const length = text.length;
   if (
-    length >= 19 && length <= 26 && text.charCodeAt(4) === 45 && text.charCodeAt(10) === 32 &&
+    length >= 19 && length <= 26 && text.charCodeAt(4) === 45 && (text.charCodeAt(10) === 32 || text.charCodeAt(10) === 84) &&
     (length === 19 || (length > 20 && text.charCodeAt(19) === 46))
   ) {
     const year = digit(text, 0) * 1000 + digit(text, 1) * 100 + digit(text, 2) * 10 + digit(text, 3);
@@ -31,8 +32,12 @@ export function parseUtcTimestamp(text: string): Date | string {
     }
   }
   if (text === "infinity" || text === "-infinity") return text;
+  return parseGeneral(text.replace("T", " "));
+}
+
+function parseGeneral(text: string): Date {
   if (text.endsWith(" BC")) {
-    const date = new Date(`${text.slice(0, -3).replace(" ", "T")}Z`);
+    const date = parseGeneral(text.slice(0, -3));
     date.setUTCFullYear(1 - date.getUTCFullYear());
     return date;
   }

@@ -18,7 +18,8 @@ import { lastPageCursor } from "./keyset-cursor";
  *
  * Options (environment): BENCH_SIZES (default "10000,100000,1000000"; the full scenario set runs on
  * BENCH_FULL_SIZE, default 100000, the growth scenarios on every size), BENCH_DURATION seconds per
- * measurement (default 10), BENCH_DATABASE_URL (a Postgres server to create the bench_<size>
+ * measurement (default 10), BENCH_RATIO_ROUNDS (gateway/floor rounds of the paired scenarios,
+ * default 3), BENCH_DATABASE_URL (a Postgres server to create the bench_<size>
  * databases on; default: an embedded server under .data/bench-postgres).
  */
 
@@ -26,6 +27,7 @@ const ROOT = path.join(__dirname, "..", "..");
 const SIZES = (process.env.BENCH_SIZES ?? "10000,100000,1000000").split(",").map((s) => Number(s.trim()));
 const FULL_SIZE = Number(process.env.BENCH_FULL_SIZE ?? 100_000);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const RATIO_ROUNDS = Math.max(1, Number(process.env.BENCH_RATIO_ROUNDS ?? 3));
 
 const LIST_FIELDS = `id uid title status startTime endTime user { id name email } eventType { id title length } attendees { name email } payment { amount currency success }`;
 const ALL_RELATIONS = `id uid title description status startTime endTime location responses metadata iCalUID iCalSequence
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
     serverUrl = embedded.url;
   }
   const results: Measurement[] = [];
+  const ratioRounds: RatioRounds[] = [];
   const generation: Array<{ size: number; seconds: number | null }> = [];
   let explains: ExplainResult[] = [];
   try {
@@ -77,10 +80,17 @@ async function main(): Promise<void> {
       }
       const full = size === FULL_SIZE;
       const gateway = await startGateway(url);
+      // The floor runs next to the gateway (idle while not measured), so each ratio pairs measurements
+      // taken minutes apart at most: these shared machines drift by tens of percent over a run.
+      const floor = full ? await startFloor(url, { id: BENCH_USERS.regularUser, email: `user${BENCH_USERS.regularUser}@bench.test` }) : undefined;
       try {
         const scenarios = full ? await fullScenarios(url, size) : await growthScenarios(url, size);
         for (const s of scenarios) {
           for (const connections of s.connections) {
+            if (floor && s.floorPath) {
+              results.push(...(await pairedRounds(s, gateway, floor.port, size, connections, ratioRounds)));
+              continue;
+            }
             console.log(`${size} ${s.name} gateway c=${connections}`);
             try {
               results.push(await measure(s, "gateway", gateway, size, connections));
@@ -95,30 +105,43 @@ async function main(): Promise<void> {
             console.error("EXPLAIN failed:", err.message);
             return [];
           });
-          const floor = await startFloor(url, { id: BENCH_USERS.regularUser, email: `user${BENCH_USERS.regularUser}@bench.test` });
-          try {
-            for (const [name, route] of [["a: page 1 of 50, all bookings", "/all"], ["c: regular user's page 1 of 50", "/user"]] as const) {
-              for (const connections of [1, 10]) {
-                console.log(`${size} ${name} floor c=${connections}`);
-                results.push(
-                  await measure({ name, body: "{}", path: route, connections: [connections] }, "floor", { port: floor.port, child: undefined }, size, connections),
-                );
-              }
-            }
-          } finally {
-            await floor.close();
-          }
           const overlaps = await createOverlaps(url);
           results.push({ scenario: "f: overlapping ACCEPTED/PENDING pairs after the create run (SQL)", target: "gateway", size, connections: 10, rps: overlaps, p50: 0, p99: 0, errors: 0, sqlPerRequest: null, maxRssMb: null });
         }
       } finally {
+        await floor?.close();
         await stopGateway(gateway);
       }
     }
   } finally {
     await embedded?.stop();
   }
-  writeResults(results, generation, explains);
+  writeResults(results, generation, explains, ratioRounds);
+}
+
+/** Per-round ratios of a paired scenario, for the results file. */
+interface RatioRounds {
+  scenario: string;
+  size: number;
+  connections: number;
+  ratios: number[];
+}
+
+/**
+ * A scenario the floor also answers: RATIO_ROUNDS rounds of gateway-then-floor; each target's row
+ * is its median round (by requests/s), and every round's ratio is kept.
+ */
+async function pairedRounds(s: Scenario, gateway: Running, floorPort: number, size: number, connections: number, rounds: RatioRounds[]): Promise<Measurement[]> {
+  const gatewayRuns: Measurement[] = [];
+  const floorRuns: Measurement[] = [];
+  for (let round = 1; round <= RATIO_ROUNDS; round += 1) {
+    console.log(`${size} ${s.name} gateway/floor c=${connections} round ${round}/${RATIO_ROUNDS}`);
+    gatewayRuns.push(await measure(s, "gateway", gateway, size, connections));
+    floorRuns.push(await measure({ name: s.name, body: "{}", path: s.floorPath, connections: [connections] }, "floor", { port: floorPort, child: undefined }, size, connections));
+  }
+  rounds.push({ scenario: s.name, size, connections, ratios: gatewayRuns.map((g, i) => g.rps / floorRuns[i].rps) });
+  const median = (runs: Measurement[]) => [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)];
+  return [median(gatewayRuns), median(floorRuns)];
 }
 
 interface Scenario {
@@ -126,6 +149,8 @@ interface Scenario {
   body: string | (() => string);
   key?: string;
   path?: string;
+  /** The floor's route answering the same query: measured in paired rounds with the gateway. */
+  floorPath?: string;
   connections: number[];
 }
 
@@ -142,9 +167,9 @@ async function fullScenarios(url: string, size: number): Promise<Scenario[]> {
   await c.end();
   const base = Math.max(Date.UTC(2031, 0, 1), new Date(rows[0].last).getTime() + 86_400_000);
   return [
-    { name: "a: page 1 of 50, all bookings", key: BENCH_KEYS.systemAdmin, body: gql(`query A { bookings(take: 50, page: 1) { nodes { ${LIST_FIELDS} } } }`), connections: [1, 10] },
+    { name: "a: page 1 of 50, all bookings", key: BENCH_KEYS.systemAdmin, body: gql(`query A { bookings(take: 50, page: 1) { nodes { ${LIST_FIELDS} } } }`), floorPath: "/all", connections: [1, 10] },
     { name: `b: offset page ${lastPage} (last) of 50`, key: BENCH_KEYS.systemAdmin, body: gql(`query B { bookings(take: 50, page: ${lastPage}) { nodes { ${LIST_FIELDS} } } }`), connections: [1, 10] },
-    { name: "c: regular user's page 1 of 50", key: BENCH_KEYS.regularUser, body: gql(`query C { bookings(take: 50) { nodes { ${LIST_FIELDS} } } }`), connections: [1, 10] },
+    { name: "c: regular user's page 1 of 50", key: BENCH_KEYS.regularUser, body: gql(`query C { bookings(take: 50) { nodes { ${LIST_FIELDS} } } }`), floorPath: "/user", connections: [1, 10] },
     { name: "d: org admin's page 1 of 50", key: BENCH_KEYS.orgAdmin, body: gql(`query D { bookings(take: 50) { nodes { ${LIST_FIELDS} } } }`), connections: [1, 10] },
     { name: "d': org admin's page 1 of 50 with totalCount", key: BENCH_KEYS.orgAdmin, body: gql(`query D2 { bookings(take: 50) { totalCount nodes { ${LIST_FIELDS} } } }`), connections: [10] },
     { name: "e: booking(id) with all relations", key: BENCH_KEYS.systemAdmin, body: gql(`query E($id: Int) { booking(id: $id) { ${ALL_RELATIONS} } }`, { id: midId }), connections: [1, 10] },
@@ -306,7 +331,12 @@ async function ensureDatabase(serverUrl: string, name: string): Promise<string> 
   return url.toString();
 }
 
-function writeResults(results: Measurement[], generation: Array<{ size: number; seconds: number | null }>, explains: ExplainResult[]): void {
+function writeResults(
+  results: Measurement[],
+  generation: Array<{ size: number; seconds: number | null }>,
+  explains: ExplainResult[],
+  ratioRounds: RatioRounds[],
+): void {
   const fmt = (n: number, digits = 0) => n.toFixed(digits);
   const floorOf = (scenario: string, size: number, connections: number) =>
     results.find((r) => r.target === "floor" && r.scenario === scenario && r.size === size && r.connections === connections);
@@ -330,6 +360,10 @@ function writeResults(results: Measurement[], generation: Array<{ size: number; 
     }),
     "",
     "`× floor`: the gateway's requests/s over the floor's for the same query (the floor answers with one hand-written SQL statement that builds the JSON in Postgres).",
+    `Scenarios the floor also answers ran as ${RATIO_ROUNDS} rounds of gateway then floor; their rows are each target's median round. The ratio of every round:`,
+    "",
+    ...ratioRounds.map((r) => `- ${r.size.toLocaleString("en")}, ${r.scenario}, ${r.connections} connection${r.connections === 1 ? "" : "s"}: ${r.ratios.map((x) => fmt(x, 2)).join(", ")}`),
+    "",
     "For the f row labelled \"overlapping … pairs\", the req/s column holds the number of overlapping pairs found by SQL after the create run.",
     "",
     "## Query plans of the list statements (full data set)",

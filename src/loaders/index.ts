@@ -44,44 +44,59 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === "function";
 }
 
+type Factory<T> = (dataSource: DataSource) => T;
+
+const userById = (ds: DataSource) => new Loader<number, User | null>((ids) => loadByIds(ds, User, ids));
+const eventTypeById = (ds: DataSource) => new Loader<number, EventType | null>((ids) => loadByIds(ds, EventType, ids));
+const destinationCalendarById = (ds: DataSource) =>
+  new Loader<number, DestinationCalendar | null>((ids) => loadByIds(ds, DestinationCalendar, ids));
+const attendeesByBookingId = (ds: DataSource) => new Loader<number, Attendee[]>((ids) => loadManyBy(ds, Attendee, "bookingId", ids));
+const paymentsByBookingId = (ds: DataSource) => new Loader<number, Payment[]>((ids) => loadManyBy(ds, Payment, "bookingId", ids));
+const referencesByBookingId = (ds: DataSource) =>
+  new Loader<number, BookingReference[]>((ids) => loadManyBy(ds, BookingReference, "bookingId", ids));
+const seatsByBookingId = (ds: DataSource) => new Loader<number, BookingSeat[]>((ids) => loadManyBy(ds, BookingSeat, "bookingId", ids));
+const scheduledTriggersByBookingId = (ds: DataSource) =>
+  new Loader<number, WebhookScheduledTrigger[]>((ids) => loadManyBy(ds, WebhookScheduledTrigger, "bookingId", ids));
+const workflowRemindersByBookingUid = (ds: DataSource) =>
+  new Loader<string, WorkflowReminder[]>((uids) => loadManyBy(ds, WorkflowReminder, "bookingUid", uids));
+const acceptedMemberIdsByOrganizationId = (ds: DataSource) => new Loader<number, number[]>((ids) => loadAcceptedMemberIds(ds, ids));
+const instantMeetingTokenByBookingId = (ds: DataSource) =>
+  new Loader<number, InstantMeetingToken | null>((ids) => loadOneBy(ds, InstantMeetingToken, "bookingId", ids));
+
 /**
  * Per-request DataLoader registry: every relation field of the API is resolved through one of these,
  * so a page of N bookings costs one query per relation, not per row. Keys are plain ids; the
  * viewer never enters a key (visibility is decided before a parent is returned).
+ * Each loader is created the first time a request uses it (a list page uses a few of eleven).
  */
-export function createLoaders(dataSource: DataSource) {
-  return {
-    userById: new Loader<number, User | null>((ids) => loadByIds(dataSource, User, ids)),
-    eventTypeById: new Loader<number, EventType | null>((ids) => loadByIds(dataSource, EventType, ids)),
-    destinationCalendarById: new Loader<number, DestinationCalendar | null>((ids) =>
-      loadByIds(dataSource, DestinationCalendar, ids),
-    ),
-    attendeesByBookingId: new Loader<number, Attendee[]>((ids) =>
-      loadManyBy(dataSource, Attendee, "bookingId", ids),
-    ),
-    paymentsByBookingId: new Loader<number, Payment[]>((ids) => loadManyBy(dataSource, Payment, "bookingId", ids)),
-    referencesByBookingId: new Loader<number, BookingReference[]>((ids) =>
-      loadManyBy(dataSource, BookingReference, "bookingId", ids),
-    ),
-    seatsByBookingId: new Loader<number, BookingSeat[]>((ids) =>
-      loadManyBy(dataSource, BookingSeat, "bookingId", ids),
-    ),
-    scheduledTriggersByBookingId: new Loader<number, WebhookScheduledTrigger[]>((ids) =>
-      loadManyBy(dataSource, WebhookScheduledTrigger, "bookingId", ids),
-    ),
-    workflowRemindersByBookingUid: new Loader<string, WorkflowReminder[]>((uids) =>
-      loadManyBy(dataSource, WorkflowReminder, "bookingUid", uids),
-    ),
-    acceptedMemberIdsByOrganizationId: new Loader<number, number[]>((ids) =>
-      loadAcceptedMemberIds(dataSource, ids),
-    ),
-    instantMeetingTokenByBookingId: new Loader<number, InstantMeetingToken | null>((ids) =>
-      loadOneBy(dataSource, InstantMeetingToken, "bookingId", ids),
-    ),
-  };
+export class Loaders {
+  private readonly made = new Map<Factory<unknown>, unknown>();
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  private lazy<T>(factory: Factory<T>): T {
+    let loader = this.made.get(factory) as T | undefined;
+    if (loader === undefined) this.made.set(factory, (loader = factory(this.dataSource)));
+    return loader;
+  }
+
+  get userById() { return this.lazy(userById); }
+  get eventTypeById() { return this.lazy(eventTypeById); }
+  get destinationCalendarById() { return this.lazy(destinationCalendarById); }
+  get attendeesByBookingId() { return this.lazy(attendeesByBookingId); }
+  get paymentsByBookingId() { return this.lazy(paymentsByBookingId); }
+  get referencesByBookingId() { return this.lazy(referencesByBookingId); }
+  get seatsByBookingId() { return this.lazy(seatsByBookingId); }
+  get scheduledTriggersByBookingId() { return this.lazy(scheduledTriggersByBookingId); }
+  get workflowRemindersByBookingUid() { return this.lazy(workflowRemindersByBookingUid); }
+  get acceptedMemberIdsByOrganizationId() { return this.lazy(acceptedMemberIdsByOrganizationId); }
+  get instantMeetingTokenByBookingId() { return this.lazy(instantMeetingTokenByBookingId); }
 }
 
-export type Loaders = ReturnType<typeof createLoaders>;
+/** A fresh registry for one request. */
+export function createLoaders(dataSource: DataSource): Loaders {
+  return new Loaders(dataSource);
+}
 
 /**
  * Drops cached relation rows of bookings a mutation changed, so the response shows the new state

@@ -219,7 +219,8 @@ interface Running {
 }
 
 async function startGateway(url: string): Promise<Running> {
-  const child = spawn(process.execPath, [path.join(ROOT, "dist", "src", "main.js")], {
+  // Started the way the README tells process managers to start it.
+  const child = spawn(process.execPath, ["--max-semi-space-size=8", path.join(ROOT, "dist", "src", "main.js")], {
     env: { ...process.env, DATABASE_URL: url, PORT: "0", LOG_LEVEL: "warn", NODE_ENV: "production", RATE_LIMIT_PER_MINUTE: "0" },
     stdio: ["ignore", "pipe", "inherit"],
   });

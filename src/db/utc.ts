@@ -11,9 +11,9 @@ const digit = (text: string, i: number) => text.charCodeAt(i) - 48;
 
 /**
  * Parses `2026-07-20 10:00:00.123` (no zone; Postgres's text form, or its JSON form with a `T`) as a
- * UTC instant. A list page parses hundreds of
- * these, so the common shape (a four-digit year from 100 on, up to six fraction digits) is read
- * digit by digit; anything else (years before 100 or after 9999, BC, infinity) takes the general path.
+ * UTC instant. A list page parses hundreds of these, so the common shape (a four-digit year from 100
+ * on, up to six fraction digits) is read digit by digit; anything else (years before 100 or after
+ * 9999, BC, infinity) takes the general path.
  */
 export function parseUtcTimestamp(text: string): Date | string {
   const length = text.length;

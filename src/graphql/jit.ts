@@ -8,8 +8,8 @@ type Compiled = Map<string, CompiledQuery | null>;
 /**
  * Executes operations with graphql-jit: each operation of a parsed document is compiled once into
  * plain JavaScript (no per-field interpretation of the AST), then run for every request with that
- * document. On a page of 50 bookings with their relations, execution is most of the gateway's own
- * CPU time per request under graphql-js (`bench/RESULTS.md`).
+ * document. On a page of 50 bookings with their relations this takes about a tenth off the
+ * gateway's own CPU time per request (paired runs against graphql-js, same build).
  *
  * Apollo still parses, validates, caches documents, runs the plugins (limits, authentication,
  * logging) and formats errors; only execution changes. It is wired as Apollo's "gateway" executor,

@@ -50,6 +50,48 @@ function parseGeneral(text: string): Date {
   return date;
 }
 
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0"));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
+/** 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the instants with a four-digit year. */
+const FIRST_FOUR_DIGIT_YEAR = -62_135_596_800_000;
+const LAST_FOUR_DIGIT_YEAR = 253_402_300_799_999;
+const DAY_MS = 86_400_000;
+
+/**
+ * `date.toISOString()`, about three times faster: a list page writes hundreds of these, and V8's
+ * own formatting goes through its date cache. Years 1 to 9999 are formatted here (days to civil
+ * date after Howard Hinnant's algorithm); other years (signed six-digit form) and invalid dates are
+ * left to `toISOString` itself.
+ */
+export function formatUtcIso(date: Date): string {
+  const time = date.getTime();
+  if (!(time >= FIRST_FOUR_DIGIT_YEAR && time <= LAST_FOUR_DIGIT_YEAR)) return date.toISOString();
+  const days = Math.floor(time / DAY_MS);
+  let ms = time - days * DAY_MS;
+  // Days since 0000-03-01 split into 400-year eras; the year starts in March so leap days come last.
+  const shifted = days + 719_468;
+  const era = Math.floor(shifted / 146_097);
+  const dayOfEra = shifted - era * 146_097;
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1_460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1;
+  const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const hour = Math.floor(ms / 3_600_000);
+  ms -= hour * 3_600_000;
+  const minute = Math.floor(ms / 60_000);
+  ms -= minute * 60_000;
+  const second = Math.floor(ms / 1_000);
+  ms -= second * 1_000;
+  return (
+    TWO_DIGITS[Math.floor(year / 100)] + TWO_DIGITS[year % 100] + "-" + TWO_DIGITS[month] + "-" + TWO_DIGITS[day] +
+    "T" + TWO_DIGITS[hour] + ":" + TWO_DIGITS[minute] + ":" + TWO_DIGITS[second] + "." + THREE_DIGITS[ms] + "Z"
+  );
+}
+
 pg.types.setTypeParser(TIMESTAMP_WITHOUT_TIME_ZONE_OID, parseUtcTimestamp);
 // Date parameters are sent as `…+00:00`; casting that to `timestamp` keeps the UTC wall time.
 pg.defaults.parseInputDatesAsUTC = true;

@@ -1,4 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind } from "graphql";
+import { formatUtcIso } from "../db/utc";
 
 const ISO_WITH_OFFSET =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-](\d{2}):(\d{2}))$/i;
@@ -36,7 +37,7 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   serialize(value) {
     const date = value instanceof Date ? value : typeof value === "string" ? new Date(value) : undefined;
     if (!date || Number.isNaN(date.getTime())) throw new GraphQLError("DateTime cannot represent an invalid date.");
-    return date.toISOString();
+    return formatUtcIso(date);
   },
   parseValue: coerce,
   parseLiteral(ast) {

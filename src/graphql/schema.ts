@@ -3,6 +3,7 @@ import { printSchema, type GraphQLSchema } from "graphql";
 import { buildSchemaSync } from "type-graphql";
 import { BookingMutationResolver } from "./booking-mutation.resolver";
 import { BookingConnectionResolver, BookingPageResolver, BookingResolver, EventTypeResolver, ViewerResolver } from "./booking.resolver";
+import { callFieldResolversDirectly } from "./direct-resolvers";
 import { DateTimeScalar } from "./scalars";
 
 let built: GraphQLSchema | undefined;
@@ -10,14 +11,13 @@ let built: GraphQLSchema | undefined;
 /** The gateway's GraphQL schema (built once per process; resolvers are stateless singletons). */
 export function gatewaySchema(): GraphQLSchema {
   if (!built) {
-    built = buildSchemaSync({
-      resolvers: [
-        BookingResolver, BookingMutationResolver, BookingPageResolver, BookingConnectionResolver, EventTypeResolver,
-        ViewerResolver,
-      ],
-      scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
-      validate: true,
-    });
+    const resolvers = [
+      BookingResolver, BookingMutationResolver, BookingPageResolver, BookingConnectionResolver, EventTypeResolver,
+      ViewerResolver,
+    ] as const;
+    built = buildSchemaSync({ resolvers, scalarsMap: [{ type: Date, scalar: DateTimeScalar }], validate: true });
+    // Relation fields skip type-graphql's per-call parameter wrapper (see direct-resolvers.ts).
+    callFieldResolversDirectly(built, [...resolvers]);
     // type-graphql has no option for root-type descriptions.
     const query = built.getQueryType();
     if (query) query.description = "Reads. Every field needs an API key (Authorization: Bearer cal_…).";

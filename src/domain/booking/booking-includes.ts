@@ -36,21 +36,27 @@ interface Relation {
   many: boolean;
   /** Column of the related table, compared with `bookingColumn` of the booking. */
   column: string;
+  /** The booking's column holding the key of its related rows in `loader` (a null key: no relation). */
   bookingColumn: "id" | "uid" | "userId" | "eventTypeId" | "destinationCalendarId";
-  prime(loaders: Loaders, booking: Booking, value: unknown): void;
+  loader(loaders: Loaders): PrimableLoader;
+}
+
+/** What priming needs of a loader: keys are the booking's `bookingColumn` values, values rows of `entity` (or arrays of them). */
+interface PrimableLoader {
+  prime(key: never, value: never): unknown;
 }
 
 const RELATIONS: Record<string, Relation> = {
-  user: { entity: User, many: false, column: "id", bookingColumn: "userId", prime: (l, b, v) => b.userId != null && l.userById.prime(b.userId, v as User | null) },
-  eventType: { entity: EventType, many: false, column: "id", bookingColumn: "eventTypeId", prime: (l, b, v) => b.eventTypeId != null && l.eventTypeById.prime(b.eventTypeId, v as EventType | null) },
-  destinationCalendar: { entity: DestinationCalendar, many: false, column: "id", bookingColumn: "destinationCalendarId", prime: (l, b, v) => b.destinationCalendarId != null && l.destinationCalendarById.prime(b.destinationCalendarId, v as DestinationCalendar | null) },
-  attendees: { entity: Attendee, many: true, column: "bookingId", bookingColumn: "id", prime: (l, b, v) => l.attendeesByBookingId.prime(b.id, v as Attendee[]) },
-  payment: { entity: Payment, many: true, column: "bookingId", bookingColumn: "id", prime: (l, b, v) => l.paymentsByBookingId.prime(b.id, v as Payment[]) },
-  references: { entity: BookingReference, many: true, column: "bookingId", bookingColumn: "id", prime: (l, b, v) => l.referencesByBookingId.prime(b.id, v as BookingReference[]) },
-  seatsReferences: { entity: BookingSeat, many: true, column: "bookingId", bookingColumn: "id", prime: (l, b, v) => l.seatsByBookingId.prime(b.id, v as BookingSeat[]) },
-  scheduledTriggers: { entity: WebhookScheduledTrigger, many: true, column: "bookingId", bookingColumn: "id", prime: (l, b, v) => l.scheduledTriggersByBookingId.prime(b.id, v as WebhookScheduledTrigger[]) },
-  workflowReminders: { entity: WorkflowReminder, many: true, column: "bookingUid", bookingColumn: "uid", prime: (l, b, v) => l.workflowRemindersByBookingUid.prime(b.uid, v as WorkflowReminder[]) },
-  instantMeetingToken: { entity: InstantMeetingToken, many: false, column: "bookingId", bookingColumn: "id", prime: (l, b, v) => l.instantMeetingTokenByBookingId.prime(b.id, v as InstantMeetingToken | null) },
+  user: { entity: User, many: false, column: "id", bookingColumn: "userId", loader: (l) => l.userById },
+  eventType: { entity: EventType, many: false, column: "id", bookingColumn: "eventTypeId", loader: (l) => l.eventTypeById },
+  destinationCalendar: { entity: DestinationCalendar, many: false, column: "id", bookingColumn: "destinationCalendarId", loader: (l) => l.destinationCalendarById },
+  attendees: { entity: Attendee, many: true, column: "bookingId", bookingColumn: "id", loader: (l) => l.attendeesByBookingId },
+  payment: { entity: Payment, many: true, column: "bookingId", bookingColumn: "id", loader: (l) => l.paymentsByBookingId },
+  references: { entity: BookingReference, many: true, column: "bookingId", bookingColumn: "id", loader: (l) => l.referencesByBookingId },
+  seatsReferences: { entity: BookingSeat, many: true, column: "bookingId", bookingColumn: "id", loader: (l) => l.seatsByBookingId },
+  scheduledTriggers: { entity: WebhookScheduledTrigger, many: true, column: "bookingId", bookingColumn: "id", loader: (l) => l.scheduledTriggersByBookingId },
+  workflowReminders: { entity: WorkflowReminder, many: true, column: "bookingUid", bookingColumn: "uid", loader: (l) => l.workflowRemindersByBookingUid },
+  instantMeetingToken: { entity: InstantMeetingToken, many: false, column: "bookingId", bookingColumn: "id", loader: (l) => l.instantMeetingTokenByBookingId },
 };
 
 const ALIAS_PREFIX = "__rel_";
@@ -101,8 +107,7 @@ export function relationExpressions(dataSource: DataSource, selection?: BookingS
  */
 export function primeRelations(dataSource: DataSource, loaders: Loaders, rows: Booking[], included: RowExpression[]): void {
   for (const { alias } of included) {
-    const field = alias.slice(ALIAS_PREFIX.length);
-    const relation = RELATIONS[field];
+    const relation = RELATIONS[alias.slice(ALIAS_PREFIX.length)];
     const meta = dataSource.getMetadata(relation.entity);
     const timestamps = meta.columns.filter((c) => c.type === "timestamp").map((c) => c.propertyName);
     const prototype = (relation.entity as { prototype: object }).prototype;
@@ -110,13 +115,15 @@ export function primeRelations(dataSource: DataSource, loaders: Loaders, rows: B
       for (const name of timestamps) if (typeof value[name] === "string") value[name] = new Date(value[name] as string);
       return Object.setPrototypeOf(value, prototype);
     };
+    const loader = relation.loader(loaders) as unknown as { prime(key: unknown, value: unknown): unknown };
     for (const row of rows) {
       const bag = row as unknown as Record<string, unknown>;
-      const raw = bag[ALIAS_PREFIX + field];
+      const raw = bag[alias];
       // Emptied, not deleted: deleting a property would turn every row into a slow dictionary object.
-      bag[ALIAS_PREFIX + field] = undefined;
-      const value = relation.many ? (raw as Record<string, unknown>[]).map(revive) : raw == null ? null : revive(raw as Record<string, unknown>);
-      relation.prime(loaders, row, value);
+      bag[alias] = undefined;
+      const key = bag[relation.bookingColumn];
+      if (key == null) continue;
+      loader.prime(key, relation.many ? (raw as Record<string, unknown>[]).map(revive) : raw == null ? null : revive(raw as Record<string, unknown>));
     }
   }
 }

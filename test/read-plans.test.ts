@@ -1,7 +1,7 @@
 import { fetchRows } from "../src/db/rows";
 import { Booking } from "../src/entities";
-import { createBooking, createEventType, createUser } from "./support/factories";
-import { startTestGateway, type TestGateway } from "./support/harness";
+import { createBooking, createEventType, createUser, createViewer } from "./support/factories";
+import { onlyError, startTestGateway, type TestGateway } from "./support/harness";
 
 /**
  * fetchRows builds the SQL of a query shape once and reuses it: every call must still answer with
@@ -80,5 +80,70 @@ describe("fetchRows read plans", () => {
       );
       expect(ids(rows)).toEqual(who.ids);
     }
+  });
+});
+
+/**
+ * Selections (and the SQL derived from them) are worked out once per parsed operation and field:
+ * operations sharing a fragment, and one query text run with different variables, must still each
+ * get what they select.
+ */
+describe("cached selections over GraphQL", () => {
+  let gw: TestGateway;
+  let key: string;
+  let bookingId: number;
+
+  beforeAll(async () => {
+    gw = await startTestGateway();
+    const viewer = await createViewer(gw.dataSource);
+    key = viewer.key;
+    const eventType = await createEventType(gw.dataSource, { userId: viewer.user.id, title: "Intro call" });
+    const booking = await createBooking(gw.dataSource, {
+      userId: viewer.user.id,
+      eventTypeId: eventType.id,
+      attendees: [{ email: "guest@x.test", name: "Guest" }],
+    });
+    bookingId = booking.id;
+  });
+  afterAll(() => gw.close());
+
+  // The `bookings` field node of fragment List is the same AST node in both operations.
+  const document = `
+    fragment List on Query { bookings(take: 5) { nodes { id attendees { email } } } }
+    query WithEventType { ...List bookings(take: 5) { nodes { eventType { title } } } }
+    query WithUser { ...List bookings(take: 5) { nodes { user { email } } } }`;
+
+  it("gives operations that share a fragment their own relations, read in their one statement", async () => {
+    await gw.gql("{ me { id } }", {}, key); // the API key's lookup is cached from here on
+    for (const operationName of ["WithEventType", "WithUser", "WithEventType", "WithUser"]) {
+      const res = await fetch(`${gw.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+        body: JSON.stringify({ query: document, operationName }),
+      });
+      const body = (await res.json()) as { data: { bookings: { nodes: Array<Record<string, any>> } } };
+      // A relation missing from the statement would still be answered, by its loader's own query.
+      expect(res.headers.get("x-sql-statements")).toBe("1");
+      const [node] = body.data.bookings.nodes;
+      expect(node.id).toBe(bookingId);
+      expect(node.attendees).toEqual([{ email: "guest@x.test" }]);
+      if (operationName === "WithEventType") {
+        expect(node.eventType).toEqual({ title: "Intro call" });
+        expect(node.user).toBeUndefined();
+      } else {
+        expect(node.user.email).toMatch(/@/);
+        expect(node.eventType).toBeUndefined();
+      }
+    }
+  });
+
+  it("answers one query text with each request's variables", async () => {
+    const query = `query One($id: Int, $skipAttendees: Boolean!) { booking(id: $id) { id title attendees @skip(if: $skipAttendees) { name } } }`;
+    const shown = await gw.gql(query, { id: bookingId, skipAttendees: false }, key);
+    const skipped = await gw.gql(query, { id: bookingId, skipAttendees: true }, key);
+    const missing = await gw.gql(query, { id: 987_654_321, skipAttendees: false }, key);
+    expect(shown.body.data?.booking.attendees).toEqual([{ name: "Guest" }]);
+    expect(skipped.body.data?.booking).toEqual({ id: bookingId, title: shown.body.data?.booking.title });
+    expect(onlyError(missing).extensions?.code).toBe("NOT_FOUND");
   });
 });

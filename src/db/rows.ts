@@ -61,7 +61,8 @@ const MAX_PLANS = 1_000;
  * as text and become UTC Dates here, exactly as the driver's parser would make them.
  *
  * The SQL of a query shape is built once (TypeORM's query building was about a tenth of a list
- * page's CPU time); each call only fills in its parameter values.
+ * page's CPU time); each call only fills in its parameter values. `properties` and `expressions`
+ * objects are keyed by identity once seen: pass new ones rather than changing them.
  */
 export async function fetchRows<T extends ObjectLiteral>(
   qb: SelectQueryBuilder<T>,
@@ -109,8 +110,17 @@ function shapeKey(qb: SelectQueryBuilder<ObjectLiteral>, properties: ReadonlySet
   }
   return JSON.stringify([
     m.mainAlias.name, m.mainAlias.metadata.tableName, m.selects, m.wheres, m.orderBys, m.limit, m.offset, m.skip, m.take,
-    m.withDeleted, properties ? [...properties] : null, expressions,
-  ]);
+    m.withDeleted,
+  ]) + (properties ? keyOf(properties, () => JSON.stringify([...properties])) : "*") + keyOf(expressions, () => JSON.stringify(expressions));
+}
+
+/** Key texts of column sets and expression lists, which callers often pass as the same objects again. */
+const keyTexts = new WeakMap<object, string>();
+
+function keyOf(value: object, text: () => string): string {
+  let key = keyTexts.get(value);
+  if (key === undefined) keyTexts.set(value, (key = text()));
+  return key;
 }
 
 /** Builds the statement for `qb` (changing its select list) and how to read its answer. */

@@ -8,7 +8,7 @@ import {
   User, WebhookScheduledTrigger, WorkflowReminder,
 } from "../entities";
 import { BookingConnection, BookingFilter, BookingOrder, BookingPage } from "./booking.types";
-import { selectedFieldNames, selectedFieldsByType } from "./selection";
+import { bookingSelection } from "./selection";
 
 /**
  * Booking queries and the Booking type's relation fields (all through the request's loaders, which
@@ -30,7 +30,7 @@ export class BookingResolver {
     @Arg("orderBy", () => BookingOrder, { nullable: true, description: "Sort order (default START_TIME ASC)." })
     orderBy?: BookingOrder | null,
   ): Promise<BookingPage> {
-    return listBookings(ctx, { take, page, filter, orderBy }, { fields: selectedFieldNames(info, ["nodes"]), typeFields: selectedFieldsByType(info) });
+    return listBookings(ctx, { take, page, filter, orderBy }, bookingSelection(info, ["nodes"]));
   }
 
   @Query(() => BookingConnection, {
@@ -52,7 +52,7 @@ export class BookingResolver {
     @Arg("orderBy", () => BookingOrder, { nullable: true, description: "Sort order (default START_TIME ASC); must match the cursor's." })
     orderBy?: BookingOrder | null,
   ): Promise<BookingConnection> {
-    return bookingsConnection(ctx, { first, after, filter, orderBy }, { fields: selectedFieldNames(info, ["edges", "node"]), typeFields: selectedFieldsByType(info) });
+    return bookingsConnection(ctx, { first, after, filter, orderBy }, bookingSelection(info, ["edges", "node"]));
   }
 
   @Query(() => Booking, {
@@ -64,7 +64,7 @@ export class BookingResolver {
     @Arg("id", () => Int, { nullable: true, description: "Numeric id." }) id?: number | null,
     @Arg("uid", () => String, { nullable: true, description: "Public uid." }) uid?: string | null,
   ): Promise<Booking> {
-    return getBooking(ctx, { id, uid }, { fields: selectedFieldNames(info), typeFields: selectedFieldsByType(info) });
+    return getBooking(ctx, { id, uid }, bookingSelection(info));
   }
 
   @FieldResolver(() => User, { nullable: true, description: "The organizer." })

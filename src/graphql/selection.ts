@@ -1,4 +1,8 @@
-import { getNamedType, isObjectType, Kind, type GraphQLNamedType, type GraphQLResolveInfo, type SelectionSetNode } from "graphql";
+import {
+  getNamedType, isObjectType, Kind, type FieldNode, type GraphQLNamedType, type GraphQLResolveInfo, type OperationDefinitionNode,
+  type SelectionSetNode,
+} from "graphql";
+import type { BookingSelection } from "../domain/booking/booking-includes";
 
 /**
  * Names of the fields selected below the current field along `path` (e.g. ["nodes"] under
@@ -54,4 +58,28 @@ export function selectedFieldsByType(info: GraphQLResolveInfo): Map<string, Set<
   const root = info.operation.operation === "mutation" ? info.schema.getMutationType() : info.schema.getQueryType();
   visit(info.operation.selectionSet, root, new Set());
   return result;
+}
+
+/** Selections by operation, field node and path (all AST nodes, which Apollo keeps per query text). */
+const selections = new WeakMap<OperationDefinitionNode, WeakMap<FieldNode, Map<string, BookingSelection>>>();
+
+/**
+ * What a booking field's operation selects (see BookingSelection): the fields below `path` and the
+ * fields per type. Both depend only on the operation's text (directives are not evaluated: a field
+ * under `@skip` is read anyway), so they are worked out once per parsed operation and field and
+ * shared by every request with that query text; the same object each time, so what is derived from
+ * it can be cached too. Treat it as read-only.
+ */
+export function bookingSelection(info: GraphQLResolveInfo, path: readonly string[] = []): BookingSelection {
+  let byField = selections.get(info.operation);
+  if (!byField) selections.set(info.operation, (byField = new WeakMap()));
+  let byPath = byField.get(info.fieldNodes[0]);
+  if (!byPath) byField.set(info.fieldNodes[0], (byPath = new Map()));
+  const key = path.join(".");
+  let selection = byPath.get(key);
+  if (!selection) {
+    selection = { fields: selectedFieldNames(info, path), typeFields: selectedFieldsByType(info) };
+    byPath.set(key, selection);
+  }
+  return selection;
 }

@@ -61,9 +61,34 @@ const RELATIONS: Record<string, Relation> = {
 
 const ALIAS_PREFIX = "__rel_";
 
-/** The Booking properties to read for a selection (every column when none is given). */
-export function bookingColumns(dataSource: DataSource, selection?: BookingSelection): Set<string> | undefined {
-  if (!selection) return undefined;
+/** What a list reads for a selection: the Booking properties (all when undefined) and the relation subqueries. */
+export interface ReadShape {
+  columns: ReadonlySet<string> | undefined;
+  included: RowExpression[];
+}
+
+const NO_SELECTION: ReadShape = { columns: undefined, included: [] };
+const readShapes = new WeakMap<DataSource, WeakMap<BookingSelection, ReadShape>>();
+
+/**
+ * The read shape of a selection, worked out once per data source and selection object (GraphQL
+ * selections are shared by every request with the same query text, see `bookingSelection`), so
+ * a list request builds no SQL for its relations. Without a selection: every column, no relation.
+ */
+export function readShape(dataSource: DataSource, selection?: BookingSelection): ReadShape {
+  if (!selection) return NO_SELECTION;
+  let bySelection = readShapes.get(dataSource);
+  if (!bySelection) readShapes.set(dataSource, (bySelection = new WeakMap()));
+  let shape = bySelection.get(selection);
+  if (!shape) {
+    shape = { columns: bookingColumns(dataSource, selection), included: relationExpressions(dataSource, selection) };
+    bySelection.set(selection, shape);
+  }
+  return shape;
+}
+
+/** The Booking properties to read for a selection. */
+function bookingColumns(dataSource: DataSource, selection: BookingSelection): Set<string> {
   const mapped = new Set(dataSource.getMetadata(Booking).columns.map((c) => c.propertyName));
   const keys = Object.entries(RELATIONS).filter(([field]) => selection.fields.has(field)).map(([, r]) => r.bookingColumn);
   return new Set([...ALWAYS, ...keys, ...[...selection.fields].filter((f) => mapped.has(f))]);
@@ -84,8 +109,7 @@ function jsonObject(meta: EntityMetadata, alias: string, wanted?: ReadonlySet<st
 }
 
 /** One JSON subquery per selected relation, over a booking row `b` (computed for the page only). */
-export function relationExpressions(dataSource: DataSource, selection?: BookingSelection): RowExpression[] {
-  if (!selection) return [];
+function relationExpressions(dataSource: DataSource, selection: BookingSelection): RowExpression[] {
   const included: RowExpression[] = [];
   for (const [field, relation] of Object.entries(RELATIONS)) {
     if (!selection.fields.has(field)) continue;

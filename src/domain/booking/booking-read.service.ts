@@ -2,7 +2,7 @@ import type { SelectQueryBuilder } from "typeorm";
 import { isOrganizationAdmin, type Viewer } from "../../auth/viewer";
 import type { RequestContext } from "../../context";
 import { fetchRows } from "../../db/rows";
-import { bookingColumns, primeRelations, relationExpressions, type BookingSelection } from "./booking-includes";
+import { primeRelations, readShape, type BookingSelection } from "./booking-includes";
 import { Booking, BookingStatus } from "../../entities";
 import { badInput, forbidden, notFound, unauthenticated } from "../errors";
 import { organizersOutsideScope, readableBookings } from "./booking.policy";
@@ -120,8 +120,8 @@ async function applyFilter(ctx: RequestContext, qb: SelectQueryBuilder<Booking>,
  * the same statement and primed into the request's loaders (see booking-includes.ts).
  */
 async function readRows(ctx: RequestContext, qb: SelectQueryBuilder<Booking>, selection?: BookingSelection): Promise<Booking[]> {
-  const included = relationExpressions(ctx.dataSource, selection);
-  const rows = await fetchRows(qb, bookingColumns(ctx.dataSource, selection), included);
+  const { columns, included } = readShape(ctx.dataSource, selection);
+  const rows = await fetchRows(qb, columns, included);
   primeRelations(ctx.dataSource, ctx.loaders, rows, included);
   return rows;
 }

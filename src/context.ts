@@ -1,5 +1,6 @@
 import type { DataSource } from "typeorm";
 import type { Viewer } from "./auth/viewer";
+import type { RequestStore } from "./db/sql-counter";
 import type { Loaders } from "./loaders";
 import type { Logger } from "./logger";
 
@@ -14,4 +15,6 @@ export interface RequestContext {
   dataSource: DataSource;
   loaders: Loaders;
   logger: Logger;
+  /** The request's SQL statement count and read routing; every statement it runs is counted here. */
+  store: RequestStore;
 }

@@ -1,5 +1,4 @@
-import { requestStore } from "../src/db/sql-counter";
-import { createLoaders } from "../src/loaders";
+import { createLoaders, type Loaders } from "../src/loaders";
 import { createBooking, createUser } from "./support/factories";
 import { startTestGateway, type TestGateway } from "./support/harness";
 
@@ -11,17 +10,17 @@ describe("loaders", () => {
   });
   afterAll(() => gw.close());
 
-  const counted = async <T>(fn: () => Promise<T>) => {
+  /** Loaders counting their statements, and `fn` run with them. */
+  const counted = async <T>(fn: (loaders: Loaders) => Promise<T>) => {
     const store = { sqlStatements: 0 };
-    const result = await requestStore.run(store, fn);
+    const result = await fn(createLoaders(gw.dataSource, store));
     return { result, statements: store.sqlStatements };
   };
 
   it("loads N users in one statement, in key order, null for a missing id", async () => {
     const users = await Promise.all([1, 2, 3, 4, 5].map(() => createUser(gw.dataSource)));
-    const loaders = createLoaders(gw.dataSource);
     const keys = [users[3].id, 999_999, users[0].id, users[4].id, users[3].id];
-    const { result, statements } = await counted(() => Promise.all(keys.map((id) => loaders.userById.load(id))));
+    const { result, statements } = await counted((loaders) => Promise.all(keys.map((id) => loaders.userById.load(id))));
     expect(statements).toBe(1);
     expect(result.map((u) => u?.id ?? null)).toEqual([users[3].id, null, users[0].id, users[4].id, users[3].id]);
   });
@@ -30,8 +29,7 @@ describe("loaders", () => {
     const a = await createBooking(gw.dataSource, { attendees: [{ email: "a1@x.test" }, { email: "a2@x.test" }] });
     const b = await createBooking(gw.dataSource, { attendees: [] });
     const c = await createBooking(gw.dataSource, { attendees: [{ email: "c1@x.test" }] });
-    const loaders = createLoaders(gw.dataSource);
-    const { result, statements } = await counted(() =>
+    const { result, statements } = await counted((loaders) =>
       Promise.all([c.id, b.id, a.id].map((id) => loaders.attendeesByBookingId.load(id))),
     );
     expect(statements).toBe(1);
@@ -39,7 +37,7 @@ describe("loaders", () => {
   });
 
   it("issues no statement for an unused loader", async () => {
-    const { statements } = await counted(async () => createLoaders(gw.dataSource));
+    const { statements } = await counted(async (loaders) => loaders);
     expect(statements).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { DataSource } from "typeorm";
+import { withCountedRunner, type RequestStore } from "../db/sql-counter";
 import { forbidden, unauthenticated } from "../domain/errors";
 import { ApiKey, User } from "../entities";
 import { viewerFor, type Viewer } from "./viewer";
@@ -42,11 +43,14 @@ export class ApiKeyAuthenticator {
     private readonly cacheSeconds: number,
   ) {}
 
-  /** The viewer for `key`; UNAUTHENTICATED for a missing, unknown or expired key, FORBIDDEN when locked. */
-  async authenticate(key: string | undefined, now = new Date()): Promise<Viewer> {
+  /**
+   * The viewer for `key`; UNAUTHENTICATED for a missing, unknown or expired key, FORBIDDEN when
+   * locked. A lookup statement counts against `store`.
+   */
+  async authenticate(key: string | undefined, store?: RequestStore, now = new Date()): Promise<Viewer> {
     if (!key) throw unauthenticated();
     const hash = hashApiKey(key);
-    const record = this.cached(hash) ?? (await this.lookup(hash));
+    const record = this.cached(hash) ?? (await this.lookup(hash, store));
     if (!record) throw unauthenticated("The API key is not valid.");
     if (record.expiresAt && record.expiresAt.getTime() <= now.getTime()) {
       throw unauthenticated("The API key has expired.");
@@ -63,10 +67,11 @@ export class ApiKeyAuthenticator {
   }
 
   /** One statement: the key's owner, its expiry, and the organizations the owner administers. */
-  private async lookup(hash: string): Promise<KeyRecord | undefined> {
-    const { entities, raw } = await this.dataSource
+  private async lookup(hash: string, store: RequestStore | undefined): Promise<KeyRecord | undefined> {
+    const ds = this.dataSource;
+    const { entities, raw } = await withCountedRunner(ds, store, (runner) => ds
       .getRepository(User)
-      .createQueryBuilder("u")
+      .createQueryBuilder("u", runner)
       .innerJoin(ApiKey, "k", "k.userId = u.id")
       .addSelect("k.expiresAt", "key_expires_at")
       .addSelect(
@@ -79,7 +84,7 @@ export class ApiKeyAuthenticator {
         "admin_org_ids",
       )
       .where("k.hashedKey = :hash", { hash })
-      .getRawAndEntities<{ key_expires_at: Date | null; admin_org_ids: number[] }>();
+      .getRawAndEntities<{ key_expires_at: Date | null; admin_org_ids: number[] }>(), ds.defaultReplicationModeForReads());
     if (entities.length === 0) return undefined;
     const record: KeyRecord = {
       user: entities[0],

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Pool, QueryResultRow } from "pg";
 import type { DataSource, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
-import { countStatement, requestStore } from "./sql-counter";
+import type { RequestStore } from "./sql-counter";
 import { parseUtcTimestamp } from "./utc";
 
 /**
@@ -68,6 +68,7 @@ export async function fetchRows<T extends ObjectLiteral>(
   qb: SelectQueryBuilder<T>,
   properties?: ReadonlySet<string>,
   expressions: RowExpression[] = [],
+  store?: RequestStore,
 ): Promise<T[]> {
   const key = shapeKey(qb, properties, expressions);
   let plan = key === undefined ? undefined : plans.get(key);
@@ -80,8 +81,8 @@ export async function fetchRows<T extends ObjectLiteral>(
   }
   const [inner, parameters] = qb.connection.driver.escapeQueryWithParameters(plan.inner, qb.getParameters());
   const sql = plan.before + inner + plan.after;
-  if (!plan.json) return adopt<T>(await queryPrepared(qb.connection, sql, parameters), plan.target);
-  const [{ rows }] = await queryPrepared<{ rows: T[] }>(qb.connection, sql, parameters);
+  if (!plan.json) return adopt<T>(await queryPrepared(qb.connection, sql, parameters, store), plan.target);
+  const [{ rows }] = await queryPrepared<{ rows: T[] }>(qb.connection, sql, parameters, store);
   const timestamps = plan.timestamps;
   for (const row of rows as Array<Record<string, unknown>>) {
     for (const name of timestamps) {
@@ -169,9 +170,9 @@ const statementNames = new Map<string, string>();
  * Runs a read-only statement as a named prepared statement on the pool TypeORM manages: each
  * connection parses and plans a given text once, and later runs send only the name and the values
  * (list statements carry their JSON relation subqueries, several kilobytes of SQL). The statement is
- * counted like any other. Reads of a query operation go to a replica when there are any.
+ * counted against the request's `store`. Reads of a query operation go to a replica when there are any.
  */
-export async function queryPrepared<R>(dataSource: DataSource, sql: string, parameters: unknown[]): Promise<R[]> {
+export async function queryPrepared<R>(dataSource: DataSource, sql: string, parameters: unknown[], store?: RequestStore): Promise<R[]> {
   let name = statementNames.get(sql);
   if (!name) {
     name = "gw_" + createHash("sha1").update(sql).digest("hex").slice(0, 24);
@@ -179,9 +180,9 @@ export async function queryPrepared<R>(dataSource: DataSource, sql: string, para
     statementNames.set(sql, name);
   }
   const driver = dataSource.driver as unknown as { master: Pool; slaves?: Pool[] };
-  const replicas = requestStore.getStore()?.readOnly ? driver.slaves : undefined;
+  const replicas = store?.readOnly ? driver.slaves : undefined;
   const pool = replicas?.length ? replicas[Math.floor(Math.random() * replicas.length)] : driver.master;
-  countStatement();
+  if (store) store.sqlStatements += 1;
   const result = await pool.query<R & QueryResultRow>({ name, text: sql, values: parameters });
   return result.rows;
 }
@@ -197,6 +198,7 @@ export async function fetchRowsByKeys<T extends ObjectLiteral>(
   entity: EntityTarget<T>,
   column: string,
   keys: readonly (number | string)[],
+  store?: RequestStore,
 ): Promise<T[]> {
   let cache = statements.get(dataSource);
   if (!cache) statements.set(dataSource, (cache = new Map()));
@@ -214,5 +216,5 @@ export async function fetchRowsByKeys<T extends ObjectLiteral>(
     };
     cache.set(cacheKey, statement);
   }
-  return adopt<T>(await queryPrepared<T>(dataSource, statement.sql, [[...keys]]), statement.target);
+  return adopt<T>(await queryPrepared<T>(dataSource, statement.sql, [[...keys]], store), statement.target);
 }

@@ -1,5 +1,6 @@
 import type { DataSource, EntityTarget, ObjectLiteral } from "typeorm";
-import { fetchRowsByKeys } from "../db/rows";
+import { fetchRowsByKeys, queryPrepared } from "../db/rows";
+import type { RequestStore } from "../db/sql-counter";
 
 /**
  * Module-level batch functions for DataLoader: one query per batch, exactly one result per key,
@@ -11,8 +12,9 @@ export async function loadByIds<T extends ObjectLiteral & { id: number }>(
   dataSource: DataSource,
   entity: EntityTarget<T>,
   ids: readonly number[],
+  store?: RequestStore,
 ): Promise<(T | null)[]> {
-  const rows = await fetchRowsByKeys<T>(dataSource, entity, "id", ids);
+  const rows = await fetchRowsByKeys<T>(dataSource, entity, "id", ids, store);
   const byId = new Map(rows.map((row) => [row.id, row]));
   return ids.map((id) => byId.get(id) ?? null);
 }
@@ -23,8 +25,9 @@ export async function loadManyBy<T extends ObjectLiteral, K extends number | str
   entity: EntityTarget<T>,
   column: keyof T & string,
   keys: readonly K[],
+  store?: RequestStore,
 ): Promise<T[][]> {
-  const rows = await fetchRowsByKeys<T>(dataSource, entity, column, keys);
+  const rows = await fetchRowsByKeys<T>(dataSource, entity, column, keys, store);
   const groups = new Map<K, T[]>();
   for (const row of rows) {
     const key = row[column] as K;
@@ -41,16 +44,19 @@ export async function loadOneBy<T extends ObjectLiteral, K extends number | stri
   entity: EntityTarget<T>,
   column: keyof T & string,
   keys: readonly K[],
+  store?: RequestStore,
 ): Promise<(T | null)[]> {
-  const groups = await loadManyBy(dataSource, entity, column, keys);
+  const groups = await loadManyBy(dataSource, entity, column, keys, store);
   return groups.map((group) => group[0] ?? null);
 }
 
 /** Accepted members' user ids of each team / organization. */
-export async function loadAcceptedMemberIds(dataSource: DataSource, teamIds: readonly number[]): Promise<number[][]> {
-  const rows: Array<{ teamId: number; userId: number }> = await dataSource.query(
+export async function loadAcceptedMemberIds(dataSource: DataSource, teamIds: readonly number[], store?: RequestStore): Promise<number[][]> {
+  const rows = await queryPrepared<{ teamId: number; userId: number }>(
+    dataSource,
     `SELECT "teamId", "userId" FROM "Membership" WHERE "teamId" = ANY($1) AND "accepted" ORDER BY "userId"`,
     [[...teamIds]],
+    store,
   );
   const groups = new Map<number, number[]>();
   for (const { teamId, userId } of rows) {

@@ -1,5 +1,6 @@
 import DataLoader from "dataloader";
 import type { DataSource } from "typeorm";
+import type { RequestStore } from "../db/sql-counter";
 import {
   Attendee, BookingReference, BookingSeat, DestinationCalendar, EventType, InstantMeetingToken, Payment, User,
   WebhookScheduledTrigger, WorkflowReminder,
@@ -44,39 +45,43 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === "function";
 }
 
-type Factory<T> = (dataSource: DataSource) => T;
+type Factory<T> = (dataSource: DataSource, store: RequestStore | undefined) => T;
 
-const userById = (ds: DataSource) => new Loader<number, User | null>((ids) => loadByIds(ds, User, ids));
-const eventTypeById = (ds: DataSource) => new Loader<number, EventType | null>((ids) => loadByIds(ds, EventType, ids));
-const destinationCalendarById = (ds: DataSource) =>
-  new Loader<number, DestinationCalendar | null>((ids) => loadByIds(ds, DestinationCalendar, ids));
-const attendeesByBookingId = (ds: DataSource) => new Loader<number, Attendee[]>((ids) => loadManyBy(ds, Attendee, "bookingId", ids));
-const paymentsByBookingId = (ds: DataSource) => new Loader<number, Payment[]>((ids) => loadManyBy(ds, Payment, "bookingId", ids));
-const referencesByBookingId = (ds: DataSource) =>
-  new Loader<number, BookingReference[]>((ids) => loadManyBy(ds, BookingReference, "bookingId", ids));
-const seatsByBookingId = (ds: DataSource) => new Loader<number, BookingSeat[]>((ids) => loadManyBy(ds, BookingSeat, "bookingId", ids));
-const scheduledTriggersByBookingId = (ds: DataSource) =>
-  new Loader<number, WebhookScheduledTrigger[]>((ids) => loadManyBy(ds, WebhookScheduledTrigger, "bookingId", ids));
-const workflowRemindersByBookingUid = (ds: DataSource) =>
-  new Loader<string, WorkflowReminder[]>((uids) => loadManyBy(ds, WorkflowReminder, "bookingUid", uids));
-const acceptedMemberIdsByOrganizationId = (ds: DataSource) => new Loader<number, number[]>((ids) => loadAcceptedMemberIds(ds, ids));
-const instantMeetingTokenByBookingId = (ds: DataSource) =>
-  new Loader<number, InstantMeetingToken | null>((ids) => loadOneBy(ds, InstantMeetingToken, "bookingId", ids));
+const userById: Factory<Loader<number, User | null>> = (ds, st) => new Loader((ids) => loadByIds(ds, User, ids, st));
+const eventTypeById: Factory<Loader<number, EventType | null>> = (ds, st) => new Loader((ids) => loadByIds(ds, EventType, ids, st));
+const destinationCalendarById: Factory<Loader<number, DestinationCalendar | null>> = (ds, st) =>
+  new Loader((ids) => loadByIds(ds, DestinationCalendar, ids, st));
+const attendeesByBookingId: Factory<Loader<number, Attendee[]>> = (ds, st) => new Loader((ids) => loadManyBy(ds, Attendee, "bookingId", ids, st));
+const paymentsByBookingId: Factory<Loader<number, Payment[]>> = (ds, st) => new Loader((ids) => loadManyBy(ds, Payment, "bookingId", ids, st));
+const referencesByBookingId: Factory<Loader<number, BookingReference[]>> = (ds, st) =>
+  new Loader((ids) => loadManyBy(ds, BookingReference, "bookingId", ids, st));
+const seatsByBookingId: Factory<Loader<number, BookingSeat[]>> = (ds, st) => new Loader((ids) => loadManyBy(ds, BookingSeat, "bookingId", ids, st));
+const scheduledTriggersByBookingId: Factory<Loader<number, WebhookScheduledTrigger[]>> = (ds, st) =>
+  new Loader((ids) => loadManyBy(ds, WebhookScheduledTrigger, "bookingId", ids, st));
+const workflowRemindersByBookingUid: Factory<Loader<string, WorkflowReminder[]>> = (ds, st) =>
+  new Loader((uids) => loadManyBy(ds, WorkflowReminder, "bookingUid", uids, st));
+const acceptedMemberIdsByOrganizationId: Factory<Loader<number, number[]>> = (ds, st) => new Loader((ids) => loadAcceptedMemberIds(ds, ids, st));
+const instantMeetingTokenByBookingId: Factory<Loader<number, InstantMeetingToken | null>> = (ds, st) =>
+  new Loader((ids) => loadOneBy(ds, InstantMeetingToken, "bookingId", ids, st));
 
 /**
  * Per-request DataLoader registry: every relation field of the API is resolved through one of these,
  * so a page of N bookings costs one query per relation, not per row. Keys are plain ids; the
  * viewer never enters a key (visibility is decided before a parent is returned).
  * Each loader is created the first time a request uses it (a list page uses a few of eleven).
+ * Their statements count against the request's `store`.
  */
 export class Loaders {
   private readonly made = new Map<Factory<unknown>, unknown>();
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store?: RequestStore,
+  ) {}
 
   private lazy<T>(factory: Factory<T>): T {
     let loader = this.made.get(factory) as T | undefined;
-    if (loader === undefined) this.made.set(factory, (loader = factory(this.dataSource)));
+    if (loader === undefined) this.made.set(factory, (loader = factory(this.dataSource, this.store)));
     return loader;
   }
 
@@ -93,9 +98,9 @@ export class Loaders {
   get instantMeetingTokenByBookingId() { return this.lazy(instantMeetingTokenByBookingId); }
 }
 
-/** A fresh registry for one request. */
-export function createLoaders(dataSource: DataSource): Loaders {
-  return new Loaders(dataSource);
+/** A fresh registry for one request, counting its statements against `store`. */
+export function createLoaders(dataSource: DataSource, store?: RequestStore): Loaders {
+  return new Loaders(dataSource, store);
 }
 
 /**

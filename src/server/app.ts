@@ -14,7 +14,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import type { DataSource } from "typeorm";
 import { ApiKeyAuthenticator } from "../auth/api-key";
 import type { Config } from "../config";
-import { requestStore, type RequestStore } from "../db/sql-counter";
+import type { RequestStore } from "../db/sql-counter";
 import { formatError } from "../graphql/errors";
 import { jitExecutor } from "../graphql/jit";
 import { gatewaySchema } from "../graphql/schema";
@@ -89,14 +89,14 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   });
   await apollo.start();
 
-  // Request id + per-request store (SQL statement count), carried through the async call chain.
+  // Request id + per-request store (SQL statement count), handed to the GraphQL context.
   app.use((req: Request, res: Response, next: NextFunction) => {
     const incoming = req.header("x-request-id");
     const requestId = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
     const locals: Locals = { requestId, store: { sqlStatements: 0 } };
     res.locals.gateway = locals;
     res.setHeader("x-request-id", requestId);
-    requestStore.run(locals.store, () => next());
+    next();
   });
 
   app.get("/healthz", (_req, res) => {
@@ -139,7 +139,7 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
           store: locals.store,
           authorization: req.headers.authorization,
           dataSource,
-          loaders: createLoaders(dataSource),
+          loaders: createLoaders(dataSource, locals.store),
           logger,
         };
       },

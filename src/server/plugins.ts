@@ -7,13 +7,11 @@ import { DomainError } from "../domain/errors";
 import { exceededLimit, measureOperation, type OperationLimits } from "../graphql/complexity";
 import { infrastructureCode, infrastructureError, INFRASTRUCTURE_STATUS, isExpectedError, toGraphQLError } from "../graphql/errors";
 import type { Logger } from "../logger";
-import type { RequestStore } from "../db/sql-counter";
 import type { Metrics } from "./metrics";
 
 /** The context Apollo hands to plugins: the request context plus the HTTP bits they need. */
 export interface GatewayContext extends RequestContext {
   authorization: string | undefined;
-  store: RequestStore;
 }
 
 const INTROSPECTION_FIELDS = new Set(["__schema", "__type", "__typename"]);
@@ -74,7 +72,7 @@ export function gatePlugin(
           // Queries may read from replicas; a mutation and everything it reads back use the primary.
           contextValue.store.readOnly = operation.operation === "query";
           try {
-            contextValue.viewer = await authenticator.authenticate(bearerToken(contextValue.authorization));
+            contextValue.viewer = await authenticator.authenticate(bearerToken(contextValue.authorization), contextValue.store);
           } catch (err) {
             if (err instanceof DomainError) throw toGraphQLError(err);
             const code = infrastructureCode(err);

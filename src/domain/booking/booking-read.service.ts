@@ -1,7 +1,8 @@
 import type { SelectQueryBuilder } from "typeorm";
 import { isOrganizationAdmin, type Viewer } from "../../auth/viewer";
 import type { RequestContext } from "../../context";
-import { fetchRows } from "../../db/rows";
+import { fetchRows, queryPrepared } from "../../db/rows";
+import { withCountedRunner } from "../../db/sql-counter";
 import { primeRelations, readShape, type BookingSelection } from "./booking-includes";
 import { Booking, BookingStatus } from "../../entities";
 import { badInput, forbidden, notFound, unauthenticated } from "../errors";
@@ -89,7 +90,8 @@ async function readableQuery(ctx: RequestContext, viewer: Viewer, filter: Bookin
 
 async function applyFilter(ctx: RequestContext, qb: SelectQueryBuilder<Booking>, viewer: Viewer, filter: BookingListFilter) {
   if (filter.userIds != null) {
-    const outside = await organizersOutsideScope(ctx.dataSource.manager, viewer, filter.userIds);
+    const userIds = filter.userIds;
+    const outside = await withCountedRunner(ctx.dataSource, ctx.store, (runner) => organizersOutsideScope(runner.manager, viewer, userIds));
     if (outside.length > 0) {
       throw forbidden(
         isOrganizationAdmin(viewer)
@@ -121,7 +123,7 @@ async function applyFilter(ctx: RequestContext, qb: SelectQueryBuilder<Booking>,
  */
 async function readRows(ctx: RequestContext, qb: SelectQueryBuilder<Booking>, selection?: BookingSelection): Promise<Booking[]> {
   const { columns, included } = readShape(ctx.dataSource, selection);
-  const rows = await fetchRows(qb, columns, included);
+  const rows = await fetchRows(qb, columns, included, ctx.store);
   primeRelations(ctx.dataSource, ctx.loaders, rows, included);
   return rows;
 }
@@ -145,7 +147,8 @@ async function bookingListQuery(ctx: RequestContext, viewer: Viewer, filter: Boo
   const countQuery = rows.clone();
   applyOrder(rows, sort);
   const count = async () => {
-    const raw = await countQuery.select("count(*)", "count").getRawOne<{ count: string }>();
+    const [sql, parameters] = countQuery.select("count(*)", "count").getQueryAndParameters();
+    const [raw] = await queryPrepared<{ count: string }>(ctx.dataSource, sql, parameters, ctx.store);
     return Number(raw?.count ?? 0);
   };
   return { rows, count };

@@ -3,6 +3,7 @@ import type { EntityManager } from "typeorm";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import type { Viewer } from "../../auth/viewer";
 import type { RequestContext } from "../../context";
+import { withCountedRunner } from "../../db/sql-counter";
 import { Attendee, Booking, BookingSeat, BookingStatus, DestinationCalendar, EventType, Host, User } from "../../entities";
 import { forgetBookings } from "../../loaders";
 import { badInput, conflict, forbidden, notFound } from "../errors";
@@ -32,10 +33,13 @@ export interface UpdateBookingCommand {
   status?: BookingStatus | null;
 }
 
-/** Runs `work` in one transaction and maps a lost race on Cal.com's slot key to SLOT_TAKEN. */
+/**
+ * Runs `work` in one transaction (its statements counted against the request) and maps a lost race
+ * on Cal.com's slot key to SLOT_TAKEN.
+ */
 async function inTransaction<T>(ctx: RequestContext, work: (m: EntityManager) => Promise<T>): Promise<T> {
   try {
-    return await ctx.dataSource.transaction(work);
+    return await withCountedRunner(ctx.dataSource, ctx.store, (runner) => runner.manager.transaction(work));
   } catch (err) {
     if (uniqueViolationOn(err, "idempotencyKey")) {
       throw conflict("SLOT_TAKEN", "The organizer already has a booking in this slot.");

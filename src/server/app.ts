@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import { ApolloServer } from "@apollo/server";
-import { expressMiddleware } from "@as-integrations/express5";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -21,6 +20,7 @@ import { gatewaySchema } from "../graphql/schema";
 import { createLoaders } from "../loaders";
 import type { Logger } from "../logger";
 import { Metrics } from "./metrics";
+import { apolloHandler, inSequence } from "./http-graphql";
 import { gatePlugin, loggingPlugin, type GatewayContext } from "./plugins";
 import { RateLimit } from "./rate-limit";
 import { RedisKeyValueCache } from "./redis-cache";
@@ -99,6 +99,34 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
     next();
   });
 
+  // The GraphQL route first, its handlers run as one (see inSequence).
+  app.use(
+    "/graphql",
+    inSequence(
+      cors({
+        origin: config.corsOrigins ?? true,
+        methods: ["GET", "POST", "OPTIONS"],
+        allowedHeaders: CORS_ALLOWED_HEADERS,
+        exposedHeaders: ["x-request-id"],
+        maxAge: 600,
+      }),
+      ...(rateLimit ? [rateLimit.middleware] : []),
+      requestTimeout(config.requestTimeoutMs),
+      express.json({ limit: config.bodyLimitBytes }),
+      apolloHandler(apollo, async (req, res): Promise<GatewayContext> => {
+        const locals = res.locals.gateway as Locals;
+        return {
+          requestId: locals.requestId,
+          store: locals.store,
+          authorization: req.headers.authorization,
+          dataSource,
+          loaders: createLoaders(dataSource, locals.store),
+          logger,
+        };
+      }),
+    ),
+  );
+
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
@@ -118,33 +146,6 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
     res.setHeader("content-type", metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   });
-
-  app.use(
-    "/graphql",
-    cors({
-      origin: config.corsOrigins ?? true,
-      methods: ["GET", "POST", "OPTIONS"],
-      allowedHeaders: CORS_ALLOWED_HEADERS,
-      exposedHeaders: ["x-request-id"],
-      maxAge: 600,
-    }),
-    ...(rateLimit ? [rateLimit.middleware] : []),
-    requestTimeout(config.requestTimeoutMs),
-    express.json({ limit: config.bodyLimitBytes }),
-    expressMiddleware(apollo, {
-      context: async ({ req, res }): Promise<GatewayContext> => {
-        const locals = res.locals.gateway as Locals;
-        return {
-          requestId: locals.requestId,
-          store: locals.store,
-          authorization: req.headers.authorization,
-          dataSource,
-          loaders: createLoaders(dataSource, locals.store),
-          logger,
-        };
-      },
-    }),
-  );
 
   // Body-parser failures (bad JSON, too large) as GraphQL-shaped errors with a code.
   app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {

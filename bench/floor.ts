@@ -41,7 +41,11 @@ export function regularUserCondition(userId: number, email: string): string {
       WHERE m."userId" = ${userId} AND m.accepted AND m.role IN ('ADMIN', 'OWNER'))))`;
 }
 
-/** Starts the floor server: `POST /all` answers query (a), `POST /user` query (c). */
+/**
+ * Starts the floor server: `POST /all` answers query (a), `POST /user` query (c). `npm run bench`
+ * runs it as a process of its own (this file's entry point below), like the gateway: sharing the
+ * load generator's process instead made it about 15% faster (measured: 1,366 against 1,189 req/s).
+ */
 export async function startFloor(url: string, regularUser: { id: number; email: string }): Promise<{ port: number; close(): Promise<void> }> {
   const pool = new Pool({ connectionString: url, max: 10 });
   const statements: Record<string, string> = {
@@ -76,4 +80,14 @@ export async function startFloor(url: string, regularUser: { id: number; email: 
       await pool.end();
     },
   };
+}
+
+/** Entry point for the benchmark: `node dist/bench/floor.js` with FLOOR_DATABASE_URL, FLOOR_USER_ID, FLOOR_USER_EMAIL. */
+if (require.main === module) {
+  const url = process.env.FLOOR_DATABASE_URL;
+  if (!url) throw new Error("FLOOR_DATABASE_URL is not set");
+  void startFloor(url, { id: Number(process.env.FLOOR_USER_ID), email: String(process.env.FLOOR_USER_EMAIL) }).then((floor) => {
+    console.log(`floor ready on port ${floor.port}`);
+    process.once("SIGTERM", () => void floor.close().finally(() => process.exit(0)));
+  });
 }

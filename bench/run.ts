@@ -9,7 +9,6 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from "../src/db/embedded
 import { createLogger } from "../src/logger";
 import { BENCH_KEYS, BENCH_USERS, datasetSize, generateDataset } from "./dataset";
 import { explainListStatements, type ExplainResult } from "./explain";
-import { startFloor } from "./floor";
 import { lastPageCursor } from "./keyset-cursor";
 
 /**
@@ -82,7 +81,7 @@ async function main(): Promise<void> {
       const gateway = await startGateway(url);
       // The floor runs next to the gateway (idle while not measured), so each ratio pairs measurements
       // taken minutes apart at most: these shared machines drift by tens of percent over a run.
-      const floor = full ? await startFloor(url, { id: BENCH_USERS.regularUser, email: `user${BENCH_USERS.regularUser}@bench.test` }) : undefined;
+      const floor = full ? await startFloorProcess(url) : undefined;
       try {
         const scenarios = full ? await fullScenarios(url, size) : await growthScenarios(url, size);
         for (const s of scenarios) {
@@ -109,7 +108,7 @@ async function main(): Promise<void> {
           results.push({ scenario: "f: overlapping ACCEPTED/PENDING pairs after the create run (SQL)", target: "gateway", size, connections: 10, rps: overlaps, p50: 0, p99: 0, errors: 0, sqlPerRequest: null, maxRssMb: null });
         }
       } finally {
-        await floor?.close();
+        if (floor) await stopGateway(floor);
         await stopGateway(gateway);
       }
     }
@@ -231,6 +230,23 @@ async function startGateway(url: string): Promise<Running> {
     const m = /ready at http:\/\/localhost:(\d+)\/graphql/.exec(out);
     if (m) return { port: Number(m[1]), child };
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`gateway did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The reference floor (bench/floor.ts) as a process of its own, like the gateway. */
+async function startFloorProcess(url: string): Promise<Running> {
+  const child = spawn(process.execPath, [path.join(ROOT, "dist", "bench", "floor.js")], {
+    env: { ...process.env, FLOOR_DATABASE_URL: url, FLOOR_USER_ID: String(BENCH_USERS.regularUser), FLOOR_USER_EMAIL: `user${BENCH_USERS.regularUser}@bench.test` },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const m = /floor ready on port (\d+)/.exec(out);
+    if (m) return { port: Number(m[1]), child };
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`floor did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -360,7 +376,7 @@ function writeResults(
       return `| ${r.size.toLocaleString("en")} | ${r.scenario} | ${r.target} | ${r.connections} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.sqlPerRequest ?? ""} | ${floor ? fmt(r.rps / floor.rps, 2) : ""} | ${r.maxRssMb ?? ""} |`;
     }),
     "",
-    "`× floor`: the gateway's requests/s over the floor's for the same query (the floor answers with one hand-written SQL statement that builds the JSON in Postgres).",
+    "`× floor`: the gateway's requests/s over the floor's for the same query (the floor, a Node process of its own like the gateway, answers with one hand-written SQL statement that builds the JSON in Postgres).",
     `Scenarios the floor also answers ran as ${RATIO_ROUNDS} rounds of gateway then floor; their rows are each target's median round. The ratio of every round:`,
     "",
     ...ratioRounds.map((r) => `- ${r.size.toLocaleString("en")}, ${r.scenario}, ${r.connections} connection${r.connections === 1 ? "" : "s"}: ${r.ratios.map((x) => fmt(x, 2)).join(", ")}`),

@@ -51,8 +51,10 @@ export function apolloHandler<TContext extends BaseContext>(
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === "complete") {
-      res.setHeader("content-length", Buffer.byteLength(response.body.string));
-      res.end(response.body.string);
+      // Encoded once: its length is the header, and the socket gets the bytes as they are.
+      const body = Buffer.from(response.body.string, "utf8");
+      res.setHeader("content-length", body.length);
+      res.end(body);
       return;
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);

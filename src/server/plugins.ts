@@ -1,10 +1,10 @@
 import type { ApolloServerPlugin, GraphQLRequestContext } from "@apollo/server";
-import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from "graphql";
+import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from "graphql";
 import type { DataSource } from "typeorm";
 import { bearerToken, type ApiKeyAuthenticator } from "../auth/api-key";
 import type { RequestContext } from "../context";
 import { DomainError } from "../domain/errors";
-import { exceededLimit, measureOperation, type OperationLimits } from "../graphql/complexity";
+import { exceededLimit, measureOperation, type OperationLimits, type OperationMeasure } from "../graphql/complexity";
 import { infrastructureCode, infrastructureError, INFRASTRUCTURE_STATUS, isExpectedError, toGraphQLError } from "../graphql/errors";
 import type { Logger } from "../logger";
 import type { Metrics } from "./metrics";
@@ -44,6 +44,27 @@ export function isIntrospectionOnly(document: DocumentNode, operation: Operation
   return check(operation.selectionSet, new Set());
 }
 
+/** What the gate works out from an operation's text alone, once per parsed operation. */
+interface OperationFacts {
+  introspectionOnly: boolean;
+  /** The operation's measure when it declares no variables (then it cannot change between requests). */
+  measure?: OperationMeasure;
+}
+
+const operationFacts = new WeakMap<OperationDefinitionNode, OperationFacts>();
+
+function factsOf(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): OperationFacts {
+  let facts = operationFacts.get(operation);
+  if (!facts) {
+    facts = {
+      introspectionOnly: isIntrospectionOnly(document, operation),
+      measure: operation.variableDefinitions?.length ? undefined : measureOperation(schema, document, operation, {}),
+    };
+    operationFacts.set(operation, facts);
+  }
+  return facts;
+}
+
 /**
  * The gate every operation passes before anything executes, in this order: operation limits (depth,
  * aliases, cost: QUERY_TOO_COMPLEX, HTTP 400, no SQL at all), database availability
@@ -62,12 +83,15 @@ export function gatePlugin(
       return {
         async didResolveOperation({ contextValue, document, operation, request, schema }) {
           if (!operation) return;
-          const exceeded = exceededLimit(measureOperation(schema, document, operation, request.variables ?? {}), limits);
+          // Apollo keeps one parsed document per query text, so these are worked out once per operation.
+          const facts = factsOf(schema, document, operation);
+          const measure = facts.measure ?? measureOperation(schema, document, operation, request.variables ?? {});
+          const exceeded = exceededLimit(measure, limits);
           if (exceeded) {
             metrics.limitRejections.inc();
             throw new GraphQLError(exceeded, { extensions: { code: "QUERY_TOO_COMPLEX", http: { status: 400 } } });
           }
-          if (isIntrospectionOnly(document, operation)) return;
+          if (facts.introspectionOnly) return;
           if (!dataSource.isInitialized) throw infrastructureError("SERVICE_UNAVAILABLE");
           // Queries may read from replicas; a mutation and everything it reads back use the primary.
           contextValue.store.readOnly = operation.operation === "query";

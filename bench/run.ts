@@ -81,8 +81,9 @@ async function main(): Promise<void> {
       const gateway = await startGateway(url);
       // The floor runs next to the gateway (idle while not measured), so each ratio pairs measurements
       // taken minutes apart at most: these shared machines drift by tens of percent over a run.
-      const floor = full ? await startFloorProcess(url) : undefined;
+      let floor: Running | undefined;
       try {
+        floor = full ? await startFloorProcess(url) : undefined;
         const scenarios = full ? await fullScenarios(url, size) : await growthScenarios(url, size);
         for (const s of scenarios) {
           for (const connections of s.connections) {
@@ -246,7 +247,10 @@ async function startFloorProcess(url: string): Promise<Running> {
   for (;;) {
     const m = /floor ready on port (\d+)/.exec(out);
     if (m) return { port: Number(m[1]), child };
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`floor did not start:\n${out}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`floor did not start:\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }

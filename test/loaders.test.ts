@@ -36,8 +36,15 @@ describe("loaders", () => {
     expect(result.map((rows) => rows.map((r) => r.email))).toEqual([["c1@x.test"], [], ["a1@x.test", "a2@x.test"]]);
   });
 
-  it("issues no statement for an unused loader", async () => {
-    const { statements } = await counted(async (loaders) => loaders);
-    expect(statements).toBe(0);
+  it("issues no statement until a loader loads, then one per batch", async () => {
+    const user = await createUser(gw.dataSource);
+    const store = { sqlStatements: 0 };
+    const loaders = createLoaders(gw.dataSource, store);
+    const loader = loaders.userById; // made on first use, without any SQL
+    loader.prime(user.id, user);
+    expect(await loader.load(user.id)).toBe(user); // answered from the primed value
+    expect(store.sqlStatements).toBe(0);
+    await Promise.all([loader.load(999_998), loader.load(999_999)]);
+    expect(store.sqlStatements).toBe(1);
   });
 });

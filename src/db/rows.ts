@@ -45,8 +45,8 @@ interface ReadPlan {
   target: unknown;
 }
 
-/** Plans by query shape (see shapeKey): building SQL with TypeORM cost about 50 µs a list page. */
-const plans = new Map<string, ReadPlan>();
+/** Plans per data source by query shape (see shapeKey): building SQL with TypeORM cost about 50 µs a list page. */
+const plansByDataSource = new WeakMap<DataSource, Map<string, ReadPlan>>();
 const MAX_PLANS = 1_000;
 
 /**
@@ -70,6 +70,8 @@ export async function fetchRows<T extends ObjectLiteral>(
   expressions: RowExpression[] = [],
   store?: RequestStore,
 ): Promise<T[]> {
+  let plans = plansByDataSource.get(qb.connection);
+  if (!plans) plansByDataSource.set(qb.connection, (plans = new Map()));
   const key = shapeKey(qb, properties, expressions);
   let plan = key === undefined ? undefined : plans.get(key);
   if (!plan) {

@@ -52,7 +52,7 @@ function parseGeneral(text: string): Date {
 
 const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, "0"));
 const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
-/** 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the instants with a four-digit year. */
+/** 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the range formatted here. */
 const FIRST_FOUR_DIGIT_YEAR = -62_135_596_800_000;
 const LAST_FOUR_DIGIT_YEAR = 253_402_300_799_999;
 const DAY_MS = 86_400_000;

@@ -11,7 +11,8 @@ import { getMetadataStorage } from "type-graphql";
  * property picked) and that carry no middlewares or roles are rewired here to call their method
  * directly, on one instance per resolver class (the resolver classes are stateless, as type-graphql's
  * default container assumes too). The root is passed as it is: these methods only read its
- * properties. Anything else keeps type-graphql's wrapper.
+ * properties. Anything else keeps type-graphql's wrapper. The schema must be built without global
+ * middlewares or an auth checker (the gateway's is), which this does not see.
  *
  * Returns the rewired fields as `Type.field`.
  */
@@ -21,7 +22,8 @@ export function callFieldResolversDirectly(schema: GraphQLSchema, resolverClasse
   const rewired: string[] = [];
   for (const metadata of storage.fieldResolvers) {
     if (metadata.kind !== "external" || !resolverClasses.includes(metadata.target)) continue;
-    if (metadata.middlewares?.length || metadata.roles?.length || !metadata.getObjectType) continue;
+    // Any roles (even `@Authorized()` without roles) mean an auth check: keep type-graphql's wrapper.
+    if (metadata.middlewares?.length || metadata.roles !== undefined || !metadata.getObjectType) continue;
     const params = [...(metadata.params ?? [])].sort((a, b) => a.index - b.index);
     const kinds = params.map((p) =>
       (p.kind === "root" || p.kind === "context") && !p.propertyName ? p.kind : p.kind === "info" ? "info" : undefined,

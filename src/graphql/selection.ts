@@ -68,7 +68,8 @@ const selections = new WeakMap<OperationDefinitionNode, WeakMap<FieldNode, Map<s
  * fields per type. Both depend only on the operation's text (directives are not evaluated: a field
  * under `@skip` is read anyway), so they are worked out once per parsed operation and field and
  * shared by every request with that query text; the same object each time, so what is derived from
- * it can be cached too. Treat it as read-only.
+ * it can be cached too. Treat it as read-only. For root fields only: below the root, one field node
+ * of a fragment can stand at several paths with different siblings, which this key would mix up.
  */
 export function bookingSelection(info: GraphQLResolveInfo, path: readonly string[] = []): BookingSelection {
   let byField = selections.get(info.operation);

@@ -48,4 +48,13 @@ describe("inSequence", () => {
       expect(await run(inSequence(failing, never))).toEqual({ calledNext: true, err: boom });
     }
   });
+
+  it("treats a promise rejected without a reason as an error, and falsy next values as none (like express)", async () => {
+    const rejectedEmpty: RequestHandler = () => Promise.reject(undefined);
+    const outcome = await run(inSequence(rejectedEmpty));
+    expect(outcome.calledNext).toBe(true);
+    expect((outcome.err as Error).message).toBe("Rejected promise");
+    const falsy: RequestHandler = (_req, _res, next) => next(false as never);
+    expect(await run(inSequence(falsy))).toEqual({ calledNext: true, err: undefined });
+  });
 });

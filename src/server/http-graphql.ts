@@ -10,15 +10,16 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 export function inSequence(...handlers: RequestHandler[]): RequestHandler {
   return (req, res, next) => {
     let index = 0;
+    // Like express's router: a falsy value or "route" means "go on", anything else is an error.
     const step = (err?: unknown): void => {
-      if (err !== undefined && err !== null && err !== "route") return next(err);
+      if (err && err !== "route") return next(err);
       const handler = handlers[index++];
       if (!handler) return next();
       try {
         const result: unknown = handler(req, res, step);
-        if (result instanceof Promise) result.catch(step);
+        if (result instanceof Promise) result.catch((rejection: unknown) => next(rejection || new Error("Rejected promise")));
       } catch (thrown) {
-        step(thrown ?? new Error("handler threw a nullish value"));
+        next(thrown || new Error("Handler threw a falsy value"));
       }
     };
     step();

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Pool, QueryResultRow } from "pg";
 import type { DataSource, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
+import { cached } from "../cached";
 import type { RequestStore } from "./sql-counter";
 import { parseUtcTimestamp } from "./utc";
 
@@ -70,8 +71,7 @@ export async function fetchRows<T extends ObjectLiteral>(
   expressions: RowExpression[] = [],
   store?: RequestStore,
 ): Promise<T[]> {
-  let plans = plansByDataSource.get(qb.connection);
-  if (!plans) plansByDataSource.set(qb.connection, (plans = new Map()));
+  const plans = cached(plansByDataSource, qb.connection, () => new Map<string, ReadPlan>());
   const key = shapeKey(qb, properties, expressions);
   let plan = key === undefined ? undefined : plans.get(key);
   if (!plan) {
@@ -114,17 +114,11 @@ function shapeKey(qb: SelectQueryBuilder<ObjectLiteral>, properties: ReadonlySet
   return JSON.stringify([
     m.mainAlias.name, m.mainAlias.metadata.tableName, m.selects, m.wheres, m.orderBys, m.limit, m.offset, m.skip, m.take,
     m.withDeleted,
-  ]) + (properties ? keyOf(properties, () => JSON.stringify([...properties])) : "*") + keyOf(expressions, () => JSON.stringify(expressions));
+  ]) + (properties ? cached(keyTexts, properties, () => JSON.stringify([...properties])) : "*") + cached(keyTexts, expressions, () => JSON.stringify(expressions));
 }
 
 /** Key texts of column sets and expression lists, which callers often pass as the same objects again. */
 const keyTexts = new WeakMap<object, string>();
-
-function keyOf(value: object, text: () => string): string {
-  let key = keyTexts.get(value);
-  if (key === undefined) keyTexts.set(value, (key = text()));
-  return key;
-}
 
 /** Builds the statement for `qb` (changing its select list) and how to read its answer. */
 function planRead(qb: SelectQueryBuilder<ObjectLiteral>, properties: ReadonlySet<string> | undefined, expressions: RowExpression[]): ReadPlan {
@@ -202,21 +196,17 @@ export async function fetchRowsByKeys<T extends ObjectLiteral>(
   keys: readonly (number | string)[],
   store?: RequestStore,
 ): Promise<T[]> {
-  let cache = statements.get(dataSource);
-  if (!cache) statements.set(dataSource, (cache = new Map()));
   const metadata = dataSource.getMetadata(entity);
-  const cacheKey = `${metadata.tableName}.${column}`;
-  let statement = cache.get(cacheKey);
-  if (!statement) {
+  const byKey = cached(statements, dataSource, () => new Map<string, { sql: string; target: unknown }>());
+  const statement = cached(byKey, `${metadata.tableName}.${column}`, () => {
     const keyColumn = metadata.findColumnWithPropertyName(column);
     if (!keyColumn) throw new Error(`${metadata.name} has no column ${column}`);
     const list = metadata.columns.map((c) => `e."${c.databaseName}" AS "${c.propertyName}"`).join(", ");
     const orderBy = metadata.primaryColumns.map((c) => `e."${c.databaseName}"`).join(", ");
-    statement = {
+    return {
       sql: `SELECT ${list} FROM "${metadata.tableName}" e WHERE e."${keyColumn.databaseName}" = ANY($1) ORDER BY ${orderBy}`,
       target: metadata.target,
     };
-    cache.set(cacheKey, statement);
-  }
+  });
   return adopt<T>(await queryPrepared<T>(dataSource, statement.sql, [[...keys]], store), statement.target);
 }

@@ -17,23 +17,18 @@ interface CountedRunnerData {
 }
 
 /**
- * A TypeORM query runner whose statements count against `store` (TypeORM hands the runner to its
- * logger with every statement). The caller releases it; it takes a pool connection on first use.
+ * Runs `work` with a TypeORM query runner whose statements count against `store` (TypeORM hands the
+ * runner to its logger with every statement), and releases it after. The runner takes a pool
+ * connection on first use.
  */
-export function countedQueryRunner(dataSource: DataSource, store: RequestStore | undefined, mode: ReplicationMode = "master"): QueryRunner {
-  const runner = dataSource.createQueryRunner(mode);
-  (runner.data as CountedRunnerData) = { store };
-  return runner;
-}
-
-/** Runs `work` with a counted query runner (see countedQueryRunner) and releases it after. */
 export async function withCountedRunner<T>(
   dataSource: DataSource,
   store: RequestStore | undefined,
   work: (runner: QueryRunner) => Promise<T>,
   mode: ReplicationMode = "master",
 ): Promise<T> {
-  const runner = countedQueryRunner(dataSource, store, mode);
+  const runner = dataSource.createQueryRunner(mode);
+  (runner.data as CountedRunnerData) = { store };
   try {
     return await work(runner);
   } finally {

@@ -1,6 +1,7 @@
 import type { GatewayExecutor, GatewayInterface } from "@apollo/server-gateway-interface";
 import { execute, GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
+import { cached } from "../cached";
 
 /** Compiled operations of one document, by operation name ("" for the only, unnamed one). */
 type Compiled = Map<string, CompiledQuery | null>;
@@ -25,16 +26,11 @@ export function jitExecutor(schema: GraphQLSchema): GatewayInterface {
   const cache = new WeakMap<DocumentNode, Compiled>();
 
   const compiled = (document: DocumentNode, operationName: string | null): CompiledQuery | null => {
-    let byName = cache.get(document);
-    if (!byName) cache.set(document, (byName = new Map()));
-    const key = operationName ?? "";
-    let query = byName.get(key);
-    if (query === undefined) {
+    const byName = cached(cache, document, (): Compiled => new Map());
+    return cached(byName, operationName ?? "", () => {
       const result = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
-      query = isCompiledQuery(result) ? result : null;
-      byName.set(key, query);
-    }
-    return query;
+      return isCompiledQuery(result) ? result : null;
+    });
   };
 
   const executor: GatewayExecutor = async (rc) => {

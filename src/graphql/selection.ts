@@ -2,6 +2,7 @@ import {
   getNamedType, isObjectType, Kind, type FieldNode, type GraphQLNamedType, type GraphQLResolveInfo, type OperationDefinitionNode,
   type SelectionSetNode,
 } from "graphql";
+import { cached } from "../cached";
 import type { BookingSelection } from "../domain/booking/booking-includes";
 
 /**
@@ -72,15 +73,7 @@ const selections = new WeakMap<OperationDefinitionNode, WeakMap<FieldNode, Map<s
  * of a fragment can stand at several paths with different siblings, which this key would mix up.
  */
 export function bookingSelection(info: GraphQLResolveInfo, path: readonly string[] = []): BookingSelection {
-  let byField = selections.get(info.operation);
-  if (!byField) selections.set(info.operation, (byField = new WeakMap()));
-  let byPath = byField.get(info.fieldNodes[0]);
-  if (!byPath) byField.set(info.fieldNodes[0], (byPath = new Map()));
-  const key = path.join(".");
-  let selection = byPath.get(key);
-  if (!selection) {
-    selection = { fields: selectedFieldNames(info, path), typeFields: selectedFieldsByType(info) };
-    byPath.set(key, selection);
-  }
-  return selection;
+  const byField = cached(selections, info.operation, () => new WeakMap<FieldNode, Map<string, BookingSelection>>());
+  const byPath = cached(byField, info.fieldNodes[0], () => new Map<string, BookingSelection>());
+  return cached(byPath, path.join("."), () => ({ fields: selectedFieldNames(info, path), typeFields: selectedFieldsByType(info) }));
 }

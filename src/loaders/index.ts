@@ -1,5 +1,6 @@
 import DataLoader from "dataloader";
 import type { DataSource } from "typeorm";
+import { cached } from "../cached";
 import type { RequestStore } from "../db/sql-counter";
 import {
   Attendee, BookingReference, BookingSeat, DestinationCalendar, EventType, InstantMeetingToken, Payment, User,
@@ -80,9 +81,7 @@ export class Loaders {
   ) {}
 
   private lazy<T>(factory: Factory<T>): T {
-    let loader = this.made.get(factory) as T | undefined;
-    if (loader === undefined) this.made.set(factory, (loader = factory(this.dataSource, this.store)));
-    return loader;
+    return cached(this.made, factory, () => factory(this.dataSource, this.store)) as T;
   }
 
   get userById() { return this.lazy(userById); }

@@ -7,6 +7,7 @@ import { DomainError } from "../domain/errors";
 import { exceededLimit, measureOperation, type OperationLimits, type OperationMeasure } from "../graphql/complexity";
 import { infrastructureCode, infrastructureError, INFRASTRUCTURE_STATUS, isExpectedError, toGraphQLError } from "../graphql/errors";
 import type { Logger } from "../logger";
+import { cached } from "../cached";
 import type { Metrics } from "./metrics";
 
 /** The context Apollo hands to plugins: the request context plus the HTTP bits they need. */
@@ -54,15 +55,10 @@ interface OperationFacts {
 const operationFacts = new WeakMap<OperationDefinitionNode, OperationFacts>();
 
 function factsOf(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): OperationFacts {
-  let facts = operationFacts.get(operation);
-  if (!facts) {
-    facts = {
-      introspectionOnly: isIntrospectionOnly(document, operation),
-      measure: operation.variableDefinitions?.length ? undefined : measureOperation(schema, document, operation, {}),
-    };
-    operationFacts.set(operation, facts);
-  }
-  return facts;
+  return cached(operationFacts, operation, () => ({
+    introspectionOnly: isIntrospectionOnly(document, operation),
+    measure: operation.variableDefinitions?.length ? undefined : measureOperation(schema, document, operation, {}),
+  }));
 }
 
 /**

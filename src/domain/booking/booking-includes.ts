@@ -1,10 +1,11 @@
 import type { DataSource, EntityMetadata } from "typeorm";
+import { cached } from "../../cached";
 import type { RowExpression } from "../../db/rows";
 import {
   Attendee, Booking, BookingReference, BookingSeat, DestinationCalendar, EventType, InstantMeetingToken, Payment, User,
   WebhookScheduledTrigger, WorkflowReminder,
 } from "../../entities";
-import type { Loaders } from "../../loaders";
+import type { Loader, Loaders } from "../../loaders";
 
 /**
  * Look-ahead for booking lists: the relations an operation selects are read in the list statement
@@ -38,12 +39,8 @@ interface Relation {
   column: string;
   /** The booking's column holding the key of its related rows in `loader` (a null key: no relation). */
   bookingColumn: "id" | "uid" | "userId" | "eventTypeId" | "destinationCalendarId";
-  loader(loaders: Loaders): PrimableLoader;
-}
-
-/** What priming needs of a loader: keys are the booking's `bookingColumn` values, values rows of `entity` (or arrays of them). */
-interface PrimableLoader {
-  prime(key: never, value: never): unknown;
+  /** Keyed by the booking's `bookingColumn` values; holds rows of `entity` (or arrays of them). */
+  loader(loaders: Loaders): Loader<number | string, unknown>;
 }
 
 const RELATIONS: Record<string, Relation> = {
@@ -77,14 +74,11 @@ const readShapes = new WeakMap<DataSource, WeakMap<BookingSelection, ReadShape>>
  */
 export function readShape(dataSource: DataSource, selection?: BookingSelection): ReadShape {
   if (!selection) return NO_SELECTION;
-  let bySelection = readShapes.get(dataSource);
-  if (!bySelection) readShapes.set(dataSource, (bySelection = new WeakMap()));
-  let shape = bySelection.get(selection);
-  if (!shape) {
-    shape = { columns: bookingColumns(dataSource, selection), included: relationExpressions(dataSource, selection) };
-    bySelection.set(selection, shape);
-  }
-  return shape;
+  const bySelection = cached(readShapes, dataSource, () => new WeakMap<BookingSelection, ReadShape>());
+  return cached(bySelection, selection, () => ({
+    columns: bookingColumns(dataSource, selection),
+    included: relationExpressions(dataSource, selection),
+  }));
 }
 
 /** The Booking properties to read for a selection. */
@@ -139,13 +133,13 @@ export function primeRelations(dataSource: DataSource, loaders: Loaders, rows: B
       for (const name of timestamps) if (typeof value[name] === "string") value[name] = new Date(value[name] as string);
       return Object.setPrototypeOf(value, prototype);
     };
-    const loader = relation.loader(loaders) as unknown as { prime(key: unknown, value: unknown): unknown };
+    const loader = relation.loader(loaders);
     for (const row of rows) {
       const bag = row as unknown as Record<string, unknown>;
       const raw = bag[alias];
       // Emptied, not deleted: deleting a property would turn every row into a slow dictionary object.
       bag[alias] = undefined;
-      const key = bag[relation.bookingColumn];
+      const key = bag[relation.bookingColumn] as number | string | null | undefined;
       if (key == null) continue;
       loader.prime(key, relation.many ? (raw as Record<string, unknown>[]).map(revive) : raw == null ? null : revive(raw as Record<string, unknown>));
     }

@@ -41,16 +41,32 @@ export async function explainListStatements(url: string): Promise<ExplainResult[
   const capture = new CapturingLogger();
   const ds = createDataSource({ url, poolSize: 2, logger: capture });
   await ds.initialize();
-  // List statements run as named prepared statements on the pool, past TypeORM's logger: record them too.
-  const pool = (ds.driver as unknown as { master: { query: (...args: unknown[]) => unknown } }).master;
-  const query = pool.query.bind(pool);
-  pool.query = (config: unknown, ...rest: unknown[]) => {
-    if (config && typeof config === "object" && "text" in config) {
-      const { text, values } = config as { text: string; values: unknown[] };
-      capture.statements.push({ sql: text, params: values });
+  // List statements run as named prepared statements on pooled clients, past TypeORM's logger:
+  // record them too (each client's `query` is wrapped the first time the pool hands it out).
+  type Queryable = { query: (...args: unknown[]) => unknown };
+  type Connect = (callback?: (err: Error | undefined, client: Queryable, release: unknown) => void) => Promise<Queryable> | void;
+  const pool = (ds.driver as unknown as { master: { connect: Connect } }).master;
+  const connect = pool.connect.bind(pool);
+  const wrapped = new WeakSet<Queryable>();
+  const wrap = (client: Queryable) => {
+    if (client && !wrapped.has(client)) {
+      wrapped.add(client);
+      const query = client.query.bind(client);
+      client.query = (config: unknown, ...rest: unknown[]) => {
+        if (config && typeof config === "object" && "name" in config) {
+          const { text, values } = config as unknown as { text: string; values: unknown[] };
+          capture.statements.push({ sql: text, params: values });
+        }
+        return query(config, ...rest);
+      };
     }
-    return query(config, ...rest);
+    return client;
   };
+  // TypeORM asks with a callback, the gateway's reads without one.
+  pool.connect = ((callback?: (err: Error | undefined, client: Queryable, release: unknown) => void) =>
+    callback
+      ? connect((err, client, release) => callback(err, wrap(client), release))
+      : (connect() as Promise<Queryable>).then(wrap)) as Connect;
   try {
     const auth = new ApiKeyAuthenticator(ds, 0);
     const results: ExplainResult[] = [];

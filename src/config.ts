@@ -43,6 +43,8 @@ export interface Config {
   requestTimeoutMs: number;
   /** Database pool size per instance. */
   dbPoolSize: number;
+  /** Longest wait for a pooled connection (or a new one to open), ms: past it 503 (OVERLOADED when the pool is busy). */
+  dbPoolWaitMs: number;
   /** Accept a JSON array of operations in one HTTP request (off unless enabled). */
   batchedRequests: boolean;
   /** Execute operations compiled by graphql-jit (default) instead of interpreted by graphql-js. */
@@ -113,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     statementTimeoutMs: intVar(env, "STATEMENT_TIMEOUT_MS", 5_000, 0, 3_600_000),
     requestTimeoutMs: intVar(env, "REQUEST_TIMEOUT_MS", 10_000, 0, 3_600_000),
     dbPoolSize: intVar(env, "DB_POOL_SIZE", 10, 1, 1_000),
+    dbPoolWaitMs: intVar(env, "DB_POOL_WAIT_MS", 2_000, 1, 600_000),
     batchedRequests: boolVar(env, "BATCHED_REQUESTS", false),
     graphqlJit: boolVar(env, "GRAPHQL_JIT", true),
   };

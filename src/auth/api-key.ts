@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import type { DataSource } from "typeorm";
-import { withCountedRunner, type RequestStore } from "../db/sql-counter";
+import { queryPrepared } from "../db/rows";
+import type { RequestStore } from "../db/sql-counter";
 import { forbidden, unauthenticated } from "../domain/errors";
-import { ApiKey, User } from "../entities";
+import { User } from "../entities";
 import { viewerFor, type Viewer } from "./viewer";
 
 /** Cal.com's key prefix; only what follows it is hashed. */
@@ -66,30 +67,33 @@ export class ApiKeyAuthenticator {
     return undefined;
   }
 
-  /** One statement: the key's owner, its expiry, and the organizations the owner administers. */
+  /** The lookup statement (built once from the User mapping): the key's owner, its expiry, the organizations administered. */
+  private lookupSql: string | undefined;
+
+  /**
+   * One statement: the key's owner, its expiry, and the organizations the owner administers. A read
+   * like any other (a prepared statement, tried again once on a dead pooled connection).
+   */
   private async lookup(hash: string, store: RequestStore | undefined): Promise<KeyRecord | undefined> {
-    const ds = this.dataSource;
-    const { entities, raw } = await withCountedRunner(ds, store, (runner) => ds
-      .getRepository(User)
-      .createQueryBuilder("u", runner)
-      .innerJoin(ApiKey, "k", "k.userId = u.id")
-      .addSelect("k.expiresAt", "key_expires_at")
-      .addSelect(
-        `ARRAY(
+    this.lookupSql ??= (() => {
+      const columns = this.dataSource.getMetadata(User).columns.map((c) => `u."${c.databaseName}" AS "${c.propertyName}"`).join(", ");
+      return `SELECT ${columns}, k."expiresAt" AS "__expiresAt",
+        ARRAY(
           SELECT t."id" FROM "Team" t
           JOIN "Membership" m ON m."teamId" = t."id" AND m."userId" = u."id"
                AND m."accepted" AND m."role" IN ('ADMIN', 'OWNER')
           JOIN "OrganizationSettings" s ON s."organizationId" = t."id" AND s."isAdminAPIEnabled"
-          WHERE t."isOrganization" ORDER BY t."id")`,
-        "admin_org_ids",
-      )
-      .where("k.hashedKey = :hash", { hash })
-      .getRawAndEntities<{ key_expires_at: Date | null; admin_org_ids: number[] }>(), ds.defaultReplicationModeForReads());
-    if (entities.length === 0) return undefined;
+          WHERE t."isOrganization" ORDER BY t."id") AS "__adminOrgIds"
+        FROM "ApiKey" k JOIN users u ON u."id" = k."userId"
+        WHERE k."hashedKey" = $1`;
+    })();
+    const rows = await queryPrepared<Record<string, unknown>>(this.dataSource, this.lookupSql, [hash], store);
+    if (rows.length === 0) return undefined;
+    const { __expiresAt, __adminOrgIds, ...columns } = rows[0];
     const record: KeyRecord = {
-      user: entities[0],
-      adminOrganizationIds: raw[0].admin_org_ids,
-      expiresAt: raw[0].key_expires_at,
+      user: Object.assign(Object.create(User.prototype) as User, columns),
+      adminOrganizationIds: __adminOrgIds as number[],
+      expiresAt: __expiresAt as Date | null,
       cachedUntil: Date.now() + this.cacheSeconds * 1000,
     };
     if (this.cacheSeconds > 0) {

@@ -3,8 +3,9 @@ import { CalcomBookingSchema1764000000000 } from "../../migrations/1764000000000
 import { GatewayLookupIndexes1764000000001 } from "../../migrations/1764000000001-GatewayLookupIndexes";
 import { BookingKeysetIndex1764000000002 } from "../../migrations/1764000000002-BookingKeysetIndex";
 import { ENTITIES } from "../entities";
+import type { Logger } from "../logger";
+import { CLIENT_DEADLINE_MARGIN_MS, gatewayPg, type GatewayClientOptions } from "./pg-client";
 import { SqlCountingLogger } from "./sql-counter";
-import { pg } from "./utc";
 
 /** The gateway's migrations, in order (imported, not globbed, so builds and tests see the same list). */
 export const MIGRATIONS = [
@@ -22,15 +23,32 @@ export interface DataSourceOptions {
   replicaUrls?: string[];
   /** Postgres statement_timeout for every statement of this pool, ms (0 or absent: none). */
   statementTimeoutMs?: number;
+  /**
+   * Longest wait for a pooled connection (and for a new connection to open), ms: DB_POOL_WAIT_MS.
+   * A busy pool past it is OVERLOADED; a database that does not answer in time is unavailable.
+   */
+  poolWaitMs?: number;
+  /** Where connection failures are logged (the gateway's logger). */
+  log?: Logger;
 }
 
-/** Builds (does not connect) the one DataSource: Cal.com's tables, UTC sessions, statement counting. */
-export function createDataSource({ url, poolSize = 10, logger, replicaUrls = [], statementTimeoutMs = 0 }: DataSourceOptions): DataSource {
+/**
+ * Builds (does not connect) the one DataSource: Cal.com's tables, UTC sessions, statement counting,
+ * on the gateway's pg pool (pg-client.ts): keepalive, and a client-side deadline of the statement
+ * timeout plus a margin on every statement, so a silent network frees its connections.
+ */
+export function createDataSource({
+  url, poolSize = 10, logger, replicaUrls = [], statementTimeoutMs = 0, poolWaitMs = 2_000, log,
+}: DataSourceOptions): DataSource {
   const timeout = statementTimeoutMs > 0 ? ` -c statement_timeout=${statementTimeoutMs}` : "";
+  const gateway: GatewayClientOptions = {
+    queryDeadlineMs: statementTimeoutMs > 0 ? statementTimeoutMs + CLIENT_DEADLINE_MARGIN_MS : 0,
+    logger: log,
+  };
   return new DataSource({
     type: "postgres",
     ...(replicaUrls.length ? { replication: { master: { url }, slaves: replicaUrls.map((replica) => ({ url: replica })) } } : { url }),
-    driver: pg,
+    driver: gatewayPg,
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: "gateway_migrations",
@@ -41,9 +59,13 @@ export function createDataSource({ url, poolSize = 10, logger, replicaUrls = [],
       max: poolSize,
       // Session time zone UTC: CURRENT_TIMESTAMP defaults of `timestamp` columns then hold UTC too.
       options: `-c TimeZone=UTC${timeout}`,
-      // Fail fast when the database is unreachable (SERVICE_UNAVAILABLE) instead of queueing.
-      connectionTimeoutMillis: 2_000,
+      // Waiting for a busy pool, or for a connection to open, ends after this (SERVICE_UNAVAILABLE).
+      connectionTimeoutMillis: poolWaitMs,
       application_name: "calcom-graphql-gateway",
+      // A peer that vanished (partition, failover) is noticed on idle connections too.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      gateway,
     },
   });
 }

@@ -3,7 +3,7 @@ import type { Config } from "../config";
 import type { Logger } from "../logger";
 import { createDataSource } from "./data-source";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres";
-import { isDatabaseUnavailable } from "./failures";
+import { isDatabaseUnavailable, isMisconfiguration } from "./faults";
 
 /** The database the process runs on: the serving DataSource, and the embedded server if we own one. */
 export interface Database {
@@ -37,13 +37,15 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<D
     poolSize: config.dbPoolSize,
     replicaUrls: config.replicaUrls,
     statementTimeoutMs: timeouts.length ? Math.min(...timeouts) : 0,
+    poolWaitMs: config.dbPoolWaitMs,
+    log: logger,
   });
   const primaryUrl = url;
 
   const connectOnce = async () => {
     if (config.dbMigrations === "run") {
       // Migrations run on a pool of their own: request timeouts do not apply to start-up work.
-      const migrator = createDataSource({ url: primaryUrl, poolSize: 1 });
+      const migrator = createDataSource({ url: primaryUrl, poolSize: 1, log: logger });
       await migrator.initialize();
       try {
         const applied = await migrator.runMigrations({ transaction: "all" });
@@ -65,7 +67,7 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<D
           if (attempt > 1) logger.info("database connected", { attempt });
           return;
         } catch (err) {
-          if (!isDatabaseUnavailable(err) || attempt >= attempts || signal?.aborted) throw err;
+          if (!isDatabaseUnavailable(err) || isMisconfiguration(err) || attempt >= attempts || signal?.aborted) throw err;
           const delay = Math.min(10_000, 500 * 2 ** (attempt - 1));
           logger.warn("database unavailable; retrying", { attempt, retryInMs: delay, error: (err as Error).message });
           await new Promise((resolve) => setTimeout(resolve, delay));

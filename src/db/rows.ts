@@ -1,8 +1,11 @@
 import { createHash } from "node:crypto";
+import { LRUCache } from "lru-cache";
 import type { Pool, QueryResultRow } from "pg";
 import type { DataSource, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
 import { cached } from "../cached";
+import { ConnectionNotReadyError } from "./faults";
+import { readPrepared } from "./pg-client";
 import type { RequestStore } from "./sql-counter";
 import { parseUtcTimestamp } from "./utc";
 
@@ -47,8 +50,9 @@ interface ReadPlan {
 }
 
 /** Plans per data source by query shape (see shapeKey): building SQL with TypeORM cost about 50 µs a list page. */
-const plansByDataSource = new WeakMap<DataSource, Map<string, ReadPlan>>();
-const MAX_PLANS = 1_000;
+const plansByDataSource = new WeakMap<DataSource, LRUCache<string, ReadPlan>>();
+/** Read plans kept per data source (least recently used dropped first). */
+export const MAX_READ_PLANS = 1_000;
 
 /**
  * Runs a select query and returns entity-shaped rows. `properties` limits the columns read (the
@@ -62,8 +66,10 @@ const MAX_PLANS = 1_000;
  * as text and become UTC Dates here, exactly as the driver's parser would make them.
  *
  * The SQL of a query shape is built once (TypeORM's query building was about a tenth of a list
- * page's CPU time); each call only fills in its parameter values. `properties` and `expressions`
- * objects are keyed by identity once seen: pass new ones rather than changing them.
+ * page's CPU time); each call only fills in its parameter values. LIMIT and OFFSET are parameters
+ * too, so every page of a list is one statement text (one prepared statement per connection, not one
+ * per page). `properties` and `expressions` objects are keyed by identity once seen: pass new ones
+ * rather than changing them.
  */
 export async function fetchRows<T extends ObjectLiteral>(
   qb: SelectQueryBuilder<T>,
@@ -71,17 +77,19 @@ export async function fetchRows<T extends ObjectLiteral>(
   expressions: RowExpression[] = [],
   store?: RequestStore,
 ): Promise<T[]> {
-  const plans = cached(plansByDataSource, qb.connection, () => new Map<string, ReadPlan>());
-  const key = shapeKey(qb, properties, expressions);
+  const plans = cached(plansByDataSource, qb.connection, () => new LRUCache<string, ReadPlan>({ max: MAX_READ_PLANS }));
+  // Paging values travel as parameters; the statement text only says whether there are any.
+  const { limit, offset } = qb.expressionMap;
+  qb.expressionMap.limit = undefined;
+  qb.expressionMap.offset = undefined;
+  const paging = { gw_limit: limit ?? null, gw_offset: offset ?? 0 };
+  const key = shapeKey(qb, properties, expressions, limit !== undefined || offset !== undefined);
   let plan = key === undefined ? undefined : plans.get(key);
   if (!plan) {
-    plan = planRead(qb, properties, expressions);
-    if (key !== undefined) {
-      if (plans.size >= MAX_PLANS) plans.clear();
-      plans.set(key, plan);
-    }
+    plan = planRead(qb, properties, expressions, limit !== undefined || offset !== undefined);
+    if (key !== undefined) plans.set(key, plan);
   }
-  const [inner, parameters] = qb.connection.driver.escapeQueryWithParameters(plan.inner, qb.getParameters());
+  const [inner, parameters] = qb.connection.driver.escapeQueryWithParameters(plan.inner, { ...qb.getParameters(), ...paging });
   const sql = plan.before + inner + plan.after;
   if (!plan.json) return adopt<T>(await queryPrepared(qb.connection, sql, parameters, store), plan.target);
   const [{ rows }] = await queryPrepared<{ rows: T[] }>(qb.connection, sql, parameters, store);
@@ -101,7 +109,12 @@ export async function fetchRows<T extends ObjectLiteral>(
  * query uses anything this key does not cover (joins, grouping, CTEs, sub-queries, locks...), which
  * is then built every time.
  */
-function shapeKey(qb: SelectQueryBuilder<ObjectLiteral>, properties: ReadonlySet<string> | undefined, expressions: RowExpression[]): string | undefined {
+function shapeKey(
+  qb: SelectQueryBuilder<ObjectLiteral>,
+  properties: ReadonlySet<string> | undefined,
+  expressions: RowExpression[],
+  paged: boolean,
+): string | undefined {
   const m = qb.expressionMap;
   if (
     m.queryType !== "select" || m.joinAttributes.length || m.relationIdAttributes.length || m.groupBys.length ||
@@ -112,16 +125,24 @@ function shapeKey(qb: SelectQueryBuilder<ObjectLiteral>, properties: ReadonlySet
     return undefined;
   }
   return JSON.stringify([
-    m.mainAlias.name, m.mainAlias.metadata.tableName, m.selects, m.wheres, m.orderBys, m.limit, m.offset, m.skip, m.take,
-    m.withDeleted,
+    m.mainAlias.name, m.mainAlias.metadata.tableName, m.selects, m.wheres, m.orderBys, m.skip, m.take,
+    m.withDeleted, paged,
   ]) + (properties ? cached(keyTexts, properties, () => JSON.stringify([...properties])) : "*") + cached(keyTexts, expressions, () => JSON.stringify(expressions));
 }
 
 /** Key texts of column sets and expression lists, which callers often pass as the same objects again. */
 const keyTexts = new WeakMap<object, string>();
 
-/** Builds the statement for `qb` (changing its select list) and how to read its answer. */
-function planRead(qb: SelectQueryBuilder<ObjectLiteral>, properties: ReadonlySet<string> | undefined, expressions: RowExpression[]): ReadPlan {
+/**
+ * Builds the statement for `qb` (changing its select list) and how to read its answer; `paged`: the
+ * statement ends in `LIMIT :gw_limit OFFSET :gw_offset` (a null limit is no limit).
+ */
+function planRead(
+  qb: SelectQueryBuilder<ObjectLiteral>,
+  properties: ReadonlySet<string> | undefined,
+  expressions: RowExpression[],
+  paged: boolean,
+): ReadPlan {
   const alias = qb.alias;
   const metadata = qb.expressionMap.mainAlias!.metadata;
   // The sort columns are read too: the outer query orders by them, cursors are made of them.
@@ -131,7 +152,7 @@ function planRead(qb: SelectQueryBuilder<ObjectLiteral>, properties: ReadonlySet
   for (const column of columns) {
     qb.addSelect(`${qb.escape(alias)}.${qb.escape(column.databaseName)}`, column.propertyName);
   }
-  const inner = qb.getQuery();
+  const inner = qb.getQuery() + (paged ? " LIMIT :gw_limit OFFSET :gw_offset" : "");
   // The page's order, on the inner query's output columns (named by property).
   const orderOn = (name: string) =>
     Object.entries(qb.expressionMap.orderBys).map(([key, how]) => {
@@ -160,27 +181,29 @@ function planRead(qb: SelectQueryBuilder<ObjectLiteral>, properties: ReadonlySet
   };
 }
 
-const statementNames = new Map<string, string>();
+/** Statement names by SQL text (a memo of the hash; bounded, least recently used dropped first). */
+const statementNames = new LRUCache<string, string>({ max: 2_000 });
 
 /**
  * Runs a read-only statement as a named prepared statement on the pool TypeORM manages: each
  * connection parses and plans a given text once, and later runs send only the name and the values
- * (list statements carry their JSON relation subqueries, several kilobytes of SQL). The statement is
- * counted against the request's `store`. Reads of a query operation go to a replica when there are any.
+ * (list statements carry their JSON relation subqueries, several kilobytes of SQL). Connections keep
+ * a bounded number of them, and a read on a connection found dead is tried once more (pg-client.ts).
+ * The statement is counted against the request's `store`. Reads of a query operation go to a
+ * replica when there are any.
  */
 export async function queryPrepared<R>(dataSource: DataSource, sql: string, parameters: unknown[], store?: RequestStore): Promise<R[]> {
   let name = statementNames.get(sql);
   if (!name) {
     name = "gw_" + createHash("sha1").update(sql).digest("hex").slice(0, 24);
-    if (statementNames.size >= 1_000) statementNames.clear();
     statementNames.set(sql, name);
   }
-  const driver = dataSource.driver as unknown as { master: Pool; slaves?: Pool[] };
+  const driver = dataSource.driver as unknown as { master?: Pool; slaves?: Pool[] };
+  if (!driver.master) throw new ConnectionNotReadyError("The database is not connected yet.");
   const replicas = store?.readOnly ? driver.slaves : undefined;
   const pool = replicas?.length ? replicas[Math.floor(Math.random() * replicas.length)] : driver.master;
   if (store) store.sqlStatements += 1;
-  const result = await pool.query<R & QueryResultRow>({ name, text: sql, values: parameters });
-  return result.rows;
+  return readPrepared<R & QueryResultRow>(pool, name, sql, parameters);
 }
 
 const statements = new WeakMap<DataSource, Map<string, { sql: string; target: unknown }>>();

@@ -9,6 +9,13 @@ export interface RequestStore {
   sqlStatements: number;
   /** A query operation: its reads may go to a replica (mutations and their read-backs use the primary). */
   readOnly?: boolean;
+  /**
+   * When the request is answered with TIMEOUT (epoch ms; REQUEST_TIMEOUT_MS after it arrived): its
+   * transactions are bound to it (transaction.ts) and never commit after it.
+   */
+  deadline?: number;
+  /** The COMMIT in flight, if any: the request timeout lets it finish rather than answer TIMEOUT for a write that happened. */
+  committing?: Promise<unknown>;
 }
 
 /** What a counted query runner carries in `QueryRunner.data`. */

@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { ArgumentValidationError } from "type-graphql";
-import { isDatabaseUnavailable, isStatementTimeout } from "../db/failures";
+import { classifyFault } from "../db/faults";
 import { DomainError, type DomainErrorCode } from "../domain/errors";
 
 /** HTTP status for each domain code: the one mapping from domain errors to the wire. */
@@ -46,21 +46,46 @@ const PASS_THROUGH_CODES = new Set([
 /** Infrastructure failures, with the HTTP status the response gets (set by the status plugin). */
 export const INFRASTRUCTURE_STATUS: Record<string, number> = { SERVICE_UNAVAILABLE: 503, TIMEOUT: 504 };
 
-/** The code of an infrastructure failure hidden in `error` (database down, statement timeout), if any. */
-export function infrastructureCode(error: unknown): "SERVICE_UNAVAILABLE" | "TIMEOUT" | undefined {
-  if (isDatabaseUnavailable(error)) return "SERVICE_UNAVAILABLE";
-  if (isStatementTimeout(error)) return "TIMEOUT";
-  return undefined;
+/** An infrastructure failure as the client sees it: the code and, for some 503s, why. */
+export interface Infrastructure {
+  code: "SERVICE_UNAVAILABLE" | "TIMEOUT";
+  /** OVERLOADED: no pooled connection within DB_POOL_WAIT_MS; CONTENTION: deadlock / serialization retries ran out. */
+  reason?: "OVERLOADED" | "CONTENTION";
+}
+
+/** The infrastructure failure hidden in `error` (db/faults.ts decides what a database failure means), if any. */
+export function infrastructureOf(error: unknown): Infrastructure | undefined {
+  switch (classifyFault(error)) {
+    case "unavailable":
+    case "stale-plan": // prepared again once already; failing again means the schema is changing under us
+      return { code: "SERVICE_UNAVAILABLE" };
+    case "overloaded":
+      return { code: "SERVICE_UNAVAILABLE", reason: "OVERLOADED" };
+    case "contention":
+      return { code: "SERVICE_UNAVAILABLE", reason: "CONTENTION" };
+    case "timeout":
+      return { code: "TIMEOUT" };
+    case undefined:
+      return undefined;
+  }
 }
 
 const INFRASTRUCTURE_MESSAGES = {
   SERVICE_UNAVAILABLE: "The database is unavailable; try again shortly.",
+  OVERLOADED: "The gateway is busy: no database connection became free in time (DB_POOL_WAIT_MS); try again shortly.",
+  CONTENTION: "The change collided with concurrent changes too often; try again.",
   TIMEOUT: "The request took too long and was stopped (STATEMENT_TIMEOUT_MS / REQUEST_TIMEOUT_MS).",
 };
 
+/** The client-facing message and extensions of an infrastructure failure. */
+function describe({ code, reason }: Infrastructure): { message: string; extensions: Record<string, unknown> } {
+  return { message: INFRASTRUCTURE_MESSAGES[reason ?? code], extensions: reason ? { code, reason } : { code } };
+}
+
 /** A plugin-level GraphQL error for an infrastructure failure, with its HTTP status. */
-export function infrastructureError(code: "SERVICE_UNAVAILABLE" | "TIMEOUT"): GraphQLError {
-  return new GraphQLError(INFRASTRUCTURE_MESSAGES[code], { extensions: { code, http: { status: INFRASTRUCTURE_STATUS[code] } } });
+export function infrastructureError(infrastructure: Infrastructure): GraphQLError {
+  const { message, extensions } = describe(infrastructure);
+  return new GraphQLError(message, { extensions: { ...extensions, http: { status: INFRASTRUCTURE_STATUS[infrastructure.code] } } });
 }
 
 function domainErrorIn(error: unknown): DomainError | undefined {
@@ -74,7 +99,7 @@ function domainErrorIn(error: unknown): DomainError | undefined {
 
 /** True when the error is one the client caused or may see; false means it must be masked. */
 export function isExpectedError(error: unknown): boolean {
-  if (domainErrorIn(error) || infrastructureCode(error)) return true;
+  if (domainErrorIn(error) || infrastructureOf(error)) return true;
   const original = (error as { originalError?: unknown })?.originalError;
   if (original instanceof ArgumentValidationError) return true;
   // A pass-through code counts only on an error raised as a GraphQLError, not one wrapping a crash.
@@ -94,8 +119,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (domain) {
     return { ...base, message: domain.message, extensions: { code: domain.code, ...domain.details } };
   }
-  const infrastructure = infrastructureCode(error);
-  if (infrastructure) return { ...base, message: INFRASTRUCTURE_MESSAGES[infrastructure], extensions: { code: infrastructure } };
+  const infrastructure = infrastructureOf(error);
+  if (infrastructure) return { ...base, ...describe(infrastructure) };
   const original = (error as { originalError?: unknown })?.originalError;
   if (original instanceof ArgumentValidationError) {
     const first = original.extensions.validationErrors?.[0] as { property?: string } | undefined;

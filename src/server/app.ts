@@ -13,6 +13,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import type { DataSource } from "typeorm";
 import { ApiKeyAuthenticator } from "../auth/api-key";
 import type { Config } from "../config";
+import { ReadinessProbe } from "../db/readiness";
 import type { RequestStore } from "../db/sql-counter";
 import { formatError } from "../graphql/errors";
 import { jitExecutor } from "../graphql/jit";
@@ -27,6 +28,9 @@ import { RedisKeyValueCache } from "./redis-cache";
 import Redis from "ioredis";
 
 /** Headers a browser client (e.g. the hosted Apollo Sandbox) may send; listed explicitly for preflights. */
+/** The longest any Redis command may take before the in-memory fallback decides, ms. */
+export const REDIS_COMMAND_TIMEOUT_MS = 200;
+
 const CORS_ALLOWED_HEADERS = [
   "authorization",
   "content-type",
@@ -60,8 +64,18 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   const authenticator = new ApiKeyAuthenticator(dataSource, config.apiKeyCacheSeconds);
   const production = config.nodeEnv === "production";
   const metrics = new Metrics(dataSource);
+  const readiness = new ReadinessProbe(dataSource, logger);
   // One Redis client (REDIS_URL) for the shared rate-limit counters and the persisted-query cache.
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
+  // Every command is bounded (a hung Redis must not hang requests); commands while disconnected
+  // fail at once instead of queueing. Callers fall back (in-memory limiter, cache miss).
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+        connectTimeout: 2_000,
+      })
+    : undefined;
   redis?.on("error", (err) => logger.warn("redis error", { error: err.message }));
   const rateLimit = config.rateLimitPerMinute > 0 ? new RateLimit(config.rateLimitPerMinute, redis, metrics, logger) : undefined;
   const limits = { maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases, maxCost: config.maxQueryCost };
@@ -110,8 +124,9 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
         exposedHeaders: ["x-request-id"],
         maxAge: 600,
       }),
-      ...(rateLimit ? [rateLimit.middleware] : []),
+      // The deadline starts before anything that could wait (the rate limiter's Redis included).
       requestTimeout(config.requestTimeoutMs),
+      ...(rateLimit ? [rateLimit.middleware] : []),
       express.json({ limit: config.bodyLimitBytes }),
       apolloHandler(apollo, async (req, res): Promise<GatewayContext> => {
         const locals = res.locals.gateway as Locals;
@@ -131,15 +146,10 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
     res.json({ status: "ok" });
   });
 
+  // On a connection of its own: a busy pool is not a dead database.
   app.get("/readyz", async (_req, res) => {
-    try {
-      if (!dataSource.isInitialized) throw new Error("database not connected yet");
-      await withTimeout(dataSource.query("SELECT 1"), 2_000);
-      res.json({ status: "ready" });
-    } catch (err) {
-      logger.warn("readiness check failed", { error: (err as Error).message });
-      res.status(503).json({ status: "unavailable" });
-    }
+    if (await readiness.check()) res.json({ status: "ready" });
+    else res.status(503).json({ status: "unavailable" });
   });
 
   app.get("/metrics", async (_req, res) => {
@@ -170,6 +180,7 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
       }),
     stop: async () => {
       await apollo.stop();
+      await readiness.close();
       if (redis && redis.status !== "end") await redis.quit().catch(() => undefined);
     },
   };
@@ -177,14 +188,19 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
 
 /**
  * REQUEST_TIMEOUT_MS: a GraphQL request still unanswered after this long gets HTTP 504 with
- * `extensions.code = TIMEOUT`; whatever the request would still write is dropped. Its database work
- * ends by itself: request statements run under a statement_timeout no longer than this.
+ * `extensions.code = TIMEOUT`; whatever the request would still write is dropped. The deadline is
+ * put in the request's store, where its transactions read it (db/transaction.ts): they never commit
+ * after it. A COMMIT already in flight at the deadline is waited for instead, and the request
+ * answers with its real result: a write that happened is never reported as TIMEOUT.
  */
 function requestTimeout(ms: number) {
   return (_req: Request, res: Response, next: NextFunction) => {
     if (ms <= 0) return next();
-    const timer = setTimeout(() => {
+    const store = (res.locals.gateway as Locals).store;
+    store.deadline = Date.now() + ms;
+    const expire = () => {
       if (res.headersSent) return;
+      if (store.committing) return; // the handler answers once the COMMIT is back
       res.status(504).json({
         errors: [{ message: `The request took longer than ${ms} ms (REQUEST_TIMEOUT_MS) and was stopped.`, extensions: { code: "TIMEOUT" } }],
       });
@@ -193,19 +209,10 @@ function requestTimeout(ms: number) {
       res.writeHead = () => res;
       res.write = () => true;
       res.end = () => res;
-    }, ms);
+    };
+    const timer = setTimeout(expire, ms);
     res.on("finish", () => clearTimeout(timer));
     res.on("close", () => clearTimeout(timer));
     next();
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

@@ -5,7 +5,7 @@ import { bearerToken, type ApiKeyAuthenticator } from "../auth/api-key";
 import type { RequestContext } from "../context";
 import { DomainError } from "../domain/errors";
 import { exceededLimit, measureOperation, type OperationLimits, type OperationMeasure } from "../graphql/complexity";
-import { infrastructureCode, infrastructureError, INFRASTRUCTURE_STATUS, isExpectedError, toGraphQLError } from "../graphql/errors";
+import { infrastructureError, infrastructureOf, INFRASTRUCTURE_STATUS, isExpectedError, toGraphQLError } from "../graphql/errors";
 import type { Logger } from "../logger";
 import { cached } from "../cached";
 import type { Metrics } from "./metrics";
@@ -14,6 +14,9 @@ import type { Metrics } from "./metrics";
 export interface GatewayContext extends RequestContext {
   authorization: string | undefined;
 }
+
+/** `Retry-After` of a 503 (database unavailable, pool busy, contention), seconds. */
+export const RETRY_AFTER_SECONDS = 2;
 
 const INTROSPECTION_FIELDS = new Set(["__schema", "__type", "__typename"]);
 
@@ -88,15 +91,15 @@ export function gatePlugin(
             throw new GraphQLError(exceeded, { extensions: { code: "QUERY_TOO_COMPLEX", http: { status: 400 } } });
           }
           if (facts.introspectionOnly) return;
-          if (!dataSource.isInitialized) throw infrastructureError("SERVICE_UNAVAILABLE");
+          if (!dataSource.isInitialized) throw infrastructureError({ code: "SERVICE_UNAVAILABLE" });
           // Queries may read from replicas; a mutation and everything it reads back use the primary.
           contextValue.store.readOnly = operation.operation === "query";
           try {
             contextValue.viewer = await authenticator.authenticate(bearerToken(contextValue.authorization), contextValue.store);
           } catch (err) {
             if (err instanceof DomainError) throw toGraphQLError(err);
-            const code = infrastructureCode(err);
-            throw code ? infrastructureError(code) : err;
+            const infrastructure = infrastructureOf(err);
+            throw infrastructure ? infrastructureError(infrastructure) : err;
           }
         },
         async willSendResponse({ response }) {
@@ -105,6 +108,8 @@ export function gatePlugin(
           const errors = body?.kind === "single" ? (body.singleResult.errors ?? []) : [];
           const status = Math.max(0, ...errors.map((e) => INFRASTRUCTURE_STATUS[String(e.extensions?.code)] ?? 0));
           if (status && (response.http.status ?? 200) < status) response.http.status = status;
+          // A 503 is worth retrying soon: say when.
+          if (status === 503 || response.http.status === 503) response.http.headers.set("retry-after", String(RETRY_AFTER_SECONDS));
         },
       };
     },

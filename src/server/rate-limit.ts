@@ -24,7 +24,14 @@ export class RateLimit {
   ) {
     const options = { points: perMinute, duration: 60, keyPrefix: "gateway_rl" };
     if (redis) {
-      this.limiter = new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: new RateLimiterMemory(options) });
+      // Redis commands are time-boxed (REDIS_COMMAND_TIMEOUT_MS, app.ts); while Redis is not ready
+      // or a command fails or times out, the in-memory limiter decides.
+      this.limiter = new RateLimiterRedis({
+        ...options,
+        storeClient: redis,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: new RateLimiterMemory(options),
+      });
     } else {
       this.limiter = new RateLimiterMemory(options);
     }

@@ -2,7 +2,6 @@ import type { SelectQueryBuilder } from "typeorm";
 import { isOrganizationAdmin, type Viewer } from "../../auth/viewer";
 import type { RequestContext } from "../../context";
 import { fetchRows, queryPrepared } from "../../db/rows";
-import { withCountedRunner } from "../../db/sql-counter";
 import { primeRelations, readShape, type BookingSelection } from "./booking-includes";
 import { Booking, BookingStatus } from "../../entities";
 import { badInput, forbidden, notFound, unauthenticated } from "../errors";
@@ -91,7 +90,7 @@ async function readableQuery(ctx: RequestContext, viewer: Viewer, filter: Bookin
 async function applyFilter(ctx: RequestContext, qb: SelectQueryBuilder<Booking>, viewer: Viewer, filter: BookingListFilter) {
   if (filter.userIds != null) {
     const userIds = filter.userIds;
-    const outside = await withCountedRunner(ctx.dataSource, ctx.store, (runner) => organizersOutsideScope(runner.manager, viewer, userIds));
+    const outside = await organizersOutsideScope((sql, parameters) => queryPrepared(ctx.dataSource, sql, parameters, ctx.store), viewer, userIds);
     if (outside.length > 0) {
       throw forbidden(
         isOrganizationAdmin(viewer)

@@ -3,7 +3,7 @@ import type { EntityManager } from "typeorm";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import type { Viewer } from "../../auth/viewer";
 import type { RequestContext } from "../../context";
-import { withCountedRunner } from "../../db/sql-counter";
+import { inTransaction as inDatabaseTransaction } from "../../db/transaction";
 import { Attendee, Booking, BookingSeat, BookingStatus, DestinationCalendar, EventType, Host, User } from "../../entities";
 import { forgetBookings } from "../../loaders";
 import { badInput, conflict, forbidden, notFound } from "../errors";
@@ -12,7 +12,7 @@ import { requireViewer } from "./booking-read.service";
 import { assertTransition, label, SLOT_HOLDING } from "./booking-status";
 import { bookableEventTypes, cancellableBookings, manageableBookings, readableBookings } from "./booking.policy";
 import { bookingSlotKey, uuidv5 } from "./idempotency";
-import { bufferedRange, findOverlap, lockClientKey, lockOrganizer, lockSeats } from "./slots";
+import { bufferedRange, findOverlap, lockClientKey, lockOrganizer, lockOrganizers, lockSeats, lockSeries } from "./slots";
 
 /**
  * The booking lifecycle: create, update, cancel, reschedule, confirm, reject. Each is one
@@ -34,12 +34,12 @@ export interface UpdateBookingCommand {
 }
 
 /**
- * Runs `work` in one transaction (its statements counted against the request) and maps a lost race
- * on Cal.com's slot key to SLOT_TAKEN.
+ * Runs `work` in one transaction bound to the request's deadline, retried on deadlock or
+ * serialization failure (db/transaction.ts), and maps a lost race on Cal.com's slot key to SLOT_TAKEN.
  */
 async function inTransaction<T>(ctx: RequestContext, work: (m: EntityManager) => Promise<T>): Promise<T> {
   try {
-    return await withCountedRunner(ctx.dataSource, ctx.store, (runner) => runner.manager.transaction(work));
+    return await inDatabaseTransaction(ctx.dataSource, ctx.store, work);
   } catch (err) {
     if (uniqueViolationOn(err, "idempotencyKey")) {
       throw conflict("SLOT_TAKEN", "The organizer already has a booking in this slot.");
@@ -234,9 +234,10 @@ async function chooseOrganizer(m: EntityManager, eventType: EventType, start: Da
       .addOrderBy("u.id", "ASC")
       .getMany();
   }
-  // Candidates are locked in one global order (this list's), so concurrent bookings cannot deadlock.
+  // Every candidate is locked first, in ascending id order (the global lock order: see slots.ts), so
+  // event types whose host orders differ cannot deadlock each other; then the host order decides.
+  await lockOrganizers(m, candidates.map((c) => c.id));
   for (const candidate of candidates) {
-    await lockOrganizer(m, candidate.id);
     if ((await findOverlap(m, candidate.id, range.start, range.end)) === null) return candidate;
   }
   throw conflict(
@@ -366,6 +367,12 @@ export async function cancelBooking(
   const viewer = requireViewer(ctx);
   const cancellationReason = checkReason("cancellationReason", reason);
   const { booking, series } = await inTransaction(ctx, async (m) => {
+    if (allRemainingBookings) {
+      // Series cancels queue on the series before locking any of its rows, so two of them never
+      // lock each other's rows in opposite orders (occurrence ids need not follow their times).
+      const [row] = await m.query(`SELECT "recurringEventId" FROM "Booking" WHERE id = $1`, [id]);
+      if (row?.recurringEventId) await lockSeries(m, row.recurringEventId as string);
+    }
     const b = await lockForWrite(m, viewer, id, "cancel");
     if (b.status === CANCELLED) throw conflict("ALREADY_CANCELLED", "This booking is already cancelled.");
     assertTransition(b.status, CANCELLED);

@@ -1,4 +1,3 @@
-import type { EntityManager } from "typeorm";
 import { isOrganizationAdmin, type Viewer } from "../../auth/viewer";
 import type { Booking } from "../../entities";
 
@@ -107,12 +106,16 @@ export function bookableEventTypes(viewer: Viewer): SqlCondition | undefined {
  * organization admins by themselves and accepted members of the organizations they administer;
  * everyone else (team admins included) by nobody.
  */
-export async function organizersOutsideScope(m: EntityManager, viewer: Viewer, userIds: number[]): Promise<number[]> {
+export async function organizersOutsideScope(
+  query: (sql: string, parameters: unknown[]) => Promise<Array<{ userId: number }>>,
+  viewer: Viewer,
+  userIds: number[],
+): Promise<number[]> {
   if (viewer.isSystemAdmin) return [];
   if (!isOrganizationAdmin(viewer)) return userIds;
   const wanted = [...new Set(userIds)].filter((id) => id !== viewer.user.id);
   if (wanted.length === 0) return [];
-  const rows: Array<{ userId: number }> = await m.query(
+  const rows = await query(
     `SELECT DISTINCT om."userId" FROM "Membership" om WHERE om."teamId" = ANY($1) AND om."accepted" AND om."userId" = ANY($2)`,
     [viewer.adminOrganizationIds, wanted],
   );

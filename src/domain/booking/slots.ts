@@ -6,14 +6,29 @@ import { SLOT_HOLDING } from "./booking-status";
  * lock per organizer: two writers for one organizer queue on the lock, and the second sees the
  * first's committed booking. Advisory locks need no table of our own, so the guarantee holds on a
  * database whose schema Cal.com manages, and across any number of gateway instances.
+ *
+ * **Lock order.** Every transaction takes its advisory locks in ascending (namespace, key) order,
+ * so the gateway's writers never wait on each other in a cycle (no deadlock): first the client
+ * idempotency key, then the seats of an event type, then organizers by ascending user id (all
+ * candidate hosts of a team event type at once, before any is chosen). A series lock is the only
+ * advisory lock of its transaction. Row locks (`FOR UPDATE` on the booking being changed) come
+ * before the organizer lock and are taken one row per transaction, or, for a series, under the
+ * series lock in id order. Postgres may still report a deadlock against other applications' writes;
+ * such a transaction is run again (db/transaction.ts).
  */
-const LOCK_NAMESPACE_ORGANIZER = 0x43414c01; // "CAL" 1
+const LOCK_NAMESPACE_CLIENT_KEY = 0x43414c01; // "CAL" 1
 const LOCK_NAMESPACE_SEATS = 0x43414c02; // "CAL" 2
-const LOCK_NAMESPACE_CLIENT_KEY = 0x43414c03; // "CAL" 3
+const LOCK_NAMESPACE_ORGANIZER = 0x43414c03; // "CAL" 3
+const LOCK_NAMESPACE_SERIES = 0x43414c04; // "CAL" 4
 
 /** Serializes slot decisions for one organizer until the transaction ends. */
 export async function lockOrganizer(m: EntityManager, organizerId: number): Promise<void> {
   await m.query(`SELECT pg_advisory_xact_lock($1, $2)`, [LOCK_NAMESPACE_ORGANIZER, organizerId]);
+}
+
+/** Locks several organizers, in ascending id order (see "Lock order"). */
+export async function lockOrganizers(m: EntityManager, organizerIds: readonly number[]): Promise<void> {
+  for (const id of [...new Set(organizerIds)].sort((a, b) => a - b)) await lockOrganizer(m, id);
 }
 
 /** Serializes seat allocation for one seated event type until the transaction ends. */
@@ -24,6 +39,11 @@ export async function lockSeats(m: EntityManager, eventTypeId: number): Promise<
 /** Serializes requests carrying one client idempotency key, so a repeat sees the first's booking. */
 export async function lockClientKey(m: EntityManager, uid: string): Promise<void> {
   await m.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [LOCK_NAMESPACE_CLIENT_KEY, uid]);
+}
+
+/** Serializes changes to a whole recurring series (cancelling its remaining occurrences). */
+export async function lockSeries(m: EntityManager, recurringEventId: string): Promise<void> {
+  await m.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [LOCK_NAMESPACE_SERIES, recurringEventId]);
 }
 
 /**

@@ -1,0 +1,66 @@
+import type { DataSource, EntityManager, QueryRunner } from "typeorm";
+import { classifyFault, tagFault } from "./faults";
+import type { GatewayClient } from "./pg-client";
+import { withCountedRunner, type RequestStore } from "./sql-counter";
+
+/** How often a transaction that deadlocked (`40P01`) or failed to serialize (`40001`) is run again. */
+export const TRANSACTION_RETRIES = 3;
+
+/** The error a transaction fails with when the request's deadline passed before it could commit. */
+function deadlinePassed(): Error {
+  return tagFault(new Error("The request's deadline passed before its transaction could commit."), {
+    phase: "query", connectionLost: false, deadline: true, prepared: false,
+  });
+}
+
+/**
+ * Runs `work` in one transaction on a counted query runner, bound to the request's deadline
+ * (`store.deadline`): every statement must finish by it (pg-client.ts abandons the connection
+ * otherwise, and Postgres rolls the transaction back), and COMMIT is never sent after it, so a
+ * request answered TIMEOUT never commits afterwards. A COMMIT sent in time is recorded in
+ * `store.committing`, so the request timeout waits for it instead of answering TIMEOUT for a write
+ * that happened.
+ *
+ * A deadlock (`40P01`) or serialization failure (`40001`) runs the whole transaction again, up to
+ * TRANSACTION_RETRIES times after the first; `work` must therefore do nothing outside the
+ * transaction. When retries run out the error is left to the caller (503 CONTENTION).
+ */
+export async function inTransaction<T>(
+  dataSource: DataSource,
+  store: RequestStore | undefined,
+  work: (manager: EntityManager) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await withCountedRunner(dataSource, store, (runner) => runOnce(runner, store, work));
+    } catch (err) {
+      if (attempt >= TRANSACTION_RETRIES || classifyFault(err) !== "contention") throw err;
+      // A little jitter, so the transactions that collided do not collide again.
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * (attempt + 1)));
+    }
+  }
+}
+
+async function runOnce<T>(runner: QueryRunner, store: RequestStore | undefined, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  const client = (await runner.connect()) as GatewayClient;
+  const deadline = store?.deadline;
+  client.boundDeadline = deadline;
+  try {
+    await runner.startTransaction();
+    const result = await work(runner.manager);
+    if (deadline !== undefined && Date.now() >= deadline) throw deadlinePassed();
+    // COMMIT itself runs under the statement deadline only: once sent, its outcome is awaited.
+    client.boundDeadline = undefined;
+    const committing = runner.commitTransaction();
+    if (store) store.committing = committing;
+    await committing;
+    return result;
+  } catch (err) {
+    client.boundDeadline = undefined;
+    if (runner.isTransactionActive && client.alive) await runner.rollbackTransaction().catch(() => undefined);
+    throw err;
+  } finally {
+    client.boundDeadline = undefined;
+    if (store) store.committing = undefined;
+  }
+}

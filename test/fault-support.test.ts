@@ -5,7 +5,7 @@ import { Client } from "pg";
 import { adminUrl, TEMPLATE_DB, urlForDatabase } from "./support/env";
 import { startHungRedis, type HungRedis } from "./support/fake-redis";
 import { postGraphql, sleep, startGatewayProcess, type GatewayProcess } from "./support/gateway-process";
-import { backendMemory } from "./support/pg-memory";
+import { backendMemory } from "../bench/proc-memory";
 import { startTcpProxy, throughProxy, type TcpProxy } from "./support/tcp-proxy";
 
 /**

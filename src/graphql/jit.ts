@@ -1,10 +1,14 @@
 import type { GatewayExecutor, GatewayInterface } from "@apollo/server-gateway-interface";
 import { execute, GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
+import { LRUCache } from "lru-cache";
 import { cached } from "../cached";
 
 /** Compiled operations of one document, by operation name ("" for the only, unnamed one). */
 type Compiled = Map<string, CompiledQuery | null>;
+
+/** Documents whose compiled operations are kept (least recently used dropped first). */
+export const MAX_COMPILED_DOCUMENTS = 500;
 
 /**
  * Executes operations with graphql-jit: each operation of a parsed document is compiled once into
@@ -19,14 +23,29 @@ type Compiled = Map<string, CompiledQuery | null>;
  * Falls back to graphql-js's `execute` for an operation the compiler refuses, and for a request
  * whose variables fail to coerce, so those keep graphql-js's error messages (which Apollo turns into
  * BAD_USER_INPUT with HTTP 400); no resolver has run at that point, so nothing runs twice.
+ *
+ * Memory: a compiled operation is about 20 KB of generated code and closures (graphql-jit writes
+ * literal arguments into the code, so `booking(id: 1)` and `booking(id: 2)` compile separately).
+ * Kept per parsed document for as long as Apollo keeps the document, that was ~30 KB per distinct
+ * query text, ~0.75 GB at Apollo's default store size (measured with heap snapshots). So a
+ * document is compiled only the second time it is executed (a text sent once, typically one with
+ * literal ids, runs on graphql-js), and at most MAX_COMPILED_DOCUMENTS documents keep their
+ * compiled operations.
  */
 export function jitExecutor(schema: GraphQLSchema): GatewayInterface {
-  // Apollo keeps one DocumentNode per distinct query text (its document store), so a WeakMap keyed
-  // by the document compiles each query once and forgets it when Apollo does.
-  const cache = new WeakMap<DocumentNode, Compiled>();
+  // Apollo keeps one DocumentNode per distinct query text (its document store, bounded in app.ts).
+  const cache = new LRUCache<DocumentNode, Compiled>({ max: MAX_COMPILED_DOCUMENTS });
+  const seenOnce = new WeakSet<DocumentNode>();
 
   const compiled = (document: DocumentNode, operationName: string | null): CompiledQuery | null => {
-    const byName = cached(cache, document, (): Compiled => new Map());
+    let byName = cache.get(document);
+    if (!byName) {
+      if (!seenOnce.has(document)) {
+        seenOnce.add(document);
+        return null;
+      }
+      cache.set(document, (byName = new Map()));
+    }
     return cached(byName, operationName ?? "", () => {
       const result = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
       return isCompiledQuery(result) ? result : null;

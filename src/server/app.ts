@@ -8,7 +8,9 @@ import {
   ApolloServerPluginUsageReportingDisabled,
 } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin/landingPage/default";
+import { InMemoryLRUCache } from "@apollo/utils.keyvaluecache";
 import cors from "cors";
+import type { DocumentNode } from "graphql";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { DataSource } from "typeorm";
 import { ApiKeyAuthenticator } from "../auth/api-key";
@@ -28,6 +30,13 @@ import { RedisKeyValueCache } from "./redis-cache";
 import Redis from "ioredis";
 
 /** Headers a browser client (e.g. the hosted Apollo Sandbox) may send; listed explicitly for preflights. */
+/**
+ * Apollo's store of parsed and validated documents, in Apollo's own size measure (the length of a
+ * document's JSON, about a sixth of what it holds in memory): Apollo's default of 30 MiB kept about
+ * 24,000 distinct query texts, ~190 MB of heap; this keeps about 3,000 (~25 MB).
+ */
+export const DOCUMENT_STORE_MIB = 4;
+
 /** The longest any Redis command may take before the in-memory fallback decides, ms. */
 export const REDIS_COMMAND_TIMEOUT_MS = 200;
 
@@ -88,6 +97,7 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
     stopOnTerminationSignals: false, // main.ts owns the shutdown order
     formatError,
     allowBatchedHttpRequests: config.batchedRequests,
+    documentStore: new InMemoryLRUCache<DocumentNode>({ maxSize: DOCUMENT_STORE_MIB * 2 ** 20 }),
     persistedQueries: redis ? { cache: new RedisKeyValueCache(redis, logger), ttl: 24 * 3600 } : undefined,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),

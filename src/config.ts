@@ -10,6 +10,8 @@ export interface Config {
   /** Postgres to use; absent means "start the embedded one". */
   databaseUrl: string | undefined;
   port: number;
+  /** Interface the HTTP server listens on: loopback outside production (the demo keys are public), all interfaces in production. */
+  host: string;
   /** `run`: apply the gateway's migrations at start; `off`: the schema is managed elsewhere (Cal.com). */
   dbMigrations: "run" | "off";
   redisUrl: string | undefined;
@@ -47,6 +49,10 @@ export interface Config {
   dbPoolWaitMs: number;
   /** Accept a JSON array of operations in one HTTP request (off unless enabled). */
   batchedRequests: boolean;
+  /** Most operations in one batch (more: HTTP 400). */
+  maxBatchSize: number;
+  /** Most bookings an unpaged `bookings` returns; more matches: BAD_USER_INPUT (page instead). */
+  maxUnpagedBookings: number;
   /** Execute operations compiled by graphql-jit (default) instead of interpreted by graphql-js. */
   graphqlJit: boolean;
 }
@@ -92,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     databaseUrl: env.DATABASE_URL?.trim() || undefined,
     port: intVar(env, "PORT", 4000, 0, 65535),
+    host: env.HOST?.trim() || (production ? "0.0.0.0" : "127.0.0.1"),
     dbMigrations: oneOf(env, "DB_MIGRATIONS", ["run", "off"] as const, "run"),
     redisUrl: env.REDIS_URL?.trim() || undefined,
     nodeEnv,
@@ -117,6 +124,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolSize: intVar(env, "DB_POOL_SIZE", 10, 1, 1_000),
     dbPoolWaitMs: intVar(env, "DB_POOL_WAIT_MS", 2_000, 1, 600_000),
     batchedRequests: boolVar(env, "BATCHED_REQUESTS", false),
+    maxBatchSize: intVar(env, "MAX_BATCH_SIZE", 10, 1, 1_000),
+    maxUnpagedBookings: intVar(env, "MAX_UNPAGED_BOOKINGS", 1_000, 1, 1_000_000),
     graphqlJit: boolVar(env, "GRAPHQL_JIT", true),
   };
 }

@@ -17,4 +17,6 @@ export interface RequestContext {
   logger: Logger;
   /** The request's SQL statement count and read routing; every statement it runs is counted here. */
   store: RequestStore;
+  /** Most bookings an unpaged list returns (MAX_UNPAGED_BOOKINGS). */
+  maxUnpagedBookings: number;
 }

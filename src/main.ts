@@ -46,14 +46,14 @@ async function main(): Promise<void> {
 
   try {
     gateway = await createGateway(config, database.dataSource, logger);
-    const port = await gateway.listen(config.port);
+    const port = await gateway.listen(config.port, config.host);
     await database.connect({ signal: connecting.signal });
     // Demo data only ever goes into the embedded database, and only when it is empty.
     if (database.embedded && (await isEmpty(database.dataSource))) {
       const summary = await loadDemoData(database.dataSource);
       logger.info("demo data loaded", { ...summary });
     }
-    printBanner(port, Boolean(database.embedded));
+    printBanner(port, config.host, Boolean(database.embedded));
   } catch (err) {
     if (stopping) return;
     await gateway?.stop().catch(() => undefined);
@@ -62,10 +62,11 @@ async function main(): Promise<void> {
   }
 }
 
-function printBanner(port: number, embedded: boolean): void {
+function printBanner(port: number, host: string, embedded: boolean): void {
   const lines = [
     "",
-    `  Cal.com GraphQL gateway ready at http://localhost:${port}/graphql`,
+    `  Cal.com GraphQL gateway ready at http://localhost:${port}/graphql` +
+      (host === "127.0.0.1" || host === "localhost" ? " (this machine only; set HOST to listen elsewhere)" : ` (listening on ${host})`),
     `  Open it in a browser for Apollo Sandbox. Health: /healthz  Readiness: /readyz`,
   ];
   if (embedded) {

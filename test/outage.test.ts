@@ -96,7 +96,7 @@ describe("database outages and shutdown (real process)", () => {
   });
 
   it("waits for a database that is down at start, answering /readyz 503 until it connects", async () => {
-    gateway = run(MAIN, [], { DATABASE_URL: dbUrl, PORT: String(httpPort), LOG_LEVEL: "info", API_KEY_CACHE_SECONDS: "0", RATE_LIMIT_PER_MINUTE: "0" });
+    gateway = run(MAIN, [], { DATABASE_URL: dbUrl, PORT: String(httpPort), LOG_LEVEL: "info", API_KEY_CACHE_SECONDS: "0", RATE_LIMIT_PER_MINUTE: "0", MAX_UNPAGED_BOOKINGS: "10000", MAX_QUERY_COST: "200000" });
     await until("http server", async () => (await ready().catch(() => 0)) === 503);
     await until("a retry in the log", () => gateway!.output().includes("database unavailable; retrying"));
     const early = await gql();

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { LRUCache } from "lru-cache";
 import type { DataSource } from "typeorm";
 import { queryPrepared } from "../db/rows";
 import type { RequestStore } from "../db/sql-counter";
@@ -26,23 +27,35 @@ interface KeyRecord {
   user: User;
   adminOrganizationIds: number[];
   expiresAt: Date | null;
-  cachedUntil: number;
 }
 
+/** Keys whose lookups are remembered, found and not found (least recently used dropped first). */
 const MAX_CACHED_KEYS = 10_000;
+/** How long a failed lookup is remembered: a flood of made-up keys costs one lookup each per this long, ms. */
+export const FAILED_LOOKUP_CACHE_MS = 5_000;
 
 /**
  * Resolves API keys to viewers. A short in-memory cache (API_KEY_CACHE_SECONDS) keeps the key lookup
  * off the hot path; expiry is still checked on every request, and a revoked or locked key takes
- * effect within the cache lifetime.
+ * effect within the cache lifetime. Keys that were not found are remembered for
+ * FAILED_LOOKUP_CACHE_MS, so repeating a made-up key costs no statement.
  */
 export class ApiKeyAuthenticator {
-  private readonly cache = new Map<string, KeyRecord>();
+  private readonly cache: LRUCache<string, KeyRecord> | undefined;
+  private readonly unknown = new LRUCache<string, true>({ max: MAX_CACHED_KEYS, ttl: FAILED_LOOKUP_CACHE_MS });
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly cacheSeconds: number,
-  ) {}
+    cacheSeconds: number,
+  ) {
+    this.cache = cacheSeconds > 0 ? new LRUCache({ max: MAX_CACHED_KEYS, ttl: cacheSeconds * 1000 }) : undefined;
+  }
+
+  /** True when `key`'s answer is known without a statement (found or not found, still cached). */
+  isCached(key: string): boolean {
+    const hash = hashApiKey(key);
+    return Boolean(this.cache?.has(hash) || this.unknown.has(hash));
+  }
 
   /**
    * The viewer for `key`; UNAUTHENTICATED for a missing, unknown or expired key, FORBIDDEN when
@@ -51,20 +64,13 @@ export class ApiKeyAuthenticator {
   async authenticate(key: string | undefined, store?: RequestStore, now = new Date()): Promise<Viewer> {
     if (!key) throw unauthenticated();
     const hash = hashApiKey(key);
-    const record = this.cached(hash) ?? (await this.lookup(hash, store));
+    const record = this.unknown.has(hash) ? undefined : (this.cache?.get(hash) ?? (await this.lookup(hash, store)));
     if (!record) throw unauthenticated("The API key is not valid.");
     if (record.expiresAt && record.expiresAt.getTime() <= now.getTime()) {
       throw unauthenticated("The API key has expired.");
     }
     if (record.user.locked) throw forbidden("This user account is locked.");
     return viewerFor(record.user, record.adminOrganizationIds);
-  }
-
-  private cached(hash: string): KeyRecord | undefined {
-    const hit = this.cache.get(hash);
-    if (hit && hit.cachedUntil > Date.now()) return hit;
-    if (hit) this.cache.delete(hash);
-    return undefined;
   }
 
   /** The lookup statement (built once from the User mapping): the key's owner, its expiry, the organizations administered. */
@@ -88,18 +94,17 @@ export class ApiKeyAuthenticator {
         WHERE k."hashedKey" = $1`;
     })();
     const rows = await queryPrepared<Record<string, unknown>>(this.dataSource, this.lookupSql, [hash], store);
-    if (rows.length === 0) return undefined;
+    if (rows.length === 0) {
+      this.unknown.set(hash, true);
+      return undefined;
+    }
     const { __expiresAt, __adminOrgIds, ...columns } = rows[0];
     const record: KeyRecord = {
       user: Object.assign(Object.create(User.prototype) as User, columns),
       adminOrganizationIds: __adminOrgIds as number[],
       expiresAt: __expiresAt as Date | null,
-      cachedUntil: Date.now() + this.cacheSeconds * 1000,
     };
-    if (this.cacheSeconds > 0) {
-      if (this.cache.size >= MAX_CACHED_KEYS) this.cache.clear();
-      this.cache.set(hash, record);
-    }
+    this.cache?.set(hash, record);
     return record;
   }
 }

@@ -9,11 +9,17 @@ export interface RequestStore {
   sqlStatements: number;
   /** A query operation: its reads may go to a replica (mutations and their read-backs use the primary). */
   readOnly?: boolean;
+  /** The HTTP request's deadline, shared by every operation of a batch. */
+  deadline?: RequestDeadline;
+}
+
+/** When an HTTP request is answered with TIMEOUT, and the COMMIT it is waiting for, if any. */
+export interface RequestDeadline {
   /**
-   * When the request is answered with TIMEOUT (epoch ms; REQUEST_TIMEOUT_MS after it arrived): its
-   * transactions are bound to it (transaction.ts) and never commit after it.
+   * Epoch ms, REQUEST_TIMEOUT_MS after the request arrived: its transactions are bound to it
+   * (transaction.ts) and never commit after it.
    */
-  deadline?: number;
+  at: number;
   /** The COMMIT in flight, if any: the request timeout lets it finish rather than answer TIMEOUT for a write that happened. */
   committing?: Promise<unknown>;
 }

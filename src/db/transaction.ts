@@ -15,10 +15,10 @@ function deadlinePassed(): Error {
 
 /**
  * Runs `work` in one transaction on a counted query runner, bound to the request's deadline
- * (`store.deadline`): every statement must finish by it (pg-client.ts abandons the connection
+ * (`store.deadline.at`): every statement must finish by it (pg-client.ts abandons the connection
  * otherwise, and Postgres rolls the transaction back), and COMMIT is never sent after it, so a
  * request answered TIMEOUT never commits afterwards. A COMMIT sent in time is recorded in
- * `store.committing`, so the request timeout waits for it instead of answering TIMEOUT for a write
+ * `store.deadline.committing`, so the request timeout waits for it instead of answering TIMEOUT for a write
  * that happened.
  *
  * A deadlock (`40P01`) or serialization failure (`40001`) runs the whole transaction again, up to
@@ -43,7 +43,7 @@ export async function inTransaction<T>(
 
 async function runOnce<T>(runner: QueryRunner, store: RequestStore | undefined, work: (manager: EntityManager) => Promise<T>): Promise<T> {
   const client = (await runner.connect()) as GatewayClient;
-  const deadline = store?.deadline;
+  const deadline = store?.deadline?.at;
   client.boundDeadline = deadline;
   try {
     await runner.startTransaction();
@@ -52,7 +52,7 @@ async function runOnce<T>(runner: QueryRunner, store: RequestStore | undefined, 
     // COMMIT itself runs under the statement deadline only: once sent, its outcome is awaited.
     client.boundDeadline = undefined;
     const committing = runner.commitTransaction();
-    if (store) store.committing = committing;
+    if (store?.deadline) store.deadline.committing = committing;
     await committing;
     return result;
   } catch (err) {
@@ -61,6 +61,6 @@ async function runOnce<T>(runner: QueryRunner, store: RequestStore | undefined, 
     throw err;
   } finally {
     client.boundDeadline = undefined;
-    if (store) store.committing = undefined;
+    if (store?.deadline) store.deadline.committing = undefined;
   }
 }

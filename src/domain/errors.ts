@@ -25,3 +25,21 @@ export const forbidden = (message: string) => new DomainError("FORBIDDEN", messa
 export const notFound = (message: string) => new DomainError("NOT_FOUND", message);
 export const badInput = (field: string, message: string) => new DomainError("BAD_USER_INPUT", message, { field });
 export const conflict = (reason: ConflictReason, message: string) => new DomainError("CONFLICT", message, { reason });
+
+/** The most characters of client input an error message quotes. */
+export const MAX_QUOTED_INPUT = 100;
+
+/**
+ * Client input as an error message may show it: a string in JSON quotes (so control characters and
+ * quotes are visible as escapes), a list joined with ", ", anything else as text; never more than
+ * MAX_QUOTED_INPUT characters of it. Longer input is cut (never inside a surrogate pair) and followed
+ * by "…" and its length, so a 900 KB value cannot come back in a 900 KB message.
+ */
+export function quoteInput(value: unknown): string {
+  const text = Array.isArray(value) ? value.join(", ") : String(value);
+  const quote = typeof value === "string" ? JSON.stringify : (s: string) => s;
+  if (text.length <= MAX_QUOTED_INPUT) return quote(text);
+  const last = text.charCodeAt(MAX_QUOTED_INPUT - 1);
+  const cut = last >= 0xd800 && last <= 0xdbff ? MAX_QUOTED_INPUT - 1 : MAX_QUOTED_INPUT;
+  return `${quote(text.slice(0, cut))}… (${text.length} characters)`;
+}

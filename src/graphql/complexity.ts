@@ -9,6 +9,8 @@ export interface OperationLimits {
   maxDepth: number;
   maxAliases: number;
   maxCost: number;
+  /** What an unpaged `bookings` counts as: the most it returns (MAX_UNPAGED_BOOKINGS). */
+  unpagedListSize: number;
 }
 
 export interface OperationMeasure {
@@ -19,14 +21,14 @@ export interface OperationMeasure {
 
 /** Page size assumed for list fields without a size argument (relation lists of one booking). */
 export const DEFAULT_LIST_SIZE = 10;
-/** What an unpaged `bookings` counts as: the page-size cap. */
-export const UNPAGED_LIST_SIZE = 250;
+/** The largest page (`take` / `first`). */
+export const MAX_PAGE_SIZE = 250;
 
 /**
  * Measures an operation in the spirit of GitHub's GraphQL limits: nesting depth, aliased fields, and
  * a cost that counts every object the response could hold. A list field multiplies the cost of what
- * is below it by its page size (`take` / `first`; an unpaged `bookings` counts as the 250 cap;
- * other lists as 10), so nested lists multiply. Depth counts every level, leaves included
+ * is below it by its page size (`take` / `first`; an unpaged `bookings` counts as `unpagedListSize`,
+ * the most it returns; other lists as 10), so nested lists multiply. Depth counts every level, leaves included
  * (`{ me { id } }` is 2); introspection fields count for depth and aliases but cost nothing, so the
  * standard introspection query (depth 12) always passes the defaults.
  */
@@ -35,6 +37,7 @@ export function measureOperation(
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variables: Record<string, unknown> = {},
+  unpagedListSize = 1_000,
 ): OperationMeasure {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
@@ -78,7 +81,7 @@ export function measureOperation(
     const named = field ? getNamedType(field.type) : undefined;
     const child = named && (isObjectType(named) || isInterfaceType(named)) ? (named as GraphQLObjectType) : null;
     const isList = Boolean(type && isListType(type));
-    const pageSize = isList ? null : pagedSize(node, field, variables);
+    const pageSize = isList ? null : pagedSize(node, field, variables, unpagedListSize);
     const size = isList ? (paged ? 1 : DEFAULT_LIST_SIZE) : (pageSize ?? 1);
     return size * (1 + walk(node.selectionSet, child, level + 1, seen, pageSize !== null));
   };
@@ -88,7 +91,12 @@ export function measureOperation(
 }
 
 /** The page size of a paged field (`bookings`, `bookingsConnection`), or null for any other field. */
-function pagedSize(node: FieldNode, field: GraphQLField<unknown, unknown> | undefined, variables: Record<string, unknown>): number | null {
+function pagedSize(
+  node: FieldNode,
+  field: GraphQLField<unknown, unknown> | undefined,
+  variables: Record<string, unknown>,
+  unpagedListSize: number,
+): number | null {
   if (!field) return null;
   const hasArg = (arg: string) => field.args.some((a) => a.name === arg);
   if (!hasArg("take") && !hasArg("first")) return null;
@@ -96,14 +104,14 @@ function pagedSize(node: FieldNode, field: GraphQLField<unknown, unknown> | unde
   try {
     args = getArgumentValues(field, node, variables);
   } catch {
-    return UNPAGED_LIST_SIZE; // bad arguments fail validation in the resolver; cost as the cap
+    return unpagedListSize; // bad arguments fail validation in the resolver; cost as the most
   }
   if (hasArg("first")) return clamp(typeof args.first === "number" ? args.first : DEFAULT_LIST_SIZE);
-  if (args.take == null && args.page == null) return UNPAGED_LIST_SIZE;
+  if (args.take == null && args.page == null) return unpagedListSize;
   return clamp(typeof args.take === "number" ? args.take : DEFAULT_LIST_SIZE);
 }
 
-const clamp = (n: number) => Math.min(Math.max(Math.trunc(n), 1), UNPAGED_LIST_SIZE);
+const clamp = (n: number) => Math.min(Math.max(Math.trunc(n), 1), MAX_PAGE_SIZE);
 
 /** The first limit the measure breaks, as a message, or undefined. */
 export function exceededLimit(measure: OperationMeasure, limits: OperationLimits): string | undefined {

@@ -109,6 +109,17 @@ export function isExpectedError(error: unknown): boolean {
 }
 
 /**
+ * An error Apollo raises about the request itself before anything runs, with an HTTP 4xx status but
+ * no code (a persisted query whose hash does not match, an unsupported persisted-query version):
+ * the client's mistake, not a crash.
+ */
+function isRequestRefusal(error: unknown): boolean {
+  if (!(error instanceof GraphQLError) || error.originalError || error.extensions?.code != null) return false;
+  const status = (error.extensions?.http as { status?: number } | undefined)?.status;
+  return status !== undefined && status >= 400 && status < 500;
+}
+
+/**
  * Apollo `formatError`: every error leaves with `extensions.code`. Domain errors keep their message
  * and details; validation errors name the offending field; anything unexpected is masked (no SQL, no
  * stack) and was logged with the request id by the logging plugin.
@@ -125,6 +136,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (original instanceof ArgumentValidationError) {
     const first = original.extensions.validationErrors?.[0] as { property?: string } | undefined;
     return { ...base, message: original.message, extensions: { code: "BAD_USER_INPUT", field: first?.property } };
+  }
+  if (isRequestRefusal(error)) {
+    return { ...base, message: (error as GraphQLError).message, extensions: { code: "BAD_REQUEST" } };
   }
   if (isExpectedError(error)) {
     const { stacktrace: _dropped, http: _http, ...extensions } = formatted.extensions ?? {};

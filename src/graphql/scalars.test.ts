@@ -27,3 +27,37 @@ describe("error mapping", () => {
     for (const code of ["FORBIDDEN", "NOT_FOUND", "BAD_USER_INPUT", "CONFLICT"] as const) expect(httpStatusFor(code)).toBe(200);
   });
 });
+
+describe("DateTime range", () => {
+  const parse = (text: string) => DateTimeScalar.parseValue(text) as Date;
+  const refusal = (text: string) => {
+    try {
+      parse(text);
+    } catch (err) {
+      return (err as { extensions?: { code?: string }; message: string });
+    }
+    throw new Error(`accepted ${text}`);
+  };
+
+  it("accepts 0001-01-01T00:00:00.000Z through 9999-12-31T23:59:59.999Z", () => {
+    expect(parse("0001-01-01T00:00:00Z").toISOString()).toBe("0001-01-01T00:00:00.000Z");
+    expect(parse("0001-01-01T01:00:00+01:00").toISOString()).toBe("0001-01-01T00:00:00.000Z");
+    expect(parse("9999-12-31T23:59:59.999Z").toISOString()).toBe("9999-12-31T23:59:59.999Z");
+    expect(parse("9999-12-31T18:59:59.999-05:00").toISOString()).toBe("9999-12-31T23:59:59.999Z");
+  });
+
+  it.each(["0000-12-31T23:59:59.999Z", "0001-01-01T00:30:00+01:00", "9999-12-31T23:00:00-05:00", "0000-01-01T00:00:00Z"])(
+    "refuses %s as BAD_USER_INPUT",
+    (text) => {
+      const error = refusal(text);
+      expect(error.extensions?.code).toBe("BAD_USER_INPUT");
+      expect(error.message).toContain("9999-12-31T23:59:59.999Z");
+    },
+  );
+
+  it("quotes at most 100 characters of a bad value", () => {
+    const error = refusal("x".repeat(900_000));
+    expect(error.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(error.message.length).toBeLessThan(250);
+  });
+});

@@ -1,5 +1,7 @@
 import { GraphQLError, GraphQLScalarType, Kind } from "graphql";
 import { formatUtcIso } from "../db/utc";
+import { quoteInput } from "../domain/errors";
+import { FIRST_INSTANT_ISO, isInstantInRange, LAST_INSTANT_ISO } from "../domain/instants";
 
 const ISO_WITH_OFFSET =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-](\d{2}):(\d{2}))$/i;
@@ -18,18 +20,32 @@ export function parseIsoDateTime(text: string): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
+/** The client's value for a message: a string quoted (at most 100 characters of it), else its kind. */
+function described(value: unknown): string {
+  if (typeof value === "string") return quoteInput(value);
+  return value === null ? "null" : Array.isArray(value) ? "a list" : `a ${typeof value}`;
+}
+
 function coerce(value: unknown): Date {
   const date = typeof value === "string" ? parseIsoDateTime(value) : undefined;
   if (!date) {
     throw new GraphQLError(
-      `DateTime must be an ISO-8601 string with an offset, e.g. "2026-07-20T10:00:00Z" (got ${JSON.stringify(value)}).`,
+      `DateTime must be an ISO-8601 string with an offset, e.g. "2026-07-20T10:00:00Z" (got ${described(value)}).`,
       { extensions: { code: "BAD_USER_INPUT" } },
     );
+  }
+  if (!isInstantInRange(date)) {
+    throw new GraphQLError(`DateTime must lie between ${FIRST_INSTANT_ISO} and ${LAST_INSTANT_ISO} (got ${described(value)}).`, {
+      extensions: { code: "BAD_USER_INPUT" },
+    });
   }
   return date;
 }
 
-/** `DateTime`: ISO-8601 with offset on input; always emitted in UTC with milliseconds. */
+/**
+ * `DateTime`: ISO-8601 with offset on input, within 0001-01-01T00:00:00.000Z … 9999-12-31T23:59:59.999Z
+ * (domain/instants.ts); always emitted in UTC with milliseconds.
+ */
 export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   name: "DateTime",
   description:

@@ -4,6 +4,7 @@ import { buildSchemaSync } from "type-graphql";
 import { BookingMutationResolver } from "./booking-mutation.resolver";
 import { BookingConnectionResolver, BookingPageResolver, BookingResolver, EventTypeResolver, ViewerResolver } from "./booking.resolver";
 import { callFieldResolversDirectly } from "./direct-resolvers";
+import { validateInputHygiene } from "./input-hygiene";
 import { DateTimeScalar } from "./scalars";
 
 let built: GraphQLSchema | undefined;
@@ -15,7 +16,9 @@ export function gatewaySchema(): GraphQLSchema {
       BookingResolver, BookingMutationResolver, BookingPageResolver, BookingConnectionResolver, EventTypeResolver,
       ViewerResolver,
     ] as const;
-    built = buildSchemaSync({ resolvers, scalarsMap: [{ type: Date, scalar: DateTimeScalar }], validate: true });
+    // Every argument of every resolver passes the one input-hygiene rule (input-hygiene.ts). No input
+    // class carries class-validator decorators, so this function replaces `validate: true` whole.
+    built = buildSchemaSync({ resolvers, scalarsMap: [{ type: Date, scalar: DateTimeScalar }], validateFn: validateInputHygiene });
     // Relation fields skip type-graphql's per-call parameter wrapper (see direct-resolvers.ts).
     callFieldResolversDirectly(built, [...resolvers]);
     // type-graphql has no option for root-type descriptions.

@@ -16,7 +16,7 @@ import type { DataSource } from "typeorm";
 import { ApiKeyAuthenticator } from "../auth/api-key";
 import type { Config } from "../config";
 import { ReadinessProbe } from "../db/readiness";
-import type { RequestStore } from "../db/sql-counter";
+import type { RequestDeadline, RequestStore } from "../db/sql-counter";
 import { formatError } from "../graphql/errors";
 import { jitExecutor } from "../graphql/jit";
 import { gatewaySchema } from "../graphql/schema";
@@ -36,6 +36,9 @@ import Redis from "ioredis";
  * 24,000 distinct query texts, ~190 MB of heap; this keeps about 3,000 (~25 MB).
  */
 export const DOCUMENT_STORE_MIB = 4;
+
+/** Largest query text stored as a persisted query (contract: 100 KiB). */
+export const MAX_PERSISTED_QUERY_BYTES = 102_400;
 
 /** The longest any Redis command may take before the in-memory fallback decides, ms. */
 export const REDIS_COMMAND_TIMEOUT_MS = 200;
@@ -87,7 +90,9 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
     : undefined;
   redis?.on("error", (err) => logger.warn("redis error", { error: err.message }));
   const rateLimit = config.rateLimitPerMinute > 0 ? new RateLimit(config.rateLimitPerMinute, redis, metrics, logger) : undefined;
-  const limits = { maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases, maxCost: config.maxQueryCost };
+  const limits = {
+    maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases, maxCost: config.maxQueryCost, unpagedListSize: config.maxUnpagedBookings,
+  };
 
   const apollo = new ApolloServer<GatewayContext>({
     // Operations run compiled by graphql-jit (GRAPHQL_JIT=false: interpreted by graphql-js).
@@ -107,7 +112,7 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
       config.sandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
-      gatePlugin(authenticator, limits, metrics, dataSource),
+      gatePlugin({ authenticator, limits, metrics, dataSource, rateLimit, maxPersistedQueryBytes: MAX_PERSISTED_QUERY_BYTES }),
       loggingPlugin(logger, metrics, !production),
     ],
   });
@@ -131,22 +136,24 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
         origin: config.corsOrigins ?? true,
         methods: ["GET", "POST", "OPTIONS"],
         allowedHeaders: CORS_ALLOWED_HEADERS,
-        exposedHeaders: ["x-request-id"],
+        exposedHeaders: ["x-request-id", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after"],
         maxAge: 600,
       }),
       // The deadline starts before anything that could wait (the rate limiter's Redis included).
       requestTimeout(config.requestTimeoutMs),
-      ...(rateLimit ? [rateLimit.middleware] : []),
       express.json({ limit: config.bodyLimitBytes }),
+      batchSizeCap(config.maxBatchSize),
       apolloHandler(apollo, async (req, res): Promise<GatewayContext> => {
         const locals = res.locals.gateway as Locals;
         return {
           requestId: locals.requestId,
           store: locals.store,
           authorization: req.headers.authorization,
+          clientIp: req.ip,
           dataSource,
           loaders: createLoaders(dataSource, locals.store),
           logger,
+          maxUnpagedBookings: config.maxUnpagedBookings,
         };
       }),
     ),
@@ -197,6 +204,19 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
 }
 
 /**
+ * MAX_BATCH_SIZE: a batch (a JSON array of operations, BATCHED_REQUESTS=true) of more operations is
+ * refused with HTTP 400 BAD_REQUEST before any of them runs.
+ */
+function batchSizeCap(max: number) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!Array.isArray(req.body) || req.body.length <= max) return next();
+    res.status(400).json({
+      errors: [{ message: `A batch may hold at most ${max} operations (MAX_BATCH_SIZE); this one has ${req.body.length}.`, extensions: { code: "BAD_REQUEST" } }],
+    });
+  };
+}
+
+/**
  * REQUEST_TIMEOUT_MS: a GraphQL request still unanswered after this long gets HTTP 504 with
  * `extensions.code = TIMEOUT`; whatever the request would still write is dropped. The deadline is
  * put in the request's store, where its transactions read it (db/transaction.ts): they never commit
@@ -206,11 +226,11 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
 function requestTimeout(ms: number) {
   return (_req: Request, res: Response, next: NextFunction) => {
     if (ms <= 0) return next();
-    const store = (res.locals.gateway as Locals).store;
-    store.deadline = Date.now() + ms;
+    const deadline: RequestDeadline = { at: Date.now() + ms };
+    (res.locals.gateway as Locals).store.deadline = deadline;
     const expire = () => {
       if (res.headersSent) return;
-      if (store.committing) return; // the handler answers once the COMMIT is back
+      if (deadline.committing) return; // the handler answers once the COMMIT is back
       res.status(504).json({
         errors: [{ message: `The request took longer than ${ms} ms (REQUEST_TIMEOUT_MS) and was stopped.`, extensions: { code: "TIMEOUT" } }],
       });

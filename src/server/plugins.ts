@@ -3,16 +3,22 @@ import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema, type Operati
 import type { DataSource } from "typeorm";
 import { bearerToken, type ApiKeyAuthenticator } from "../auth/api-key";
 import type { RequestContext } from "../context";
-import { DomainError } from "../domain/errors";
+import { DomainError, quoteInput } from "../domain/errors";
+import { createLoaders } from "../loaders";
 import { exceededLimit, measureOperation, type OperationLimits, type OperationMeasure } from "../graphql/complexity";
 import { infrastructureError, infrastructureOf, INFRASTRUCTURE_STATUS, isExpectedError, toGraphQLError } from "../graphql/errors";
 import type { Logger } from "../logger";
 import { cached } from "../cached";
 import type { Metrics } from "./metrics";
+import { RateLimit, type RateLimitOutcome } from "./rate-limit";
 
 /** The context Apollo hands to plugins: the request context plus the HTTP bits they need. */
 export interface GatewayContext extends RequestContext {
   authorization: string | undefined;
+  /** The client's address (rate-limit bucket of requests without a valid credential). */
+  clientIp: string | undefined;
+  /** This operation's rate-limit count, for the RateLimit-* headers. */
+  rateLimit?: RateLimitOutcome;
 }
 
 /** `Retry-After` of a 503 (database unavailable, pool busy, contention), seconds. */
@@ -57,52 +63,110 @@ interface OperationFacts {
 
 const operationFacts = new WeakMap<OperationDefinitionNode, OperationFacts>();
 
-function factsOf(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): OperationFacts {
+function factsOf(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, limits: OperationLimits): OperationFacts {
   return cached(operationFacts, operation, () => ({
     introspectionOnly: isIntrospectionOnly(document, operation),
-    measure: operation.variableDefinitions?.length ? undefined : measureOperation(schema, document, operation, {}),
+    measure: operation.variableDefinitions?.length ? undefined : measureOperation(schema, document, operation, {}, limits.unpagedListSize),
   }));
 }
 
+/** What the gate needs besides the operation: who checks keys, the limits, counting. */
+export interface GateOptions {
+  authenticator: ApiKeyAuthenticator;
+  limits: OperationLimits;
+  metrics: Metrics;
+  dataSource: DataSource;
+  /** Absent when RATE_LIMIT_PER_MINUTE is 0. */
+  rateLimit?: RateLimit;
+  /** Largest query text stored as a persisted query (bytes). */
+  maxPersistedQueryBytes: number;
+}
+
 /**
- * The gate every operation passes before anything executes, in this order: operation limits (depth,
- * aliases, cost: QUERY_TOO_COMPLEX, HTTP 400, no SQL at all), database availability
- * (SERVICE_UNAVAILABLE, 503), then authentication: introspection-only operations pass without a key
- * (so Sandbox can load the schema); everything else needs a valid key. One hook, so the steps run in
- * sequence (Apollo runs different plugins' hooks concurrently).
+ * The gate every operation passes before anything executes (each operation of a batch on its own),
+ * in this order:
+ * 1. an `operationName` that names no operation: OPERATION_RESOLUTION_FAILURE (HTTP 400), before
+ *    anything else (no authentication, no limits, nothing executed);
+ * 2. operation limits (depth, aliases, cost: QUERY_TOO_COMPLEX, HTTP 400, no SQL at all);
+ * 3. database availability (SERVICE_UNAVAILABLE, 503);
+ * 4. authentication and the rate limit: introspection-only operations pass without a key (so
+ *    Sandbox can load the schema) and count against the client IP; everything else needs a valid
+ *    key and counts against its user. A request without a valid credential counts against its IP
+ *    (a made-up key gets no bucket of its own), and once the IP's budget is spent an unknown key is
+ *    not even looked up;
+ * 5. the operation gets its own request store (statement count, replica routing; the HTTP
+ *    request's deadline) and its own loaders, so operations of a batch never share cached rows.
+ * A persisted query is registered only for an authenticated operation and only up to
+ * `maxPersistedQueryBytes` of query text. One hook, so the steps run in sequence (Apollo runs
+ * different plugins' hooks concurrently).
  */
-export function gatePlugin(
-  authenticator: ApiKeyAuthenticator,
-  limits: OperationLimits,
-  metrics: Metrics,
-  dataSource: DataSource,
-): ApolloServerPlugin<GatewayContext> {
+export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLimit, maxPersistedQueryBytes }: GateOptions): ApolloServerPlugin<GatewayContext> {
+  const count = async (contextValue: GatewayContext, bucket: string) => {
+    if (!rateLimit) return;
+    const outcome = await rateLimit.consume(bucket);
+    contextValue.rateLimit = outcome;
+    if (!outcome.allowed) throw rateLimit.refusal(outcome);
+  };
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ contextValue, document, operation, request, schema }) {
-          if (!operation) return;
+        async didResolveOperation(rc) {
+          const { contextValue, document, operation, request, schema } = rc;
+          if (!operation) {
+            throw new GraphQLError(
+              request.operationName == null
+                ? "The document has several operations: say which one to run in operationName."
+                : `No operation named ${quoteInput(request.operationName)} in the document.`,
+              { extensions: { code: "OPERATION_RESOLUTION_FAILURE", http: { status: 400 } } },
+            );
+          }
           // Apollo keeps one parsed document per query text, so these are worked out once per operation.
-          const facts = factsOf(schema, document, operation);
-          const measure = facts.measure ?? measureOperation(schema, document, operation, request.variables ?? {});
+          const facts = factsOf(schema, document, operation, limits);
+          const measure = facts.measure ?? measureOperation(schema, document, operation, request.variables ?? {}, limits.unpagedListSize);
           const exceeded = exceededLimit(measure, limits);
           if (exceeded) {
             metrics.limitRejections.inc();
             throw new GraphQLError(exceeded, { extensions: { code: "QUERY_TOO_COMPLEX", http: { status: 400 } } });
           }
-          if (facts.introspectionOnly) return;
+          const ipBucket = RateLimit.ipBucket(contextValue.clientIp);
+          if (facts.introspectionOnly) {
+            rc.metrics.persistedQueryRegister = false;
+            await count(contextValue, ipBucket);
+            return;
+          }
           if (!dataSource.isInitialized) throw infrastructureError({ code: "SERVICE_UNAVAILABLE" });
-          // Queries may read from replicas; a mutation and everything it reads back use the primary.
-          contextValue.store.readOnly = operation.operation === "query";
+          // The operation's own bookkeeping: queries may read from replicas; a mutation and
+          // everything it reads back use the primary.
+          const store = { sqlStatements: 0, readOnly: operation.operation === "query", deadline: contextValue.store.deadline };
+          contextValue.store = store;
+          const key = bearerToken(contextValue.authorization);
           try {
-            contextValue.viewer = await authenticator.authenticate(bearerToken(contextValue.authorization), contextValue.store);
+            if (key && rateLimit && !authenticator.isCached(key)) {
+              const spent = await rateLimit.spent(ipBucket);
+              if (spent) {
+                contextValue.rateLimit = spent;
+                throw rateLimit.refusal(spent);
+              }
+            }
+            contextValue.viewer = await authenticator.authenticate(key, store);
           } catch (err) {
-            if (err instanceof DomainError) throw toGraphQLError(err);
+            if (err instanceof GraphQLError) throw err;
+            if (err instanceof DomainError) {
+              await count(contextValue, ipBucket);
+              throw toGraphQLError(err);
+            }
             const infrastructure = infrastructureOf(err);
             throw infrastructure ? infrastructureError(infrastructure) : err;
           }
+          await count(contextValue, RateLimit.userBucket(contextValue.viewer.user.id));
+          contextValue.loaders = createLoaders(dataSource, store);
+          const query = request.query;
+          if (query !== undefined && Buffer.byteLength(query, "utf8") > maxPersistedQueryBytes) rc.metrics.persistedQueryRegister = false;
         },
-        async willSendResponse({ response }) {
+        async willSendResponse({ response, contextValue }) {
+          if (rateLimit && contextValue.rateLimit) {
+            for (const [name, value] of rateLimit.headers(contextValue.rateLimit)) response.http.headers.set(name, value);
+          }
           // Infrastructure failures inside resolvers: the response's status says so too.
           const body = response.body;
           const errors = body?.kind === "single" ? (body.singleResult.errors ?? []) : [];
@@ -160,6 +224,7 @@ export function loggingPlugin(logger: Logger, metrics: Metrics, exposeSqlCount: 
             durationMs: seconds * 1000,
             sqlStatements: contextValue.store.sqlStatements,
             errorCodes,
+            ...(contextValue.rateLimit ? { rateLimitBucket: contextValue.rateLimit.bucket } : {}),
           });
         },
       };

@@ -1,31 +1,39 @@
-import { createHash } from "node:crypto";
-import type { NextFunction, Request, Response } from "express";
+import { GraphQLError } from "graphql";
+import { HeaderMap } from "@apollo/server";
 import type Redis from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
-import { bearerToken } from "../auth/api-key";
 import type { Logger } from "../logger";
 import type { Metrics } from "./metrics";
 
+/** What one request's counting came to: its bucket's state (for the RateLimit-* headers), or nothing when the store failed. */
+export interface RateLimitOutcome {
+  allowed: boolean;
+  result?: RateLimiterRes;
+  /** Whose budget was counted: the authenticated user's or the client IP's (for the request log). */
+  bucket: "user" | "ip";
+}
+
 /**
- * Requests per minute per API key (per client IP without one), with rate-limiter-flexible: in Redis
- * when REDIS_URL is set, so every instance shares the same counters (an in-memory limiter stands in
- * if Redis stops answering), else in this process's memory. The window is a fixed minute per key.
- * Every answer carries RateLimit-Limit / -Remaining / -Reset; a refusal is HTTP 429 with
- * Retry-After and `extensions.code = RATE_LIMITED`.
+ * Requests per minute per authenticated identity (the API key's user) or, for requests without a
+ * valid credential (none, unknown, expired, locked) and introspection, per client IP, with
+ * rate-limiter-flexible: in Redis when REDIS_URL is set, so every instance shares the same counters
+ * (an in-memory limiter decides while Redis is not ready or a command fails or times out; commands
+ * are bounded in app.ts), else in this process's memory. The window is a fixed minute per bucket.
+ *
+ * Counting happens in the gate (plugins.ts), once per operation (each operation of a batch counts),
+ * after the credential is known: a made-up key gets no bucket of its own, it spends its IP's.
  */
 export class RateLimit {
   private readonly limiter: RateLimiterAbstract;
 
   constructor(
-    private readonly perMinute: number,
+    readonly perMinute: number,
     redis: Redis | undefined,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {
     const options = { points: perMinute, duration: 60, keyPrefix: "gateway_rl" };
     if (redis) {
-      // Redis commands are time-boxed (REDIS_COMMAND_TIMEOUT_MS, app.ts); while Redis is not ready
-      // or a command fails or times out, the in-memory limiter decides.
       this.limiter = new RateLimiterRedis({
         ...options,
         storeClient: redis,
@@ -37,48 +45,58 @@ export class RateLimit {
     }
   }
 
-  /** The bucket a request counts against: its API key (hashed) or, without one, its IP address. */
-  static keyOf(req: Request): string {
-    const token = bearerToken(req.header("authorization"));
-    return token ? "key:" + createHash("sha256").update(token).digest("hex").slice(0, 32) : "ip:" + (req.ip ?? "unknown");
+  static userBucket(userId: number): string {
+    return `user:${userId}`;
   }
 
-  readonly middleware = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-    if (req.method === "OPTIONS") return next();
-    try {
-      const result = await this.limiter.consume(RateLimit.keyOf(req));
-      this.setHeaders(res, result);
-      next();
-    } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) {
-        // The store failed and no insurance answered: let the request through rather than fail it.
-        this.logger.warn("rate limiter unavailable", { error: (rejection as Error)?.message });
-        return next();
-      }
-      this.metrics.rateLimited.inc();
-      this.logger.info("graphql request", {
-        requestId: res.getHeader("x-request-id") ?? null,
-        status: 429,
-        errorCodes: ["RATE_LIMITED"],
-        rateLimitKey: RateLimit.keyOf(req).startsWith("ip:") ? "ip" : "api key",
-      });
-      this.setHeaders(res, rejection);
-      const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      res.setHeader("Retry-After", String(retryAfter));
-      res.status(429).json({
-        errors: [
-          {
-            message: `Rate limit of ${this.perMinute} requests per minute exceeded; retry in ${retryAfter} s.`,
-            extensions: { code: "RATE_LIMITED", retryAfter },
-          },
-        ],
-      });
-    }
-  };
+  static ipBucket(ip: string | undefined): string {
+    return `ip:${ip ?? "unknown"}`;
+  }
 
-  private setHeaders(res: Response, result: RateLimiterRes): void {
-    res.setHeader("RateLimit-Limit", String(this.perMinute));
-    res.setHeader("RateLimit-Remaining", String(Math.max(0, result.remainingPoints)));
-    res.setHeader("RateLimit-Reset", String(Math.max(0, Math.ceil(result.msBeforeNext / 1000))));
+  /** Counts one request against `bucket`. A store failure lets the request through rather than fail it. */
+  async consume(bucket: string): Promise<RateLimitOutcome> {
+    const kind = bucket.startsWith("user:") ? "user" : "ip";
+    try {
+      return { allowed: true, result: await this.limiter.consume(bucket), bucket: kind };
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) {
+        this.metrics.rateLimited.inc();
+        return { allowed: false, result: rejection, bucket: kind };
+      }
+      this.logger.warn("rate limiter unavailable", { error: (rejection as Error)?.message });
+      return { allowed: true, bucket: kind };
+    }
+  }
+
+  /** The outcome of a bucket that is already spent (without counting), or undefined while it has requests left. */
+  async spent(bucket: string): Promise<RateLimitOutcome | undefined> {
+    try {
+      const state = await this.limiter.get(bucket);
+      return state && state.consumedPoints >= this.perMinute ? { allowed: false, result: state, bucket: "ip" } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** `RateLimit-Limit`, `-Remaining`, `-Reset` (and `Retry-After` when refused) for an outcome. */
+  headers(outcome: RateLimitOutcome): Array<[string, string]> {
+    const result = outcome.result;
+    if (!result) return [];
+    const reset = Math.max(0, Math.ceil(result.msBeforeNext / 1000));
+    const headers: Array<[string, string]> = [
+      ["ratelimit-limit", String(this.perMinute)],
+      ["ratelimit-remaining", String(Math.max(0, this.perMinute - result.consumedPoints))],
+      ["ratelimit-reset", String(reset)],
+    ];
+    if (!outcome.allowed) headers.push(["retry-after", String(Math.max(1, reset))]);
+    return headers;
+  }
+
+  /** The RATE_LIMITED error (HTTP 429 with Retry-After and the RateLimit headers) for a refused outcome. */
+  refusal(outcome: RateLimitOutcome): GraphQLError {
+    const retryAfter = Math.max(1, Math.ceil((outcome.result?.msBeforeNext ?? 1000) / 1000));
+    return new GraphQLError(`Rate limit of ${this.perMinute} requests per minute exceeded; retry in ${retryAfter} s.`, {
+      extensions: { code: "RATE_LIMITED", retryAfter, http: { status: 429, headers: new HeaderMap(this.headers(outcome)) } },
+    });
   }
 }

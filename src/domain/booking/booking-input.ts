@@ -1,5 +1,6 @@
 import type { EventType } from "../../entities";
-import { badInput } from "../errors";
+import { badInput, quoteInput } from "../errors";
+import { isInstantInRange } from "../instants";
 
 /** What a client asks for when booking (the GraphQL input, as plain data). */
 export interface CreateBookingCommand {
@@ -34,7 +35,7 @@ export const KNOWN_LOCATIONS: ReadonlySet<string> = new Set([
 /** Kinds whose address comes from the attendee, in `optionValue`. */
 const ATTENDEE_SUPPLIED = new Set(["phone", "attendeeInPerson"]);
 
-export const LIMITS = { name: 200, email: 254, title: 500, text: 10_000, guests: 30, key: 255, metadataKeys: 50 } as const;
+export const LIMITS = { name: 200, email: 254, title: 500, text: 10_000, guests: 30, key: 255, metadataKeys: 50, language: 35 } as const;
 
 const EMAIL = /^[^\s@<>(),;:"\[\]]+@[^\s@<>(),;:"\[\]]+\.[^\s@<>(),;:"\[\]]+$/;
 
@@ -42,20 +43,52 @@ export function isValidEmail(email: string): boolean {
   return email.length <= LIMITS.email && EMAIL.test(email);
 }
 
-/** An IANA zone the runtime knows (e.g. `Europe/Berlin`); offsets and abbreviations are refused. */
-export function isValidTimeZone(zone: string): boolean {
-  if (!zone || !/^[A-Za-z_]+(\/[A-Za-z0-9_+\-]+)*$/.test(zone)) return false;
+/**
+ * The canonical IANA spelling of a zone the runtime knows (`europe/berlin` → `Europe/Berlin`, links
+ * such as `US/Eastern` → `America/New_York`), or undefined; offsets and abbreviations are refused.
+ */
+export function canonicalTimeZone(zone: string): string | undefined {
+  if (!zone || zone.length > 64 || !/^[A-Za-z_]+(\/[A-Za-z0-9_+\-]+)*$/.test(zone)) return undefined;
   try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An IANA zone the runtime knows (e.g. `Europe/Berlin`), in any letter case. */
+export function isValidTimeZone(zone: string): boolean {
+  return canonicalTimeZone(zone) !== undefined;
+}
+
+/**
+ * A well-formed BCP 47 language tag (`en`, `pt-BR`, `zh-Hant`, `de-DE-u-co-phonebk`) of at most 35
+ * characters, the length RFC 5646 asks every implementation to support; Intl decides well-formedness.
+ */
+export function isValidLanguage(tag: string): boolean {
+  if (tag.length === 0 || tag.length > LIMITS.language || !/^[A-Za-z0-9-]+$/.test(tag)) return false;
+  try {
+    Intl.getCanonicalLocales(tag);
     return true;
   } catch {
     return false;
   }
 }
 
-/** A BCP 47-ish language tag: `en`, `pt-BR`, `zh-Hant`. */
-export function isValidLanguage(tag: string): boolean {
-  return /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(tag);
+/**
+ * Guests as stored: each address once, ignoring letter case (the first spelling kept), and never
+ * the booker's own address (the booker is an attendee already).
+ */
+export function distinctGuests(guests: readonly string[], bookerEmail: string): string[] {
+  const seen = new Set([bookerEmail.toLowerCase()]);
+  const distinct: string[] = [];
+  for (const guest of guests) {
+    const key = guest.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    distinct.push(guest);
+  }
+  return distinct;
 }
 
 /** `metadata` as Cal.com v1 takes it: an object of string values. */
@@ -65,8 +98,8 @@ function checkMetadata(metadata: unknown): Record<string, string> {
   const entries = Object.entries(metadata as Record<string, unknown>);
   if (entries.length > LIMITS.metadataKeys) throw badInput("metadata", `metadata may have at most ${LIMITS.metadataKeys} keys.`);
   for (const [key, value] of entries) {
-    if (typeof value !== "string") throw badInput("metadata", `metadata.${key} must be a string.`);
-    if (key.length > 40 || value.length > 500) throw badInput("metadata", `metadata.${key} is too long (keys 40, values 500 characters).`);
+    if (typeof value !== "string") throw badInput("metadata", `metadata[${quoteInput(key)}] must be a string.`);
+    if (key.length > 40 || value.length > 500) throw badInput("metadata", `metadata[${quoteInput(key)}] is too long (keys 40, values 500 characters).`);
   }
   return metadata as Record<string, string>;
 }
@@ -107,6 +140,9 @@ export interface ValidatedCreate {
   start: Date;
   end: Date;
   language: string;
+  /** The booker's zone in its canonical IANA spelling (what the attendee rows store). */
+  timeZone: string;
+  /** Distinct guests, without the booker (see distinctGuests). */
   guests: string[];
   metadata: Record<string, string>;
   /** `{value, optionValue}` as stored in responses, or null when the event type has no location. */
@@ -121,17 +157,22 @@ export interface ValidatedCreate {
  */
 export function validateCreate(cmd: CreateBookingCommand, eventType: EventType, now: Date): ValidatedCreate {
   const language = cmd.language ?? "en";
-  if (!isValidLanguage(language)) throw badInput("language", `"${language}" is not a language tag (e.g. "en", "pt-BR").`);
-  if (!isValidTimeZone(cmd.timeZone)) throw badInput("timeZone", `"${cmd.timeZone}" is not an IANA time zone (e.g. "Europe/Berlin").`);
+  if (!isValidLanguage(language)) {
+    throw badInput("language", `${quoteInput(language)} is not a language tag of at most ${LIMITS.language} characters (e.g. "en", "pt-BR").`);
+  }
+  const timeZone = canonicalTimeZone(cmd.timeZone);
+  if (!timeZone) throw badInput("timeZone", `${quoteInput(cmd.timeZone)} is not an IANA time zone (e.g. "Europe/Berlin").`);
 
   const r = cmd.responses;
   checkLength("responses.name", r.name, LIMITS.name, true);
-  if (!isValidEmail(r.email.trim())) throw badInput("responses.email", `"${r.email}" is not a valid e-mail address.`);
-  const guests = (r.guests ?? []).map((g) => g.trim());
-  if (guests.length > LIMITS.guests) throw badInput("responses.guests", `At most ${LIMITS.guests} guests.`);
-  for (const guest of guests) {
-    if (!isValidEmail(guest)) throw badInput("responses.guests", `"${guest}" is not a valid e-mail address.`);
+  const email = r.email.trim();
+  if (!isValidEmail(email)) throw badInput("responses.email", `${quoteInput(r.email)} is not a valid e-mail address.`);
+  const given = (r.guests ?? []).map((g) => g.trim());
+  if (given.length > LIMITS.guests) throw badInput("responses.guests", `At most ${LIMITS.guests} guests.`);
+  for (const guest of given) {
+    if (!isValidEmail(guest)) throw badInput("responses.guests", `${quoteInput(guest)} is not a valid e-mail address.`);
   }
+  const guests = distinctGuests(given, email);
   checkLength("responses.notes", r.notes, LIMITS.text);
   checkLength("responses.smsReminderNumber", r.smsReminderNumber, 32);
   checkLength("title", cmd.title, LIMITS.title);
@@ -148,14 +189,14 @@ export function validateCreate(cmd: CreateBookingCommand, eventType: EventType, 
   let locationText: string | null = null;
   const asked = r.location;
   if (asked) {
-    if (!KNOWN_LOCATIONS.has(asked.value)) throw badInput("responses.location", `Unknown location "${asked.value}".`);
+    if (!KNOWN_LOCATIONS.has(asked.value)) throw badInput("responses.location", `Unknown location ${quoteInput(asked.value)}.`);
     const match = configured.find((l) => l.type === asked.value);
     if (configured.length > 0 && !match) {
-      throw badInput("responses.location", `This event type offers ${configured.map((l) => l.type).join(", ")}, not "${asked.value}".`);
+      throw badInput("responses.location", `This event type offers ${configured.map((l) => l.type).join(", ")}, not ${quoteInput(asked.value)}.`);
     }
     const optionValue = asked.optionValue?.trim() ?? "";
     if (ATTENDEE_SUPPLIED.has(asked.value) && !optionValue) {
-      throw badInput("responses.location", `Location "${asked.value}" needs the attendee's value in optionValue.`);
+      throw badInput("responses.location", `Location ${quoteInput(asked.value)} needs the attendee's value in optionValue.`);
     }
     checkLength("responses.location", optionValue, 1_000);
     location = { value: asked.value, optionValue };
@@ -170,6 +211,8 @@ export function validateCreate(cmd: CreateBookingCommand, eventType: EventType, 
   const start = cmd.start;
   const end = cmd.end ?? new Date(start.getTime() + eventType.length * 60_000);
   if (end.getTime() <= start.getTime()) throw badInput("end", "end must be after start.");
+  // A computed end is held to the DateTime range a given one is (a year-10000 end broke cursors).
+  if (!isInstantInRange(end)) throw badInput("end", "end must be no later than 9999-12-31T23:59:59.999Z.");
   const minutes = (end.getTime() - start.getTime()) / 60_000;
   const durations = allowedDurations(eventType);
   if (!durations.includes(minutes)) {
@@ -180,7 +223,7 @@ export function validateCreate(cmd: CreateBookingCommand, eventType: EventType, 
     throw badInput("start", `This event type needs ${eventType.minimumBookingNotice} minutes of notice.`);
   }
 
-  return { start, end, language, guests, metadata, location, locationText };
+  return { start, end, language, timeZone, guests, metadata, location, locationText };
 }
 
 /** Title from the event type's `eventName` template (Cal.com's variables), else Cal.com's default. */

@@ -40,5 +40,24 @@ describe("booking cursors", () => {
     expect(fieldOf(() => decodeCursor(valid, { ...START_ASC, direction: OrderDirection.DESC }))).toBe("after");
     expect(fieldOf(() => decodeCursor(valid, UPDATED_DESC))).toBe("after");
   });
+
+  it("reject values no row can have: ids outside 1 … 2^31−1, non-integers, instants outside the DateTime range", () => {
+    const forged = (p: unknown) => Buffer.from(JSON.stringify(p)).toString("base64url");
+    const byId = { field: BookingOrderField.ID, direction: OrderDirection.ASC };
+    const at = (v: unknown, i: unknown) => forged({ f: "startTime", d: "ASC", v, i });
+    const ok = "2031-01-01T09:00:00.000Z";
+    for (const bad of [at(ok, 2 ** 31), at(ok, 2 ** 53), at(ok, 0), at(ok, -1), at(ok, 1.5), at(ok, 1e300),
+      at("0000-12-31T23:59:59.999Z", 1)]) {
+      expect(fieldOf(() => decodeCursor(bad, START_ASC))).toBe("after");
+    }
+    for (const id of [2 ** 31, 0, 2.5]) {
+      expect(fieldOf(() => decodeCursor(forged({ f: "id", d: "ASC", v: id, i: id }), byId))).toBe("after");
+    }
+    // The bounds themselves are positions rows can have.
+    expect(decodeCursor(at(ok, 2 ** 31 - 1), START_ASC).id).toBe(2 ** 31 - 1);
+    expect(decodeCursor(at("0001-01-01T00:00:00.000Z", 1), START_ASC).value).toEqual(new Date("0001-01-01T00:00:00.000Z"));
+    expect(decodeCursor(at("9999-12-31T23:59:59.999Z", 1), START_ASC).value).toEqual(new Date("9999-12-31T23:59:59.999Z"));
+    expect(decodeCursor(forged({ f: "id", d: "ASC", v: 1, i: 1 }), byId).id).toBe(1);
+  });
 });
 

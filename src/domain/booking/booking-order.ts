@@ -1,6 +1,7 @@
 import type { SelectQueryBuilder } from "typeorm";
 import type { Booking } from "../../entities";
 import { badInput } from "../errors";
+import { isInstantInRange } from "../instants";
 import type { SqlCondition } from "./booking.policy";
 
 /** Sortable columns (enum values are `"Booking"` column names). */
@@ -83,10 +84,13 @@ export function encodeCursor(position: BookingPosition): string {
 }
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const isId = (x: unknown): x is number => Number.isSafeInteger(x) && (x as number) >= 0;
+/** Largest `"Booking".id` (a Postgres integer): a forged id above it would fail in SQL, not here. */
+const MAX_ID = 2_147_483_647;
+const isId = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 1 && (x as number) <= MAX_ID;
 
 /**
- * Decodes `after` for `sort`. BAD_USER_INPUT (field "after") when it is not one of our cursors or was
+ * Decodes `after` for `sort`. BAD_USER_INPUT (field "after") when it is not one of our cursors, holds
+ * values no row can have (an id outside 1 … 2^31−1, an instant outside the DateTime range), or was
  * made for another order: a position in one order means nothing in another.
  */
 export function decodeCursor(cursor: string, sort: BookingSort): BookingPosition {
@@ -110,7 +114,7 @@ export function decodeCursor(cursor: string, sort: BookingSort): BookingPosition
   if (payload.v === null && sort.field === BookingOrderField.UPDATED_AT) return { ...sort, value: null, id };
   if (typeof payload.v !== "string" || !ISO_UTC.test(payload.v)) throw invalid();
   const value = new Date(payload.v);
-  if (Number.isNaN(value.getTime()) || value.toISOString() !== payload.v) throw invalid();
+  if (Number.isNaN(value.getTime()) || !isInstantInRange(value) || value.toISOString() !== payload.v) throw invalid();
   return { ...sort, value, id };
 }
 

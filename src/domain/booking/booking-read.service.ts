@@ -4,7 +4,7 @@ import type { RequestContext } from "../../context";
 import { fetchRows, queryPrepared } from "../../db/rows";
 import { primeRelations, readShape, type BookingSelection } from "./booking-includes";
 import { Booking, BookingStatus } from "../../entities";
-import { badInput, forbidden, notFound, unauthenticated } from "../errors";
+import { badInput, forbidden, notFound, quoteInput, unauthenticated } from "../errors";
 import { organizersOutsideScope, readableBookings } from "./booking.policy";
 import {
   applyOrder, type BookingOrderField, type BookingSort, decodeCursor, encodeCursor, keysetCondition, type OrderDirection,
@@ -94,7 +94,7 @@ async function applyFilter(ctx: RequestContext, qb: SelectQueryBuilder<Booking>,
     if (outside.length > 0) {
       throw forbidden(
         isOrganizationAdmin(viewer)
-          ? `userIds outside the organizations you administer: ${outside.join(", ")}.`
+          ? `userIds outside the organizations you administer: ${quoteInput(outside)}.`
           : "Only administrators may filter by userIds.",
       );
     }
@@ -161,9 +161,17 @@ export async function listBookings(ctx: RequestContext, args: BookingListArgs, s
   const viewer = requireViewer(ctx);
   const paging = resolvePaging(args.take, args.page);
   const { rows: qb, count } = await bookingListQuery(ctx, viewer, args.filter, resolveOrder(args.orderBy));
+  // Unpaged: every match up to the cap; one row more tells that there are more than that.
   if (paging) qb.offset((paging.page - 1) * paging.take).limit(paging.take + 1);
+  else qb.limit(ctx.maxUnpagedBookings + 1);
 
   const rows = await readRows(ctx, qb, selection);
+  if (!paging && rows.length > ctx.maxUnpagedBookings) {
+    throw badInput(
+      "take",
+      `More than ${ctx.maxUnpagedBookings} bookings match (MAX_UNPAGED_BOOKINGS): page through them with take and page, or narrow the filter.`,
+    );
+  }
   const hasNextPage = paging ? rows.length > paging.take : false;
   const nodes = paging && hasNextPage ? rows.slice(0, paging.take) : rows;
   return { nodes, page: paging?.page ?? null, take: paging?.take ?? null, hasNextPage, count };
@@ -219,6 +227,6 @@ export async function getBooking(
   else qb.andWhere("b.uid = :uid", { uid: by.uid });
   const [booking] = await readRows(ctx, qb.limit(1), selection);
   // Same answer for "does not exist" and "not yours": no existence leak.
-  if (!booking) throw notFound(`Booking ${hasId ? by.id : by.uid} not found.`);
+  if (!booking) throw notFound(`Booking ${hasId ? by.id : quoteInput(by.uid)} not found.`);
   return booking;
 }

@@ -199,8 +199,8 @@ async function createInTransaction(
   await repo.save(booking);
 
   const people = [
-    { ...booker, timeZone: cmd.timeZone, locale: input.language },
-    ...input.guests.map((email) => ({ name: email, email, timeZone: cmd.timeZone, locale: input.language })),
+    { ...booker, timeZone: input.timeZone, locale: input.language },
+    ...input.guests.map((email) => ({ name: email, email, timeZone: input.timeZone, locale: input.language })),
   ];
   const attendees = people.map((p) => m.getRepository(Attendee).create({ ...p, bookingId: booking.id, noShow: false }));
   await m.getRepository(Attendee).insert(attendees);

@@ -56,7 +56,8 @@ export const MAX_READ_PLANS = 1_000;
 
 /**
  * Runs a select query and returns entity-shaped rows. `properties` limits the columns read (the
- * GraphQL layer passes what the operation selects); by default every mapped column. `expressions`
+ * GraphQL layer passes what the operation selects); by default every mapped column. Selects the
+ * caller added with an alias starting with `__` are read too, as properties of that name. `expressions`
  * (e.g. JSON subqueries of related rows, referring to the row as `b`) are computed in an outer query
  * over the page only, never for rows an OFFSET skips.
  *
@@ -148,10 +149,13 @@ function planRead(
   // The sort columns are read too: the outer query orders by them, cursors are made of them.
   const sorted = Object.keys(qb.expressionMap.orderBys).map((key) => key.slice(key.indexOf(".") + 1));
   const columns = metadata.columns.filter((c) => !properties || properties.has(c.propertyName) || sorted.includes(c.propertyName));
+  // Computed selects the caller added (aliases starting with "__", e.g. the viewer's view of each row) stay.
+  const computed = qb.expressionMap.selects.filter((select) => select.aliasName?.startsWith("__"));
   qb.select([]);
   for (const column of columns) {
     qb.addSelect(`${qb.escape(alias)}.${qb.escape(column.databaseName)}`, column.propertyName);
   }
+  for (const select of computed) qb.addSelect(select.selection, select.aliasName);
   const inner = qb.getQuery() + (paged ? " LIMIT :gw_limit OFFSET :gw_offset" : "");
   // The page's order, on the inner query's output columns (named by property).
   const orderOn = (name: string) =>

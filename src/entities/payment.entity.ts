@@ -47,11 +47,11 @@ export class Payment {
   @Column({ type: "boolean" })
   refunded!: boolean;
 
-  @Field(() => GraphQLJSON, { description: "Provider data." })
+  @Field(() => GraphQLJSON, { nullable: true, description: "Provider data (null unless the viewer may manage the booking)." })
   @Column({ type: "jsonb" })
   data!: Json;
 
-  @Field(() => String, { description: "Provider's id for the payment (unique)." })
+  @Field(() => String, { nullable: true, description: "Provider's id for the payment (unique; null unless the viewer may manage the booking)." })
   @Column({ type: "text" })
   externalId!: string;
 

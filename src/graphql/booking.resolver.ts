@@ -1,7 +1,8 @@
 import type { GraphQLResolveInfo } from "graphql";
 import { Arg, Ctx, FieldResolver, Info, Int, Query, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "../context";
-import { maySeeBookingSecrets } from "../domain/booking/booking.policy";
+import { bookingViews, maySeeBookingSecrets, type BookingView } from "../domain/booking/booking.policy";
+import { GraphQLJSON } from "graphql-scalars";
 import { bookingsConnection, getBooking, listBookings, requireViewer } from "../domain/booking/booking-read.service";
 import {
   Attendee, Booking, BookingReference, BookingSeat, DestinationCalendar, EventType, InstantMeetingToken, Payment,
@@ -9,6 +10,21 @@ import {
 } from "../entities";
 import { BookingConnection, BookingFilter, BookingOrder, BookingPage } from "./booking.types";
 import { bookingSelection } from "./selection";
+
+/** `f(value)`, without a promise when `value` is not one (primed relations stay synchronous). */
+function then<T, R>(value: T | Promise<T>, f: (value: T) => R): R | Promise<R> {
+  return value instanceof Promise ? value.then(f) : f(value);
+}
+
+/** The viewer's view of `booking` (booking.policy.ts): `full` at once for system admins. */
+function viewOf(ctx: RequestContext, booking: Booking): BookingView | Promise<BookingView> {
+  return requireViewer(ctx).isSystemAdmin ? "full" : ctx.loaders.bookingViewById.get(booking.id);
+}
+
+/** `rows` as the viewer's view of `booking` shows them. */
+function viewed<T, R>(ctx: RequestContext, booking: Booking, rows: T | Promise<T>, redact: (view: BookingView, rows: T) => R): R | Promise<R> {
+  return then(viewOf(ctx, booking), (view) => then(rows, (loaded) => redact(view, loaded))) as R | Promise<R>;
+}
 
 /**
  * Booking queries and the Booking type's relation fields (all through the request's loaders, which
@@ -79,17 +95,22 @@ export class BookingResolver {
 
   @FieldResolver(() => [Attendee], { description: "The booker and the guests." })
   attendees(@Root() booking: Booking, @Ctx() ctx: RequestContext): Attendee[] | Promise<Attendee[]> {
-    return ctx.loaders.attendeesByBookingId.get(booking.id);
+    return viewed(ctx, booking, ctx.loaders.attendeesByBookingId.get(booking.id), (view, rows) => bookingViews.attendees(view, requireViewer(ctx), rows));
+  }
+
+  @FieldResolver(() => GraphQLJSON, { nullable: true, description: "The booking form's answers (null for another seat holder of a seated booking)." })
+  responses(@Root() booking: Booking, @Ctx() ctx: RequestContext): unknown {
+    return viewed(ctx, booking, booking.responses, bookingViews.responses);
   }
 
   @FieldResolver(() => [Payment], { description: "Payments made for the booking." })
   payment(@Root() booking: Booking, @Ctx() ctx: RequestContext): Payment[] | Promise<Payment[]> {
-    return ctx.loaders.paymentsByBookingId.get(booking.id);
+    return viewed(ctx, booking, ctx.loaders.paymentsByBookingId.get(booking.id), bookingViews.payments);
   }
 
   @FieldResolver(() => [BookingReference], { description: "Counterparts in calendar and video apps." })
   references(@Root() booking: Booking, @Ctx() ctx: RequestContext): BookingReference[] | Promise<BookingReference[]> {
-    return ctx.loaders.referencesByBookingId.get(booking.id);
+    return viewed(ctx, booking, ctx.loaders.referencesByBookingId.get(booking.id), bookingViews.references);
   }
 
   @FieldResolver(() => DestinationCalendar, { nullable: true, description: "Calendar the event is written to." })
@@ -97,19 +118,24 @@ export class BookingResolver {
     @Root() booking: Booking,
     @Ctx() ctx: RequestContext,
   ): DestinationCalendar | null | Promise<DestinationCalendar | null> {
-    return booking.destinationCalendarId == null
-      ? null
-      : ctx.loaders.destinationCalendarById.get(booking.destinationCalendarId);
+    if (booking.destinationCalendarId == null) return null;
+    return viewed(ctx, booking, ctx.loaders.destinationCalendarById.get(booking.destinationCalendarId), bookingViews.internalObject);
   }
 
   @FieldResolver(() => [WorkflowReminder], { description: "Reminders scheduled for the booking." })
   workflowReminders(@Root() booking: Booking, @Ctx() ctx: RequestContext): WorkflowReminder[] | Promise<WorkflowReminder[]> {
-    return ctx.loaders.workflowRemindersByBookingUid.get(booking.uid);
+    return viewed(ctx, booking, ctx.loaders.workflowRemindersByBookingUid.get(booking.uid), bookingViews.internalList);
   }
 
   @FieldResolver(() => [BookingSeat], { description: "Seats taken (seated event types)." })
   seatsReferences(@Root() booking: Booking, @Ctx() ctx: RequestContext): BookingSeat[] | Promise<BookingSeat[]> {
-    return ctx.loaders.seatsByBookingId.get(booking.id);
+    const seats = ctx.loaders.seatsByBookingId.get(booking.id);
+    return then(viewOf(ctx, booking), (view) => {
+      if (view !== "seat") return seats;
+      // A seat holder's own seats: those of their own attendee entries.
+      const own = then(this.attendees(booking, ctx), (attendees) => new Set(attendees.map((a) => a.id)));
+      return then(own, (ids) => then(seats, (rows) => bookingViews.seats(view, ids, rows)));
+    }) as BookingSeat[] | Promise<BookingSeat[]>;
   }
 
   @FieldResolver(() => InstantMeetingToken, {
@@ -130,7 +156,7 @@ export class BookingResolver {
 
   @FieldResolver(() => [WebhookScheduledTrigger], { description: "Webhook calls scheduled for the booking." })
   scheduledTriggers(@Root() booking: Booking, @Ctx() ctx: RequestContext): WebhookScheduledTrigger[] | Promise<WebhookScheduledTrigger[]> {
-    return ctx.loaders.scheduledTriggersByBookingId.get(booking.id);
+    return viewed(ctx, booking, ctx.loaders.scheduledTriggersByBookingId.get(booking.id), bookingViews.internalList);
   }
 }
 

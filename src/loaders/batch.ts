@@ -1,6 +1,8 @@
 import type { DataSource, EntityTarget, ObjectLiteral } from "typeorm";
 import { fetchRowsByKeys, queryPrepared } from "../db/rows";
 import type { RequestStore } from "../db/sql-counter";
+import type { Viewer } from "../auth/viewer";
+import { bookingViewSql, type BookingView } from "../domain/booking/booking.policy";
 
 /**
  * Module-level batch functions for DataLoader: one query per batch, exactly one result per key,
@@ -65,4 +67,20 @@ export async function loadAcceptedMemberIds(dataSource: DataSource, teamIds: rea
     else groups.set(teamId, [userId]);
   }
   return teamIds.map((id) => groups.get(id) ?? []);
+}
+
+/**
+ * The viewer's view (booking.policy.ts `bookingViewSql`) of each booking: one statement per batch;
+ * `full` for a booking that does not exist (nothing of it is shown anyway).
+ */
+export async function loadBookingViews(dataSource: DataSource, viewer: Viewer, ids: readonly number[], store?: RequestStore): Promise<BookingView[]> {
+  const view = bookingViewSql(viewer);
+  if (!view) return ids.map(() => "full");
+  const [sql, parameters] = dataSource.driver.escapeQueryWithParameters(
+    `SELECT b.id, ${view.sql} AS "view" FROM "Booking" b WHERE b.id = ANY(:viewIds)`,
+    { ...view.params, viewIds: [...ids] },
+  );
+  const rows = await queryPrepared<{ id: number; view: BookingView }>(dataSource, sql, parameters, store);
+  const byId = new Map(rows.map((row) => [row.id, row.view]));
+  return ids.map((id) => byId.get(id) ?? "full");
 }

@@ -6,7 +6,9 @@ import {
   Attendee, BookingReference, BookingSeat, DestinationCalendar, EventType, InstantMeetingToken, Payment, User,
   WebhookScheduledTrigger, WorkflowReminder,
 } from "../entities";
-import { loadAcceptedMemberIds, loadByIds, loadManyBy, loadOneBy } from "./batch";
+import type { Viewer } from "../auth/viewer";
+import type { BookingView } from "../domain/booking/booking.policy";
+import { loadAcceptedMemberIds, loadBookingViews, loadByIds, loadManyBy, loadOneBy } from "./batch";
 
 /**
  * A DataLoader that keeps primed values at hand: `get` returns a primed value as is (GraphQL then
@@ -46,7 +48,7 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === "function";
 }
 
-type Factory<T> = (dataSource: DataSource, store: RequestStore | undefined) => T;
+type Factory<T> = (dataSource: DataSource, store: RequestStore | undefined, viewer: Viewer | undefined) => T;
 
 const userById: Factory<Loader<number, User | null>> = (ds, st) => new Loader((ids) => loadByIds(ds, User, ids, st));
 const eventTypeById: Factory<Loader<number, EventType | null>> = (ds, st) => new Loader((ids) => loadByIds(ds, EventType, ids, st));
@@ -62,6 +64,8 @@ const scheduledTriggersByBookingId: Factory<Loader<number, WebhookScheduledTrigg
 const workflowRemindersByBookingUid: Factory<Loader<string, WorkflowReminder[]>> = (ds, st) =>
   new Loader((uids) => loadManyBy(ds, WorkflowReminder, "bookingUid", uids, st));
 const acceptedMemberIdsByOrganizationId: Factory<Loader<number, number[]>> = (ds, st) => new Loader((ids) => loadAcceptedMemberIds(ds, ids, st));
+const bookingViewById: Factory<Loader<number, BookingView>> = (ds, st, viewer) =>
+  new Loader((ids) => (viewer ? loadBookingViews(ds, viewer, ids, st) : Promise.resolve(ids.map((): BookingView => "attendee"))));
 const instantMeetingTokenByBookingId: Factory<Loader<number, InstantMeetingToken | null>> = (ds, st) =>
   new Loader((ids) => loadOneBy(ds, InstantMeetingToken, "bookingId", ids, st));
 
@@ -78,10 +82,11 @@ export class Loaders {
   constructor(
     private readonly dataSource: DataSource,
     private readonly store?: RequestStore,
+    private readonly viewer?: Viewer,
   ) {}
 
   private lazy<T>(factory: Factory<T>): T {
-    return cached(this.made, factory, () => factory(this.dataSource, this.store)) as T;
+    return cached(this.made, factory, () => factory(this.dataSource, this.store, this.viewer)) as T;
   }
 
   get userById() { return this.lazy(userById); }
@@ -95,11 +100,13 @@ export class Loaders {
   get workflowRemindersByBookingUid() { return this.lazy(workflowRemindersByBookingUid); }
   get acceptedMemberIdsByOrganizationId() { return this.lazy(acceptedMemberIdsByOrganizationId); }
   get instantMeetingTokenByBookingId() { return this.lazy(instantMeetingTokenByBookingId); }
+  /** The viewer's view of each booking (booking.policy.ts BookingView). */
+  get bookingViewById() { return this.lazy(bookingViewById); }
 }
 
-/** A fresh registry for one request, counting its statements against `store`. */
-export function createLoaders(dataSource: DataSource, store?: RequestStore): Loaders {
-  return new Loaders(dataSource, store);
+/** A fresh registry for one request (one operation), counting its statements against `store`. */
+export function createLoaders(dataSource: DataSource, store?: RequestStore, viewer?: Viewer): Loaders {
+  return new Loaders(dataSource, store, viewer);
 }
 
 /**
@@ -115,5 +122,6 @@ export function forgetBookings(loaders: Loaders, bookings: Array<{ id: number; u
     loaders.scheduledTriggersByBookingId.clear(id);
     loaders.instantMeetingTokenByBookingId.clear(id);
     loaders.workflowRemindersByBookingUid.clear(uid);
+    loaders.bookingViewById.clear(id);
   }
 }

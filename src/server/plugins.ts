@@ -159,7 +159,7 @@ export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLim
             throw infrastructure ? infrastructureError(infrastructure) : err;
           }
           await count(contextValue, RateLimit.userBucket(contextValue.viewer.user.id));
-          contextValue.loaders = createLoaders(dataSource, store);
+          contextValue.loaders = createLoaders(dataSource, store, contextValue.viewer);
           const query = request.query;
           if (query !== undefined && Buffer.byteLength(query, "utf8") > maxPersistedQueryBytes) rc.metrics.persistedQueryRegister = false;
         },

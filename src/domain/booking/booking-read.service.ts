@@ -5,7 +5,7 @@ import { fetchRows, queryPrepared } from "../../db/rows";
 import { primeRelations, readShape, type BookingSelection } from "./booking-includes";
 import { Booking, BookingStatus } from "../../entities";
 import { badInput, forbidden, notFound, quoteInput, unauthenticated } from "../errors";
-import { organizersOutsideScope, readableBookings } from "./booking.policy";
+import { bookingViewSql, organizersOutsideScope, readableBookings, type BookingView } from "./booking.policy";
 import {
   applyOrder, type BookingOrderField, type BookingSort, decodeCursor, encodeCursor, keysetCondition, type OrderDirection,
   positionOf, resolveOrder,
@@ -122,10 +122,26 @@ async function applyFilter(ctx: RequestContext, qb: SelectQueryBuilder<Booking>,
  */
 async function readRows(ctx: RequestContext, qb: SelectQueryBuilder<Booking>, selection?: BookingSelection): Promise<Booking[]> {
   const { columns, included } = readShape(ctx.dataSource, selection);
+  // The viewer's view of each row, read in the same statement when a field that depends on it is selected.
+  const view = ctx.viewer && selection && [...VIEW_DEPENDENT].some((f) => selection.fields.has(f)) ? bookingViewSql(ctx.viewer) : undefined;
+  if (view) qb.addSelect(view.sql, VIEW_ALIAS).setParameters(view.params);
   const rows = await fetchRows(qb, columns, included, ctx.store);
   primeRelations(ctx.dataSource, ctx.loaders, rows, included);
+  if (view) {
+    const views = ctx.loaders.bookingViewById;
+    for (const row of rows as unknown as Array<Booking & Record<typeof VIEW_ALIAS, BookingView | undefined>>) {
+      views.prime(row.id, row[VIEW_ALIAS]!);
+      row[VIEW_ALIAS] = undefined;
+    }
+  }
   return rows;
 }
+
+/** Booking fields whose value depends on the viewer's view (booking.policy.ts BookingView). */
+const VIEW_DEPENDENT = new Set([
+  "attendees", "responses", "payment", "references", "destinationCalendar", "workflowReminders", "seatsReferences", "scheduledTriggers",
+]);
+const VIEW_ALIAS = "__view";
 
 /** `first` of a connection: 1 to MAX_TAKE, DEFAULT_TAKE when absent. */
 export function resolveFirst(first?: number | null): number {

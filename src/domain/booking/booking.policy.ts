@@ -136,3 +136,69 @@ export function maySeeBookingSecrets(
   if (viewer.isSystemAdmin || booking.userId === viewer.user.id) return true;
   return booking.userId != null && organizationMemberIds.has(booking.userId);
 }
+
+/**
+ * How much of a booking a viewer sees, decided once per booking and viewer:
+ * - `full`: the organizer, the event type's owner or team admins, organization admins of the
+ *   organizer, system admins (who may manage the booking);
+ * - `attendee`: someone who reads it only as an attendee: nothing organizer-internal (webhook
+ *   triggers and their payloads, workflow reminders, the destination calendar, payment provider
+ *   data and ids, calendar credential and external calendar ids);
+ * - `seat`: an attendee of a seated booking: as `attendee`, and of the other seat holders nothing
+ *   (only their own attendee and seat entries; no `responses`, which are the first booker's).
+ */
+export type BookingView = "full" | "attendee" | "seat";
+
+/**
+ * The viewer's view of booking `b` as an SQL expression (`'full' | 'attendee' | 'seat'`), or
+ * undefined when it is `full` for every booking (system admins). Only meaningful for bookings the
+ * viewer may read.
+ */
+export function bookingViewSql(viewer: Viewer): SqlCondition | undefined {
+  const manageable = manageableBookings(viewer);
+  if (!manageable) return undefined;
+  return {
+    sql: `CASE WHEN ${manageable.sql} THEN 'full'
+      WHEN EXISTS (SELECT 1 FROM "BookingSeat" vs WHERE vs."bookingId" = b.id) THEN 'seat' ELSE 'attendee' END`,
+    params: manageable.params,
+  };
+}
+
+/** Redactions of each view: what a relation of the booking shows to it. */
+export const bookingViews = {
+  /** `seat`: only the viewer's own attendee entries (same e-mail, ignoring case). */
+  attendees<T extends { email: string }>(view: BookingView, viewer: Viewer, attendees: T[]): T[] {
+    if (view !== "seat") return attendees;
+    const email = viewer.user.email.toLowerCase();
+    return attendees.filter((a) => a.email.toLowerCase() === email);
+  },
+  /** `seat`: only the seats of the viewer's own attendee entries. */
+  seats<T extends { attendeeId: number }>(view: BookingView, ownAttendeeIds: ReadonlySet<number>, seats: T[]): T[] {
+    return view === "seat" ? seats.filter((s) => ownAttendeeIds.has(s.attendeeId)) : seats;
+  },
+  /** The booking form's answers are the first booker's: not for other seat holders. */
+  responses<T>(view: BookingView, responses: T): T | null {
+    return view === "seat" ? null : responses;
+  },
+  /** Organizer-internal lists (webhook triggers, workflow reminders): empty unless `full`. */
+  internalList<T>(view: BookingView, rows: T[]): T[] {
+    return view === "full" ? rows : [];
+  },
+  /** Organizer-internal objects (the destination calendar): null unless `full`. */
+  internalObject<T>(view: BookingView, row: T | null): T | null {
+    return view === "full" ? row : null;
+  },
+  /** Payments without the provider's data and ids unless `full`. */
+  payments<T extends { data: unknown; externalId: string | null }>(view: BookingView, payments: T[]): T[] {
+    return view === "full" ? payments : payments.map((p) => copy(p, { data: null, externalId: null }));
+  },
+  /** Calendar and video references without credential and external calendar ids unless `full`. */
+  references<T extends { credentialId: number | null; externalCalendarId: string | null }>(view: BookingView, references: T[]): T[] {
+    return view === "full" ? references : references.map((r) => copy(r, { credentialId: null, externalCalendarId: null }));
+  },
+};
+
+/** A copy of an entity row (same prototype) with some properties replaced. */
+function copy<T extends object>(row: T, changes: object): T {
+  return Object.assign(Object.create(Object.getPrototypeOf(row)) as T, row, changes);
+}

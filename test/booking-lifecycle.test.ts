@@ -762,8 +762,9 @@ describe("booking lifecycle", () => {
       const o = await organizer();
       const p = await seed(o, { status: PENDING, startTime: at(9) });
       const w = await seed(o, { status: AWAITING_HOST, startTime: at(10) });
-      const fromPending = data(await reschedule(p.id, o.key, at(13), at(14)), "rescheduleBooking");
-      expect(fromPending).toMatchObject({ status: "PENDING", startTime: iso(at(13)), endTime: iso(at(14)), idempotencyKey: null });
+      // An explicit end must give an allowed duration: here the old one (30 minutes).
+      const fromPending = data(await reschedule(p.id, o.key, at(13), at(13, 30)), "rescheduleBooking");
+      expect(fromPending).toMatchObject({ status: "PENDING", startTime: iso(at(13)), endTime: iso(at(13, 30)), idempotencyKey: null });
       const fromAwaiting = data(await reschedule(w.id, o.key, at(16)), "rescheduleBooking");
       expect(fromAwaiting).toMatchObject({ status: "AWAITING_HOST", startTime: iso(at(16)), endTime: iso(at(16, 30)) });
       expect((await row(p.id))).toMatchObject({ status: CANCELLED, rescheduled: true });

@@ -13,6 +13,8 @@ import { assertTransition, label, SLOT_HOLDING } from "./booking-status";
 import { bookableEventTypes, cancellableBookings, manageableBookings, readableBookings } from "./booking.policy";
 import { bookingSlotKey, uuidv5 } from "./idempotency";
 import { bufferedRange, findOverlap, lockClientKey, lockOrganizer, lockOrganizers, lockSeats, lockSeries } from "./slots";
+import { rescheduledTimes, updatedTimes } from "./booking-move";
+import { carrySeats, insertSeats, isSeated, joinSeats, leaveSeat, seatAt } from "./booking-seats";
 
 /**
  * The booking lifecycle: create, update, cancel, reschedule, confirm, reject. Each is one
@@ -56,15 +58,23 @@ function uniqueViolationOn(err: unknown, column: string): boolean {
 
 /**
  * Locks a booking row for a write and checks the viewer's right to it: NOT_FOUND when they may not
- * even read it (no existence leak), FORBIDDEN when they may read but not do this.
+ * even read it (no existence leak), FORBIDDEN when they may read but not do this. `manages`: the
+ * viewer may manage the booking (not only cancel it as an attendee).
  */
-async function lockForWrite(m: EntityManager, viewer: Viewer, id: number, scope: "manage" | "cancel"): Promise<Booking> {
+async function lockForWrite(
+  m: EntityManager,
+  viewer: Viewer,
+  id: number,
+  scope: "manage" | "cancel",
+): Promise<{ booking: Booking; manages: boolean }> {
   const qb = m.getRepository(Booking).createQueryBuilder("b").where("b.id = :id", { id }).setLock("pessimistic_write");
   const readable = readableBookings(viewer);
   if (readable) qb.andWhere(readable.sql, readable.params);
-  const allowed = scope === "manage" ? manageableBookings(viewer) : cancellableBookings(viewer);
+  const manageable = manageableBookings(viewer);
+  const allowed = scope === "manage" ? manageable : cancellableBookings(viewer);
   qb.addSelect(allowed ? allowed.sql : "TRUE", "allowed").setParameters(allowed?.params ?? {});
-  const { entities, raw } = await qb.getRawAndEntities<{ allowed: boolean }>();
+  qb.addSelect(manageable ? manageable.sql : "TRUE", "manages").setParameters(manageable?.params ?? {});
+  const { entities, raw } = await qb.getRawAndEntities<{ allowed: boolean; manages: boolean }>();
   if (entities.length === 0) throw notFound(`Booking ${id} not found.`);
   if (!raw[0].allowed) {
     throw forbidden(
@@ -73,7 +83,12 @@ async function lockForWrite(m: EntityManager, viewer: Viewer, id: number, scope:
         : "Only the organizer, attendees, the event type's owner or team admins, and administrators may cancel this booking.",
     );
   }
-  return entities[0];
+  return { booking: entities[0], manages: raw[0].manages };
+}
+
+/** True when the viewer acts on a seated booking only as one of its seat holders (their own seat, then). */
+async function actsAsSeatHolder(m: EntityManager, booking: Booking, manages: boolean): Promise<boolean> {
+  return !manages && (await isSeated(m, booking.id));
 }
 
 async function eventTypeBuffers(m: EntityManager, eventTypeId: number | null) {
@@ -246,47 +261,6 @@ async function chooseOrganizer(m: EntityManager, eventType: EventType, start: Da
   );
 }
 
-/** Adds the booker (and guests) to an existing seated booking, while seats remain. */
-async function joinSeats(
-  m: EntityManager,
-  booking: Booking,
-  eventType: EventType,
-  cmd: CreateBookingCommand,
-  input: { guests: string[]; language: string },
-  booker: { name: string; email: string },
-  uid: string,
-): Promise<Booking> {
-  const existing = await m.getRepository(Attendee).find({ where: { bookingId: booking.id } });
-  const emails = new Set(existing.map((a) => a.email.toLowerCase()));
-  const newcomers = [booker.email, ...input.guests];
-  if (newcomers.some((e) => emails.has(e.toLowerCase()))) {
-    throw conflict("SLOT_TAKEN", "This person already holds a seat in this slot.");
-  }
-  if (existing.length + newcomers.length > eventType.seatsPerTimeSlot!) {
-    throw conflict("SLOT_TAKEN", `All ${eventType.seatsPerTimeSlot} seats in this slot are taken.`);
-  }
-  const attendees = [
-    { name: booker.name, email: booker.email },
-    ...input.guests.map((email) => ({ name: email, email })),
-  ].map((p) => m.getRepository(Attendee).create({ ...p, timeZone: cmd.timeZone, locale: input.language, bookingId: booking.id, noShow: false }));
-  await m.getRepository(Attendee).insert(attendees);
-  await insertSeats(m, booking, attendees, cmd, uid);
-  await m.getRepository(Booking).update({ id: booking.id }, { updatedAt: new Date() });
-  return booking;
-}
-
-async function insertSeats(m: EntityManager, booking: Booking, attendees: Attendee[], cmd: CreateBookingCommand, firstUid?: string) {
-  await m.getRepository(BookingSeat).insert(
-    attendees.map((a, i) => ({
-      referenceUid: i === 0 && firstUid ? firstUid : randomUUID(),
-      bookingId: booking.id,
-      attendeeId: a.id,
-      data: { responses: { name: a.name, email: a.email, ...(i === 0 && cmd.responses.notes ? { notes: cmd.responses.notes } : {}) } },
-      metadata: {},
-    })),
-  );
-}
-
 // ---------------------------------------------------------------------------------------------
 // update, cancel, reschedule, confirm, reject
 
@@ -294,7 +268,7 @@ async function insertSeats(m: EntityManager, booking: Booking, attendees: Attend
 export async function updateBooking(ctx: RequestContext, id: number, cmd: UpdateBookingCommand): Promise<Booking> {
   const viewer = requireViewer(ctx);
   const booking = await inTransaction(ctx, async (m) => {
-    const b = await lockForWrite(m, viewer, id, "manage");
+    const { booking: b } = await lockForWrite(m, viewer, id, "manage");
     const now = new Date();
     const changes: Partial<Booking> = {};
     if (cmd.title != null) {
@@ -317,10 +291,7 @@ export async function updateBooking(ctx: RequestContext, id: number, cmd: Update
       if (!SLOT_HOLDING.includes(target) && target !== AWAITING_HOST) {
         throw conflict("INVALID_TRANSITION", `A ${label(target)} booking cannot be moved.`);
       }
-      start = cmd.start ?? b.startTime;
-      end = cmd.end ?? (cmd.start ? new Date(start.getTime() + (b.endTime.getTime() - b.startTime.getTime())) : b.endTime);
-      if (end.getTime() <= start.getTime()) throw badInput("end", "end must be after start.");
-      if (cmd.start != null && start.getTime() < now.getTime()) throw badInput("start", "start is in the past.");
+      ({ start, end } = updatedTimes(b, cmd.start, cmd.end, now));
       if (start.getTime() === b.startTime.getTime() && end.getTime() === b.endTime.getTime()) {
         // Same times: not a move.
       } else {
@@ -373,9 +344,14 @@ export async function cancelBooking(
       const [row] = await m.query(`SELECT "recurringEventId" FROM "Booking" WHERE id = $1`, [id]);
       if (row?.recurringEventId) await lockSeries(m, row.recurringEventId as string);
     }
-    const b = await lockForWrite(m, viewer, id, "cancel");
+    const { booking: b, manages } = await lockForWrite(m, viewer, id, "cancel");
     if (b.status === CANCELLED) throw conflict("ALREADY_CANCELLED", "This booking is already cancelled.");
     assertTransition(b.status, CANCELLED);
+    if (await actsAsSeatHolder(m, b, manages)) {
+      // A seat holder cancels their own seat only; the booking goes with its last seat.
+      const { booking: left } = await leaveSeat(m, b, viewer, { cancellationReason, cancelledBy: viewer.user.email });
+      return { booking: left, series: [] };
+    }
     const now = new Date();
     const fields = { status: CANCELLED, cancellationReason, cancelledBy: viewer.user.email, idempotencyKey: null, updatedAt: now };
     await m.getRepository(Booking).update({ id: b.id }, { ...fields, iCalSequence: b.iCalSequence + 1 });
@@ -422,14 +398,20 @@ export async function rescheduleBooking(
   const viewer = requireViewer(ctx);
   const note = checkReason("reason", reason);
   const { created, old } = await inTransaction(ctx, async (m) => {
-    const b = await lockForWrite(m, viewer, id, "cancel");
+    const { booking: b, manages } = await lockForWrite(m, viewer, id, "cancel");
     if (![ACCEPTED, PENDING, AWAITING_HOST].includes(b.status)) {
       throw conflict("INVALID_TRANSITION", `A ${label(b.status)} booking cannot be rescheduled.`);
     }
     const now = new Date();
-    const newEnd = end ?? new Date(start.getTime() + (b.endTime.getTime() - b.startTime.getTime()));
-    if (newEnd.getTime() <= start.getTime()) throw badInput("end", "end must be after start.");
-    if (start.getTime() < now.getTime()) throw badInput("start", "start is in the past.");
+    const eventType = b.eventTypeId == null ? null : await m.getRepository(EventType).findOne({ where: { id: b.eventTypeId } });
+    const { end: newEnd } = rescheduledTimes(b, eventType, start, end, now);
+    if (await actsAsSeatHolder(m, b, manages)) {
+      // A seat holder moves their own seat: out of this booking, into the seated booking at the new
+      // time (joined or created, exactly as createBooking would).
+      const { left } = await leaveSeat(m, b, viewer, { rescheduled: true, rescheduledBy: viewer.user.email });
+      const moved = await createInTransaction(m, viewer, seatAt(b, left[0], start, newEnd), randomUUID(), false, now);
+      return { created: moved, old: b };
+    }
     await claimSlot(m, b, start, newEnd); // ignores the old booking itself
 
     const repo = m.getRepository(Booking);
@@ -458,15 +440,19 @@ export async function rescheduleBooking(
       fromReschedule: b.uid,
       smsReminderNumber: b.smsReminderNumber,
       metadata: b.metadata,
+      recurringEventId: b.recurringEventId,
       iCalUID: b.iCalUID,
       iCalSequence: b.iCalSequence + 1,
     });
     await repo.save(next);
     const attendees = await m.getRepository(Attendee).find({ where: { bookingId: b.id }, order: { id: "ASC" } });
     if (attendees.length) {
-      await m.getRepository(Attendee).insert(
+      const inserted = await m.getRepository(Attendee).insert(
         attendees.map(({ id: _old, ...a }) => ({ ...a, bookingId: next.id })),
       );
+      // The seats go with their holders (a seated booking moved as a whole).
+      const copies = new Map(attendees.map((a, i) => [a.id, (inserted.identifiers[i] as { id: number }).id]));
+      await carrySeats(m, b, next, copies);
     }
     return { created: next, old: b };
   });
@@ -478,7 +464,7 @@ export async function rescheduleBooking(
 export async function confirmBooking(ctx: RequestContext, id: number): Promise<Booking> {
   const viewer = requireViewer(ctx);
   const booking = await inTransaction(ctx, async (m) => {
-    const b = await lockForWrite(m, viewer, id, "manage");
+    const { booking: b } = await lockForWrite(m, viewer, id, "manage");
     if (b.status !== PENDING && b.status !== AWAITING_HOST) {
       throw conflict("INVALID_TRANSITION", `Only PENDING or AWAITING_HOST bookings can be confirmed; this one is ${label(b.status)}.`);
     }
@@ -500,7 +486,7 @@ export async function rejectBooking(ctx: RequestContext, id: number, reason: str
   const viewer = requireViewer(ctx);
   const rejectionReason = checkReason("reason", reason);
   const booking = await inTransaction(ctx, async (m) => {
-    const b = await lockForWrite(m, viewer, id, "manage");
+    const { booking: b } = await lockForWrite(m, viewer, id, "manage");
     if (b.status !== PENDING) {
       throw conflict("INVALID_TRANSITION", `Only PENDING bookings can be rejected; this one is ${label(b.status)}.`);
     }

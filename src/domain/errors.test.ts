@@ -1,4 +1,4 @@
-import { MAX_QUOTED_INPUT, quoteInput } from "./errors";
+import { clipQuotedInput, MAX_QUOTED_INPUT, quoteInput } from "./errors";
 
 describe("quoteInput", () => {
   it("quotes short strings whole, with escapes visible", () => {
@@ -25,5 +25,21 @@ describe("quoteInput", () => {
     const many = Array.from({ length: 1000 }, (_, i) => i + 1);
     expect(quoteInput(many)).toMatch(/^1, 2, 3, .*… \(\d+ characters\)$/);
     expect(quoteInput(many).length).toBeLessThan(130);
+  });
+});
+
+describe("clipQuotedInput", () => {
+  it("cuts each long quoted string in a message written elsewhere, leaving short ones and the words alone", () => {
+    const huge = "x".repeat(900_000);
+    const message = `Variable "$input" got invalid value ${JSON.stringify(huge)} at "input.start"; Expected "DateTime".`;
+    expect(clipQuotedInput(message)).toBe(
+      `Variable "$input" got invalid value "${"x".repeat(100)}"… (900000 characters) at "input.start"; Expected "DateTime".`,
+    );
+    expect(clipQuotedInput('Int cannot represent non-integer value: "12a"')).toBe('Int cannot represent non-integer value: "12a"');
+  });
+
+  it("counts characters of the input, not of its escapes", () => {
+    const quotes = '"'.repeat(80); // 160 characters once escaped
+    expect(clipQuotedInput(`got ${JSON.stringify(quotes)}`)).toBe(`got ${JSON.stringify(quotes)}`);
   });
 });

@@ -43,3 +43,22 @@ export function quoteInput(value: unknown): string {
   const cut = last >= 0xd800 && last <= 0xdbff ? MAX_QUOTED_INPUT - 1 : MAX_QUOTED_INPUT;
   return `${quote(text.slice(0, cut))}… (${text.length} characters)`;
 }
+
+/** A JSON string literal: quotes around anything but quotes and backslashes, or escapes. */
+const QUOTED = /"(?:[^"\\]|\\.)*"/g;
+
+/**
+ * A message someone else wrote about client input (graphql-js echoes a variable's or a literal's
+ * whole value: `Variable "$uid" got invalid value "…900 KB…"`) with every quoted string longer than
+ * MAX_QUOTED_INPUT characters cut as quoteInput cuts it. For formatError's pass-through messages.
+ */
+export function clipQuotedInput(message: string): string {
+  return message.replace(QUOTED, (literal) => {
+    if (literal.length <= MAX_QUOTED_INPUT + 2) return literal;
+    try {
+      return quoteInput(JSON.parse(literal) as string);
+    } catch {
+      return quoteInput(literal.slice(1, -1));
+    }
+  });
+}

@@ -1,7 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { ArgumentValidationError } from "type-graphql";
 import { classifyFault } from "../db/faults";
-import { DomainError, type DomainErrorCode } from "../domain/errors";
+import { clipQuotedInput, DomainError, type DomainErrorCode } from "../domain/errors";
 
 /** HTTP status for each domain code: the one mapping from domain errors to the wire. */
 export function httpStatusFor(code: DomainErrorCode): number {
@@ -108,6 +108,13 @@ export function isExpectedError(error: unknown): boolean {
   return typeof code === "string" && PASS_THROUGH_CODES.has(code) && !wrapsCrash;
 }
 
+/** A validation error about a literal argument that one of the gateway's scalars refused as BAD_USER_INPUT. */
+function isRefusedLiteral(error: unknown): boolean {
+  if (!(error instanceof GraphQLError) || error.extensions?.code !== "GRAPHQL_VALIDATION_FAILED") return false;
+  const original = error.originalError as GraphQLError | undefined;
+  return original instanceof GraphQLError && original.extensions?.code === "BAD_USER_INPUT";
+}
+
 /**
  * An error Apollo raises about the request itself before anything runs, with an HTTP 4xx status but
  * no code (a persisted query whose hash does not match, an unsupported persisted-query version):
@@ -140,9 +147,14 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (isRequestRefusal(error)) {
     return { ...base, message: (error as GraphQLError).message, extensions: { code: "BAD_REQUEST" } };
   }
+  if (isRefusedLiteral(error)) {
+    // A literal argument our scalar refused (a DateTime out of range): the client's input, like a variable's.
+    return { ...base, message: clipQuotedInput(formatted.message), extensions: { code: "BAD_USER_INPUT" } };
+  }
   if (isExpectedError(error)) {
     const { stacktrace: _dropped, http: _http, ...extensions } = formatted.extensions ?? {};
-    return { ...base, message: formatted.message, extensions };
+    // graphql-js quotes a whole refused value ("got invalid value …"): at most 100 characters of it go back.
+    return { ...base, message: clipQuotedInput(formatted.message), extensions };
   }
   return { ...base, message: "Internal server error.", extensions: { code: "INTERNAL_SERVER_ERROR" } };
 }

@@ -43,17 +43,46 @@ export function isValidEmail(email: string): boolean {
   return email.length <= LIMITS.email && EMAIL.test(email);
 }
 
+/** Words of IANA zone names whose letter case the capitalization rule below does not give. */
+const IRREGULAR_ZONE_WORDS = new Map([
+  ["mcmurdo", "McMurdo"], ["dumontdurville", "DumontDUrville"], ["comodrivadavia", "ComodRivadavia"],
+  ["bajanorte", "BajaNorte"], ["bajasur", "BajaSur"], ["denoronha", "DeNoronha"], ["easterisland", "EasterIsland"],
+  ["of", "of"], ["au", "au"], ["es", "es"], ["su", "SU"], ["gb", "GB"], ["nz", "NZ"], ["in", "IN"], ["chat", "CHAT"],
+]);
+
 /**
- * The canonical IANA spelling of a zone the runtime knows (`europe/berlin` → `Europe/Berlin`, links
- * such as `US/Eastern` → `America/New_York`), or undefined; offsets and abbreviations are refused.
+ * IANA's letter case for a zone name given in any case: segments with a digit or of at most three
+ * letters in capitals (`Etc/GMT+5`, `US/Eastern`, `EST5EDT`; not `Etc`, `Yap`), other words
+ * capitalized (`America/Port-au-Prince`, `Antarctica/DumontDUrville` from the table above). Gives
+ * every name of the tz database exactly, links included.
+ */
+function ianaLetterCase(zone: string): string {
+  return zone
+    .toLowerCase()
+    .split("/")
+    .map((part) =>
+      /\d/.test(part) || (part.length <= 3 && part !== "etc" && part !== "yap")
+        ? part.toUpperCase()
+        : part.replace(/[a-z]+/g, (word) => IRREGULAR_ZONE_WORDS.get(word) ?? word[0].toUpperCase() + word.slice(1)),
+    )
+    .join("/");
+}
+
+/**
+ * The canonical IANA spelling of a zone the runtime knows (`europe/berlin` → `Europe/Berlin`), or
+ * undefined; offsets and abbreviations are refused. The name the client chose is kept: ICU resolves
+ * links to CLDR's names, some of them IANA's old ones (`Europe/Kyiv` → `Europe/Kiev`,
+ * `Asia/Kolkata` → `Asia/Calcutta`), so its answer is taken only when it is the same name.
  */
 export function canonicalTimeZone(zone: string): string | undefined {
-  if (!zone || zone.length > 64 || !/^[A-Za-z_]+(\/[A-Za-z0-9_+\-]+)*$/.test(zone)) return undefined;
+  if (!zone || zone.length > 64 || !/^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/.test(zone)) return undefined;
+  let resolved: string;
   try {
-    return new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+    resolved = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
     return undefined;
   }
+  return resolved.toLowerCase() === zone.toLowerCase() ? resolved : ianaLetterCase(zone);
 }
 
 /** An IANA zone the runtime knows (e.g. `Europe/Berlin`), in any letter case. */

@@ -226,7 +226,7 @@ describe("input hygiene over HTTP", () => {
     it("a huge DateTime: the scalar's own words quote 100 characters", async () => {
       // A literal is part of the document: Apollo reports its refusal as a validation failure.
       const literal = await refused(`{ bookings(filter: { dateFrom: "${huge}" }) { totalCount } }`, {}, owner.key);
-      expect(literal.extensions?.code).toMatch(/^(BAD_USER_INPUT|GRAPHQL_VALIDATION_FAILED)$/);
+      expect(literal.extensions?.code).toBe("BAD_USER_INPUT");
       expect(literal.message).toContain(`(got "${"x".repeat(100)}"… (900000 characters))`);
       expect(literal.message.length).toBeLessThan(250);
       // In a variable, graphql-js prefixes its own "Variable "$input" got invalid value <the whole value>".

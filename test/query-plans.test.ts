@@ -33,7 +33,7 @@ describe("query plans", () => {
     (label) => {
       const plan = plans.find((p) => p.label === label)!.plan;
       expect(plan).toMatch(/Index (Only )?Scan|Bitmap Index Scan/);
-      expect(plan).not.toMatch(/Seq Scan on "?Booking"?/);
+      expect(plan).not.toMatch(/Seq Scan on "?Booking"?(?!Seat)/); // "BookingSeat" is empty in this data set
       expect(plan).not.toMatch(/Seq Scan on "?Attendee"?/);
     },
   );

@@ -8,7 +8,7 @@ import { createBooking, createEventType, createTeam, createUser, createViewer } 
 import { createTestDatabase, dropTestDatabase, startTestGateway, type GqlResponse, type TestGateway } from "./support/harness";
 
 /**
- * Contention faults of the issue "the gateway under database faults" (items 8: deadlocks, series
+ * Contention faults of the issue "the gateway under database faults" (item 8: deadlocks, series
  * cancels, SERIALIZABLE, a column type change), in process: concurrent writes that used to collide
  * in Postgres (40P01, 40001, 0A000) and surface as INTERNAL_SERVER_ERROR. The contract's answers:
  * a booking, CONFLICT with its reason, or at worst 503 SERVICE_UNAVAILABLE / CONTENTION; never
@@ -28,6 +28,33 @@ function outcome(res: GqlResponse): string {
   if (code === "SERVICE_UNAVAILABLE" && reason === "CONTENTION" && res.status === 503 && res.headers.get("retry-after")) return "CONTENTION";
   return `${String(code)}/${String(reason)} HTTP ${res.status}`;
 }
+
+/**
+ * SQLSTATEs the gateway's own connections received, observed (never changed) by wrapping
+ * GatewayClient#query: the tests check their premise (the fault really happened in Postgres) and the
+ * rule that the gateway's writes never deadlock each other (no 40P01 at all, not even a retried one).
+ */
+const sqlStates: string[] = [];
+const seen = (state: string) => sqlStates.filter((s) => s === state).length;
+const originalQuery = GatewayClient.prototype.query;
+beforeAll(() => {
+  GatewayClient.prototype.query = function (this: GatewayClient, config: unknown, values?: unknown, callback?: unknown) {
+    const result = originalQuery.call(this, config, values, callback);
+    if (result && typeof (result as Promise<unknown>).then === "function") {
+      (result as Promise<unknown>).catch((err: unknown) => {
+        const state = sqlStateOf(err);
+        if (state) sqlStates.push(state);
+      });
+    }
+    return result;
+  };
+});
+afterAll(() => {
+  GatewayClient.prototype.query = originalQuery;
+});
+beforeEach(() => {
+  sqlStates.length = 0;
+});
 
 const tally = (outcomes: string[]) => outcomes.reduce<Record<string, number>>((t, o) => ({ ...t, [o]: (t[o] ?? 0) + 1 }), {});
 
@@ -107,6 +134,7 @@ describe("contention faults (in process)", () => {
     }
     console.log(`[faults-contention] round-robin creates: ${JSON.stringify(tally(all))}`);
     expect(await overlappingHeld(ds, hosts)).toEqual([]);
+    expect(seen("40P01")).toBe(0); // hosts locked in one order: no deadlock even to retry
   });
 
   it("concurrent series cancels on occurrences whose ids are not in start order: no error, each occurrence cancelled once", async () => {
@@ -129,6 +157,10 @@ describe("contention faults (in process)", () => {
     const byStart = [...idOf.keys()].sort((a, b) => a - b).map((week) => idOf.get(week)!);
     expect([...byStart].sort((a, b) => a - b)).not.toEqual(byStart);
 
+    // The operation compiled and the pool's connections open, so the cancels below really overlap.
+    const warm = await createBooking(ds, { userId: organizer.user.id, eventTypeId: et.id, startTime: new Date(first - 86_400_000) });
+    await Promise.all(Array.from({ length: 10 }, () => gw.gql(`{ me { id } bookings(take: 1) { totalCount } }`, {}, organizer.key)));
+    expect(outcome(await gw.gql(CANCEL_SERIES, { id: warm.id }, organizer.key))).toBe("OK");
     // Every occurrence from the third on, twice each, all at once (the first two are never targeted).
     const targets = byStart.slice(2).flatMap((id) => [id, id]);
     const results = await Promise.all(targets.map((id) => gw.gql(CANCEL_SERIES, { id }, organizer.key)));
@@ -149,30 +181,17 @@ describe("contention faults (in process)", () => {
     ]);
     // Cancelled exactly once each: a second cancellation would have bumped the sequence again.
     for (const r of rows.slice(2)) expect([r.id, r.status, r.iCalSequence]).toEqual([r.id, BookingStatus.CANCELLED, 1]);
+    expect(seen("40P01")).toBe(0); // series lock first: no deadlock even to retry
   });
 
   describe("a column type change under prepared statements (0A000)", () => {
     let typed: TestGateway;
-    const stale: string[] = [];
-    const originalQuery = GatewayClient.prototype.query;
 
     beforeAll(async () => {
       // Every request looks its key up (a prepared statement over users' columns) on a small pool.
       typed = await startTestGateway({ databaseName: name, env: { DB_POOL_SIZE: "3", API_KEY_CACHE_SECONDS: "0", RATE_LIMIT_PER_MINUTE: "0" } });
-      // Observes (never changes) what the gateway's connections answer: the test proves its own premise,
-      // that the schema change really invalidated prepared statements the gateway holds.
-      GatewayClient.prototype.query = function (this: GatewayClient, config: unknown, values?: unknown, callback?: unknown) {
-        const result = originalQuery.call(this, config, values, callback);
-        if (result && typeof (result as Promise<unknown>).then === "function") {
-          (result as Promise<unknown>).catch((err: unknown) => {
-            if (sqlStateOf(err) === "0A000") stale.push(String((config as { name?: string }).name));
-          });
-        }
-        return result;
-      };
     });
     afterAll(async () => {
-      GatewayClient.prototype.query = originalQuery;
       await typed?.close();
     });
 
@@ -218,8 +237,10 @@ describe("contention faults (in process)", () => {
         })()),
       ];
       for (const r of after) expect({ status: r.status, body: r.body }).toEqual({ status: 200, body: { data: expected } });
-      console.log(`[faults-contention] 0A000 answers re-prepared after the type change: ${stale.length}`);
-      expect(stale.length).toBeGreaterThan(0);
+      // The premise: the change really invalidated prepared statements the gateway held.
+      const stale = seen("0A000");
+      console.log(`[faults-contention] 0A000 answers (prepared again) after the type change: ${stale}`);
+      expect(stale).toBeGreaterThan(0);
     });
   });
 });
@@ -289,9 +310,11 @@ describe("contention faults on a SERIALIZABLE database (in process)", () => {
       all.push(...outcomes);
       const allowed = new Set(["OK", "SLOT_TAKEN", "ALREADY_CANCELLED", "INVALID_TRANSITION", "CONTENTION"]);
       expect(outcomes.filter((o) => !allowed.has(o))).toEqual([]);
-      expect(created.map(outcome)).toContain("OK");
+      // The slot goes to a create or to a move of the shared booking: either way someone got it.
+      expect(outcomes).toContain("OK");
       expect(await overlappingHeld(ds, [organizer.user.id])).toEqual([]);
     }
-    console.log(`[faults-contention] SERIALIZABLE outcomes: ${JSON.stringify(tally(all))}`);
+    console.log(`[faults-contention] SERIALIZABLE outcomes: ${JSON.stringify(tally(all))}; 40001 received: ${seen("40001")}`);
+    expect(seen("40001")).toBeGreaterThan(0); // the premise: Postgres refused to serialize some of them
   });
 });

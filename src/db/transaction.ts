@@ -57,7 +57,13 @@ async function runOnce<T>(runner: QueryRunner, store: RequestStore | undefined, 
     return result;
   } catch (err) {
     client.boundDeadline = undefined;
-    if (runner.isTransactionActive && client.alive) await runner.rollbackTransaction().catch(() => undefined);
+    if (!client.alive) {
+      // The connection died under the transaction (terminated, reset): whatever the error says
+      // (TypeORM reports a runner it released on the connection's error as "already released"), the
+      // database went away. Postgres rolled back, unless it was the COMMIT that was lost.
+      throw tagFault(err, { phase: "query", connectionLost: true, deadline: false, prepared: false });
+    }
+    if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
     throw err;
   } finally {
     client.boundDeadline = undefined;

@@ -30,9 +30,12 @@ export interface DbFaultTag {
 
 const TAG = Symbol("gateway.dbFault");
 
-/** Records where `error` happened (the first record wins: the innermost place is the most precise). */
+/**
+ * Records where `error` happened, unless it (or an error it wraps) already says: the first record
+ * wins, the innermost place being the most precise.
+ */
 export function tagFault<E>(error: E, tag: DbFaultTag): E {
-  if (error && typeof error === "object" && !(TAG in error)) {
+  if (error && typeof error === "object" && !faultTagOf(error)) {
     Object.defineProperty(error, TAG, { value: tag, enumerable: false });
   }
   return error;

@@ -117,7 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     replicaUrls: (env.DATABASE_REPLICA_URLS ?? "").split(",").map((u) => u.trim()).filter(Boolean),
     maxQueryDepth: intVar(env, "MAX_QUERY_DEPTH", 15, 1, 1000),
     maxAliases: intVar(env, "MAX_ALIASES", 30, 0, 100_000),
-    maxQueryCost: intVar(env, "MAX_QUERY_COST", 20_000, 1, 100_000_000),
+    maxQueryCost: intVar(env, "MAX_QUERY_COST", 50_000, 1, 100_000_000),
     rateLimitPerMinute: intVar(env, "RATE_LIMIT_PER_MINUTE", 1_200, 0, 10_000_000),
     statementTimeoutMs: intVar(env, "STATEMENT_TIMEOUT_MS", 5_000, 0, 3_600_000),
     requestTimeoutMs: intVar(env, "REQUEST_TIMEOUT_MS", 10_000, 0, 3_600_000),

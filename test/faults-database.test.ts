@@ -19,7 +19,7 @@ import { startTcpProxy, throughProxy, type TcpProxy } from "./support/tcp-proxy"
  */
 
 const GATEWAY_APP = "calcom-graphql-gateway"; // the gateway's application_name in pg_stat_activity
-const ORGANIZER_LOCK_NAMESPACE = 0x43414c03; // src/domain/booking/slots.ts: pg_advisory_xact_lock(namespace, organizer id)
+const ORGANIZER_LOCK_NAMESPACE = 0x43414c01; // src/domain/booking/slots.ts: pg_advisory_xact_lock(namespace, organizer id)
 
 const LIST = `{ bookings(take: 20) { totalCount nodes { id title attendees { email } } } }`;
 const ONE = `query($id: Int!) { booking(id: $id) { id title user { id } eventType { id title } } }`;

@@ -201,7 +201,9 @@ export async function readPrepared<R extends QueryResultRow>(pool: Pool, name: s
     try {
       return (await runPrepared<R>(client, name, text, values)).rows;
     } catch (err) {
-      if (!client.alive) failure = err as Error;
+      // A connection that failed (even one whose socket has not closed yet: FATAL 57P01 arrives
+      // first) is released with its error, so the pool never hands it out again.
+      if (!client.alive || classifyFault(err) === "unavailable") failure = err as Error;
       if (attempt === 1 && retryableRead(err)) continue;
       throw err;
     } finally {

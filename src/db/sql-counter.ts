@@ -20,8 +20,18 @@ export interface RequestDeadline {
    * (transaction.ts) and never commit after it.
    */
   at: number;
-  /** The COMMIT in flight, if any: the request timeout lets it finish rather than answer TIMEOUT for a write that happened. */
-  committing?: Promise<unknown>;
+  /** Set the moment the request was answered with TIMEOUT: from then on nothing commits. */
+  expired: boolean;
+  /**
+   * COMMITs in flight (operations of a batch share the deadline): while any is, the request timeout
+   * lets them finish rather than answer TIMEOUT for a write that happened.
+   */
+  commitsInFlight: number;
+}
+
+/** True once the request's deadline has passed or its TIMEOUT answer went out. */
+export function deadlinePassed(deadline: RequestDeadline | undefined): boolean {
+  return deadline !== undefined && (deadline.expired || Date.now() >= deadline.at);
 }
 
 /** What a counted query runner carries in `QueryRunner.data`. */

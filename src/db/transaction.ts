@@ -1,13 +1,13 @@
 import type { DataSource, EntityManager, QueryRunner } from "typeorm";
-import { classifyFault, tagFault } from "./faults";
+import { classifyFault, faultTagOf, tagFault } from "./faults";
 import type { GatewayClient } from "./pg-client";
-import { withCountedRunner, type RequestStore } from "./sql-counter";
+import { deadlinePassed, withCountedRunner, type RequestStore } from "./sql-counter";
 
 /** How often a transaction that deadlocked (`40P01`) or failed to serialize (`40001`) is run again. */
 export const TRANSACTION_RETRIES = 3;
 
 /** The error a transaction fails with when the request's deadline passed before it could commit. */
-function deadlinePassed(): Error {
+function deadlineError(): Error {
   return tagFault(new Error("The request's deadline passed before its transaction could commit."), {
     phase: "query", connectionLost: false, deadline: true, prepared: false,
   });
@@ -15,11 +15,12 @@ function deadlinePassed(): Error {
 
 /**
  * Runs `work` in one transaction on a counted query runner, bound to the request's deadline
- * (`store.deadline.at`): every statement must finish by it (pg-client.ts abandons the connection
- * otherwise, and Postgres rolls the transaction back), and COMMIT is never sent after it, so a
- * request answered TIMEOUT never commits afterwards. A COMMIT sent in time is recorded in
- * `store.deadline.committing`, so the request timeout waits for it instead of answering TIMEOUT for a write
- * that happened.
+ * (`store.deadline`): every statement must finish by it (pg-client.ts abandons the connection
+ * otherwise, and Postgres rolls the transaction back), and COMMIT is never sent after it or after
+ * the TIMEOUT answer went out, so a request answered TIMEOUT never commits afterwards. A COMMIT sent
+ * in time is counted in `store.deadline.commitsInFlight`, so the request timeout waits for it
+ * instead of answering TIMEOUT for a write that happened; a COMMIT whose answer is lost is
+ * SERVICE_UNAVAILABLE (its outcome is unknown), never TIMEOUT.
  *
  * A deadlock (`40P01`) or serialization failure (`40001`) runs the whole transaction again, up to
  * TRANSACTION_RETRIES times after the first; `work` must therefore do nothing outside the
@@ -31,6 +32,8 @@ export async function inTransaction<T>(
   work: (manager: EntityManager) => Promise<T>,
 ): Promise<T> {
   for (let attempt = 0; ; attempt += 1) {
+    // No connection is taken for a transaction that could not commit anyway.
+    if (deadlinePassed(store?.deadline)) throw deadlineError();
     try {
       return await withCountedRunner(dataSource, store, (runner) => runOnce(runner, store, work));
     } catch (err) {
@@ -43,17 +46,29 @@ export async function inTransaction<T>(
 
 async function runOnce<T>(runner: QueryRunner, store: RequestStore | undefined, work: (manager: EntityManager) => Promise<T>): Promise<T> {
   const client = (await runner.connect()) as GatewayClient;
-  const deadline = store?.deadline?.at;
-  client.boundDeadline = deadline;
+  const deadline = store?.deadline;
+  client.boundDeadline = deadline?.at;
   try {
     await runner.startTransaction();
     const result = await work(runner.manager);
-    if (deadline !== undefined && Date.now() >= deadline) throw deadlinePassed();
+    // Checked in the same tick as the COMMIT is sent: the TIMEOUT answer cannot slip in between.
+    if (deadlinePassed(deadline)) throw deadlineError();
     // COMMIT itself runs under the statement deadline only: once sent, its outcome is awaited.
     client.boundDeadline = undefined;
-    const committing = runner.commitTransaction();
-    if (store?.deadline) store.deadline.committing = committing;
-    await committing;
+    if (deadline) deadline.commitsInFlight += 1;
+    try {
+      await runner.commitTransaction();
+    } catch (err) {
+      // Postgres refused the COMMIT (a serialization failure, say): an answer like any other. No
+      // answer at all (connection lost, deadline): whether it committed is unknown.
+      if (client.alive && !faultTagOf(err)?.deadline) throw err;
+      // (A new error: the lost statement's own record, "deadline", would make it a TIMEOUT.)
+      throw tagFault(new Error(`The COMMIT's outcome is unknown: its connection failed before it answered (${(err as Error).message}).`), {
+        phase: "query", connectionLost: true, deadline: false, prepared: false,
+      });
+    } finally {
+      if (deadline) deadline.commitsInFlight -= 1;
+    }
     return result;
   } catch (err) {
     client.boundDeadline = undefined;
@@ -63,10 +78,10 @@ async function runOnce<T>(runner: QueryRunner, store: RequestStore | undefined, 
       // database went away. Postgres rolled back, unless it was the COMMIT that was lost.
       throw tagFault(err, { phase: "query", connectionLost: true, deadline: false, prepared: false });
     }
-    if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+    // A connection whose ROLLBACK failed may still be inside the transaction: it is not reused.
+    if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => client.abandon());
     throw err;
   } finally {
     client.boundDeadline = undefined;
-    if (store?.deadline) store.deadline.committing = undefined;
   }
 }

@@ -103,6 +103,11 @@ export class BookingResolver {
     return viewed(ctx, booking, booking.responses, bookingViews.responses);
   }
 
+  @FieldResolver(() => String, { nullable: true, description: "SMS reminder number from the booking form (null for another seat holder of a seated booking)." })
+  smsReminderNumber(@Root() booking: Booking, @Ctx() ctx: RequestContext): string | null | Promise<string | null> {
+    return viewed(ctx, booking, booking.smsReminderNumber, bookingViews.responses);
+  }
+
   @FieldResolver(() => [Payment], { description: "Payments made for the booking." })
   payment(@Root() booking: Booking, @Ctx() ctx: RequestContext): Payment[] | Promise<Payment[]> {
     return viewed(ctx, booking, ctx.loaders.paymentsByBookingId.get(booking.id), bookingViews.payments);

@@ -71,7 +71,7 @@ export async function loadAcceptedMemberIds(dataSource: DataSource, teamIds: rea
 
 /**
  * The viewer's view (booking.policy.ts `bookingViewSql`) of each booking: one statement per batch;
- * `full` for a booking that does not exist (nothing of it is shown anyway).
+ * the narrowest view (`seat`) for a booking that is not found.
  */
 export async function loadBookingViews(dataSource: DataSource, viewer: Viewer, ids: readonly number[], store?: RequestStore): Promise<BookingView[]> {
   const view = bookingViewSql(viewer);
@@ -82,5 +82,5 @@ export async function loadBookingViews(dataSource: DataSource, viewer: Viewer, i
   );
   const rows = await queryPrepared<{ id: number; view: BookingView }>(dataSource, sql, parameters, store);
   const byId = new Map(rows.map((row) => [row.id, row.view]));
-  return ids.map((id) => byId.get(id) ?? "full");
+  return ids.map((id) => byId.get(id) ?? "seat");
 }

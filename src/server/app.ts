@@ -29,7 +29,6 @@ import { RateLimit } from "./rate-limit";
 import { RedisKeyValueCache } from "./redis-cache";
 import Redis from "ioredis";
 
-/** Headers a browser client (e.g. the hosted Apollo Sandbox) may send; listed explicitly for preflights. */
 /**
  * Apollo's store of parsed and validated documents, in Apollo's own size measure (the length of a
  * document's JSON, about a sixth of what it holds in memory): Apollo's default of 30 MiB kept about
@@ -43,6 +42,7 @@ export const MAX_PERSISTED_QUERY_BYTES = 102_400;
 /** The longest any Redis command may take before the in-memory fallback decides, ms. */
 export const REDIS_COMMAND_TIMEOUT_MS = 200;
 
+/** Headers a browser client (e.g. the hosted Apollo Sandbox) may send; listed explicitly for preflights. */
 const CORS_ALLOWED_HEADERS = [
   "authorization",
   "content-type",
@@ -226,11 +226,12 @@ function batchSizeCap(max: number) {
 function requestTimeout(ms: number) {
   return (_req: Request, res: Response, next: NextFunction) => {
     if (ms <= 0) return next();
-    const deadline: RequestDeadline = { at: Date.now() + ms };
+    const deadline: RequestDeadline = { at: Date.now() + ms, expired: false, commitsInFlight: 0 };
     (res.locals.gateway as Locals).store.deadline = deadline;
     const expire = () => {
       if (res.headersSent) return;
-      if (deadline.committing) return; // the handler answers once the COMMIT is back
+      if (deadline.commitsInFlight > 0) return; // the handler answers once the COMMIT is back
+      deadline.expired = true; // from now on nothing of this request commits
       res.status(504).json({
         errors: [{ message: `The request took longer than ${ms} ms (REQUEST_TIMEOUT_MS) and was stopped.`, extensions: { code: "TIMEOUT" } }],
       });

@@ -163,6 +163,11 @@ export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLim
           const query = request.query;
           if (query !== undefined && Buffer.byteLength(query, "utf8") > maxPersistedQueryBytes) rc.metrics.persistedQueryRegister = false;
         },
+        async didEncounterErrors({ contextValue }) {
+          // Refused before it was counted (unparsable, invalid, too complex, no such operation):
+          // still a request of this client IP's, so hostile documents are not free.
+          if (rateLimit && !contextValue.rateLimit) contextValue.rateLimit = await rateLimit.consume(RateLimit.ipBucket(contextValue.clientIp));
+        },
         async willSendResponse({ response, contextValue }) {
           if (rateLimit && contextValue.rateLimit) {
             for (const [name, value] of rateLimit.headers(contextValue.rateLimit)) response.http.headers.set(name, value);

@@ -101,9 +101,12 @@ async function applyFilter(ctx: RequestContext, qb: SelectQueryBuilder<Booking>,
     qb.andWhere("b.userId = ANY(:f_userIds)", { f_userIds: filter.userIds });
   }
   if (filter.attendeeEmail != null) {
+    // Only attendees the viewer may see count: a seat holder must not learn who else holds a seat.
+    const view = bookingViewSql(viewer);
+    const visible = view ? ` AND (${view.sql} <> 'seat' OR lower(fa."email") = :pol_email)` : "";
     qb.andWhere(
-      `EXISTS (SELECT 1 FROM "Attendee" fa WHERE fa."bookingId" = b.id AND lower(fa."email") = :f_attendeeEmail)`,
-      { f_attendeeEmail: filter.attendeeEmail.trim().toLowerCase() },
+      `EXISTS (SELECT 1 FROM "Attendee" fa WHERE fa."bookingId" = b.id AND lower(fa."email") = :f_attendeeEmail${visible})`,
+      { f_attendeeEmail: filter.attendeeEmail.trim().toLowerCase(), ...view?.params },
     );
   }
   if (filter.status != null) {
@@ -139,7 +142,8 @@ async function readRows(ctx: RequestContext, qb: SelectQueryBuilder<Booking>, se
 
 /** Booking fields whose value depends on the viewer's view (booking.policy.ts BookingView). */
 const VIEW_DEPENDENT = new Set([
-  "attendees", "responses", "payment", "references", "destinationCalendar", "workflowReminders", "seatsReferences", "scheduledTriggers",
+  "attendees", "responses", "smsReminderNumber", "payment", "references", "destinationCalendar", "workflowReminders", "seatsReferences",
+  "scheduledTriggers",
 ]);
 const VIEW_ALIAS = "__view";
 

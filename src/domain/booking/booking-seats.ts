@@ -5,6 +5,7 @@ import type { Viewer } from "../../auth/viewer";
 import { Attendee, Booking, BookingSeat, BookingStatus, type EventType } from "../../entities";
 import { conflict, forbidden } from "../errors";
 import type { CreateBookingCommand } from "./booking-input";
+import { SEATED_BOOKING } from "./booking.policy";
 
 /**
  * Seated bookings (event types with `seatsPerTimeSlot`): one booking per slot whose attendees each
@@ -13,8 +14,14 @@ import type { CreateBookingCommand } from "./booking-input";
  * the new time. Moving the whole booking (its organizer) moves every seat with it.
  */
 
-/** True when the booking has seats (it is a seated booking). */
+/** True when the booking is seated (booking.policy.ts SEATED_BOOKING). */
 export async function isSeated(m: EntityManager, bookingId: number): Promise<boolean> {
+  const rows: unknown[] = await m.query(`SELECT 1 FROM "Booking" b WHERE b.id = $1 AND ${SEATED_BOOKING}`, [bookingId]);
+  return rows.length > 0;
+}
+
+/** True while the booking still has seat rows. */
+async function hasSeats(m: EntityManager, bookingId: number): Promise<boolean> {
   const rows: unknown[] = await m.query(`SELECT 1 FROM "BookingSeat" WHERE "bookingId" = $1 LIMIT 1`, [bookingId]);
   return rows.length > 0;
 }
@@ -42,11 +49,9 @@ export async function joinSeats(
   const existing = await m.getRepository(Attendee).find({ where: { bookingId: booking.id } });
   const emails = new Set(existing.map((a) => a.email.toLowerCase()));
   const newcomers = [booker.email, ...input.guests];
-  if (newcomers.some((e) => emails.has(e.toLowerCase()))) {
-    throw conflict("SLOT_TAKEN", "This person already holds a seat in this slot.");
-  }
-  if (existing.length + newcomers.length > eventType.seatsPerTimeSlot!) {
-    throw conflict("SLOT_TAKEN", `All ${eventType.seatsPerTimeSlot} seats in this slot are taken.`);
+  // One message for both: it must not tell a stranger whether someone holds a seat here.
+  if (newcomers.some((e) => emails.has(e.toLowerCase())) || existing.length + newcomers.length > eventType.seatsPerTimeSlot!) {
+    throw conflict("SLOT_TAKEN", "No seat in this slot can be booked for these people (taken, or already held by one of them).");
   }
   const attendees = [
     { name: booker.name, email: booker.email },
@@ -88,7 +93,7 @@ export async function leaveSeat(
   await m.query(`DELETE FROM "BookingSeat" WHERE "attendeeId" = ANY($1)`, [ids]);
   await m.query(`DELETE FROM "Attendee" WHERE id = ANY($1)`, [ids]);
   const now = new Date();
-  const changes: Partial<Booking> = (await isSeated(m, booking.id))
+  const changes: Partial<Booking> = (await hasSeats(m, booking.id))
     ? { updatedAt: now }
     : { ...fields, status: BookingStatus.CANCELLED, idempotencyKey: null, iCalSequence: booking.iCalSequence + 1, updatedAt: now };
   await m.getRepository(Booking).update({ id: booking.id }, changes as QueryDeepPartialEntity<Booking>);

@@ -10,7 +10,7 @@ import { badInput, conflict, forbidden, notFound } from "../errors";
 import { bookingTitle, LIMITS, validateCreate, type CreateBookingCommand } from "./booking-input";
 import { requireViewer } from "./booking-read.service";
 import { assertTransition, label, SLOT_HOLDING } from "./booking-status";
-import { bookableEventTypes, cancellableBookings, manageableBookings, readableBookings } from "./booking.policy";
+import { bookableEventTypes, cancellableBookings, manageableBookings, readableBookings, SEATED_BOOKING } from "./booking.policy";
 import { bookingSlotKey, uuidv5 } from "./idempotency";
 import { bufferedRange, findOverlap, lockClientKey, lockOrganizer, lockOrganizers, lockSeats, lockSeries } from "./slots";
 import { rescheduledTimes, updatedTimes } from "./booking-move";
@@ -398,6 +398,13 @@ export async function rescheduleBooking(
   const viewer = requireViewer(ctx);
   const note = checkReason("reason", reason);
   const { created, old } = await inTransaction(ctx, async (m) => {
+    // A seated booking's seats lock comes before its row (the global lock order, slots.ts): a seat
+    // holder's move joins or creates a seated booking under it, as createBooking does.
+    const [seated] = await m.query(
+      `SELECT b."eventTypeId" FROM "Booking" b WHERE b.id = $1 AND b."eventTypeId" IS NOT NULL AND ${SEATED_BOOKING}`,
+      [id],
+    );
+    if (seated) await lockSeats(m, seated.eventTypeId as number);
     const { booking: b, manages } = await lockForWrite(m, viewer, id, "cancel");
     if (![ACCEPTED, PENDING, AWAITING_HOST].includes(b.status)) {
       throw conflict("INVALID_TRANSITION", `A ${label(b.status)} booking cannot be rescheduled.`);

@@ -157,11 +157,18 @@ export function bookingViewSql(viewer: Viewer): SqlCondition | undefined {
   const manageable = manageableBookings(viewer);
   if (!manageable) return undefined;
   return {
-    sql: `CASE WHEN ${manageable.sql} THEN 'full'
-      WHEN EXISTS (SELECT 1 FROM "BookingSeat" vs WHERE vs."bookingId" = b.id) THEN 'seat' ELSE 'attendee' END`,
+    sql: `CASE WHEN ${manageable.sql} THEN 'full' WHEN ${SEATED_BOOKING} THEN 'seat' ELSE 'attendee' END`,
     params: manageable.params,
   };
 }
+
+/**
+ * Booking `b` is seated: its event type has seats, or it has seat rows. The event type counts too,
+ * so a seated booking whose seats moved away (rescheduled) or all left stays seated for its former
+ * seat holders.
+ */
+export const SEATED_BOOKING = `(EXISTS (SELECT 1 FROM "EventType" vet WHERE vet."id" = b."eventTypeId" AND vet."seatsPerTimeSlot" > 0)
+  OR EXISTS (SELECT 1 FROM "BookingSeat" vs WHERE vs."bookingId" = b.id))`;
 
 /** Redactions of each view: what a relation of the booking shows to it. */
 export const bookingViews = {
@@ -175,7 +182,7 @@ export const bookingViews = {
   seats<T extends { attendeeId: number }>(view: BookingView, ownAttendeeIds: ReadonlySet<number>, seats: T[]): T[] {
     return view === "seat" ? seats.filter((s) => ownAttendeeIds.has(s.attendeeId)) : seats;
   },
-  /** The booking form's answers are the first booker's: not for other seat holders. */
+  /** The booking form's answers (and the SMS number copied from them) are the first booker's: not for other seat holders. */
   responses<T>(view: BookingView, responses: T): T | null {
     return view === "seat" ? null : responses;
   },

@@ -7,18 +7,19 @@ import { SLOT_HOLDING } from "./booking-status";
  * first's committed booking. Advisory locks need no table of our own, so the guarantee holds on a
  * database whose schema Cal.com manages, and across any number of gateway instances.
  *
- * **Lock order.** Every transaction takes its advisory locks in ascending (namespace, key) order,
- * so the gateway's writers never wait on each other in a cycle (no deadlock): first the client
- * idempotency key, then the seats of an event type, then organizers by ascending user id (all
- * candidate hosts of a team event type at once, before any is chosen). A series lock is the only
- * advisory lock of its transaction. Row locks (`FOR UPDATE` on the booking being changed) come
- * before the organizer lock and are taken one row per transaction, or, for a series, under the
- * series lock in id order. Postgres may still report a deadlock against other applications' writes;
- * such a transaction is run again (db/transaction.ts).
+ * **Lock order.** Every transaction takes its locks in one global order, so the gateway's writers
+ * never wait on each other in a cycle: the client idempotency key, then the seats of an event type,
+ * then the row of the booking being changed (`FOR UPDATE`), then organizers by ascending user id
+ * (all candidate hosts of a team event type at once, before any is chosen). A seat holder's
+ * reschedule therefore takes the seats lock before the booking's row. A series lock comes first in
+ * its transaction, which then locks the series' rows in id order and no advisory lock after. Postgres
+ * may still report a deadlock against other applications' writes; such a transaction is run again
+ * (db/transaction.ts). The namespace numbers are part of the protocol between instances (a rolling
+ * deploy runs old and new side by side): never renumber them.
  */
-const LOCK_NAMESPACE_CLIENT_KEY = 0x43414c01; // "CAL" 1
+const LOCK_NAMESPACE_ORGANIZER = 0x43414c01; // "CAL" 1
 const LOCK_NAMESPACE_SEATS = 0x43414c02; // "CAL" 2
-const LOCK_NAMESPACE_ORGANIZER = 0x43414c03; // "CAL" 3
+const LOCK_NAMESPACE_CLIENT_KEY = 0x43414c03; // "CAL" 3
 const LOCK_NAMESPACE_SERIES = 0x43414c04; // "CAL" 4
 
 /** Serializes slot decisions for one organizer until the transaction ends. */

@@ -302,6 +302,23 @@ describe("least privilege: attendee and seat-holder views", () => {
       expect(next.seatsReferences.map((s: any) => s.referenceUid).sort()).toEqual(seatsBefore.map((s: any) => s.referenceUid).sort());
       const attendeeIds = new Set(next.attendees.map((a: any) => a.id));
       for (const seat of next.seatsReferences) expect(attendeeIds.has(seat.attendeeId)).toBe(true);
+      // The old booking keeps its attendees but no seats: its former seat holders still see only themselves.
+      const old = (await read(w.seatA.key, `{ booking(id: ${booking.id}) { ${FIELDS} } }`)).booking;
+      expect(old.attendees.map((a: any) => a.email)).toEqual([w.seatA.email]);
+      expect(old.responses).toBeNull();
+      expect(old.seatsReferences).toEqual([]);
+      expectAttendeeView(old);
+    });
+
+    it("a seat holder cannot probe who else holds a seat with the attendeeEmail filter", async () => {
+      const [other] = await gw.dataSource.query(
+        `SELECT a.email FROM "Attendee" a JOIN "Booking" b ON b.id = a."bookingId" WHERE b."eventTypeId" = $1 AND lower(a.email) <> lower($2) LIMIT 1`,
+        [w.seatedEventTypeId, w.seatA.email],
+      );
+      const probe = await read(w.seatA.key, `{ bookings(take: 50, filter: { attendeeEmail: "${other.email}" }) { totalCount nodes { id } } }`);
+      expect(probe.bookings.totalCount).toBe(0);
+      const own = await read(w.seatA.key, `{ bookings(take: 50, filter: { attendeeEmail: "${w.seatA.email}" }) { totalCount } }`);
+      expect(own.bookings.totalCount).toBeGreaterThan(0);
     });
 
     it("an outsider can do nothing to a seated booking, and nothing is written", async () => {

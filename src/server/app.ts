@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import http from "node:http";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
@@ -89,7 +89,8 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
       })
     : undefined;
   redis?.on("error", (err) => logger.warn("redis error", { error: err.message }));
-  const rateLimit = config.rateLimitPerMinute > 0 ? new RateLimit(config.rateLimitPerMinute, redis, metrics, logger) : undefined;
+  const rateLimit =
+    config.rateLimitPerMinute > 0 ? new RateLimit(config.rateLimitPerMinute, redis, metrics, logger, databaseScope(dataSource)) : undefined;
   const limits = {
     maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases, maxCost: config.maxQueryCost, unpagedListSize: config.maxUnpagedBookings,
   };
@@ -201,6 +202,15 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
       if (redis && redis.status !== "end") await redis.quit().catch(() => undefined);
     },
   };
+}
+
+/** A short name of the database the data source serves (server and database, no credentials). */
+function databaseScope(dataSource: DataSource): string {
+  const options = dataSource.options as { url?: string; replication?: { master?: { url?: string } } };
+  const url = options.url ?? options.replication?.master?.url;
+  if (!url) return "";
+  const parsed = new URL(url);
+  return createHash("sha256").update(`${parsed.hostname}:${parsed.port}${parsed.pathname}`).digest("hex").slice(0, 12);
 }
 
 /**

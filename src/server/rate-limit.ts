@@ -26,13 +26,19 @@ export interface RateLimitOutcome {
 export class RateLimit {
   private readonly limiter: RateLimiterAbstract;
 
+  /**
+   * `scope` names the database the gateway serves: user ids are only unique within one, so every
+   * instance on the same database shares its counters, and a Redis shared with another deployment
+   * never mixes two databases' users.
+   */
   constructor(
     readonly perMinute: number,
     redis: Redis | undefined,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
+    scope = "",
   ) {
-    const options = { points: perMinute, duration: 60, keyPrefix: "gateway_rl" };
+    const options = { points: perMinute, duration: 60, keyPrefix: `gateway_rl${scope ? `:${scope}` : ""}` };
     if (redis) {
       this.limiter = new RateLimiterRedis({
         ...options,

@@ -1,6 +1,6 @@
 import { buildSchema, parse, type DocumentNode } from "graphql";
 import { compileQuery } from "graphql-jit";
-import { jitExecutor, MAX_COMPILED_DOCUMENTS } from "./jit";
+import { jitExecutor, MAX_COMPILED_DOCUMENTS, MAX_COMPILED_OPERATIONS_PER_DOCUMENT } from "./jit";
 
 jest.mock("graphql-jit", () => {
   const actual = jest.requireActual("graphql-jit");
@@ -16,8 +16,8 @@ describe("jitExecutor", () => {
   async function executorOf() {
     const gateway = jitExecutor(schema);
     const { executor } = await gateway.load({ apollo: {} as never });
-    return (document: DocumentNode) =>
-      executor!({ document, operationName: null, request: { variables: {} }, context: {} } as never) as Promise<{ data?: unknown }>;
+    return (document: DocumentNode, operationName: string | null = null) =>
+      executor!({ document, operationName, request: { variables: {} }, context: {} } as never) as Promise<{ data?: unknown }>;
   }
 
   beforeEach(() => compile.mockClear());
@@ -45,5 +45,16 @@ describe("jitExecutor", () => {
     expect(compile).toHaveBeenCalledTimes(documents.length);
     await run(documents[0]); // evicted: compiled again
     expect(compile).toHaveBeenCalledTimes(documents.length + 1);
+  });
+
+  it("compiles at most MAX_COMPILED_OPERATIONS_PER_DOCUMENT operations of one document; the others still answer", async () => {
+    const run = await executorOf();
+    const count = MAX_COMPILED_OPERATIONS_PER_DOCUMENT + 3;
+    const document = parse(Array.from({ length: count }, (_, i) => `query Q${i} { hello(n: ${i}) }`).join("\n"));
+    for (let i = 0; i < count; i += 1) {
+      await run(document, `Q${i}`);
+      expect(await run(document, `Q${i}`)).toEqual({ data: { hello: `hi ${i}` } });
+    }
+    expect(compile).toHaveBeenCalledTimes(MAX_COMPILED_OPERATIONS_PER_DOCUMENT);
   });
 });

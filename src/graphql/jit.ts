@@ -9,6 +9,8 @@ type Compiled = Map<string, CompiledQuery | null>;
 
 /** Documents whose compiled operations are kept (least recently used dropped first). */
 export const MAX_COMPILED_DOCUMENTS = 500;
+/** Operations compiled per document at most (a document may hold many; the rest run on graphql-js). */
+export const MAX_COMPILED_OPERATIONS_PER_DOCUMENT = 10;
 
 /**
  * Executes operations with graphql-jit: each operation of a parsed document is compiled once into
@@ -30,7 +32,7 @@ export const MAX_COMPILED_DOCUMENTS = 500;
  * query text, ~0.75 GB at Apollo's default store size (measured with heap snapshots). So a
  * document is compiled only the second time it is executed (a text sent once, typically one with
  * literal ids, runs on graphql-js), and at most MAX_COMPILED_DOCUMENTS documents keep their
- * compiled operations.
+ * compiled operations, MAX_COMPILED_OPERATIONS_PER_DOCUMENT each.
  */
 export function jitExecutor(schema: GraphQLSchema): GatewayInterface {
   // Apollo keeps one DocumentNode per distinct query text (its document store, bounded in app.ts).
@@ -46,7 +48,9 @@ export function jitExecutor(schema: GraphQLSchema): GatewayInterface {
       }
       cache.set(document, (byName = new Map()));
     }
-    return cached(byName, operationName ?? "", () => {
+    const name = operationName ?? "";
+    if (!byName.has(name) && byName.size >= MAX_COMPILED_OPERATIONS_PER_DOCUMENT) return null;
+    return cached(byName, name, () => {
       const result = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
       return isCompiledQuery(result) ? result : null;
     });

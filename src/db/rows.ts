@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
-import { LRUCache } from "lru-cache";
 import type { Pool, QueryResultRow } from "pg";
 import type { DataSource, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
-import { cached } from "../cached";
+import { cached, LruMap } from "../cached";
 import { ConnectionNotReadyError } from "./faults";
 import { readPrepared } from "./pg-client";
 import type { RequestStore } from "./sql-counter";
@@ -65,7 +64,7 @@ function pagingOf(qb: SelectQueryBuilder<ObjectLiteral>): Paging {
 }
 
 /** Plans per data source by query shape (see shapeKey): building SQL with TypeORM cost about 50 µs a list page. */
-const plansByDataSource = new WeakMap<DataSource, LRUCache<string, ReadPlan>>();
+const plansByDataSource = new WeakMap<DataSource, LruMap<string, ReadPlan>>();
 /** Read plans kept per data source (least recently used dropped first). */
 export const MAX_READ_PLANS = 1_000;
 
@@ -96,7 +95,7 @@ export async function fetchRows<T extends ObjectLiteral>(
   expressions: RowExpression[] = [],
   store?: RequestStore,
 ): Promise<T[]> {
-  const plans = cached(plansByDataSource, qb.connection, () => new LRUCache<string, ReadPlan>({ max: MAX_READ_PLANS }));
+  const plans = cached(plansByDataSource, qb.connection, () => new LruMap<string, ReadPlan>(MAX_READ_PLANS));
   // The page: LIMIT in the statement text, a non-zero OFFSET as a parameter (see above).
   const paging = pagingOf(qb);
   const key = shapeKey(qb, properties, expressions, paging);
@@ -203,7 +202,7 @@ function planRead(
 }
 
 /** Statement names by SQL text (a memo of the hash; bounded, least recently used dropped first). */
-const statementNames = new LRUCache<string, string>({ max: 2_000 });
+const statementNames = new LruMap<string, string>(2_000);
 
 /**
  * Runs a read-only statement as a named prepared statement on the pool TypeORM manages: each

@@ -1,8 +1,7 @@
 import type { GatewayExecutor, GatewayInterface } from "@apollo/server-gateway-interface";
 import { execute, GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
-import { LRUCache } from "lru-cache";
-import { cached } from "../cached";
+import { cached, LruMap } from "../cached";
 
 /** Compiled operations of one document, by operation name ("" for the only, unnamed one). */
 type Compiled = Map<string, CompiledQuery | null>;
@@ -36,7 +35,7 @@ export const MAX_COMPILED_OPERATIONS_PER_DOCUMENT = 10;
  */
 export function jitExecutor(schema: GraphQLSchema): GatewayInterface {
   // Apollo keeps one DocumentNode per distinct query text (its document store, bounded in app.ts).
-  const cache = new LRUCache<DocumentNode, Compiled>({ max: MAX_COMPILED_DOCUMENTS });
+  const cache = new LruMap<DocumentNode, Compiled>(MAX_COMPILED_DOCUMENTS);
   const seenOnce = new WeakSet<DocumentNode>();
 
   const compiled = (document: DocumentNode, operationName: string | null): CompiledQuery | null => {

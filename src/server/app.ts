@@ -150,7 +150,7 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
           requestId: locals.requestId,
           store: locals.store,
           authorization: req.headers.authorization,
-          clientIp: req.ip,
+          clientIp: () => req.ip,
           dataSource,
           loaders: createLoaders(dataSource, locals.store),
           logger,

@@ -15,8 +15,8 @@ import { RateLimit, type RateLimitOutcome } from "./rate-limit";
 /** The context Apollo hands to plugins: the request context plus the HTTP bits they need. */
 export interface GatewayContext extends RequestContext {
   authorization: string | undefined;
-  /** The client's address (rate-limit bucket of requests without a valid credential). */
-  clientIp: string | undefined;
+  /** The client's address (rate-limit bucket of requests without a valid credential); worked out only when needed. */
+  clientIp: () => string | undefined;
   /** This operation's rate-limit count, for the RateLimit-* headers. */
   rateLimit?: RateLimitOutcome;
 }
@@ -128,7 +128,7 @@ export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLim
             metrics.limitRejections.inc();
             throw new GraphQLError(exceeded, { extensions: { code: "QUERY_TOO_COMPLEX", http: { status: 400 } } });
           }
-          const ipBucket = RateLimit.ipBucket(contextValue.clientIp);
+          const ipBucket = rateLimit ? RateLimit.ipBucket(contextValue.clientIp()) : "";
           if (facts.introspectionOnly) {
             rc.metrics.persistedQueryRegister = false;
             await count(contextValue, ipBucket);
@@ -166,7 +166,7 @@ export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLim
         async didEncounterErrors({ contextValue }) {
           // Refused before it was counted (unparsable, invalid, too complex, no such operation):
           // still a request of this client IP's, so hostile documents are not free.
-          if (rateLimit && !contextValue.rateLimit) contextValue.rateLimit = await rateLimit.consume(RateLimit.ipBucket(contextValue.clientIp));
+          if (rateLimit && !contextValue.rateLimit) contextValue.rateLimit = await rateLimit.consume(RateLimit.ipBucket(contextValue.clientIp()));
         },
         async willSendResponse({ response, contextValue }) {
           if (rateLimit && contextValue.rateLimit) {

@@ -230,7 +230,8 @@ function refuseStaleServer(dataDir: string): void {
   // A dead pid: Postgres itself discards a stale lock file.
 }
 
-function freePort(): Promise<number> {
+/** A port that was free a moment ago on 127.0.0.1 (another process may take it in between). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);

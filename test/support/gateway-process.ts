@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import net from "node:net";
+import { freePort } from "../../src/db/embedded-postgres";
 import path from "node:path";
 
 /**
@@ -23,17 +23,7 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined 
   }
 }
 
-/** A port that was free a moment ago on 127.0.0.1 (another process may take it in between). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface GqlResult<T = Record<string, any>> {
   status: number;

@@ -126,7 +126,7 @@ async function applyFilter(ctx: RequestContext, qb: SelectQueryBuilder<Booking>,
 async function readRows(ctx: RequestContext, qb: SelectQueryBuilder<Booking>, selection?: BookingSelection): Promise<Booking[]> {
   const { columns, included } = readShape(ctx.dataSource, selection);
   // The viewer's view of each row, read in the same statement when a field that depends on it is selected.
-  const view = ctx.viewer && selection && [...VIEW_DEPENDENT].some((f) => selection.fields.has(f)) ? bookingViewSql(ctx.viewer) : undefined;
+  const view = ctx.viewer && selection && VIEW_DEPENDENT.some((f) => selection.fields.has(f)) ? bookingViewSql(ctx.viewer) : undefined;
   if (view) qb.addSelect(view.sql, VIEW_ALIAS).setParameters(view.params);
   const rows = await fetchRows(qb, columns, included, ctx.store);
   primeRelations(ctx.dataSource, ctx.loaders, rows, included);
@@ -141,10 +141,10 @@ async function readRows(ctx: RequestContext, qb: SelectQueryBuilder<Booking>, se
 }
 
 /** Booking fields whose value depends on the viewer's view (booking.policy.ts BookingView). */
-const VIEW_DEPENDENT = new Set([
+const VIEW_DEPENDENT = [
   "attendees", "responses", "smsReminderNumber", "payment", "references", "destinationCalendar", "workflowReminders", "seatsReferences",
   "scheduledTriggers",
-]);
+];
 const VIEW_ALIAS = "__view";
 
 /** `first` of a connection: 1 to MAX_TAKE, DEFAULT_TAKE when absent. */

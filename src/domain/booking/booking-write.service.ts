@@ -97,10 +97,18 @@ async function eventTypeBuffers(m: EntityManager, eventTypeId: number | null) {
 }
 
 /** Under the organizer's lock: SLOT_TAKEN when [start, end) plus the event type's buffers overlaps another held slot. */
-async function claimSlot(m: EntityManager, booking: Pick<Booking, "id" | "userId" | "eventTypeId">, start: Date, end: Date) {
+async function claimSlot(
+  m: EntityManager,
+  booking: Pick<Booking, "id" | "userId" | "eventTypeId">,
+  start: Date,
+  end: Date,
+  /** The booking's event type when the caller has read it already (else its buffers are read here). */
+  eventType?: Pick<EventType, "beforeEventBuffer" | "afterEventBuffer"> | null,
+) {
   if (booking.userId == null) return;
   await lockOrganizer(m, booking.userId);
-  const range = bufferedRange(start, end, await eventTypeBuffers(m, booking.eventTypeId));
+  const buffers = eventType !== undefined ? eventType : await eventTypeBuffers(m, booking.eventTypeId);
+  const range = bufferedRange(start, end, buffers);
   if ((await findOverlap(m, booking.userId, range.start, range.end, booking.id)) !== null) {
     throw conflict("SLOT_TAKEN", "The organizer already has an accepted or pending booking overlapping this time.");
   }
@@ -412,14 +420,14 @@ export async function rescheduleBooking(
     const now = new Date();
     const eventType = b.eventTypeId == null ? null : await m.getRepository(EventType).findOne({ where: { id: b.eventTypeId } });
     const { end: newEnd } = rescheduledTimes(b, eventType, start, end, now);
-    if (await actsAsSeatHolder(m, b, manages)) {
+    if (seated && !manages) {
       // A seat holder moves their own seat: out of this booking, into the seated booking at the new
       // time (joined or created, exactly as createBooking would).
       const { left } = await leaveSeat(m, b, viewer, { rescheduled: true, rescheduledBy: viewer.user.email });
       const moved = await createInTransaction(m, viewer, seatAt(b, left[0], start, newEnd), randomUUID(), false, now);
       return { created: moved, old: b };
     }
-    await claimSlot(m, b, start, newEnd); // ignores the old booking itself
+    await claimSlot(m, b, start, newEnd, eventType); // ignores the old booking itself
 
     const repo = m.getRepository(Booking);
     // The old booking first: it gives up its slot key before the new one may take the same slot.

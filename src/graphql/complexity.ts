@@ -3,6 +3,7 @@ import {
   type GraphQLField, type GraphQLObjectType, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
   getArgumentValues, isObjectType, isInterfaceType,
 } from "graphql";
+import { MAX_TAKE } from "../domain/booking/booking-read.service";
 
 /** Limits on an operation, checked before anything executes. */
 export interface OperationLimits {
@@ -21,8 +22,6 @@ export interface OperationMeasure {
 
 /** Page size assumed for list fields without a size argument (relation lists of one booking). */
 export const DEFAULT_LIST_SIZE = 10;
-/** The largest page (`take` / `first`). */
-export const MAX_PAGE_SIZE = 250;
 
 /**
  * Measures an operation in the spirit of GitHub's GraphQL limits: nesting depth, aliased fields, and
@@ -111,7 +110,7 @@ function pagedSize(
   return clamp(typeof args.take === "number" ? args.take : DEFAULT_LIST_SIZE);
 }
 
-const clamp = (n: number) => Math.min(Math.max(Math.trunc(n), 1), MAX_PAGE_SIZE);
+const clamp = (n: number) => Math.min(Math.max(Math.trunc(n), 1), MAX_TAKE);
 
 /** The first limit the measure breaks, as a message, or undefined. */
 export function exceededLimit(measure: OperationMeasure, limits: OperationLimits): string | undefined {

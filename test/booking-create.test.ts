@@ -225,17 +225,17 @@ describe.each([
     expect((await create(input(et.id, new Date(existing.getTime() + 45 * 60_000)))).body.errors).toBeUndefined();
   });
 
-  it("picks a free host for team event types: fixed first, then priority; SLOT_TAKEN when none is free", async () => {
+  it("round robin: the first free host in host order (priority, then weight, then id) organizes; SLOT_TAKEN when none is free", async () => {
     const team = await createTeam(ds);
-    const [fixed, high, low, locked] = await Promise.all([
+    const [high, heavy, light, locked] = await Promise.all([
       createUser(ds), createUser(ds), createUser(ds), createUser(ds, { locked: true }),
     ]);
     const et = await createEventType(ds, { teamId: team.id, length: 30 });
     await ds.getRepository(Host).insert([
-      { userId: locked.id, eventTypeId: et.id, isFixed: true, priority: 4 },
-      { userId: low.id, eventTypeId: et.id, isFixed: false, priority: 1 },
+      { userId: locked.id, eventTypeId: et.id, isFixed: false, priority: 4 },
+      { userId: light.id, eventTypeId: et.id, isFixed: false, priority: null, weight: 50 },
       { userId: high.id, eventTypeId: et.id, isFixed: false, priority: 3 },
-      { userId: fixed.id, eventTypeId: et.id, isFixed: true, priority: 0 },
+      { userId: heavy.id, eventTypeId: et.id, isFixed: false, priority: null, weight: null },
     ]);
     const start = new Date(Date.UTC(2032, 2, 1, 9));
     const picks: number[] = [];
@@ -243,9 +243,28 @@ describe.each([
       const res = await create(input(et.id, start, { responses: { name: `B${i}`, email: `b${i}@example.test` } }));
       picks.push(res.body.data!.createBooking.userId);
     }
-    expect(picks).toEqual([fixed.id, high.id, low.id]); // the locked host is never picked
+    expect(picks).toEqual([high.id, heavy.id, light.id]); // the locked host is never picked
     const none = await create(input(et.id, start, { responses: { name: "B4", email: "b4@example.test" } }));
     expect(onlyError(none).extensions).toEqual({ code: "CONFLICT", reason: "SLOT_TAKEN" });
+  });
+
+  it("round robin with a fixed host: the fixed host organizes, the chosen host attends; the fixed host busy is SLOT_TAKEN", async () => {
+    const team = await createTeam(ds);
+    const [fixed, rotating] = await Promise.all([createUser(ds), createUser(ds)]);
+    const et = await createEventType(ds, { teamId: team.id, length: 30 });
+    await ds.getRepository(Host).insert([
+      { userId: rotating.id, eventTypeId: et.id, isFixed: false },
+      { userId: fixed.id, eventTypeId: et.id, isFixed: true },
+    ]);
+    const start = new Date(Date.UTC(2032, 2, 2, 9));
+    const res = await create(input(et.id, start, { responses: { name: "B", email: "b@example.test" } }));
+    expect(res.body.errors).toBeUndefined();
+    const booking = res.body.data!.createBooking;
+    expect(booking.userId).toBe(fixed.id);
+    const attendees = await ds.query(`SELECT email FROM "Attendee" WHERE "bookingId" = $1 ORDER BY id`, [booking.id]);
+    expect(attendees.map((a: { email: string }) => a.email)).toEqual(["b@example.test", rotating.email]);
+    const again = await create(input(et.id, start, { responses: { name: "C", email: "c@example.test" } }));
+    expect(onlyError(again).extensions).toEqual({ code: "CONFLICT", reason: "SLOT_TAKEN" });
   });
 
   it("seats attendees into one booking until the seats are full", async () => {

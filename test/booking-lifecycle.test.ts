@@ -1,6 +1,6 @@
 import type { DataSource } from "typeorm";
 import { bookingSlotKey } from "../src/domain/booking/idempotency";
-import { BookingStatus, MembershipRole, UserPermissionRole, type EventType, type User } from "../src/entities";
+import { BookingStatus, Host, MembershipRole, UserPermissionRole, type EventType, type User } from "../src/entities";
 import {
   addMember, createBooking, createEventType, createTeam, createUser, createViewer, type BookingSpec,
 } from "./support/factories";
@@ -222,6 +222,7 @@ describe("booking lifecycle", () => {
       const own = await createEventType(ds, { userId: organizerUser.id });
       const owned = await createEventType(ds, { userId: eventTypeOwner.id });
       const teamType = await createEventType(ds, { teamId: team.id });
+      await ds.getRepository(Host).insert({ userId: host.id, eventTypeId: teamType.id, isFixed: false });
       const orgMembersType = await createEventType(ds, { userId: orgMember.id });
       const strangersType = await createEventType(ds, { userId: stranger.id });
 

@@ -20,8 +20,8 @@ describe("migrations", () => {
         );
       await ds.runMigrations();
       expect(await tables()).toEqual([
-        "ApiKey", "Attendee", "Booking", "BookingReference", "BookingSeat", "DestinationCalendar", "EventType",
-        "Host", "InstantMeetingToken", "Membership", "OrganizationSettings", "Payment", "Team",
+        "ApiKey", "Attendee", "Availability", "Booking", "BookingReference", "BookingSeat", "DestinationCalendar", "EventType",
+        "Host", "InstantMeetingToken", "Membership", "OrganizationSettings", "OutOfOfficeEntry", "Payment", "Schedule", "Team",
         "WebhookScheduledTriggers", "WorkflowReminder", "gateway_migrations", "users",
       ]);
       const [{ labels }] = await ds.query(
@@ -38,9 +38,9 @@ describe("migrations", () => {
 
       for (let i = 0; i < MIGRATIONS.length; i += 1) await ds.undoLastMigration();
       expect(await tables()).toEqual(["gateway_migrations"]);
-      expect(await ds.query(`SELECT 1 FROM pg_type WHERE typname IN ('BookingStatus', 'MembershipRole')`)).toEqual([]);
+      expect(await ds.query(`SELECT 1 FROM pg_type WHERE typname IN ('BookingStatus', 'MembershipRole', 'PeriodType')`)).toEqual([]);
       await ds.runMigrations();
-      expect(await tables()).toHaveLength(17);
+      expect(await tables()).toHaveLength(20);
     } finally {
       await ds.destroy();
       await dropTestDatabase(name);

@@ -2,6 +2,7 @@ import { DataSource, type AbstractLogger } from "typeorm";
 import { CalcomBookingSchema1764000000000 } from "../../migrations/1764000000000-CalcomBookingSchema";
 import { GatewayLookupIndexes1764000000001 } from "../../migrations/1764000000001-GatewayLookupIndexes";
 import { BookingKeysetIndex1764000000002 } from "../../migrations/1764000000002-BookingKeysetIndex";
+import { CalcomAvailabilitySchema1764000000003 } from "../../migrations/1764000000003-CalcomAvailabilitySchema";
 import { ENTITIES } from "../entities";
 import type { Logger } from "../logger";
 import { CLIENT_DEADLINE_MARGIN_MS, gatewayPg, type GatewayClientOptions } from "./pg-client";
@@ -12,6 +13,7 @@ export const MIGRATIONS = [
   CalcomBookingSchema1764000000000,
   GatewayLookupIndexes1764000000001,
   BookingKeysetIndex1764000000002,
+  CalcomAvailabilitySchema1764000000003,
 ];
 
 export interface DataSourceOptions {

@@ -5,7 +5,7 @@
 export type DomainErrorCode = "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "BAD_USER_INPUT" | "CONFLICT";
 
 /** Reasons carried by CONFLICT errors (`extensions.reason`). */
-export type ConflictReason = "SLOT_TAKEN" | "ALREADY_CANCELLED" | "INVALID_TRANSITION";
+export type ConflictReason = "SLOT_TAKEN" | "NOT_AVAILABLE" | "BOOKING_LIMIT_REACHED" | "ALREADY_CANCELLED" | "INVALID_TRANSITION";
 
 export class DomainError extends Error {
   constructor(

@@ -34,6 +34,14 @@ export enum SchedulingType {
   MANAGED = "managed",
 }
 
+/** `"PeriodType"`: how far ahead an event type may be booked. */
+export enum PeriodType {
+  UNLIMITED = "unlimited",
+  ROLLING = "rolling",
+  ROLLING_WINDOW = "rolling_window",
+  RANGE = "range",
+}
+
 /** `"PaymentOption"`. */
 export enum PaymentOption {
   ON_BOOKING = "ON_BOOKING",
@@ -80,6 +88,16 @@ registerEnumType(SchedulingType, {
     ROUND_ROBIN: { description: "One available host is picked per booking." },
     COLLECTIVE: { description: "All hosts attend every booking." },
     MANAGED: { description: "A parent template copied to each member." },
+  },
+});
+registerEnumType(PeriodType, {
+  name: "PeriodType",
+  description: "How far ahead an event type may be booked (its booking period).",
+  valuesConfig: {
+    UNLIMITED: { description: "Any time in the future." },
+    ROLLING: { description: "Up to the end of the day `periodDays` days from today (calendar or business days)." },
+    ROLLING_WINDOW: { description: "As ROLLING here (Cal.com counts days with free slots instead)." },
+    RANGE: { description: "From the day of `periodStartDate` to the end of the day of `periodEndDate`." },
   },
 });
 registerEnumType(PaymentOption, {

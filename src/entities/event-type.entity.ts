@@ -2,7 +2,7 @@ import { GraphQLJSON } from "graphql-scalars";
 import { Field, Int, ObjectType } from "type-graphql";
 import type { Json } from "./json";
 import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
-import { SchedulingType } from "./enums";
+import { PeriodType, SchedulingType } from "./enums";
 
 /** Cal.com's `"EventType"`: what can be booked (owned by a user, or by a team with hosts). */
 @ObjectType({ simpleResolvers: true, description: "A bookable event type: owned by a user, or by a team whose hosts take the bookings." })
@@ -91,4 +91,48 @@ export class EventType {
   @Field(() => GraphQLJSON, { nullable: true, description: "Recurrence rule for recurring event types, else null." })
   @Column({ type: "jsonb", nullable: true })
   recurringEvent!: Json;
+
+  /** Cal.com's display order (higher first). */
+  @Column({ type: "int", default: 0 })
+  position!: number;
+
+  /** The event type's own schedule (before hosts' and users' schedules). */
+  @Column({ type: "int", nullable: true })
+  scheduleId!: number | null;
+
+  @Field(() => Int, { nullable: true, description: "Minutes between slot starts; null: the chosen duration." })
+  @Column({ type: "int", nullable: true })
+  slotInterval!: number | null;
+
+  @Field(() => PeriodType, { description: "How far ahead the event type may be booked." })
+  @Column({ type: "enum", enum: PeriodType, enumName: "PeriodType", default: PeriodType.UNLIMITED })
+  periodType!: PeriodType;
+
+  @Field(() => Int, { nullable: true, description: "Days ahead for ROLLING / ROLLING_WINDOW periods." })
+  @Column({ type: "int", nullable: true })
+  periodDays!: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: "ROLLING periods count calendar days when true, business days (Monday–Friday) otherwise." })
+  @Column({ type: "boolean", nullable: true })
+  periodCountCalendarDays!: boolean | null;
+
+  @Field(() => Date, { nullable: true, description: "First day of a RANGE period (its calendar date counts)." })
+  @Column({ type: "timestamp", precision: 3, nullable: true })
+  periodStartDate!: Date | null;
+
+  @Field(() => Date, { nullable: true, description: "Last day of a RANGE period (its calendar date counts)." })
+  @Column({ type: "timestamp", precision: 3, nullable: true })
+  periodEndDate!: Date | null;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: "Booking limits per period: `{PER_DAY, PER_WEEK, PER_MONTH, PER_YEAR}` (any subset), counted in the event's zone." })
+  @Column({ type: "jsonb", nullable: true })
+  bookingLimits!: Json;
+
+  /** Legacy zone of the event type's hours (after the schedule's own zone). */
+  @Column({ type: "text", nullable: true })
+  timeZone!: string | null;
+
+  /** Cal.com lets PENDING bookings block only with this flag; the gateway always lets them block. */
+  @Column({ type: "boolean", default: false })
+  requiresConfirmationWillBlockSlot!: boolean;
 }

@@ -19,4 +19,8 @@ export class Host {
 
   @Column({ type: "int", nullable: true })
   weight!: number | null;
+
+  /** The host's schedule for this event type (after the event type's own). */
+  @Column({ type: "int", nullable: true })
+  scheduleId!: number | null;
 }

@@ -1,12 +1,11 @@
 import { Arg, Ctx, Int, Mutation, Resolver } from "type-graphql";
 import type { RequestContext } from "../context";
-import {
-  cancelBooking, confirmBooking, createBooking, rejectBooking, rescheduleBooking, updateBooking,
-} from "../domain/booking/booking-write.service";
+import { createBooking } from "../domain/booking/booking-create.service";
+import { cancelBooking, confirmBooking, rejectBooking, rescheduleBooking, updateBooking } from "../domain/booking/booking-lifecycle.service";
 import { Booking } from "../entities";
 import { CreateBookingInput, UpdateBookingInput } from "./booking-mutation.types";
 
-/** The booking lifecycle mutations: each one transaction, delegated to the write service. */
+/** The booking lifecycle mutations: each one transaction, delegated to the booking services. */
 @Resolver(() => Booking)
 export class BookingMutationResolver {
   @Mutation(() => Booking, {

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { DataSource } from "typeorm";
 import { hashApiKey } from "../../src/auth/api-key";
 import {
-  ApiKey, Attendee, Booking, BookingStatus, EventType, Membership, MembershipRole, OrganizationSettings, Team, User,
+  ApiKey, Attendee, Availability, Booking, Schedule, BookingStatus, EventType, Membership, MembershipRole, OrganizationSettings, Team, User,
   UserPermissionRole,
 } from "../../src/entities";
 
@@ -11,7 +11,56 @@ import {
 let counter = 0;
 const unique = () => `${Date.now().toString(36)}${(counter += 1)}`;
 
-export async function createUser(ds: DataSource, overrides: Partial<User> = {}): Promise<User> {
+/**
+ * A user. By default they work around the clock (a default schedule of every day 00:00–23:59), so
+ * tests that book at arbitrary times test what they are about; `hours: "builtin"` leaves them without
+ * any schedule (Cal.com's built-in Monday–Friday 09:00–17:00).
+ */
+export async function createUser(ds: DataSource, overrides: Partial<User> = {}, options: { hours?: "always" | "builtin" } = {}): Promise<User> {
+  const user = await insertUser(ds, overrides);
+  if ((options.hours ?? "always") === "always") {
+    await createSchedule(ds, user, [{ days: [0, 1, 2, 3, 4, 5, 6], startTime: "00:00", endTime: "23:59" }], { makeDefault: true });
+  }
+  return user;
+}
+
+export interface HoursSpec {
+  days?: number[];
+  startTime: string;
+  endTime: string;
+  /** "YYYY-MM-DD" for a date override. */
+  date?: string;
+}
+
+/** A schedule of the user with its rows; `makeDefault` sets it as the user's default schedule. */
+export async function createSchedule(
+  ds: DataSource,
+  user: User,
+  rows: HoursSpec[],
+  options: { timeZone?: string | null; makeDefault?: boolean; name?: string } = {},
+): Promise<Schedule> {
+  const schedule = await ds.getRepository(Schedule).save(
+    ds.getRepository(Schedule).create({ userId: user.id, name: options.name ?? "Working hours", timeZone: options.timeZone ?? null }),
+  );
+  if (rows.length) {
+    await ds.getRepository(Availability).insert(
+      rows.map((r) => ({
+        scheduleId: schedule.id,
+        days: r.date ? [] : (r.days ?? [1, 2, 3, 4, 5]),
+        startTime: r.startTime,
+        endTime: r.endTime,
+        date: r.date ?? null,
+      })),
+    );
+  }
+  if (options.makeDefault) {
+    await ds.getRepository(User).update({ id: user.id }, { defaultScheduleId: schedule.id });
+    user.defaultScheduleId = schedule.id;
+  }
+  return schedule;
+}
+
+async function insertUser(ds: DataSource, overrides: Partial<User>): Promise<User> {
   const name = overrides.username ?? `user${unique()}`;
   const repo = ds.getRepository(User);
   return repo.save(

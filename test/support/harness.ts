@@ -52,7 +52,6 @@ export async function createCalcomManagedDatabase(): Promise<string> {
     await client.query(`ALTER TABLE users ADD COLUMN "emailVerified" TIMESTAMP(3), ADD COLUMN "bio" TEXT, ADD COLUMN "weekStart" TEXT NOT NULL DEFAULT 'Sunday'`);
     await client.query(`ALTER TABLE "Booking" ADD COLUMN "thirdPartyPaymentRef" TEXT, ADD COLUMN "routedFromRoutingFormReponse" BOOLEAN NOT NULL DEFAULT false`);
     await client.query(`ALTER TABLE "Attendee" ADD COLUMN "bookingSeatId" INTEGER`);
-    await client.query(`ALTER TABLE "EventType" ADD COLUMN "position" INTEGER NOT NULL DEFAULT 0, ADD COLUMN "periodType" TEXT NOT NULL DEFAULT 'UNLIMITED'`);
     await client.query(`CREATE TABLE "_prisma_migrations" (id TEXT PRIMARY KEY, checksum TEXT NOT NULL)`);
   } finally {
     await client.end();

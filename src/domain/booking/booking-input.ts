@@ -247,10 +247,8 @@ export function validateCreate(cmd: CreateBookingCommand, eventType: EventType, 
   if (!durations.includes(minutes)) {
     throw badInput("end", `The booking must last ${durations.join(" or ")} minutes (got ${minutes}).`);
   }
+  // Minimum notice and the booking period are availability rules (availability/booking-fit.ts).
   if (start.getTime() < now.getTime()) throw badInput("start", "start is in the past.");
-  if (start.getTime() < now.getTime() + eventType.minimumBookingNotice * 60_000) {
-    throw badInput("start", `This event type needs ${eventType.minimumBookingNotice} minutes of notice.`);
-  }
 
   return { start, end, language, timeZone, guests, metadata, location, locationText };
 }

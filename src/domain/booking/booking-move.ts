@@ -6,7 +6,7 @@ import { allowedDurations } from "./booking-input";
 /**
  * What a booking moved to a new time must meet, checked before any slot or availability check:
  * - **reschedule** keeps an allowed duration: the old one (when `end` is absent, or gives it), or
- *   one of the event type's lengths; it respects the event type's minimum notice;
+ *   one of the event type's lengths (notice, period and hours are availability/booking-fit.ts's);
  * - an **updateBooking** move lasts from 1 minute to 24 hours, both inclusive;
  * - either way a computed end (start + a duration) is held to the DateTime range like a given one
  *   (a year-10000 end once blocked an organizer for millennia), and the start is not in the past.
@@ -25,7 +25,7 @@ function checkRange(start: Date, end: Date, now: Date): void {
 /** The new times of a rescheduled booking (see the module comment). */
 export function rescheduledTimes(
   old: { startTime: Date; endTime: Date },
-  eventType: Pick<EventType, "length" | "metadata" | "minimumBookingNotice"> | null,
+  eventType: Pick<EventType, "length" | "metadata"> | null,
   start: Date,
   end: Date | null | undefined,
   now: Date,
@@ -37,10 +37,6 @@ export function rescheduledTimes(
   const allowed = new Set([oldMinutes, ...(eventType ? allowedDurations(eventType) : [])]);
   if (!allowed.has(minutes)) {
     throw badInput("end", `A rescheduled booking must last ${[...allowed].join(" or ")} minutes (got ${minutes}).`);
-  }
-  const notice = eventType?.minimumBookingNotice ?? 0;
-  if (start.getTime() < now.getTime() + notice * MINUTE) {
-    throw badInput("start", `This event type needs ${notice} minutes of notice.`);
   }
   return { start, end: newEnd };
 }

@@ -1,5 +1,4 @@
 import type { EntityManager } from "typeorm";
-import { SLOT_HOLDING } from "./booking-status";
 
 /**
  * Slot decisions are made inside the mutation's transaction, under a transaction-scoped advisory
@@ -9,7 +8,8 @@ import { SLOT_HOLDING } from "./booking-status";
  *
  * **Lock order.** Every transaction takes its locks in one global order, so the gateway's writers
  * never wait on each other in a cycle: the client idempotency key, then the seats of an event type,
- * then the row of the booking being changed (`FOR UPDATE`), then organizers by ascending user id
+ * then the row of the booking being changed (`FOR UPDATE`), then the booking limits of an event type
+ * (only when it has limits), then organizers by ascending user id
  * (all candidate hosts of a team event type at once, before any is chosen). A seat holder's
  * reschedule therefore takes the seats lock before the booking's row. A series lock comes first in
  * its transaction, which then locks the series' rows in id order and no advisory lock after. Postgres
@@ -21,6 +21,7 @@ const LOCK_NAMESPACE_ORGANIZER = 0x43414c01; // "CAL" 1
 const LOCK_NAMESPACE_SEATS = 0x43414c02; // "CAL" 2
 const LOCK_NAMESPACE_CLIENT_KEY = 0x43414c03; // "CAL" 3
 const LOCK_NAMESPACE_SERIES = 0x43414c04; // "CAL" 4
+const LOCK_NAMESPACE_LIMITS = 0x43414c05; // "CAL" 5
 
 /** Serializes slot decisions for one organizer until the transaction ends. */
 export async function lockOrganizer(m: EntityManager, organizerId: number): Promise<void> {
@@ -42,40 +43,12 @@ export async function lockClientKey(m: EntityManager, uid: string): Promise<void
   await m.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [LOCK_NAMESPACE_CLIENT_KEY, uid]);
 }
 
+/** Serializes bookings of an event type with booking limits, so two writers cannot both take its last place in a period. */
+export async function lockEventTypeLimits(m: EntityManager, eventTypeId: number): Promise<void> {
+  await m.query(`SELECT pg_advisory_xact_lock($1, $2)`, [LOCK_NAMESPACE_LIMITS, eventTypeId]);
+}
+
 /** Serializes changes to a whole recurring series (cancelling its remaining occurrences). */
 export async function lockSeries(m: EntityManager, recurringEventId: string): Promise<void> {
   await m.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [LOCK_NAMESPACE_SERIES, recurringEventId]);
-}
-
-/**
- * The id of an ACCEPTED or PENDING booking of the organizer that overlaps [start, end) (half-open:
- * back-to-back bookings do not overlap), ignoring `excludeId`; null when the slot is free.
- */
-export async function findOverlap(
-  m: EntityManager,
-  organizerId: number,
-  start: Date,
-  end: Date,
-  excludeId?: number,
-): Promise<number | null> {
-  const rows: Array<{ id: number }> = await m.query(
-    `SELECT id FROM "Booking"
-     WHERE "userId" = $1 AND status = ANY($2::"BookingStatus"[])
-       AND "startTime" < $4 AND "endTime" > $3 AND ($5::int IS NULL OR id <> $5)
-     LIMIT 1`,
-    [organizerId, SLOT_HOLDING, start, end, excludeId ?? null],
-  );
-  return rows[0]?.id ?? null;
-}
-
-/** The range an event type's buffers keep free around a booking. */
-export function bufferedRange(
-  start: Date,
-  end: Date,
-  buffers: { beforeEventBuffer: number; afterEventBuffer: number } | null,
-): { start: Date; end: Date } {
-  return {
-    start: new Date(start.getTime() - (buffers?.beforeEventBuffer ?? 0) * 60_000),
-    end: new Date(end.getTime() + (buffers?.afterEventBuffer ?? 0) * 60_000),
-  };
 }

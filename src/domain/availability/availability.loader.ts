@@ -1,0 +1,238 @@
+import type { DataSource, EntityManager } from "typeorm";
+import type { Viewer } from "../../auth/viewer";
+import type { SchedulingType } from "../../entities/enums";
+import type { PeriodType } from "../../entities/enums";
+import { SLOT_HOLDING } from "../booking/booking-status";
+import { allowedDurations } from "../booking/booking-input";
+import { bookableEventTypes, cancellableBookings } from "../booking/booking.policy";
+import type { AvailabilityData, EventTypeRules, HostData } from "./availability";
+import { eventZone } from "./availability";
+import type { BusyBooking } from "./busy-time";
+import { limitCountWindow, parseBookingLimits } from "./limits";
+import type { Range } from "./ranges";
+import { timeToMinutes, type ScheduleData } from "./schedule-resolution";
+
+/**
+ * Reads what the availability rules need in at most three statements, whatever the range and the
+ * number of hosts: (1) the event type with its hosts, their schedules with every row, and their
+ * out-of-office entries, checked against the viewer's right to book it (and to reschedule the given
+ * booking); (2) the busy bookings of all hosts around the range, widened by the largest buffer of any
+ * event type; (3) with booking limits only, held bookings of the event type per local date. The same
+ * reads serve `slots` (on the pool) and the booking checks (in the mutation's transaction, under the
+ * organizers' locks).
+ */
+
+/** Runs one SQL statement with `$n` parameters. */
+export type Sql = (sql: string, parameters: unknown[]) => Promise<Array<Record<string, unknown>>>;
+
+/** A `Sql` over a TypeORM manager or data source (statements count against its runner's store). */
+export function sqlOf(m: EntityManager | DataSource): Sql {
+  return (sql, parameters) => m.query(sql, parameters);
+}
+
+const HOST_USERS = `SELECT hu."userId" FROM "Host" hu WHERE hu."eventTypeId" = et.id AND et."userId" IS NULL
+  UNION ALL SELECT et."userId" WHERE et."userId" IS NOT NULL`;
+
+const CONTEXT_SQL = `
+SELECT et.id, et."userId", et."teamId", et.length, et.metadata, et."slotInterval", et."minimumBookingNotice",
+  et."beforeEventBuffer", et."afterEventBuffer", et."seatsPerTimeSlot", et."schedulingType", et."periodType",
+  et."periodDays", et."periodCountCalendarDays", et."periodStartDate", et."periodEndDate", et."bookingLimits",
+  et."scheduleId", et."timeZone",
+  (SELECT COALESCE(json_agg(json_build_object('userId', u.id, 'name', u.name, 'email', u.email, 'timeZone', u."timeZone",
+      'locale', u.locale, 'defaultScheduleId', u."defaultScheduleId", 'isFixed', h."isFixed", 'priority', h.priority,
+      'weight', h.weight, 'hostScheduleId', h."scheduleId")), '[]')
+    FROM (SELECT hh."userId", hh."isFixed", hh.priority, hh.weight, hh."scheduleId" FROM "Host" hh
+            WHERE hh."eventTypeId" = et.id AND et."userId" IS NULL
+          UNION ALL SELECT et."userId", true, NULL, NULL, NULL WHERE et."userId" IS NOT NULL) h
+    JOIN users u ON u.id = h."userId"
+    WHERE et."userId" IS NOT NULL OR NOT u.locked) AS hosts,
+  (SELECT COALESCE(json_agg(json_build_object('id', s.id, 'userId', s."userId", 'timeZone', s."timeZone", 'rows',
+      (SELECT COALESCE(json_agg(json_build_object('days', a.days, 'start', a."startTime"::text, 'end', a."endTime"::text,
+          'date', a.date::text)), '[]') FROM "Availability" a WHERE a."scheduleId" = s.id))), '[]')
+    FROM "Schedule" s
+    WHERE s.id = et."scheduleId" OR s."userId" IN (${HOST_USERS})
+      OR s.id IN (SELECT hs."scheduleId" FROM "Host" hs WHERE hs."eventTypeId" = et.id)) AS schedules,
+  (SELECT COALESCE(json_agg(json_build_object('userId', o."userId", 'start', o.start, 'end', o."end")), '[]')
+    FROM "OutOfOfficeEntry" o
+    WHERE o."userId" IN (${HOST_USERS}) AND o.start < :ctx_hi AND o."end" > :ctx_lo) AS ooo`;
+
+export interface LoadOptions {
+  eventTypeId: number;
+  /** Instants starts and ends may take. */
+  range: Range;
+  /** A booking being moved or rescheduled: it neither blocks nor counts, and keeps its organizer. */
+  exclude?: { bookingId: number; organizerId: number | null } | null;
+  /** Checks that the viewer may reschedule this booking (of this event type); null result when not. */
+  rescheduleBookingId?: number | null;
+}
+
+/**
+ * Loads the event type's availability data for the viewer; null when they may not book it (or may
+ * not reschedule `rescheduleBookingId`, or it is of another event type).
+ */
+export async function loadAvailability(
+  m: EntityManager | DataSource,
+  sql: Sql,
+  viewer: Viewer | null,
+  options: LoadOptions,
+): Promise<AvailabilityData | null> {
+  const conditions: string[] = [`et.id = :ctx_et`];
+  let params: Record<string, unknown> = { ctx_et: options.eventTypeId, ctx_lo: new Date(options.range.start), ctx_hi: new Date(options.range.end) };
+  let select = CONTEXT_SQL;
+  if (viewer) {
+    const bookable = bookableEventTypes(viewer);
+    if (bookable) {
+      conditions.push(bookable.sql);
+      params = { ...params, ...bookable.params };
+    }
+  }
+  if (options.rescheduleBookingId != null) {
+    const may = viewer ? cancellableBookings(viewer) : undefined;
+    select += `,
+  (SELECT json_build_object('userId', b."userId") FROM "Booking" b
+    WHERE b.id = :ctx_resched AND b."eventTypeId" = et.id${may ? ` AND ${may.sql}` : ""}) AS reschedule`;
+    params = { ...params, ...(may?.params ?? {}), ctx_resched: options.rescheduleBookingId };
+  }
+  const driver = "connection" in m ? m.connection.driver : m.driver;
+  const [text, values] = driver.escapeQueryWithParameters(`${select}\nFROM "EventType" et WHERE ${conditions.join(" AND ")}`, params);
+  const [row] = await sql(text, values);
+  if (!row) return null;
+  let exclude = options.exclude ?? null;
+  if (options.rescheduleBookingId != null) {
+    const reschedule = row.reschedule as { userId: number | null } | null;
+    if (!reschedule) return null;
+    exclude = { bookingId: options.rescheduleBookingId, organizerId: reschedule.userId };
+  }
+
+  const eventType = eventTypeRules(row);
+  const hosts = (row.hosts as HostData[]).map((h) => ({ ...h, isFixed: Boolean(h.isFixed) }));
+  const schedules = new Map<number, ScheduleData>();
+  for (const s of row.schedules as Array<{ id: number; userId: number; timeZone: string | null; rows: Array<{ days: number[] | null; start: string; end: string; date: string | null }> }>) {
+    schedules.set(s.id, {
+      id: s.id,
+      userId: s.userId,
+      timeZone: s.timeZone,
+      rows: s.rows.map((r) => ({ days: r.days ?? [], startMinutes: timeToMinutes(r.start), endMinutes: timeToMinutes(r.end), date: r.date })),
+    });
+  }
+  const outOfOffice = (row.ooo as Array<{ userId: number; start: string; end: string }>).map((o) => ({
+    userId: o.userId,
+    start: jsonTimestamp(o.start),
+    end: jsonTimestamp(o.end),
+  }));
+  const partial = { eventType, hosts, schedules };
+  const busy = await loadBusy(sql, eventType, hosts, options.range, exclude?.bookingId ?? null);
+  const limitCounts = parseBookingLimits(eventType.bookingLimits)
+    ? await loadLimitCounts(sql, eventType.id, eventZone(partial), options.range, exclude?.bookingId ?? null)
+    : null;
+  return { ...partial, outOfOffice, busy, limitCounts, pinnedOrganizer: exclude?.organizerId ?? null };
+}
+
+/** A timestamp(3) inside json_build_object ("2026-07-01T10:00:00", UTC by convention). */
+function jsonTimestamp(text: string): number {
+  return Date.parse(`${text}Z`);
+}
+
+function eventTypeRules(row: Record<string, unknown>): EventTypeRules {
+  return {
+    id: row.id as number,
+    userId: row.userId as number | null,
+    teamId: row.teamId as number | null,
+    length: row.length as number,
+    lengths: allowedDurations({ length: row.length as number, metadata: row.metadata as never }),
+    slotInterval: row.slotInterval as number | null,
+    minimumBookingNotice: row.minimumBookingNotice as number,
+    beforeEventBuffer: row.beforeEventBuffer as number,
+    afterEventBuffer: row.afterEventBuffer as number,
+    seatsPerTimeSlot: row.seatsPerTimeSlot as number | null,
+    schedulingType: row.schedulingType as SchedulingType | null,
+    periodType: row.periodType as PeriodType,
+    periodDays: row.periodDays as number | null,
+    periodCountCalendarDays: row.periodCountCalendarDays as boolean | null,
+    periodStartDate: row.periodStartDate as Date | null,
+    periodEndDate: row.periodEndDate as Date | null,
+    bookingLimits: row.bookingLimits,
+    scheduleId: row.scheduleId as number | null,
+    timeZone: row.timeZone as string | null,
+  };
+}
+
+const BUSY_SQL = `
+WITH bounds AS (
+  SELECT $1::timestamp - make_interval(mins => w.m) AS lo, $2::timestamp + make_interval(mins => w.m) AS hi
+  FROM (SELECT COALESCE(max(GREATEST(x."beforeEventBuffer", x."afterEventBuffer")), 0) + $3::int AS m FROM "EventType" x) w
+)
+SELECT b.id, b."startTime" AS start, b."endTime" AS end, b."eventTypeId", b."userId" AS host, NULL AS email,
+  COALESCE(bet."beforeEventBuffer", 0) AS before, COALESCE(bet."afterEventBuffer", 0) AS after,
+  CASE WHEN $7::boolean AND b."eventTypeId" = $8 THEN (SELECT count(*)::int FROM "Attendee" sa WHERE sa."bookingId" = b.id) END AS seats
+FROM "Booking" b LEFT JOIN "EventType" bet ON bet.id = b."eventTypeId"
+WHERE b."userId" = ANY($4::int[]) AND b.status = ANY($9::"BookingStatus"[])
+  AND b."startTime" < (SELECT hi FROM bounds) AND b."endTime" > (SELECT lo FROM bounds)
+  AND ($6::int IS NULL OR b.id <> $6)
+UNION ALL
+SELECT b.id, b."startTime", b."endTime", b."eventTypeId", NULL, lower(a.email),
+  COALESCE(bet."beforeEventBuffer", 0), COALESCE(bet."afterEventBuffer", 0),
+  CASE WHEN $7::boolean AND b."eventTypeId" = $8 THEN (SELECT count(*)::int FROM "Attendee" sa WHERE sa."bookingId" = b.id) END
+FROM "Attendee" a JOIN "Booking" b ON b.id = a."bookingId" LEFT JOIN "EventType" bet ON bet.id = b."eventTypeId"
+WHERE lower(a.email) = ANY($5::text[]) AND b.status = 'accepted'
+  AND b."startTime" < (SELECT hi FROM bounds) AND b."endTime" > (SELECT lo FROM bounds)
+  AND ($6::int IS NULL OR b.id <> $6)`;
+
+/** Statement 2: busy bookings of every host (as organizer, or attendee by e-mail) around the range. */
+export async function loadBusy(
+  sql: Sql,
+  eventType: Pick<EventTypeRules, "id" | "beforeEventBuffer" | "afterEventBuffer" | "seatsPerTimeSlot">,
+  hosts: ReadonlyArray<Pick<HostData, "userId" | "email">>,
+  range: Range,
+  excludeId: number | null,
+): Promise<Array<BusyBooking & { hostIds: number[] }>> {
+  if (hosts.length === 0) return [];
+  const rows = await sql(BUSY_SQL, [
+    new Date(range.start),
+    new Date(range.end),
+    Math.max(eventType.beforeEventBuffer, eventType.afterEventBuffer),
+    hosts.map((h) => h.userId),
+    hosts.map((h) => h.email.toLowerCase()),
+    excludeId,
+    Boolean(eventType.seatsPerTimeSlot),
+    eventType.id,
+    SLOT_HOLDING,
+  ]);
+  const byEmail = new Map<string, number[]>();
+  for (const h of hosts) byEmail.set(h.email.toLowerCase(), [...(byEmail.get(h.email.toLowerCase()) ?? []), h.userId]);
+  const byId = new Map<number, BusyBooking & { hostIds: number[] }>();
+  for (const r of rows) {
+    const id = r.id as number;
+    let busy = byId.get(id);
+    if (!busy) {
+      busy = {
+        id,
+        start: (r.start as Date).getTime(),
+        end: (r.end as Date).getTime(),
+        eventTypeId: r.eventTypeId as number | null,
+        beforeBuffer: r.before as number,
+        afterBuffer: r.after as number,
+        seatsTaken: r.seats as number | null,
+        hostIds: [],
+      };
+      byId.set(id, busy);
+    }
+    const hostIds = r.host != null ? [r.host as number] : (byEmail.get(r.email as string) ?? []);
+    for (const hostId of hostIds) if (!busy.hostIds.includes(hostId)) busy.hostIds.push(hostId);
+  }
+  return [...byId.values()];
+}
+
+/** Statement 3: held bookings of the event type per local date of its zone, over the limits' periods. */
+async function loadLimitCounts(sql: Sql, eventTypeId: number, zone: string, range: Range, excludeId: number | null): Promise<Map<string, number>> {
+  const window = limitCountWindow(range.start, range.end, zone);
+  const rows = await sql(
+    `SELECT to_char((b."startTime" AT TIME ZONE 'UTC') AT TIME ZONE $1, 'YYYY-MM-DD') AS day, count(*)::int AS n
+     FROM "Booking" b
+     WHERE b."eventTypeId" = $2 AND b.status = ANY($3::"BookingStatus"[]) AND b."startTime" >= $4 AND b."startTime" < $5
+       AND ($6::int IS NULL OR b.id <> $6)
+     GROUP BY 1`,
+    [zone, eventTypeId, SLOT_HOLDING, new Date(window.start), new Date(window.end), excludeId],
+  );
+  return new Map(rows.map((r) => [r.day as string, r.n as number]));
+}

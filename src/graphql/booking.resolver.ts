@@ -183,15 +183,6 @@ export class BookingConnectionResolver {
   }
 }
 
-/** `EventType.owner`. */
-@Resolver(() => EventType)
-export class EventTypeResolver {
-  @FieldResolver(() => User, { nullable: true, description: "Owner of a personal event type (null for team event types)." })
-  owner(@Root() eventType: EventType, @Ctx() ctx: RequestContext): User | null | Promise<User | null> {
-    return eventType.userId == null ? null : ctx.loaders.userById.get(eventType.userId);
-  }
-}
-
 /** `me`: the API key's owner. */
 @Resolver(() => User)
 export class ViewerResolver {

@@ -2,7 +2,8 @@ import "reflect-metadata";
 import { printSchema, type GraphQLSchema } from "graphql";
 import { buildSchemaSync } from "type-graphql";
 import { BookingMutationResolver } from "./booking-mutation.resolver";
-import { BookingConnectionResolver, BookingPageResolver, BookingResolver, EventTypeResolver, ViewerResolver } from "./booking.resolver";
+import { BookingConnectionResolver, BookingPageResolver, BookingResolver, ViewerResolver } from "./booking.resolver";
+import { EventTypeResolver, HostResolver } from "./event-type.resolver";
 import { callFieldResolversDirectly } from "./direct-resolvers";
 import { validateInputHygiene } from "./input-hygiene";
 import { DateTimeScalar } from "./scalars";
@@ -14,7 +15,7 @@ export function gatewaySchema(): GraphQLSchema {
   if (!built) {
     const resolvers = [
       BookingResolver, BookingMutationResolver, BookingPageResolver, BookingConnectionResolver, EventTypeResolver,
-      ViewerResolver,
+      HostResolver, ViewerResolver,
     ] as const;
     // Every argument of every resolver passes the one input-hygiene rule (input-hygiene.ts). No input
     // class carries class-validator decorators, so this function replaces `validate: true` whole.

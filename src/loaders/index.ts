@@ -3,7 +3,7 @@ import type { DataSource } from "typeorm";
 import { cached } from "../cached";
 import type { RequestStore } from "../db/sql-counter";
 import {
-  Attendee, BookingReference, BookingSeat, DestinationCalendar, EventType, InstantMeetingToken, Payment, User,
+  Attendee, BookingReference, BookingSeat, DestinationCalendar, EventType, Host, InstantMeetingToken, Payment, Team, User,
   WebhookScheduledTrigger, WorkflowReminder,
 } from "../entities";
 import type { Viewer } from "../auth/viewer";
@@ -52,6 +52,8 @@ type Factory<T> = (dataSource: DataSource, store: RequestStore | undefined, view
 
 const userById: Factory<Loader<number, User | null>> = (ds, st) => new Loader((ids) => loadByIds(ds, User, ids, st));
 const eventTypeById: Factory<Loader<number, EventType | null>> = (ds, st) => new Loader((ids) => loadByIds(ds, EventType, ids, st));
+const teamById: Factory<Loader<number, Team | null>> = (ds, st) => new Loader((ids) => loadByIds(ds, Team, ids, st));
+const hostsByEventTypeId: Factory<Loader<number, Host[]>> = (ds, st) => new Loader((ids) => loadManyBy(ds, Host, "eventTypeId", ids, st));
 const destinationCalendarById: Factory<Loader<number, DestinationCalendar | null>> = (ds, st) =>
   new Loader((ids) => loadByIds(ds, DestinationCalendar, ids, st));
 const attendeesByBookingId: Factory<Loader<number, Attendee[]>> = (ds, st) => new Loader((ids) => loadManyBy(ds, Attendee, "bookingId", ids, st));
@@ -91,6 +93,9 @@ export class Loaders {
 
   get userById() { return this.lazy(userById); }
   get eventTypeById() { return this.lazy(eventTypeById); }
+  get teamById() { return this.lazy(teamById); }
+  /** Hosts of each event type, in the order of the rows (the resolver sorts them into host order). */
+  get hostsByEventTypeId() { return this.lazy(hostsByEventTypeId); }
   get destinationCalendarById() { return this.lazy(destinationCalendarById); }
   get attendeesByBookingId() { return this.lazy(attendeesByBookingId); }
   get paymentsByBookingId() { return this.lazy(paymentsByBookingId); }

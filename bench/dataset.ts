@@ -134,3 +134,49 @@ export async function datasetSize(url: string): Promise<number | null> {
     await c.end();
   }
 }
+
+/** Users whose hours are Monday–Friday 09:00–17:00 in their own zone; every other bench user works around the clock. */
+export const OFFICE_HOURS_USERS = [3, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309];
+/** The personal event type of the `slots` scenario (owner: user 3) and the 10-host round-robin one (hosts 300–309). */
+export const SLOT_EVENT_TYPES = { personal: 3, roundRobin: EVENT_TYPES } as const;
+
+/**
+ * Gives the bench users schedules (once per data set) and the round-robin hosts fresh busy time in
+ * the next 40 days (every run: a 30-minute booking each weekday at 15:00 UTC, shifted by host), so
+ * the `slots` scenarios compute over real hours and busy hosts.
+ */
+export async function prepareAvailability(url: string): Promise<void> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query("BEGIN");
+    const { rows } = await c.query(`SELECT count(*)::int AS n FROM "Schedule"`);
+    if (rows[0].n === 0) {
+      await c.query(`INSERT INTO "Schedule" (id, "userId", name) SELECT g, g, 'Working hours' FROM generate_series(1, $1) g`, [USERS]);
+      await c.query(`SELECT setval('"Schedule_id_seq"', $1)`, [USERS]);
+      await c.query(
+        `INSERT INTO "Availability" ("scheduleId", days, "startTime", "endTime")
+         SELECT g, CASE WHEN g = ANY($2::int[]) THEN '{1,2,3,4,5}'::int[] ELSE '{0,1,2,3,4,5,6}'::int[] END,
+                CASE WHEN g = ANY($2::int[]) THEN '09:00'::time ELSE '00:00'::time END,
+                CASE WHEN g = ANY($2::int[]) THEN '17:00'::time ELSE '23:59'::time END
+         FROM generate_series(1, $1) g`,
+        [USERS, OFFICE_HOURS_USERS],
+      );
+      await c.query(`UPDATE users SET "defaultScheduleId" = id`);
+      const zones = ["Europe/London", "America/New_York", "Europe/Berlin", "Asia/Kolkata"];
+      for (const [i, id] of OFFICE_HOURS_USERS.entries()) await c.query(`UPDATE users SET "timeZone" = $2 WHERE id = $1`, [id, zones[i % zones.length]]);
+      await c.query(`UPDATE "EventType" SET "schedulingType" = 'roundRobin' WHERE id = $1`, [SLOT_EVENT_TYPES.roundRobin]);
+    }
+    await c.query(`DELETE FROM "Booking" WHERE title = 'bench-busy'`);
+    await c.query(
+      `INSERT INTO "Booking" (uid, "userId", "eventTypeId", title, "startTime", "endTime", status, "createdAt", "iCalSequence")
+       SELECT gen_random_uuid()::text, h, NULL, 'bench-busy', t, t + interval '30 minutes', 'accepted', now(), 0
+       FROM generate_series(300, 309) h, generate_series(0, 39) d,
+            LATERAL (SELECT date_trunc('day', now() AT TIME ZONE 'UTC') + d * interval '1 day' + interval '15 hours' + (h - 300) * interval '30 minutes' AS t) x
+       WHERE EXTRACT(DOW FROM t) BETWEEN 1 AND 5`,
+    );
+    await c.query("COMMIT");
+  } finally {
+    await c.end();
+  }
+}

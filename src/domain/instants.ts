@@ -5,8 +5,8 @@
  */
 export const FIRST_INSTANT_ISO = "0001-01-01T00:00:00.000Z";
 export const LAST_INSTANT_ISO = "9999-12-31T23:59:59.999Z";
-const FIRST_MS = Date.parse(FIRST_INSTANT_ISO);
-const LAST_MS = Date.parse(LAST_INSTANT_ISO);
+export const FIRST_MS = Date.parse(FIRST_INSTANT_ISO);
+export const LAST_MS = Date.parse(LAST_INSTANT_ISO);
 
 /** True for a valid Date within FIRST_INSTANT_ISO … LAST_INSTANT_ISO. */
 export function isInstantInRange(date: Date): boolean {

@@ -3,9 +3,9 @@ import type { DataSource, EntityManager } from "typeorm";
 import { hashApiKey } from "../auth/api-key";
 import { bookingSlotKey } from "../domain/booking/idempotency";
 import {
-  ApiKey, Attendee, Booking, BookingReference, BookingSeat, BookingStatus, DestinationCalendar, EventType, Host,
-  InstantMeetingToken, Membership, MembershipRole, OrganizationSettings, Payment, PaymentOption, SchedulingType, Team,
-  User, UserPermissionRole, WebhookScheduledTrigger, WorkflowMethods, WorkflowReminder,
+  ApiKey, Attendee, Availability, Booking, BookingReference, BookingSeat, BookingStatus, DestinationCalendar, EventType, Host,
+  InstantMeetingToken, Membership, MembershipRole, OrganizationSettings, OutOfOfficeEntry, Payment, PaymentOption, Schedule,
+  SchedulingType, Team, User, UserPermissionRole, WebhookScheduledTrigger, WorkflowMethods, WorkflowReminder,
 } from "../entities";
 
 /** Deterministic demo API keys (`cal_` + 32 hex), printed at start-up and used in the README. */
@@ -97,9 +97,9 @@ async function seed(m: EntityManager, now: Date): Promise<DemoSummary> {
     person("admin", "Sam Sysadmin", { role: UserPermissionRole.ADMIN }),
     person("alice", "Alice Owner", { organizationId: acme.id }),
     person("bob", "Bob Builder", { organizationId: acme.id }),
-    person("carol", "Carol Support", { organizationId: acme.id }),
-    person("dave", "Dave Support", { organizationId: acme.id }),
-    person("erin", "Erin Support", { organizationId: acme.id }),
+    person("carol", "Carol Support", { organizationId: acme.id, timeZone: "Europe/London" }),
+    person("dave", "Dave Support", { organizationId: acme.id, timeZone: "Europe/Berlin" }),
+    person("erin", "Erin Support", { organizationId: acme.id, timeZone: "America/New_York" }),
     person("frank", "Frank Sales", { organizationId: acme.id }),
     person("heidi", "Heidi Invited", { organizationId: acme.id }),
     person("gina", "Gina Globex", { organizationId: globex.id }),
@@ -108,6 +108,7 @@ async function seed(m: EntityManager, now: Date): Promise<DemoSummary> {
     person("mallory", "Mallory Locked", { locked: true }),
   ]);
   const u = Object.fromEntries(users.map((x) => [x.username!, x])) as Record<string, User>;
+  await seedSchedules(m, users, u, now);
 
   const member = (team: Team, user: User, role: MembershipRole, accepted = true): Partial<Membership> => ({
     teamId: team.id,
@@ -170,6 +171,8 @@ async function seed(m: EntityManager, now: Date): Promise<DemoSummary> {
       personal.push({ minimumBookingNotice: 120, ...kind, userId: owner.id, eventName: null, description: `${kind.title} with ${owner.name}` });
     }
   }
+  // One event type with booking limits (Bob's first: at most 4 a day and 10 a week).
+  for (const type of personal) if (type.userId === u.bob.id && type.slug === "30min") type.bookingLimits = { PER_DAY: 4, PER_WEEK: 10 };
   const teamTypes: Partial<EventType>[] = [
     { title: "Support call", slug: "support-call", length: 30, teamId: support.id, schedulingType: SchedulingType.ROUND_ROBIN, locations: daily, eventName: "Support: {Scheduler}" },
     { title: "Team sync", slug: "team-sync", length: 60, teamId: support.id, schedulingType: SchedulingType.COLLECTIVE, locations: daily },
@@ -366,6 +369,38 @@ async function seed(m: EntityManager, now: Date): Promise<DemoSummary> {
   ]);
 
   return { users: users.length, eventTypes: eventTypes.length, bookings: bookings.length };
+}
+
+/**
+ * Working hours: everyone Monday–Friday 09:00–17:00 in their own zone (their default schedule),
+ * except Carol (split shifts 09:00–12:00 and 13:00–17:00, and a date override 10:00–14:00 ten days
+ * from now) and Erin (Monday–Thursday 10:00–18:00); the support hosts work in London, Berlin and New
+ * York, so the collective "Team sync" has one common hour a day; Dave is out of office for the week starting
+ * seven days from now.
+ */
+async function seedSchedules(m: EntityManager, users: User[], u: Record<string, User>, now: Date): Promise<void> {
+  const schedules = await insertAll(m, Schedule, users.map((user) => ({ userId: user.id, name: "Working hours", timeZone: null })));
+  const weekdays = [1, 2, 3, 4, 5];
+  const rows: Partial<Availability>[] = [];
+  for (const schedule of schedules) {
+    const owner = schedule.userId;
+    if (owner === u.carol.id) {
+      rows.push({ scheduleId: schedule.id, days: weekdays, startTime: "09:00", endTime: "12:00", date: null });
+      rows.push({ scheduleId: schedule.id, days: weekdays, startTime: "13:00", endTime: "17:00", date: null });
+      const override = new Date(now.getTime() + 10 * 86_400_000).toISOString().slice(0, 10);
+      rows.push({ scheduleId: schedule.id, days: [], startTime: "10:00", endTime: "14:00", date: override });
+    } else if (owner === u.erin.id) {
+      rows.push({ scheduleId: schedule.id, days: [1, 2, 3, 4], startTime: "10:00", endTime: "18:00", date: null });
+    } else {
+      rows.push({ scheduleId: schedule.id, days: weekdays, startTime: "09:00", endTime: "17:00", date: null });
+    }
+  }
+  await insertAll(m, Availability, rows);
+  for (const schedule of schedules) await m.getRepository(User).update({ id: schedule.userId }, { defaultScheduleId: schedule.id });
+  const away = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 7));
+  await insertAll(m, OutOfOfficeEntry, [
+    { uuid: "demo-ooo-dave", userId: u.dave.id, start: away, end: new Date(away.getTime() + 7 * 86_400_000), notes: "Holiday", createdAt: now, updatedAt: now },
+  ]);
 }
 
 /** Inserts rows in bulk and returns them with their generated ids (in input order). */

@@ -1,5 +1,8 @@
 import { PeriodType } from "../../entities/enums";
+import { FIRST_MS, LAST_MS } from "../instants";
 import { addDays, localDate, startOfLocalDay, weekdayOf } from "./time-zone";
+
+const DAY = 86_400_000;
 
 /**
  * The limits on when an event type can be booked (domain.md "Availability" → Limits), all in the
@@ -126,7 +129,9 @@ export class LimitCounts {
  * touched, widened by a week on both sides (a week may straddle New Year).
  */
 export function limitCountWindow(from: number, to: number, zone: string): { start: number; end: number } {
-  const first = `${localDate(from, zone).slice(0, 4)}-01-01`;
-  const last = `${Number(localDate(to, zone).slice(0, 4)) + 1}-01-01`;
+  const firstYear = Math.max(2, Number(localDate(Math.max(from, FIRST_MS + DAY), zone).slice(0, 4)));
+  const lastYear = Math.min(9998, Number(localDate(Math.min(to, LAST_MS - DAY), zone).slice(0, 4)));
+  const first = `${String(firstYear).padStart(4, "0")}-01-01`;
+  const last = `${String(lastYear + 1).padStart(4, "0")}-01-01`;
   return { start: startOfLocalDay(addDays(first, -7), zone), end: startOfLocalDay(addDays(last, 7), zone) };
 }

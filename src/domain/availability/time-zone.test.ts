@@ -177,12 +177,15 @@ describe("offsetMinutes", () => {
     }
   });
 
-  it("keeps a change that falls inside a quarter hour exact (Europe/Amsterdam 1940-05-16 00:00 +00:20 → +02:00)", () => {
-    // Amsterdam's 1940 change happened at 00:00 local time (+00:20), i.e. 23:40Z, mid-bucket.
-    const change = at("1940-05-15T23:40:00.000Z");
-    expect(offsetMinutes("Europe/Amsterdam", change - 60_000)).toBe(20);
-    expect(offsetMinutes("Europe/Amsterdam", change)).toBe(120);
-    expect(offsetMinutes("Europe/Amsterdam", change - 60_000)).toBe(20);
+  it("keeps a change that falls inside a quarter hour exact (Africa/Monrovia, 1972-01-07 00:44:30Z, −00:44:30 → UTC)", () => {
+    // The bucket [00:30Z, 00:45Z) holds the change: both its sides must stay exact, asked in any order.
+    const zone = "Africa/Monrovia";
+    for (let round = 0; round < 2; round += 1) {
+      expect(offsetMinutes(zone, at("1972-01-07T00:30:00.000Z"))).toBe(-44.5);
+      expect(offsetMinutes(zone, at("1972-01-07T00:44:29.999Z"))).toBe(-44.5);
+      expect(offsetMinutes(zone, at("1972-01-07T00:44:30.000Z"))).toBe(0);
+      expect(offsetMinutes(zone, at("1972-01-07T00:44:59.999Z"))).toBe(0);
+    }
   });
 });
 

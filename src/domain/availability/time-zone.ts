@@ -72,8 +72,11 @@ export function localDate(ms: number, zone: string): string {
   return new Date(ms + offsetMinutes(zone, ms) * MINUTE).toISOString().slice(0, 10);
 }
 
+/** Midnight UTC of a "YYYY-MM-DD" date (years 0001–9999; Date.UTC would read 0001–0099 as 19xx). */
 function dateMs(date: string): number {
-  return Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)));
+  const d = new Date(0);
+  d.setUTCFullYear(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)));
+  return d.getTime();
 }
 
 /** The date `days` calendar days after `date`. */

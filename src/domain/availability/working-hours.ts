@@ -1,3 +1,4 @@
+import { FIRST_MS, LAST_MS } from "../instants";
 import { merge, subtract, type Range } from "./ranges";
 import type { HostHours, HoursRow } from "./schedule-resolution";
 import { addDays, localDate, wallToInstant, weekdayOf } from "./time-zone";
@@ -12,6 +13,11 @@ import { addDays, localDate, wallToInstant, weekdayOf } from "./time-zone";
 
 const DAY = 86_400_000;
 
+/** A local date clamped to 0001-01-01 … 9999-12-31 (localDate writes years beyond with a sign). */
+function apiDate(date: string): string {
+  return date.startsWith("+") ? "9999-12-31" : date.startsWith("-") ? "0001-01-01" : date;
+}
+
 /** The host's working ranges for every local day touching [window.start, window.end). */
 export function workingRanges(hours: HostHours, window: Range, outOfOffice: readonly Range[] = []): Range[] {
   const overrides = new Map<string, HoursRow[]>();
@@ -25,8 +31,11 @@ export function workingRanges(hours: HostHours, window: Range, outOfOffice: read
     }
   }
   const ranges: Range[] = [];
-  const last = localDate(window.end + DAY, hours.zone);
-  for (let date = localDate(window.start - DAY, hours.zone); date <= last; date = addDays(date, 1)) {
+  // Local dates stay within the API's years (0001–9999), whose dates are "YYYY-MM-DD" strings.
+  const first = apiDate(localDate(Math.max(window.start - DAY, FIRST_MS), hours.zone));
+  const last = apiDate(localDate(Math.min(window.end + DAY, LAST_MS), hours.zone));
+  // Stops at `last` itself: the day after 9999-12-31 has no "YYYY-MM-DD" form to compare.
+  for (let date: string | null = first; date !== null && date <= last; date = date === last ? null : addDays(date, 1)) {
     const override = overrides.get(date);
     const weekday = weekdayOf(date);
     const rows = override ?? weekly.filter((r) => r.days.includes(weekday));

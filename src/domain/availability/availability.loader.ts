@@ -7,7 +7,7 @@ import { allowedDurations } from "../booking/booking-input";
 import { bookableEventTypes, cancellableBookings } from "../booking/booking.policy";
 import type { AvailabilityData, EventTypeRules, HostData } from "./availability";
 import { eventZone } from "./availability";
-import type { BusyBooking } from "./busy-time";
+import { MAX_BUFFER_MINUTES, type BusyBooking } from "./busy-time";
 import { limitCountWindow, parseBookingLimits } from "./limits";
 import type { Range } from "./ranges";
 import { timeToMinutes, type ScheduleData } from "./schedule-resolution";
@@ -15,9 +15,8 @@ import { timeToMinutes, type ScheduleData } from "./schedule-resolution";
 /**
  * Reads what the availability rules need in at most three statements, whatever the range and the
  * number of hosts: (1) the event type with its hosts, their schedules with every row, and their
- * out-of-office entries, checked against the viewer's right to book it (and to reschedule the given
- * booking); (2) the busy bookings of all hosts around the range, widened by the largest buffer of any
- * event type; (3) with booking limits only, held bookings of the event type per local date. The same
+ * out-of-office entries, checked against the viewer's right to book it (with a booking to
+ * reschedule: their right to reschedule that booking, of this event type, instead); (2) the busy bookings of all hosts around the range, widened by the largest buffer; (3) with booking limits only, held bookings of the event type per local date. The same
  * reads serve `slots` (on the pool) and the booking checks (in the mutation's transaction, under the
  * organizers' locks).
  */
@@ -50,8 +49,9 @@ SELECT et.id, et."userId", et."teamId", et.length, et.metadata, et."slotInterval
       (SELECT COALESCE(json_agg(json_build_object('days', a.days, 'start', a."startTime"::text, 'end', a."endTime"::text,
           'date', a.date::text)), '[]') FROM "Availability" a WHERE a."scheduleId" = s.id))), '[]')
     FROM "Schedule" s
-    WHERE s.id = et."scheduleId" OR s."userId" IN (${HOST_USERS})
-      OR s.id IN (SELECT hs."scheduleId" FROM "Host" hs WHERE hs."eventTypeId" = et.id)) AS schedules,
+    WHERE s.id IN (SELECT et."scheduleId"
+                   UNION SELECT hs."scheduleId" FROM "Host" hs WHERE hs."eventTypeId" = et.id
+                   UNION SELECT us.id FROM "Schedule" us WHERE us."userId" IN (${HOST_USERS}))) AS schedules,
   (SELECT COALESCE(json_agg(json_build_object('userId', o."userId", 'start', o.start, 'end', o."end")), '[]')
     FROM "OutOfOfficeEntry" o
     WHERE o."userId" IN (${HOST_USERS}) AND o.start < :ctx_hi AND o."end" > :ctx_lo) AS ooo`;
@@ -79,7 +79,9 @@ export async function loadAvailability(
   const conditions: string[] = [`et.id = :ctx_et`];
   let params: Record<string, unknown> = { ctx_et: options.eventTypeId, ctx_lo: new Date(options.range.start), ctx_hi: new Date(options.range.end) };
   let select = CONTEXT_SQL;
-  if (viewer) {
+  // Someone who may reschedule a booking may list its event type's slots for it, hidden or not
+  // (the reschedule condition below checks the booking and its event type).
+  if (viewer && options.rescheduleBookingId == null) {
     const bookable = bookableEventTypes(viewer);
     if (bookable) {
       conditions.push(bookable.sql);
@@ -157,26 +159,24 @@ function eventTypeRules(row: Record<string, unknown>): EventTypeRules {
   };
 }
 
+// The index range on "startTime" is widened by the most two buffers can add (MAX_BUFFER_MINUTES each,
+// the busy booking's and the new one's); the exact blocked ranges are cut in
+// busy-time.ts.
 const BUSY_SQL = `
-WITH bounds AS (
-  SELECT $1::timestamp - make_interval(mins => w.m) AS lo, $2::timestamp + make_interval(mins => w.m) AS hi
-  FROM (SELECT COALESCE(max(GREATEST(x."beforeEventBuffer", x."afterEventBuffer")), 0) + $3::int AS m FROM "EventType" x) w
-)
 SELECT b.id, b."startTime" AS start, b."endTime" AS end, b."eventTypeId", b."userId" AS host, NULL AS email,
   COALESCE(bet."beforeEventBuffer", 0) AS before, COALESCE(bet."afterEventBuffer", 0) AS after,
-  CASE WHEN $7::boolean AND b."eventTypeId" = $8 THEN (SELECT count(*)::int FROM "Attendee" sa WHERE sa."bookingId" = b.id) END AS seats
-FROM "Booking" b LEFT JOIN "EventType" bet ON bet.id = b."eventTypeId"
-WHERE b."userId" = ANY($4::int[]) AND b.status = ANY($9::"BookingStatus"[])
-  AND b."startTime" < (SELECT hi FROM bounds) AND b."endTime" > (SELECT lo FROM bounds)
-  AND ($6::int IS NULL OR b.id <> $6)
+  CASE WHEN $4::boolean AND b."eventTypeId" = $5 THEN (SELECT count(*)::int FROM "Attendee" sa WHERE sa."bookingId" = b.id) END AS seats
+FROM "Booking" b LEFT JOIN LATERAL (SELECT x."beforeEventBuffer", x."afterEventBuffer" FROM "EventType" x WHERE x.id = b."eventTypeId" OFFSET 0) bet ON true
+WHERE b."userId" = ANY($1::int[]) AND b.status = ANY($6::"BookingStatus"[])
+  AND b."startTime" < $8 AND b."endTime" > $7 AND ($3::int IS NULL OR b.id <> $3)
 UNION ALL
 SELECT b.id, b."startTime", b."endTime", b."eventTypeId", NULL, lower(a.email),
   COALESCE(bet."beforeEventBuffer", 0), COALESCE(bet."afterEventBuffer", 0),
-  CASE WHEN $7::boolean AND b."eventTypeId" = $8 THEN (SELECT count(*)::int FROM "Attendee" sa WHERE sa."bookingId" = b.id) END
-FROM "Attendee" a JOIN "Booking" b ON b.id = a."bookingId" LEFT JOIN "EventType" bet ON bet.id = b."eventTypeId"
-WHERE lower(a.email) = ANY($5::text[]) AND b.status = 'accepted'
-  AND b."startTime" < (SELECT hi FROM bounds) AND b."endTime" > (SELECT lo FROM bounds)
-  AND ($6::int IS NULL OR b.id <> $6)`;
+  CASE WHEN $4::boolean AND b."eventTypeId" = $5 THEN (SELECT count(*)::int FROM "Attendee" sa WHERE sa."bookingId" = b.id) END
+FROM "Attendee" a JOIN "Booking" b ON b.id = a."bookingId"
+  LEFT JOIN LATERAL (SELECT x."beforeEventBuffer", x."afterEventBuffer" FROM "EventType" x WHERE x.id = b."eventTypeId" OFFSET 0) bet ON true
+WHERE lower(a.email) = ANY($2::text[]) AND b.status = 'accepted'
+  AND b."startTime" < $8 AND b."endTime" > $7 AND ($3::int IS NULL OR b.id <> $3)`;
 
 /** Statement 2: busy bookings of every host (as organizer, or attendee by e-mail) around the range. */
 export async function loadBusy(
@@ -187,16 +187,16 @@ export async function loadBusy(
   excludeId: number | null,
 ): Promise<Array<BusyBooking & { hostIds: number[] }>> {
   if (hosts.length === 0) return [];
+  const widen = 2 * MAX_BUFFER_MINUTES * 60_000;
   const rows = await sql(BUSY_SQL, [
-    new Date(range.start),
-    new Date(range.end),
-    Math.max(eventType.beforeEventBuffer, eventType.afterEventBuffer),
     hosts.map((h) => h.userId),
     hosts.map((h) => h.email.toLowerCase()),
     excludeId,
     Boolean(eventType.seatsPerTimeSlot),
     eventType.id,
     SLOT_HOLDING,
+    new Date(range.start - widen),
+    new Date(range.end + widen),
   ]);
   const byEmail = new Map<string, number[]>();
   for (const h of hosts) byEmail.set(h.email.toLowerCase(), [...(byEmail.get(h.email.toLowerCase()) ?? []), h.userId]);

@@ -35,11 +35,20 @@ export interface HostBusy {
 
 const MINUTE = 60_000;
 
-/** The range a busy booking blocks for a new booking with buffers `e`. */
+/**
+ * The most one buffer counts for, in minutes (a day). Cal.com's own settings offer up to a few hours;
+ * the cap bounds how far around a range the loader must look for busy bookings (an index range, not
+ * a scan of every event type's buffers).
+ */
+export const MAX_BUFFER_MINUTES = 24 * 60;
+
+const buffer = (minutes: number) => Math.min(Math.max(minutes, 0), MAX_BUFFER_MINUTES) * MINUTE;
+
+/** The range a busy booking blocks for a new booking with buffers `e` (each buffer capped at MAX_BUFFER_MINUTES). */
 export function blockedBy(b: BusyBooking, e: Buffers): Range {
   return {
-    start: b.start - (b.beforeBuffer + e.afterEventBuffer) * MINUTE,
-    end: b.end + (b.afterBuffer + e.beforeEventBuffer) * MINUTE,
+    start: b.start - buffer(b.beforeBuffer) - buffer(e.afterEventBuffer),
+    end: b.end + buffer(b.afterBuffer) + buffer(e.beforeEventBuffer),
   };
 }
 

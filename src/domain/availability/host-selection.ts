@@ -53,27 +53,49 @@ export function decideHosts(
   end: number,
   pinned?: number | null,
 ): HostDecision {
-  if (hosts.length === 0) return { ok: false, reason: "NOT_AVAILABLE" };
-  const hasHours = (h: HostState) => covers(h.hours, start, end);
-  const free = (h: HostState) => !isBusy(h.busy, start, end);
+  // Loops rather than filters: `slots` decides every candidate start of a range with this.
+  if (hosts.length === 0) return NOT_AVAILABLE;
   if (mode === "all") {
-    if (!hosts.every(hasHours)) return { ok: false, reason: "NOT_AVAILABLE" };
-    if (!hosts.every(free)) return { ok: false, reason: "SLOT_TAKEN" };
+    for (const h of hosts) if (!covers(h.hours, start, end)) return NOT_AVAILABLE;
+    for (const h of hosts) if (isBusy(h.busy, start, end)) return SLOT_TAKEN;
     return { ok: true, organizer: hosts[0], attending: hosts.slice(1) };
   }
-  const fixed = hosts.filter((h) => h.isFixed);
-  let rotating = hosts.filter((h) => !h.isFixed);
-  if (pinned != null && rotating.some((h) => h.userId === pinned)) rotating = rotating.filter((h) => h.userId === pinned);
-  if (!fixed.every(hasHours)) return { ok: false, reason: "NOT_AVAILABLE" };
-  const available = rotating.filter(hasHours);
-  if (rotating.length > 0 && available.length === 0) return { ok: false, reason: "NOT_AVAILABLE" };
-  if (!fixed.every(free)) return { ok: false, reason: "SLOT_TAKEN" };
-  const chosen = available.find(free);
-  if (rotating.length > 0 && !chosen) return { ok: false, reason: "SLOT_TAKEN" };
-  const organizer = fixed[0] ?? chosen!;
-  const attending = [...fixed.slice(1), ...(chosen && chosen !== organizer ? [chosen] : [])];
+  const pinnedRotating = pinned != null && hosts.some((h) => !h.isFixed && h.userId === pinned);
+  const candidate = (h: HostState) => !h.isFixed && (!pinnedRotating || h.userId === pinned);
+  let rotating = 0;
+  let rotatingWithHours = 0;
+  for (const h of hosts) {
+    if (h.isFixed) {
+      if (!covers(h.hours, start, end)) return NOT_AVAILABLE;
+    } else if (candidate(h)) {
+      rotating += 1;
+      if (covers(h.hours, start, end)) rotatingWithHours += 1;
+    }
+  }
+  if (rotating > 0 && rotatingWithHours === 0) return NOT_AVAILABLE;
+  let organizer: HostState | undefined;
+  const attending: HostState[] = [];
+  for (const h of hosts) {
+    if (!h.isFixed) continue;
+    if (isBusy(h.busy, start, end)) return SLOT_TAKEN;
+    if (organizer) attending.push(h);
+    else organizer = h;
+  }
+  let chosen: HostState | undefined;
+  for (const h of hosts) {
+    if (candidate(h) && covers(h.hours, start, end) && !isBusy(h.busy, start, end)) {
+      chosen = h;
+      break;
+    }
+  }
+  if (rotating > 0 && !chosen) return SLOT_TAKEN;
+  if (!organizer) organizer = chosen!;
+  else if (chosen) attending.push(chosen);
   return { ok: true, organizer, attending };
 }
+
+const NOT_AVAILABLE: HostDecision = { ok: false, reason: "NOT_AVAILABLE" };
+const SLOT_TAKEN: HostDecision = { ok: false, reason: "SLOT_TAKEN" };
 
 /** How an event type's hosts combine. */
 export function hostMode(eventType: { teamId: number | null; userId: number | null; schedulingType: SchedulingType | null }): "all" | "roundRobin" {

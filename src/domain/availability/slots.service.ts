@@ -1,5 +1,5 @@
 import type { RequestContext } from "../../context";
-import { withCountedRunner } from "../../db/sql-counter";
+import { queryPrepared } from "../../db/rows";
 import { requireViewer } from "../booking/booking-read.service";
 import { canonicalTimeZone } from "../booking/booking-input";
 import { badInput, notFound, quoteInput } from "../errors";
@@ -43,13 +43,12 @@ export async function eventTypeSlots(ctx: RequestContext, args: SlotsArgs): Prom
   // a day later (no event type offers longer than the move limit of 24 hours).
   const range = { start: from, end: to + DAY };
   const now = Date.now();
-  const data = await withCountedRunner(ctx.dataSource, ctx.store, (runner) =>
-    loadAvailability(ctx.dataSource, (sql, parameters) => runner.query(sql, parameters), viewer, {
-      eventTypeId: args.eventTypeId,
-      range,
-      rescheduleBookingId: args.rescheduleBookingId ?? null,
-    }),
-  );
+  // Named prepared statements (parsed and planned once per connection), counted, replica-aware.
+  const data = await loadAvailability(ctx.dataSource, (sql, parameters) => queryPrepared(ctx.dataSource, sql, parameters, ctx.store), viewer, {
+    eventTypeId: args.eventTypeId,
+    range,
+    rescheduleBookingId: args.rescheduleBookingId ?? null,
+  });
   if (!data) throw notFound(args.rescheduleBookingId != null ? "Event type or booking to reschedule not found." : `Event type ${args.eventTypeId} not found.`);
   const duration = args.duration ?? data.eventType.length;
   if (!data.eventType.lengths.includes(duration)) {

@@ -1,5 +1,6 @@
 import { IANAZone } from "luxon";
 import { LruMap } from "../../cached";
+import { formatUtcIso } from "../../db/utc";
 
 /**
  * Local ↔ UTC for the availability rules. The zone rules come from Luxon (the runtime's IANA data
@@ -15,7 +16,9 @@ const DAY = 86_400_000;
 const BUCKET = 15 * MINUTE;
 
 const zones = new LruMap<string, IANAZone>(1_000);
-const offsets = new LruMap<string, number>(100_000);
+/** Per zone: quarter-hour bucket → offset (NaN: the bucket holds a change). Bounded per zone and in zones. */
+const offsets = new LruMap<string, Map<number, number>>(1_000);
+const MAX_BUCKETS_PER_ZONE = 100_000;
 
 function zoneOf(name: string): IANAZone {
   let zone = zones.get(name);
@@ -35,15 +38,17 @@ export function isKnownZone(name: string): boolean {
 /** The zone's offset from UTC in minutes at the instant (cached per zone and quarter hour). */
 export function offsetMinutes(zoneName: string, ms: number): number {
   const bucket = Math.floor(ms / BUCKET);
-  const key = `${zoneName}|${bucket}`;
-  const known = offsets.get(key);
-  if (known !== undefined && !Number.isNaN(known)) return known;
+  let buckets = offsets.get(zoneName);
+  if (!buckets) offsets.set(zoneName, (buckets = new Map()));
+  const known = buckets.get(bucket);
+  if (known !== undefined && known === known) return known; // not NaN
   const zone = zoneOf(zoneName);
   if (known === undefined) {
     const first = zone.offset(bucket * BUCKET);
     const last = zone.offset(bucket * BUCKET + BUCKET - 1);
+    if (buckets.size >= MAX_BUCKETS_PER_ZONE) buckets.clear();
     // A bucket holding a change is marked NaN and always asked exactly.
-    offsets.set(key, first === last ? first : Number.NaN);
+    buckets.set(bucket, first === last ? first : Number.NaN);
     if (first === last) return first;
   }
   return zone.offset(ms);
@@ -59,34 +64,55 @@ export interface LocalParts {
 }
 
 export function localParts(ms: number, zone: string): LocalParts {
-  const shifted = new Date(ms + offsetMinutes(zone, ms) * MINUTE);
-  return {
-    date: shifted.toISOString().slice(0, 10),
-    weekday: shifted.getUTCDay(),
-    minuteOfDay: shifted.getUTCHours() * 60 + shifted.getUTCMinutes(),
-  };
+  const local = ms + offsetMinutes(zone, ms) * MINUTE;
+  const day = Math.floor(local / DAY);
+  return { date: formatDay(day), weekday: weekdayOfDay(day), minuteOfDay: Math.floor((local - day * DAY) / MINUTE) };
 }
 
 /** The local calendar date ("YYYY-MM-DD") of an instant in the zone. */
 export function localDate(ms: number, zone: string): string {
-  return new Date(ms + offsetMinutes(zone, ms) * MINUTE).toISOString().slice(0, 10);
+  return formatDay(localDay(ms, zone));
 }
 
-/** Midnight UTC of a "YYYY-MM-DD" date (years 0001–9999; Date.UTC would read 0001–0099 as 19xx). */
-function dateMs(date: string): number {
-  const d = new Date(0);
-  d.setUTCFullYear(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)));
-  return d.getTime();
+/** The local calendar day of an instant in the zone, as a day number (days since 1970-01-01). */
+export function localDay(ms: number, zone: string): number {
+  return Math.floor((ms + offsetMinutes(zone, ms) * MINUTE) / DAY);
+}
+
+/**
+ * "YYYY-MM-DD" → day number (days since 1970-01-01), by Howard Hinnant's `days_from_civil`
+ * (proleptic Gregorian, as Postgres and ISO-8601; Date.UTC would read years 0001–0099 as 19xx).
+ */
+export function parseDay(date: string): number {
+  let y = Number(date.slice(0, 4));
+  const m = Number(date.slice(5, 7));
+  const d = Number(date.slice(8, 10));
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+/** "YYYY-MM-DD" of a day number (years 0001–9999 as four digits; db/utc.ts's formatter). */
+export function formatDay(day: number): string {
+  return formatUtcIso(new Date(day * DAY)).slice(0, 10);
 }
 
 /** The date `days` calendar days after `date`. */
 export function addDays(date: string, days: number): string {
-  return new Date(dateMs(date) + days * DAY).toISOString().slice(0, 10);
+  return formatDay(parseDay(date) + days);
 }
 
 /** Weekday of a calendar date, 0 = Sunday … 6 = Saturday (Postgres `EXTRACT(DOW)`). */
 export function weekdayOf(date: string): number {
-  return new Date(dateMs(date)).getUTCDay();
+  return weekdayOfDay(parseDay(date));
+}
+
+/** Weekday of a day number (1970-01-01 was a Thursday). */
+export function weekdayOfDay(day: number): number {
+  return (((day + 4) % 7) + 7) % 7;
 }
 
 /**
@@ -94,7 +120,12 @@ export function weekdayOf(date: string): number {
  * 1440: the next midnight), as Postgres's `timestamp AT TIME ZONE zone` computes it.
  */
 export function wallToInstant(date: string, minutes: number, zone: string): number {
-  const naive = dateMs(date) + minutes * MINUTE;
+  return wallToInstantOfDay(parseDay(date), minutes, zone);
+}
+
+/** `wallToInstant` for a day number. */
+export function wallToInstantOfDay(day: number, minutes: number, zone: string): number {
+  const naive = day * DAY + minutes * MINUTE;
   const before = offsetMinutes(zone, naive - DAY);
   const after = offsetMinutes(zone, naive + DAY);
   let best: number | undefined;

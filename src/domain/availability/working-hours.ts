@@ -1,7 +1,7 @@
 import { FIRST_MS, LAST_MS } from "../instants";
 import { merge, subtract, type Range } from "./ranges";
 import type { HostHours, HoursRow } from "./schedule-resolution";
-import { addDays, localDate, wallToInstant, weekdayOf } from "./time-zone";
+import { localDay, parseDay, wallToInstantOfDay, weekdayOfDay } from "./time-zone";
 
 /**
  * Working hours → UTC ranges (domain.md "Availability"): for every local day of the schedule's zone
@@ -13,35 +13,32 @@ import { addDays, localDate, wallToInstant, weekdayOf } from "./time-zone";
 
 const DAY = 86_400_000;
 
-/** A local date clamped to 0001-01-01 … 9999-12-31 (localDate writes years beyond with a sign). */
-function apiDate(date: string): string {
-  return date.startsWith("+") ? "9999-12-31" : date.startsWith("-") ? "0001-01-01" : date;
-}
+const FIRST_DAY = Math.floor(FIRST_MS / DAY);
+const LAST_DAY = Math.floor(LAST_MS / DAY);
 
 /** The host's working ranges for every local day touching [window.start, window.end). */
 export function workingRanges(hours: HostHours, window: Range, outOfOffice: readonly Range[] = []): Range[] {
-  const overrides = new Map<string, HoursRow[]>();
+  const overrides = new Map<number, HoursRow[]>();
   const weekly: HoursRow[] = [];
   for (const row of hours.rows) {
     if (row.date == null) weekly.push(row);
     else {
-      const list = overrides.get(row.date);
+      const day = parseDay(row.date);
+      const list = overrides.get(day);
       if (list) list.push(row);
-      else overrides.set(row.date, [row]);
+      else overrides.set(day, [row]);
     }
   }
+  const byWeekday: HoursRow[][] = [0, 1, 2, 3, 4, 5, 6].map((w) => weekly.filter((r) => r.days.includes(w)));
   const ranges: Range[] = [];
-  // Local dates stay within the API's years (0001–9999), whose dates are "YYYY-MM-DD" strings.
-  const first = apiDate(localDate(Math.max(window.start - DAY, FIRST_MS), hours.zone));
-  const last = apiDate(localDate(Math.min(window.end + DAY, LAST_MS), hours.zone));
-  // Stops at `last` itself: the day after 9999-12-31 has no "YYYY-MM-DD" form to compare.
-  for (let date: string | null = first; date !== null && date <= last; date = date === last ? null : addDays(date, 1)) {
-    const override = overrides.get(date);
-    const weekday = weekdayOf(date);
-    const rows = override ?? weekly.filter((r) => r.days.includes(weekday));
+  // Local days stay within the API's years (0001–9999).
+  const first = Math.max(localDay(window.start - DAY, hours.zone), FIRST_DAY);
+  const last = Math.min(localDay(window.end + DAY, hours.zone), LAST_DAY);
+  for (let day = first; day <= last; day += 1) {
+    const rows = overrides.get(day) ?? byWeekday[weekdayOfDay(day)];
     for (const row of rows) {
       if (row.endMinutes <= row.startMinutes) continue;
-      ranges.push({ start: wallToInstant(date, row.startMinutes, hours.zone), end: wallToInstant(date, row.endMinutes, hours.zone) });
+      ranges.push({ start: wallToInstantOfDay(day, row.startMinutes, hours.zone), end: wallToInstantOfDay(day, row.endMinutes, hours.zone) });
     }
   }
   const merged = merge(ranges);

@@ -194,29 +194,29 @@ describe("busy time and buffers", () => {
 
   it.each([
     // Both sides: [12:00 − (10 + 20), 12:30 + (15 + 5)) = [11:30, 12:50).
-    ["both", { beforeBuffer: 10, afterBuffer: 15 }, { beforeEventBuffer: 5, afterEventBuffer: 20 }, "2026-06-15T11:00:00Z", "ok"],
-    ["both", { beforeBuffer: 10, afterBuffer: 15 }, { beforeEventBuffer: 5, afterEventBuffer: 20 }, "2026-06-15T11:01:00Z", "SLOT_TAKEN"],
-    ["both", { beforeBuffer: 10, afterBuffer: 15 }, { beforeEventBuffer: 5, afterEventBuffer: 20 }, "2026-06-15T12:49:00Z", "SLOT_TAKEN"],
-    ["both", { beforeBuffer: 10, afterBuffer: 15 }, { beforeEventBuffer: 5, afterEventBuffer: 20 }, "2026-06-15T12:50:00Z", "ok"],
+    ["both", "2026-06-15T11:00:00Z", "ok", { beforeBuffer: 10, afterBuffer: 15 }, { beforeEventBuffer: 5, afterEventBuffer: 20 }],
+    ["both", "2026-06-15T11:01:00Z", "SLOT_TAKEN", { beforeBuffer: 10, afterBuffer: 15 }, { beforeEventBuffer: 5, afterEventBuffer: 20 }],
+    ["both", "2026-06-15T12:49:00Z", "SLOT_TAKEN", { beforeBuffer: 10, afterBuffer: 15 }, { beforeEventBuffer: 5, afterEventBuffer: 20 }],
+    ["both", "2026-06-15T12:50:00Z", "ok", { beforeBuffer: 10, afterBuffer: 15 }, { beforeEventBuffer: 5, afterEventBuffer: 20 }],
     // The busy booking's own buffers only: [11:50, 12:45).
-    ["B's", { beforeBuffer: 10, afterBuffer: 15 }, { beforeEventBuffer: 0, afterEventBuffer: 0 }, "2026-06-15T11:20:00Z", "ok"],
-    ["B's", { beforeBuffer: 10, afterBuffer: 15 }, { beforeEventBuffer: 0, afterEventBuffer: 0 }, "2026-06-15T11:21:00Z", "SLOT_TAKEN"],
-    ["B's", { beforeBuffer: 10, afterBuffer: 15 }, { beforeEventBuffer: 0, afterEventBuffer: 0 }, "2026-06-15T12:44:00Z", "SLOT_TAKEN"],
-    ["B's", { beforeBuffer: 10, afterBuffer: 15 }, { beforeEventBuffer: 0, afterEventBuffer: 0 }, "2026-06-15T12:45:00Z", "ok"],
+    ["B's", "2026-06-15T11:20:00Z", "ok", { beforeBuffer: 10, afterBuffer: 15 }, { beforeEventBuffer: 0, afterEventBuffer: 0 }],
+    ["B's", "2026-06-15T11:21:00Z", "SLOT_TAKEN", { beforeBuffer: 10, afterBuffer: 15 }, { beforeEventBuffer: 0, afterEventBuffer: 0 }],
+    ["B's", "2026-06-15T12:44:00Z", "SLOT_TAKEN", { beforeBuffer: 10, afterBuffer: 15 }, { beforeEventBuffer: 0, afterEventBuffer: 0 }],
+    ["B's", "2026-06-15T12:45:00Z", "ok", { beforeBuffer: 10, afterBuffer: 15 }, { beforeEventBuffer: 0, afterEventBuffer: 0 }],
     // The new booking's only: its after-buffer before B, its before-buffer after B: [11:40, 12:35).
-    ["E's", { beforeBuffer: 0, afterBuffer: 0 }, { beforeEventBuffer: 5, afterEventBuffer: 20 }, "2026-06-15T11:10:00Z", "ok"],
-    ["E's", { beforeBuffer: 0, afterBuffer: 0 }, { beforeEventBuffer: 5, afterEventBuffer: 20 }, "2026-06-15T11:11:00Z", "SLOT_TAKEN"],
-    ["E's", { beforeBuffer: 0, afterBuffer: 0 }, { beforeEventBuffer: 5, afterEventBuffer: 20 }, "2026-06-15T12:34:00Z", "SLOT_TAKEN"],
-    ["E's", { beforeBuffer: 0, afterBuffer: 0 }, { beforeEventBuffer: 5, afterEventBuffer: 20 }, "2026-06-15T12:35:00Z", "ok"],
+    ["E's", "2026-06-15T11:10:00Z", "ok", { beforeBuffer: 0, afterBuffer: 0 }, { beforeEventBuffer: 5, afterEventBuffer: 20 }],
+    ["E's", "2026-06-15T11:11:00Z", "SLOT_TAKEN", { beforeBuffer: 0, afterBuffer: 0 }, { beforeEventBuffer: 5, afterEventBuffer: 20 }],
+    ["E's", "2026-06-15T12:34:00Z", "SLOT_TAKEN", { beforeBuffer: 0, afterBuffer: 0 }, { beforeEventBuffer: 5, afterEventBuffer: 20 }],
+    ["E's", "2026-06-15T12:35:00Z", "ok", { beforeBuffer: 0, afterBuffer: 0 }, { beforeEventBuffer: 5, afterEventBuffer: 20 }],
     // No buffers: back to back fits on both sides (half-open).
-    ["none", { beforeBuffer: 0, afterBuffer: 0 }, { beforeEventBuffer: 0, afterEventBuffer: 0 }, "2026-06-15T11:30:00Z", "ok"],
-    ["none", { beforeBuffer: 0, afterBuffer: 0 }, { beforeEventBuffer: 0, afterEventBuffer: 0 }, "2026-06-15T11:31:00Z", "SLOT_TAKEN"],
-    ["none", { beforeBuffer: 0, afterBuffer: 0 }, { beforeEventBuffer: 0, afterEventBuffer: 0 }, "2026-06-15T12:00:00Z", "SLOT_TAKEN"],
-    ["none", { beforeBuffer: 0, afterBuffer: 0 }, { beforeEventBuffer: 0, afterEventBuffer: 0 }, "2026-06-15T12:29:00Z", "SLOT_TAKEN"],
-    ["none", { beforeBuffer: 0, afterBuffer: 0 }, { beforeEventBuffer: 0, afterEventBuffer: 0 }, "2026-06-15T12:30:00Z", "ok"],
-  ])("buffers: %s, a 30-minute booking at %s… (%#)", (_name, bBuffers, eBuffers, start, expected) => {
+    ["none", "2026-06-15T11:30:00Z", "ok", { beforeBuffer: 0, afterBuffer: 0 }, { beforeEventBuffer: 0, afterEventBuffer: 0 }],
+    ["none", "2026-06-15T11:31:00Z", "SLOT_TAKEN", { beforeBuffer: 0, afterBuffer: 0 }, { beforeEventBuffer: 0, afterEventBuffer: 0 }],
+    ["none", "2026-06-15T12:00:00Z", "SLOT_TAKEN", { beforeBuffer: 0, afterBuffer: 0 }, { beforeEventBuffer: 0, afterEventBuffer: 0 }],
+    ["none", "2026-06-15T12:29:00Z", "SLOT_TAKEN", { beforeBuffer: 0, afterBuffer: 0 }, { beforeEventBuffer: 0, afterEventBuffer: 0 }],
+    ["none", "2026-06-15T12:30:00Z", "ok", { beforeBuffer: 0, afterBuffer: 0 }, { beforeEventBuffer: 0, afterEventBuffer: 0 }],
+  ])("buffers: %s; a 30-minute booking at %s is %s", (_name, start, expected, bBuffers, eBuffers) => {
     const ctx = ctxOf(data({ eventType: eventType(eBuffers), busy: [{ ...b, ...bBuffers }] }));
-    expect(reasonOf(ctx, start as string)).toBe(expected);
+    expect(reasonOf(ctx, start)).toBe(expected);
   });
 
   it("slots skip the blocked range and restart rounded up to the grid", () => {
@@ -263,6 +263,11 @@ describe("minimum notice", () => {
   });
   it("slots start at the first grid point after now + notice", () => {
     expect(starts(ctx, ...MON)).toEqual(series("2026-06-15T11:30:00Z", 30, 11));
+  });
+  it("the range is cut at now + notice before rounding, so a 45-minute step counts from there", () => {
+    // now + notice = 09:20 → 09:30 (grid 15), then every 45 minutes; not 09:00 + k·45 (09:45, 10:30, …).
+    const cut = ctxOf(data({ eventType: eventType({ minimumBookingNotice: 120 }) }), at("2026-06-15T07:20:00Z"));
+    expect(starts(cut, ...MON, 45)).toEqual(series("2026-06-15T09:30:00Z", 45, 10));
   });
 });
 

@@ -256,12 +256,12 @@ describe("one rule: listSlots and decideStart agree", () => {
         }
         totalSlots += slots.length;
         if (slots.length) runsWithSlots[spec.mode] = (runsWithSlots[spec.mode] ?? 0) + 1;
-        else { const r: Record<string, number> = {}; for (const t of latticeStarts(from, to, spec.duration, spec.requestZone)) { const d = decideStart(ctx, t, t + spec.duration * MINUTE); const k = d.ok ? "ok" : d.reason; r[k] = (r[k] ?? 0) + 1; } (globalThis as any).__noslots = [...((globalThis as any).__noslots ?? []), JSON.stringify(r) + " " + spec.mode + " " + spec.hosts.map((h) => h.schedule.kind + (h.isFixed ? "F" : "")).join(",")]; }
       }),
       { seed: 20261129, numRuns: 300 },
     );
-    console.log(JSON.stringify({ totalSlots, refusals, runsWithSlots }) + "\n" + (globalThis as any).__noslots.slice(0, 40).join("\n"));
-    // The generator must exercise both sides: plenty of listed slots and plenty of refusals.
-    expect(totalSlots).toBeGreaterThan(1_000);
+    // The generator must exercise both sides: plenty of listed slots in every mode, and every refusal.
+    expect(totalSlots).toBeGreaterThan(5_000);
+    for (const mode of ["personal", "collective", "roundRobin", "teamWithoutType"]) expect(runsWithSlots[mode]).toBeGreaterThan(20);
+    for (const reason of ["OUTSIDE_WINDOW", "BOOKING_LIMIT_REACHED", "NOT_AVAILABLE", "SLOT_TAKEN"]) expect(refusals[reason]).toBeGreaterThan(500);
   });
 });

@@ -132,6 +132,19 @@ describe.each([
     expect(moved.body.errors).toBeUndefined(); // overlaps only itself
   });
 
+  it("an attendee may list a hidden event type's slots to reschedule their booking, and reschedule to one", async () => {
+    const { organizer } = await nineToFive();
+    const hidden = await createEventType(ds, { userId: organizer.id, length: 60, minimumBookingNotice: 0, hidden: true });
+    const mine = await createBooking(ds, { userId: organizer.id, eventTypeId: hidden.id, startTime: new Date("2031-04-09T14:00:00Z"), endTime: new Date("2031-04-09T15:00:00Z"), attendees: [{ email: booker.user.email }] });
+    const range = { et: hidden.id, from: "2031-04-10T00:00:00Z", to: "2031-04-11T00:00:00Z" };
+    expect(onlyError(await slots(range)).extensions).toEqual({ code: "NOT_FOUND" });
+    const listed = await slots({ ...range, re: mine.id });
+    expect(listed.body.errors).toBeUndefined();
+    const first = listed.body.data!.slots[0].slots[0].start;
+    const moved = await gw.gql(`mutation($id: Int!, $s: DateTime!) { rescheduleBooking(id: $id, start: $s) { startTime } }`, { id: mine.id, s: first }, booker.key);
+    expect(moved.body.data!.rescheduleBooking.startTime).toBe(first);
+  });
+
   it("updateBooking moves check busy time with buffers (SLOT_TAKEN) but not the hours", async () => {
     const { organizer, eventType } = await nineToFive({ beforeEventBuffer: 15 });
     const key = await createApiKey(ds, organizer);

@@ -5,7 +5,7 @@ import { bookingWindow, LimitCounts, parseBookingLimits, type BookingWindow } fr
 import { intersect, subtract, union, type Range } from "./ranges";
 import { resolveHostHours, type ScheduleData } from "./schedule-resolution";
 import { slotStarts } from "./slot-grid";
-import { localDate } from "./time-zone";
+import { formatDay, localDate, localDay } from "./time-zone";
 import { workingRanges } from "./working-hours";
 
 /**
@@ -178,11 +178,14 @@ export function listSlots(ctx: AvailabilityContext, from: number, to: number, du
 /** Slots grouped by the local date of their start in `timeZone` (days ascending, empty days left out). */
 export function groupByDay(slots: readonly Slot[], timeZone: string): Array<{ date: string; slots: Slot[] }> {
   const days: Array<{ date: string; slots: Slot[] }> = [];
+  let current = Number.NaN;
   for (const slot of slots) {
-    const date = localDate(slot.start, timeZone);
-    const last = days[days.length - 1];
-    if (last && last.date === date) last.slots.push(slot);
-    else days.push({ date, slots: [slot] });
+    const day = localDay(slot.start, timeZone);
+    if (day === current) days[days.length - 1].slots.push(slot);
+    else {
+      current = day;
+      days.push({ date: formatDay(day), slots: [slot] });
+    }
   }
   return days;
 }

@@ -61,18 +61,23 @@ export function decideHosts(
     return { ok: true, organizer: hosts[0], attending: hosts.slice(1) };
   }
   const pinnedRotating = pinned != null && hosts.some((h) => !h.isFixed && h.userId === pinned);
-  const candidate = (h: HostState) => !h.isFixed && (!pinnedRotating || h.userId === pinned);
-  let rotating = 0;
-  let rotatingWithHours = 0;
+  for (const h of hosts) if (h.isFixed && !covers(h.hours, start, end)) return NOT_AVAILABLE;
+  // The first free candidate in host order; whether any candidate has the hours matters only
+  // when none is free (NOT_AVAILABLE before SLOT_TAKEN).
+  let rotating = false;
+  let rotatingHours = false;
+  let chosen: HostState | undefined;
   for (const h of hosts) {
-    if (h.isFixed) {
-      if (!covers(h.hours, start, end)) return NOT_AVAILABLE;
-    } else if (candidate(h)) {
-      rotating += 1;
-      if (covers(h.hours, start, end)) rotatingWithHours += 1;
+    if (h.isFixed || (pinnedRotating && h.userId !== pinned)) continue;
+    rotating = true;
+    if (!covers(h.hours, start, end)) continue;
+    rotatingHours = true;
+    if (!isBusy(h.busy, start, end)) {
+      chosen = h;
+      break;
     }
   }
-  if (rotating > 0 && rotatingWithHours === 0) return NOT_AVAILABLE;
+  if (rotating && !rotatingHours) return NOT_AVAILABLE;
   let organizer: HostState | undefined;
   const attending: HostState[] = [];
   for (const h of hosts) {
@@ -81,14 +86,7 @@ export function decideHosts(
     if (organizer) attending.push(h);
     else organizer = h;
   }
-  let chosen: HostState | undefined;
-  for (const h of hosts) {
-    if (candidate(h) && covers(h.hours, start, end) && !isBusy(h.busy, start, end)) {
-      chosen = h;
-      break;
-    }
-  }
-  if (rotating > 0 && !chosen) return SLOT_TAKEN;
+  if (rotating && !chosen) return SLOT_TAKEN;
   if (!organizer) organizer = chosen!;
   else if (chosen) attending.push(chosen);
   return { ok: true, organizer, attending };

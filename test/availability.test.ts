@@ -145,6 +145,67 @@ describe.each([
     expect(moved.body.data!.rescheduleBooking.startTime).toBe(first);
   });
 
+  it("a seated booking moved as a whole never lands on another held booking of its event type", async () => {
+    const { organizer } = await nineToFive();
+    const key = await createApiKey(ds, organizer);
+    const seated = await createEventType(ds, { userId: organizer.id, length: 60, minimumBookingNotice: 0, seatsPerTimeSlot: 4, requiresConfirmation: true });
+    const at = (iso: string) => ({ startTime: new Date(iso), endTime: new Date(Date.parse(iso) + 3_600_000) });
+    await createBooking(ds, { userId: organizer.id, eventTypeId: seated.id, status: "pending" as never, ...at("2031-04-29T14:00:00Z"), attendees: [{ email: "s1@example.test" }] });
+    const b = await createBooking(ds, { userId: organizer.id, eventTypeId: seated.id, status: "pending" as never, ...at("2031-04-29T16:00:00Z"), attendees: [{ email: "s2@example.test" }] });
+    const move = await gw.gql(`mutation($id: Int!) { updateBooking(id: $id, input: { start: "2031-04-29T14:00:00Z" }) { id } }`, { id: b.id }, key);
+    expect(onlyError(move).extensions).toEqual({ code: "CONFLICT", reason: "SLOT_TAKEN" });
+    const again = await gw.gql(`mutation($id: Int!) { rescheduleBooking(id: $id, start: "2031-04-29T14:00:00Z") { id } }`, { id: b.id }, key);
+    expect(onlyError(again).extensions).toEqual({ code: "CONFLICT", reason: "SLOT_TAKEN" });
+  });
+
+  it("a rescheduled round-robin booking keeps its organizer, who must be free even when no longer a host", async () => {
+    const team = await createTeam(ds);
+    const [x, y] = [await createUser(ds), await createUser(ds)];
+    const et = await createEventType(ds, { teamId: team.id, length: 30, minimumBookingNotice: 0, schedulingType: SchedulingType.ROUND_ROBIN });
+    await ds.getRepository(Host).insert([{ userId: x.id, eventTypeId: et.id, isFixed: false }, { userId: y.id, eventTypeId: et.id, isFixed: false }]);
+    const mine = await createBooking(ds, { userId: x.id, eventTypeId: et.id, startTime: new Date("2031-05-20T10:00:00Z"), endTime: new Date("2031-05-20T10:30:00Z"), attendees: [{ email: booker.user.email }] });
+    await createBooking(ds, { userId: x.id, startTime: new Date("2031-05-20T12:00:00Z"), endTime: new Date("2031-05-20T13:00:00Z") });
+    await ds.getRepository(Host).delete({ userId: x.id, eventTypeId: et.id });
+    const range = { et: et.id, from: "2031-05-20T11:00:00Z", to: "2031-05-20T14:00:00Z", re: mine.id, tz: "UTC" };
+    const listed = starts((await slots(range)).body.data!.slots);
+    expect(listed).toContain("2031-05-20T11:00:00.000Z");
+    expect(listed).not.toContain("2031-05-20T12:00:00.000Z"); // x is busy, though y (the only host now) is free
+    const res = await gw.gql(`mutation($id: Int!) { rescheduleBooking(id: $id, start: "2031-05-20T12:00:00Z") { id } }`, { id: mine.id }, booker.key);
+    expect(onlyError(res).extensions).toEqual({ code: "CONFLICT", reason: "SLOT_TAKEN" });
+    const ok = await gw.gql(`mutation($id: Int!) { rescheduleBooking(id: $id, start: "2031-05-20T11:00:00Z") { userId } }`, { id: mine.id }, booker.key);
+    expect(ok.body.data!.rescheduleBooking.userId).toBe(x.id);
+  });
+
+  it("slots for a seat holder's reschedule list what that reschedule accepts; a cancelled booking is NOT_FOUND", async () => {
+    const { organizer } = await nineToFive();
+    const seated = await createEventType(ds, { userId: organizer.id, length: 60, minimumBookingNotice: 0, seatsPerTimeSlot: 2 });
+    const second = await createViewer(ds);
+    expect((await create(seated.id, "2031-06-10T14:00:00Z")).body.errors).toBeUndefined();
+    const joined = await create(seated.id, "2031-06-10T14:00:00Z", { responses: { name: "Two", email: second.user.email } }, second.key);
+    const id = joined.body.data!.createBooking.id as number;
+    const range = { et: seated.id, from: "2031-06-10T13:00:00Z", to: "2031-06-10T18:00:00Z", re: id, tz: "UTC" };
+    const listed = starts((await slots(range, second.key)).body.data!.slots);
+    expect(listed).not.toContain("2031-06-10T14:30:00.000Z");
+    expect(listed).toContain("2031-06-10T16:00:00.000Z");
+    const clash = await gw.gql(`mutation($id: Int!) { rescheduleBooking(id: $id, start: "2031-06-10T14:30:00Z") { id } }`, { id }, second.key);
+    expect(onlyError(clash).extensions).toEqual({ code: "CONFLICT", reason: "SLOT_TAKEN" });
+    const moved = await gw.gql(`mutation($id: Int!) { rescheduleBooking(id: $id, start: "2031-06-10T16:00:00Z") { startTime } }`, { id }, second.key);
+    expect(moved.body.errors).toBeUndefined();
+
+    const gone = await createBooking(ds, { userId: organizer.id, eventTypeId: seated.id, status: "cancelled" as never, startTime: new Date("2031-06-11T14:00:00Z"), endTime: new Date("2031-06-11T15:00:00Z"), attendees: [{ email: booker.user.email }] });
+    expect(onlyError(await slots({ ...range, re: gone.id })).extensions).toEqual({ code: "NOT_FOUND" });
+  });
+
+  it("a held seated slot keeps its free seats in a day whose booking limit is reached", async () => {
+    const { eventType } = await nineToFive({ seatsPerTimeSlot: 3, bookingLimits: { PER_DAY: 1 } });
+    const second = await createViewer(ds);
+    expect((await create(eventType.id, "2031-06-17T14:00:00Z")).body.errors).toBeUndefined();
+    const day = await slots({ et: eventType.id, from: "2031-06-17T00:00:00Z", to: "2031-06-18T00:00:00Z", tz: "UTC" });
+    expect(day.body.data!.slots[0].slots).toEqual([{ start: "2031-06-17T14:00:00.000Z", end: "2031-06-17T15:00:00.000Z", seatsRemaining: 2 }]);
+    expect((await create(eventType.id, "2031-06-17T14:00:00Z", { responses: { name: "Two", email: second.user.email } }, second.key)).body.errors).toBeUndefined();
+    expect(onlyError(await create(eventType.id, "2031-06-17T16:00:00Z")).extensions).toEqual({ code: "CONFLICT", reason: "BOOKING_LIMIT_REACHED" });
+  });
+
   it("updateBooking moves check busy time with buffers (SLOT_TAKEN) but not the hours", async () => {
     const { organizer, eventType } = await nineToFive({ beforeEventBuffer: 15 });
     const key = await createApiKey(ds, organizer);

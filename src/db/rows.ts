@@ -212,7 +212,14 @@ const statementNames = new LruMap<string, string>(2_000);
  * The statement is counted against the request's `store`. Reads of a query operation go to a
  * replica when there are any.
  */
-export async function queryPrepared<R>(dataSource: DataSource, sql: string, parameters: unknown[], store?: RequestStore): Promise<R[]> {
+export async function queryPrepared<R>(
+  dataSource: DataSource,
+  sql: string,
+  parameters: unknown[],
+  store?: RequestStore,
+  /** Read the primary even in a query operation (a decision that must see the latest writes). */
+  primary = false,
+): Promise<R[]> {
   let name = statementNames.get(sql);
   if (!name) {
     name = "gw_" + createHash("sha1").update(sql).digest("hex").slice(0, 24);
@@ -220,7 +227,7 @@ export async function queryPrepared<R>(dataSource: DataSource, sql: string, para
   }
   const driver = dataSource.driver as unknown as { master?: Pool; slaves?: Pool[] };
   if (!driver.master) throw new ConnectionNotReadyError("The database is not connected yet.");
-  const replicas = store?.readOnly ? driver.slaves : undefined;
+  const replicas = store?.readOnly && !primary ? driver.slaves : undefined;
   const pool = replicas?.length ? replicas[Math.floor(Math.random() * replicas.length)] : driver.master;
   if (store) store.sqlStatements += 1;
   return readPrepared<R & QueryResultRow>(pool, name, sql, parameters);

@@ -49,7 +49,10 @@ async function runOnce<T>(runner: QueryRunner, store: RequestStore | undefined, 
   const deadline = store?.deadline;
   client.boundDeadline = deadline?.at;
   try {
-    await runner.startTransaction();
+    // READ COMMITTED whatever the database's default: the slot rules read after taking their
+    // advisory locks and must see what the writer before them committed (under REPEATABLE READ the
+    // snapshot would be the one of the transaction's first read, taken before the lock).
+    await runner.startTransaction("READ COMMITTED");
     const result = await work(runner.manager);
     // Checked in the same tick as the COMMIT is sent: the TIMEOUT answer cannot slip in between.
     if (deadlinePassed(deadline)) throw deadlineError();

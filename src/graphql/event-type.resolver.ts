@@ -45,10 +45,15 @@ export class EventTypeResolver {
     return eventType.teamId == null ? null : ctx.loaders.teamById.get(eventType.teamId);
   }
 
-  @FieldResolver(() => [Host], { description: "Hosts of a team event type in host order (fixed first, then priority, weight, id); [] for personal event types." })
+  @FieldResolver(() => [Host], {
+    description: "Hosts who take bookings of a team event type, in host order (fixed first, then priority, weight, id); locked users are left out, as the booking rules skip them; [] for personal event types.",
+  })
   async hosts(@Root() eventType: EventType, @Ctx() ctx: RequestContext): Promise<Host[]> {
     if (eventType.userId != null || eventType.teamId == null) return [];
-    return orderHosts(await ctx.loaders.hostsByEventTypeId.load(eventType.id));
+    const hosts = await ctx.loaders.hostsByEventTypeId.load(eventType.id);
+    const users = await ctx.loaders.userById.loadMany(hosts.map((h) => h.userId));
+    const active = new Set(users.flatMap((u) => (u && !(u instanceof Error) && !u.locked ? [u.id] : [])));
+    return orderHosts(hosts.filter((h) => active.has(h.userId)));
   }
 }
 

@@ -375,7 +375,8 @@ async function seed(m: EntityManager, now: Date): Promise<DemoSummary> {
  * Working hours: everyone Monday–Friday 09:00–17:00 in their own zone (their default schedule),
  * except Carol (split shifts 09:00–12:00 and 13:00–17:00, and a date override 10:00–14:00 ten days
  * from now) and Erin (Monday–Thursday 10:00–18:00); the support hosts work in London, Berlin and New
- * York, so the collective "Team sync" has one common hour a day; Dave is out of office for the week starting
+ * York, so the collective "Team sync" has one common hour on most Monday–Thursdays (none on Carol's
+ * override day, two while Europe and the US change clocks on different dates); Dave is out of office for the week starting
  * seven days from now.
  */
 async function seedSchedules(m: EntityManager, users: User[], u: Record<string, User>, now: Date): Promise<void> {

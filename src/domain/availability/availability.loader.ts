@@ -4,11 +4,12 @@ import type { SchedulingType } from "../../entities/enums";
 import type { PeriodType } from "../../entities/enums";
 import { SLOT_HOLDING } from "../booking/booking-status";
 import { allowedDurations } from "../booking/booking-input";
-import { bookableEventTypes, cancellableBookings } from "../booking/booking.policy";
+import { bookableEventTypes, cancellableBookings, manageableBookings, SEATED_BOOKING } from "../booking/booking.policy";
 import type { AvailabilityData, EventTypeRules, HostData } from "./availability";
 import { eventZone } from "./availability";
 import { MAX_BUFFER_MINUTES, type BusyBooking } from "./busy-time";
 import { limitCountWindow, parseBookingLimits } from "./limits";
+import { localDate } from "./time-zone";
 import type { Range } from "./ranges";
 import { timeToMinutes, type ScheduleData } from "./schedule-resolution";
 
@@ -47,7 +48,7 @@ SELECT et.id, et."userId", et."teamId", et.length, et.metadata, et."slotInterval
     WHERE et."userId" IS NOT NULL OR NOT u.locked) AS hosts,
   (SELECT COALESCE(json_agg(json_build_object('id', s.id, 'userId', s."userId", 'timeZone', s."timeZone", 'rows',
       (SELECT COALESCE(json_agg(json_build_object('days', a.days, 'start', a."startTime"::text, 'end', a."endTime"::text,
-          'date', a.date::text)), '[]') FROM "Availability" a WHERE a."scheduleId" = s.id))), '[]')
+          'date', to_char(a.date, 'YYYY-MM-DD'))), '[]') FROM "Availability" a WHERE a."scheduleId" = s.id))), '[]')
     FROM "Schedule" s
     WHERE s.id IN (SELECT et."scheduleId"
                    UNION SELECT hs."scheduleId" FROM "Host" hs WHERE hs."eventTypeId" = et.id
@@ -56,13 +57,24 @@ SELECT et.id, et."userId", et."teamId", et.length, et.metadata, et."slotInterval
     FROM "OutOfOfficeEntry" o
     WHERE o."userId" IN (${HOST_USERS}) AND o.start < :ctx_hi AND o."end" > :ctx_lo) AS ooo`;
 
+/** Out-of-office entries are read this far past the last start (an event may last long; entries are few). */
+const OUT_OF_OFFICE_LOOKAHEAD_MS = 62 * 86_400_000;
+
 export interface LoadOptions {
   eventTypeId: number;
-  /** Instants starts and ends may take. */
+  /** The instants starts may take; hours and busy time are read for them plus the longest duration. */
   range: Range;
-  /** A booking being moved or rescheduled: it neither blocks nor counts, and keeps its organizer. */
+  /**
+   * A whole booking being moved (its organizer's reschedule): it neither blocks nor counts, keeps
+   * its organizer (who must stay free even when no longer a host), and joins no other seated booking.
+   */
   exclude?: { bookingId: number; organizerId: number | null } | null;
-  /** Checks that the viewer may reschedule this booking (of this event type); null result when not. */
+  /**
+   * `slots` for rescheduling this booking: the viewer must be allowed to reschedule it (and it must
+   * be open and of this event type), else null. A seat holder moves only their seat, so for them
+   * the booking is treated as for a new booking (as rescheduleBooking does); anyone else moves the
+   * whole booking (as `exclude`).
+   */
   rescheduleBookingId?: number | null;
 }
 
@@ -77,7 +89,11 @@ export async function loadAvailability(
   options: LoadOptions,
 ): Promise<AvailabilityData | null> {
   const conditions: string[] = [`et.id = :ctx_et`];
-  let params: Record<string, unknown> = { ctx_et: options.eventTypeId, ctx_lo: new Date(options.range.start), ctx_hi: new Date(options.range.end) };
+  let params: Record<string, unknown> = {
+    ctx_et: options.eventTypeId,
+    ctx_lo: new Date(options.range.start),
+    ctx_hi: new Date(options.range.end + OUT_OF_OFFICE_LOOKAHEAD_MS),
+  };
   let select = CONTEXT_SQL;
   // Someone who may reschedule a booking may list its event type's slots for it, hidden or not
   // (the reschedule condition below checks the booking and its event type).
@@ -90,20 +106,29 @@ export async function loadAvailability(
   }
   if (options.rescheduleBookingId != null) {
     const may = viewer ? cancellableBookings(viewer) : undefined;
+    const manages = viewer ? manageableBookings(viewer) : undefined;
     select += `,
-  (SELECT json_build_object('userId', b."userId") FROM "Booking" b
-    WHERE b.id = :ctx_resched AND b."eventTypeId" = et.id${may ? ` AND ${may.sql}` : ""}) AS reschedule`;
-    params = { ...params, ...(may?.params ?? {}), ctx_resched: options.rescheduleBookingId };
+  (SELECT json_build_object('userId', b."userId", 'email', ru.email, 'seated', ${SEATED_BOOKING}, 'manages', ${manages ? manages.sql : "TRUE"})
+    FROM "Booking" b LEFT JOIN users ru ON ru.id = b."userId"
+    WHERE b.id = :ctx_resched AND b."eventTypeId" = et.id AND b.status = ANY(CAST(:ctx_open AS "BookingStatus"[]))${may ? ` AND ${may.sql}` : ""}) AS reschedule`;
+    params = { ...params, ...(may?.params ?? {}), ...(manages?.params ?? {}), ctx_resched: options.rescheduleBookingId, ctx_open: RESCHEDULABLE };
+  } else if (options.exclude?.organizerId != null) {
+    select += `,
+  (SELECT json_build_object('userId', pu.id, 'email', pu.email) FROM users pu WHERE pu.id = :ctx_pinned) AS pinned`;
+    params = { ...params, ctx_pinned: options.exclude.organizerId };
   }
   const driver = "connection" in m ? m.connection.driver : m.driver;
   const [text, values] = driver.escapeQueryWithParameters(`${select}\nFROM "EventType" et WHERE ${conditions.join(" AND ")}`, params);
   const [row] = await sql(text, values);
   if (!row) return null;
   let exclude = options.exclude ?? null;
+  let pinned = (row.pinned as { userId: number; email: string } | null | undefined) ?? null;
   if (options.rescheduleBookingId != null) {
-    const reschedule = row.reschedule as { userId: number | null } | null;
+    const reschedule = row.reschedule as { userId: number | null; email: string | null; seated: boolean; manages: boolean } | null;
     if (!reschedule) return null;
-    exclude = { bookingId: options.rescheduleBookingId, organizerId: reschedule.userId };
+    const seatHolder = reschedule.seated && !reschedule.manages;
+    exclude = seatHolder ? null : { bookingId: options.rescheduleBookingId, organizerId: reschedule.userId };
+    pinned = !seatHolder && reschedule.userId != null && reschedule.email != null ? { userId: reschedule.userId, email: reschedule.email } : null;
   }
 
   const eventType = eventTypeRules(row);
@@ -122,13 +147,30 @@ export async function loadAvailability(
     start: jsonTimestamp(o.start),
     end: jsonTimestamp(o.end),
   }));
+  // Hours and busy time cover every instant a booking starting in the range may occupy.
+  const range = { start: options.range.start, end: options.range.end + Math.max(...eventType.lengths) * 60_000 };
   const partial = { eventType, hosts, schedules };
-  const busy = await loadBusy(sql, eventType, hosts, options.range, exclude?.bookingId ?? null);
+  // A moved booking's organizer stays busy-checked even when no longer a host of the event type.
+  const extra = pinned && !hosts.some((h) => h.userId === pinned!.userId) ? [pinned] : [];
+  const seatJoins = exclude == null;
+  const busy = await loadBusy(sql, { ...eventType, seatsPerTimeSlot: seatJoins ? eventType.seatsPerTimeSlot : null }, [...hosts, ...extra], range, exclude?.bookingId ?? null);
   const limitCounts = parseBookingLimits(eventType.bookingLimits)
-    ? await loadLimitCounts(sql, eventType.id, eventZone(partial), options.range, exclude?.bookingId ?? null)
+    ? await loadLimitCounts(sql, eventType.id, eventZone(partial), range, exclude?.bookingId ?? null)
     : null;
-  return { ...partial, outOfOffice, busy, limitCounts, pinnedOrganizer: exclude?.organizerId ?? null };
+  return {
+    ...partial,
+    range,
+    outOfOffice,
+    busy,
+    limitCounts,
+    pinnedOrganizer: exclude?.organizerId ?? null,
+    pinnedOutsideHosts: extra.length ? extra[0]!.userId : null,
+    seatJoins,
+  };
 }
+
+/** States a booking may be rescheduled from (it becomes CANCELLED). */
+const RESCHEDULABLE = ["accepted", "pending", "awaiting_host"];
 
 /** A timestamp(3) inside json_build_object ("2026-07-01T10:00:00", UTC by convention). */
 function jsonTimestamp(text: string): number {
@@ -223,16 +265,25 @@ export async function loadBusy(
   return [...byId.values()];
 }
 
-/** Statement 3: held bookings of the event type per local date of its zone, over the limits' periods. */
+/**
+ * Statement 3: held bookings of the event type per local date of its zone, over the limits'
+ * periods. Postgres counts them per quarter hour of UTC (every zone's offset is a whole number of
+ * quarter hours), and the dates are worked out here with the same zone rules as everything else.
+ */
 async function loadLimitCounts(sql: Sql, eventTypeId: number, zone: string, range: Range, excludeId: number | null): Promise<Map<string, number>> {
   const window = limitCountWindow(range.start, range.end, zone);
   const rows = await sql(
-    `SELECT to_char((b."startTime" AT TIME ZONE 'UTC') AT TIME ZONE $1, 'YYYY-MM-DD') AS day, count(*)::int AS n
+    `SELECT floor(extract(epoch FROM b."startTime") / 900)::float8 AS quarter, count(*)::int AS n
      FROM "Booking" b
-     WHERE b."eventTypeId" = $2 AND b.status = ANY($3::"BookingStatus"[]) AND b."startTime" >= $4 AND b."startTime" < $5
-       AND ($6::int IS NULL OR b.id <> $6)
+     WHERE b."eventTypeId" = $1 AND b.status = ANY($2::"BookingStatus"[]) AND b."startTime" >= $3 AND b."startTime" < $4
+       AND ($5::int IS NULL OR b.id <> $5)
      GROUP BY 1`,
-    [zone, eventTypeId, SLOT_HOLDING, new Date(window.start), new Date(window.end), excludeId],
+    [eventTypeId, SLOT_HOLDING, new Date(window.start), new Date(window.end), excludeId],
   );
-  return new Map(rows.map((r) => [r.day as string, r.n as number]));
+  const perDate = new Map<string, number>();
+  for (const r of rows) {
+    const date = localDate((r.quarter as number) * 900_000, zone);
+    perDate.set(date, (perDate.get(date) ?? 0) + (r.n as number));
+  }
+  return perDate;
 }

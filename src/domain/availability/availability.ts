@@ -1,5 +1,5 @@
 import type { PeriodType, SchedulingType } from "../../entities/enums";
-import { hostBusy, type BusyBooking } from "./busy-time";
+import { hostBusy, isBusy, type BusyBooking, type HostBusy } from "./busy-time";
 import { decideHosts, hostMode, orderHosts, type HostState } from "./host-selection";
 import { bookingWindow, LimitCounts, parseBookingLimits, type BookingWindow } from "./limits";
 import { intersect, subtract, union, type Range } from "./ranges";
@@ -66,6 +66,15 @@ export interface AvailabilityData {
   limitCounts: ReadonlyMap<string, number> | null;
   /** The organizer a rescheduled booking keeps. */
   pinnedOrganizer: number | null;
+  /** That organizer when no longer a host: their busy time (in `busy`) must still leave the time free. */
+  pinnedOutsideHosts?: number | null;
+  /**
+   * A new booking may join a held booking of a seated event type at its exact start (false when a
+   * whole booking is moved: then every other held booking blocks). Default true.
+   */
+  seatJoins?: boolean;
+  /** The instants the data covers (starts plus the longest duration), as loaded. */
+  range?: Range;
 }
 
 export interface AvailabilityContext {
@@ -75,9 +84,15 @@ export interface AvailabilityContext {
   mode: "all" | "roundRobin";
   window: BookingWindow;
   limits: LimitCounts | null;
-  /** Taken seats of the held booking at each start (seated event types). */
+  /** Taken seats of the held booking at each start (seated event types that take joins). */
   seatsTaken: Map<number, number>;
+  /** Seats per slot when new bookings may join held ones (null otherwise). */
+  seats: number | null;
   pinnedOrganizer: number | null;
+  /** Busy time of a moved booking's organizer who is no longer a host. */
+  pinnedBusy: HostBusy | null;
+  /** now + minimum notice: the earliest start, where the slot grid is cut. */
+  earliest: number;
 }
 
 /** The event's zone (that of the first host's schedule), needed before the limit counts are read. */
@@ -90,6 +105,8 @@ export function eventZone(data: Pick<AvailabilityData, "eventType" | "hosts" | "
 /** Builds each host's hours and busy time over `range` (the instants starts and ends may take). */
 export function buildContext(data: AvailabilityData, range: Range, now: number): AvailabilityContext {
   const et = data.eventType;
+  const seats = data.seatJoins === false ? null : et.seatsPerTimeSlot || null;
+  const rules = { ...et, seatsPerTimeSlot: seats };
   const hosts = orderHosts(data.hosts).map((h): HostState => {
     const hours = resolveHostHours(h, et, data.schedules);
     const away = data.outOfOffice.filter((o) => o.userId === h.userId);
@@ -103,15 +120,16 @@ export function buildContext(data: AvailabilityData, range: Range, now: number):
       priority: h.priority,
       weight: h.weight,
       hours: workingRanges(hours, range, away),
-      busy: hostBusy(data.busy.filter((b) => b.hostIds.includes(h.userId)), et),
+      busy: hostBusy(data.busy.filter((b) => b.hostIds.includes(h.userId)), rules),
     };
   });
   const zone = eventZone(data);
   const limits = parseBookingLimits(et.bookingLimits);
   const seatsTaken = new Map<number, number>();
-  if (et.seatsPerTimeSlot) {
+  if (seats) {
     for (const b of data.busy) if (b.eventTypeId === et.id && b.seatsTaken != null) seatsTaken.set(b.start, Math.max(seatsTaken.get(b.start) ?? 0, b.seatsTaken));
   }
+  const outside = data.pinnedOutsideHosts;
   return {
     eventType: et,
     zone,
@@ -120,7 +138,10 @@ export function buildContext(data: AvailabilityData, range: Range, now: number):
     window: bookingWindow(et, zone, now),
     limits: limits && data.limitCounts ? new LimitCounts(limits, data.limitCounts) : null,
     seatsTaken,
+    seats,
     pinnedOrganizer: data.pinnedOrganizer,
+    pinnedBusy: outside != null ? hostBusy(data.busy.filter((b) => b.hostIds.includes(outside)), rules) : null,
+    earliest: now + et.minimumBookingNotice * MINUTE,
   };
 }
 
@@ -128,15 +149,20 @@ export type StartDecision =
   | { ok: true; organizer: HostState; attending: HostState[]; seatsRemaining: number | null }
   | { ok: false; reason: "OUTSIDE_WINDOW" | "BOOKING_LIMIT_REACHED" | "NOT_AVAILABLE" | "SLOT_TAKEN" };
 
-/** Decides a booking of [start, end), checking in the contract's order: window, limits, hours, busy time (and seats). */
+/**
+ * Decides a booking of [start, end), checking in the contract's order: window (notice, period),
+ * limits, hours, busy time (and seats). Joining a held seated booking adds no booking, so a full
+ * limit period does not close its remaining seats.
+ */
 export function decideStart(ctx: AvailabilityContext, start: number, end: number): StartDecision {
   if (start < ctx.window.start || start >= ctx.window.end) return { ok: false, reason: "OUTSIDE_WINDOW" };
-  if (ctx.limits?.isFull(localDate(start, ctx.zone))) return { ok: false, reason: "BOOKING_LIMIT_REACHED" };
+  const joining = ctx.seats != null && ctx.seatsTaken.has(start);
+  if (!joining && ctx.limits?.isFull(localDate(start, ctx.zone))) return { ok: false, reason: "BOOKING_LIMIT_REACHED" };
   const hosts = decideHosts(ctx.hosts, ctx.mode, start, end, ctx.pinnedOrganizer);
   if (!hosts.ok) return hosts;
-  const seats = ctx.eventType.seatsPerTimeSlot;
-  if (!seats) return { ...hosts, seatsRemaining: null };
-  const remaining = seats - (ctx.seatsTaken.get(start) ?? 0);
+  if (ctx.pinnedBusy && isBusy(ctx.pinnedBusy, start, end)) return { ok: false, reason: "SLOT_TAKEN" };
+  if (ctx.seats == null) return { ...hosts, seatsRemaining: null };
+  const remaining = ctx.seats - (ctx.seatsTaken.get(start) ?? 0);
   return remaining > 0 ? { ...hosts, seatsRemaining: remaining } : { ok: false, reason: "SLOT_TAKEN" };
 }
 
@@ -150,19 +176,24 @@ export interface Slot {
 function freeRanges(ctx: AvailabilityContext): Range[] {
   const free = (h: HostState) => subtract(h.hours, h.busy.blocked);
   if (ctx.hosts.length === 0) return [];
-  if (ctx.mode === "all") return ctx.hosts.map(free).reduce((a, b) => intersect(a, b));
+  if (ctx.mode === "all") {
+    const all = ctx.hosts.map(free).reduce((a, b) => intersect(a, b));
+    return ctx.pinnedBusy ? subtract(all, ctx.pinnedBusy.blocked) : all;
+  }
   const fixed = ctx.hosts.filter((h) => h.isFixed).map(free);
   const rotating = ctx.hosts.filter((h) => !h.isFixed);
   const pinned = ctx.pinnedOrganizer != null && rotating.some((h) => h.userId === ctx.pinnedOrganizer);
   const candidates = (pinned ? rotating.filter((h) => h.userId === ctx.pinnedOrganizer) : rotating).map(free);
   const parts = [...fixed, ...(candidates.length ? [union(candidates)] : [])];
-  return parts.reduce((a, b) => intersect(a, b));
+  const combined = parts.reduce((a, b) => intersect(a, b));
+  return ctx.pinnedBusy ? subtract(combined, ctx.pinnedBusy.blocked) : combined;
 }
 
 /** The slots of [from, to) for a duration, each accepted by `decideStart`. */
 export function listSlots(ctx: AvailabilityContext, from: number, to: number, duration: number, timeZone: string): Slot[] {
   const step = ctx.eventType.slotInterval && ctx.eventType.slotInterval > 0 ? ctx.eventType.slotInterval : duration;
-  const lowerBound = Math.max(from, ctx.window.start);
+  // The grid is cut at now + notice; starts outside the booking period are dropped by decideStart.
+  const lowerBound = Math.max(from, ctx.earliest);
   const upper = Math.min(to, ctx.window.end);
   if (upper <= lowerBound) return [];
   const starts = slotStarts(freeRanges(ctx), { duration, step, lowerBound, to: upper, zone: timeZone });

@@ -39,10 +39,11 @@ export async function fitBooking(
      UNION SELECT h."userId" FROM "Host" h JOIN "EventType" et ON et.id = h."eventTypeId" WHERE h."eventTypeId" = $1 AND et."userId" IS NULL`,
     [eventType.id],
   );
-  await lockOrganizers(m, hostIds.map((h) => h.userId));
-  const data = await loadAvailability(m, sqlOf(m), null, { eventTypeId: eventType.id, range, exclude });
+  // A moved booking keeps its organizer, who is locked (and checked) even when no longer a host.
+  await lockOrganizers(m, [...hostIds.map((h) => h.userId), ...(exclude?.organizerId != null ? [exclude.organizerId] : [])]);
+  const data = await loadAvailability(m, sqlOf(m), null, { eventTypeId: eventType.id, range: { start: range.start, end: range.start }, exclude });
   if (!data) throw notFound(`Event type ${eventType.id} not found.`);
-  const decision = decideStart(buildContext(data, range, now.getTime()), range.start, range.end);
+  const decision = decideStart(buildContext(data, data.range ?? range, now.getTime()), range.start, range.end);
   if (decision.ok) return decision;
   throw refusal(decision.reason, data, start, now);
 }
@@ -80,7 +81,7 @@ export async function assertOrganizerFree(
   await lockOrganizers(m, [booking.userId]);
   const range = { start: start.getTime(), end: end.getTime() };
   const [organizer] = await m.query(
-    `SELECT u.id, u.email, et.id AS "eventTypeId", COALESCE(et."beforeEventBuffer", 0) AS before, COALESCE(et."afterEventBuffer", 0) AS after, et."seatsPerTimeSlot" AS seats
+    `SELECT u.id, u.email, et.id AS "eventTypeId", COALESCE(et."beforeEventBuffer", 0) AS before, COALESCE(et."afterEventBuffer", 0) AS after
      FROM users u LEFT JOIN "EventType" et ON et.id = $2 WHERE u.id = $1`,
     [booking.userId, booking.eventTypeId],
   );
@@ -89,7 +90,8 @@ export async function assertOrganizerFree(
     id: (organizer.eventTypeId as number | null) ?? -1,
     beforeEventBuffer: organizer.before as number,
     afterEventBuffer: organizer.after as number,
-    seatsPerTimeSlot: organizer.seats as number | null,
+    // A moved or confirmed booking is a whole booking: every other held booking blocks it.
+    seatsPerTimeSlot: null,
   };
   const busy = await loadBusy(sqlOf(m), eventType, [{ userId: organizer.id as number, email: organizer.email as string }], range, booking.id);
   if (isBusy(hostBusy(busy, eventType), range.start, range.end)) {

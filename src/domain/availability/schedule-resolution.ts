@@ -1,3 +1,5 @@
+import { isKnownZone } from "./time-zone";
+
 /**
  * Which schedule applies to a host, and in which zone (domain.md "Availability"): the event type's
  * schedule, else the host's schedule for this event type, else the user's default schedule, else
@@ -60,6 +62,13 @@ export function resolveHostHours(
       if (s.userId === host.userId && (!schedule || s.id < schedule.id)) schedule = s;
     }
   }
-  if (!schedule) return { zone: eventType.timeZone ?? host.timeZone, rows: DEFAULT_HOURS, scheduleId: null };
-  return { zone: schedule.timeZone ?? eventType.timeZone ?? host.timeZone, rows: schedule.rows, scheduleId: schedule.id };
+  const zone = firstKnownZone(schedule?.timeZone, eventType.timeZone, host.timeZone);
+  if (!schedule) return { zone, rows: DEFAULT_HOURS, scheduleId: null };
+  return { zone, rows: schedule.rows, scheduleId: schedule.id };
+}
+
+/** The first zone set and known to the runtime (a stored zone it does not know is skipped), else UTC. */
+function firstKnownZone(...zones: Array<string | null | undefined>): string {
+  for (const zone of zones) if (zone && isKnownZone(zone)) return zone;
+  return "UTC";
 }

@@ -39,14 +39,12 @@ export async function eventTypeSlots(ctx: RequestContext, args: SlotsArgs): Prom
   if (!zone) throw badInput("timeZone", `${quoteInput(args.timeZone)} is not an IANA time zone (e.g. "Europe/Berlin").`);
   if (args.duration != null && (!Number.isInteger(args.duration) || args.duration < 1)) throw badInput("duration", "duration must be a positive number of minutes.");
 
-  // Hours are built for the local days around the range; a slot starting before `to` may end up to
-  // a day later (no event type offers longer than the move limit of 24 hours).
-  const range = { start: from, end: to + DAY };
   const now = Date.now();
-  // Named prepared statements (parsed and planned once per connection), counted, replica-aware.
-  const data = await loadAvailability(ctx.dataSource, (sql, parameters) => queryPrepared(ctx.dataSource, sql, parameters, ctx.store), viewer, {
+  // Named prepared statements (parsed and planned once per connection), counted, on the primary:
+  // a replica's lag would list a slot just booked ("every listed slot books" holds at any moment).
+  const data = await loadAvailability(ctx.dataSource, (sql, parameters) => queryPrepared(ctx.dataSource, sql, parameters, ctx.store, true), viewer, {
     eventTypeId: args.eventTypeId,
-    range,
+    range: { start: from, end: to },
     rescheduleBookingId: args.rescheduleBookingId ?? null,
   });
   if (!data) throw notFound(args.rescheduleBookingId != null ? "Event type or booking to reschedule not found." : `Event type ${args.eventTypeId} not found.`);
@@ -54,7 +52,7 @@ export async function eventTypeSlots(ctx: RequestContext, args: SlotsArgs): Prom
   if (!data.eventType.lengths.includes(duration)) {
     throw badInput("duration", `This event type offers ${data.eventType.lengths.join(" or ")} minutes (got ${duration}).`);
   }
-  const slots = listSlots(buildContext(data, range, now), from, to, duration, zone);
+  const slots = listSlots(buildContext(data, data.range ?? { start: from, end: to }, now), from, to, duration, zone);
   return groupByDay(slots, zone).map((day) => ({ date: day.date, slots: day.slots.map(toResult) }));
 }
 

@@ -1,5 +1,5 @@
 import { Client } from "pg";
-import { addDays, localDate, localParts, offsetMinutes, startOfLocalDay, wallToInstant, weekdayOf } from "./time-zone";
+import { addDays, localDate, offsetMinutes, startOfLocalDay, wallToInstant, weekdayOf } from "./time-zone";
 
 /**
  * Local ↔ UTC with Postgres's rule (domain.md "Availability"): a wall time in a spring-forward gap is
@@ -122,28 +122,6 @@ describe("localDate", () => {
     ["2026-06-15T13:00:00.000Z", "Pacific/Auckland", "2026-06-16"],
   ])("%s in %s is on %s", (instant, zone, expected) => {
     expect(localDate(at(instant), zone)).toBe(expected);
-  });
-});
-
-describe("localParts", () => {
-  it.each([
-    // [instant, zone, date, weekday (0 = Sunday), minute of day]
-    ["2026-03-29T00:59:00.000Z", "Europe/Berlin", "2026-03-29", 0, 119], // 01:59 CET
-    ["2026-03-29T01:00:00.000Z", "Europe/Berlin", "2026-03-29", 0, 180], // 03:00 CEST
-    ["2026-10-25T00:30:00.000Z", "Europe/Berlin", "2026-10-25", 0, 150], // 02:30 CEST
-    ["2026-10-25T01:30:00.000Z", "Europe/Berlin", "2026-10-25", 0, 150], // 02:30 CET
-    ["2026-10-25T22:59:00.000Z", "Europe/Berlin", "2026-10-25", 0, 1439],
-    ["2026-03-08T06:59:00.000Z", "America/New_York", "2026-03-08", 0, 119], // 01:59 EST
-    ["2026-03-08T07:00:00.000Z", "America/New_York", "2026-03-08", 0, 180], // 03:00 EDT
-    ["2026-11-01T05:30:00.000Z", "America/New_York", "2026-11-01", 0, 90], // 01:30 EDT
-    ["2026-11-01T06:30:00.000Z", "America/New_York", "2026-11-01", 0, 90], // 01:30 EST
-    ["2026-11-01T03:59:00.000Z", "America/New_York", "2026-10-31", 6, 1439],
-    ["2026-06-15T03:30:00.000Z", "Asia/Kolkata", "2026-06-15", 1, 540],
-    ["2026-06-15T18:14:00.000Z", "Asia/Kathmandu", "2026-06-15", 1, 1439],
-    ["2026-06-15T18:15:00.000Z", "Asia/Kathmandu", "2026-06-16", 2, 0],
-    ["2026-06-15T10:07:00.000Z", "UTC", "2026-06-15", 1, 607],
-  ])("%s in %s is %s, weekday %i, minute %i", (instant, zone, date, weekday, minuteOfDay) => {
-    expect(localParts(at(instant), zone)).toEqual({ date, weekday, minuteOfDay });
   });
 });
 

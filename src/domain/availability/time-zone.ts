@@ -30,9 +30,13 @@ function zoneOf(name: string): IANAZone {
   return zone;
 }
 
-/** True when the runtime knows the IANA zone. */
+/** True when the runtime knows the IANA zone (known zones are kept; asking Intl costs about 0.25 ms). */
 export function isKnownZone(name: string): boolean {
-  return IANAZone.isValidZone(name);
+  if (zones.get(name)) return true;
+  const zone = IANAZone.create(name);
+  if (!zone.isValid) return false;
+  zones.set(name, zone);
+  return true;
 }
 
 /** The zone's offset from UTC in minutes at the instant (cached per zone and quarter hour). */
@@ -52,21 +56,6 @@ export function offsetMinutes(zoneName: string, ms: number): number {
     if (first === last) return first;
   }
   return zone.offset(ms);
-}
-
-/** Local calendar fields of an instant in the zone. */
-export interface LocalParts {
-  date: string;
-  /** 0 = Sunday … 6 = Saturday. */
-  weekday: number;
-  /** Minutes since local midnight. */
-  minuteOfDay: number;
-}
-
-export function localParts(ms: number, zone: string): LocalParts {
-  const local = ms + offsetMinutes(zone, ms) * MINUTE;
-  const day = Math.floor(local / DAY);
-  return { date: formatDay(day), weekday: weekdayOfDay(day), minuteOfDay: Math.floor((local - day * DAY) / MINUTE) };
 }
 
 /** The local calendar date ("YYYY-MM-DD") of an instant in the zone. */

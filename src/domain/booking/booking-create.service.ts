@@ -27,7 +27,7 @@ const { ACCEPTED, PENDING } = BookingStatus;
 /** Namespace of client idempotency keys: the booking uid is uuidv5("<viewer id>:<key>"). */
 const CLIENT_KEY_NAMESPACE = "4b6f7a1e-3c1d-5e2a-9a47-6361c2f0d101";
 
-/** Books an event type (see README "Booking rules"); with a client idempotencyKey, a repeat returns the first booking. */
+/** Books an event type (see README "Mutations and booking rules" and "Availability"); with a client idempotencyKey, a repeat returns the first booking. */
 export async function createBooking(ctx: RequestContext, cmd: CreateBookingCommand): Promise<Booking> {
   const viewer = requireViewer(ctx);
   const key = cmd.idempotencyKey?.trim();
@@ -54,6 +54,8 @@ export async function createInTransaction(
   uid: string,
   clientKeyed: boolean,
   now: Date,
+  /** A seat holder's reschedule: their right to move the seat was checked; the event type may be hidden. */
+  options: { rescheduling?: boolean } = {},
 ): Promise<Booking> {
   if (clientKeyed) {
     await lockClientKey(m, uid);
@@ -62,7 +64,7 @@ export async function createInTransaction(
   }
 
   const etQuery = m.getRepository(EventType).createQueryBuilder("et").where("et.id = :id", { id: cmd.eventTypeId });
-  const bookable = bookableEventTypes(viewer);
+  const bookable = options.rescheduling ? undefined : bookableEventTypes(viewer);
   if (bookable) etQuery.andWhere(bookable.sql, bookable.params);
   const eventType = await etQuery.getOne();
   if (!eventType) throw notFound(`Event type ${cmd.eventTypeId} not found.`);

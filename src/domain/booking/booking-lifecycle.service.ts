@@ -186,7 +186,7 @@ export async function rescheduleBooking(
       // A seat holder moves their own seat: out of this booking, into the seated booking at the new
       // time (joined or created, exactly as createBooking would).
       const { left } = await leaveSeat(m, b, viewer, { rescheduled: true, rescheduledBy: viewer.user.email });
-      const moved = await createInTransaction(m, viewer, seatAt(b, left[0], start, newEnd), randomUUID(), false, now);
+      const moved = await createInTransaction(m, viewer, seatAt(b, left[0], start, newEnd), randomUUID(), false, now, { rescheduling: true });
       return { created: moved, old: b };
     }
     // The whole availability rule, as for a new booking; the old booking neither blocks nor counts.

@@ -361,3 +361,34 @@ describe.each([
     await addMember(ds, team, owner);
   });
 });
+
+describe("on a database whose default isolation is REPEATABLE READ", () => {
+  let gw: TestGateway;
+  let name: string;
+  beforeAll(async () => {
+    name = await createTestDatabase();
+    const admin = await startTestGateway({ databaseName: name });
+    await admin.dataSource.query(`ALTER DATABASE "${name}" SET default_transaction_isolation = 'repeatable read'`);
+    await admin.close();
+    gw = await startTestGateway({ databaseName: name });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await dropTestDatabase(name);
+  });
+
+  it("two concurrent bookings still cannot both take the last place of a booking limit (writes run READ COMMITTED)", async () => {
+    const ds = gw.dataSource;
+    expect((await ds.query(`SHOW default_transaction_isolation`))[0].default_transaction_isolation).toBe("repeatable read");
+    const booker = await createViewer(ds);
+    const team = await createTeam(ds);
+    const [a, b] = [await createUser(ds), await createUser(ds)];
+    const et = await createEventType(ds, { teamId: team.id, length: 30, minimumBookingNotice: 0, bookingLimits: { PER_DAY: 1 } });
+    await ds.getRepository(Host).insert([{ userId: a.id, eventTypeId: et.id, isFixed: false }, { userId: b.id, eventTypeId: et.id, isFixed: false }]);
+    const tries = await Promise.all([0, 1, 2, 3, 4, 5].map((i) =>
+      gw.gql(CREATE, { input: { eventTypeId: et.id, start: new Date(Date.UTC(2031, 7, 5, 8 + i)).toISOString(), timeZone: "UTC", responses: { name: "B", email: booker.user.email } } }, booker.key),
+    ));
+    expect(tries.filter((t) => !t.body.errors)).toHaveLength(1);
+    expect(await ds.getRepository(Booking).count({ where: { eventTypeId: et.id } })).toBe(1);
+  });
+});

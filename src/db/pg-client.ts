@@ -161,7 +161,7 @@ export const gatewayPg = Object.create(pg, { Pool: { value: GatewayPool } }) as 
  * connection (the least recently used is deallocated first), and preparing it again once when a
  * schema change invalidated its cached plan (`0A000`, "cached plan must not change result type").
  */
-async function runPrepared<R extends QueryResultRow>(client: GatewayClient, name: string, text: string, values: unknown[]): Promise<QueryResult<R>> {
+export async function runPrepared<R extends QueryResultRow>(client: GatewayClient, name: string, text: string, values: unknown[]): Promise<QueryResult<R>> {
   if (client.prepared.has(name)) {
     client.prepared.delete(name); // most recently used last
   } else {

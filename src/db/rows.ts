@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import type { Pool, QueryResultRow } from "pg";
-import type { DataSource, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import type { DataSource, EntityManager, EntityTarget, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
 import { cached, LruMap } from "../cached";
 import { ConnectionNotReadyError } from "./faults";
-import { readPrepared } from "./pg-client";
+import { readPrepared, runPrepared, type GatewayClient } from "./pg-client";
 import type { RequestStore } from "./sql-counter";
 import { parseUtcTimestamp } from "./utc";
 
@@ -204,6 +204,30 @@ function planRead(
 /** Statement names by SQL text (a memo of the hash; bounded, least recently used dropped first). */
 const statementNames = new LruMap<string, string>(2_000);
 
+/** The prepared-statement name of a SQL text (a hash of it, remembered for the last 2,000 texts). */
+function statementName(sql: string): string {
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = "gw_" + createHash("sha1").update(sql).digest("hex").slice(0, 24);
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
+/**
+ * Runs a statement as a named prepared statement on the connection of a transaction's manager
+ * (parsed and planned once per connection, as queryPrepared does on the pool), counted against the
+ * request's store. Without a query runner it falls back to a plain query.
+ */
+export async function queryPreparedIn<R>(m: EntityManager, sql: string, parameters: unknown[]): Promise<R[]> {
+  const runner = m.queryRunner;
+  if (!runner) return m.query(sql, parameters);
+  const client = (await runner.connect()) as GatewayClient;
+  const store = (runner.data as { store?: RequestStore } | undefined)?.store;
+  if (store) store.sqlStatements += 1;
+  return (await runPrepared<R & QueryResultRow>(client, statementName(sql), sql, parameters)).rows;
+}
+
 /**
  * Runs a read-only statement as a named prepared statement on the pool TypeORM manages: each
  * connection parses and plans a given text once, and later runs send only the name and the values
@@ -220,11 +244,7 @@ export async function queryPrepared<R>(
   /** Read the primary even in a query operation (a decision that must see the latest writes). */
   primary = false,
 ): Promise<R[]> {
-  let name = statementNames.get(sql);
-  if (!name) {
-    name = "gw_" + createHash("sha1").update(sql).digest("hex").slice(0, 24);
-    statementNames.set(sql, name);
-  }
+  const name = statementName(sql);
   const driver = dataSource.driver as unknown as { master?: Pool; slaves?: Pool[] };
   if (!driver.master) throw new ConnectionNotReadyError("The database is not connected yet.");
   const replicas = store?.readOnly && !primary ? driver.slaves : undefined;

@@ -1,4 +1,6 @@
 import type { DataSource, EntityManager, QueryRunner } from "typeorm";
+import type { IsolationLevel } from "typeorm/driver/types/IsolationLevel";
+import { cached } from "../cached";
 import { classifyFault, faultTagOf, tagFault } from "./faults";
 import type { GatewayClient } from "./pg-client";
 import { deadlinePassed, withCountedRunner, type RequestStore } from "./sql-counter";
@@ -44,15 +46,35 @@ export async function inTransaction<T>(
   }
 }
 
+/** The isolation level of each data source's write transactions, decided on first use. */
+const isolation = new WeakMap<DataSource, Promise<IsolationLevel>>();
+
+/**
+ * READ COMMITTED, or SERIALIZABLE when that is the database's default. The slot rules read after
+ * taking their advisory locks and must see what the writer before them committed: under REPEATABLE
+ * READ the snapshot would be that of the transaction's first read, taken before the lock, so two
+ * writers could both see a free slot. SERIALIZABLE detects such a race itself (40001, retried).
+ */
+function isolationFor(runner: QueryRunner): Promise<IsolationLevel> {
+  const dataSource = runner.connection;
+  return cached(isolation, dataSource, () => {
+    const level = runner
+      .query(`SHOW default_transaction_isolation`)
+      .then((rows: Array<{ default_transaction_isolation: string }>) =>
+        rows[0]?.default_transaction_isolation === "serializable" ? "SERIALIZABLE" : "READ COMMITTED",
+      ) as Promise<IsolationLevel>;
+    // A failed look-up (the database went away) is asked again by the next transaction.
+    level.catch(() => isolation.delete(dataSource));
+    return level;
+  });
+}
+
 async function runOnce<T>(runner: QueryRunner, store: RequestStore | undefined, work: (manager: EntityManager) => Promise<T>): Promise<T> {
   const client = (await runner.connect()) as GatewayClient;
   const deadline = store?.deadline;
   client.boundDeadline = deadline?.at;
   try {
-    // READ COMMITTED whatever the database's default: the slot rules read after taking their
-    // advisory locks and must see what the writer before them committed (under REPEATABLE READ the
-    // snapshot would be the one of the transaction's first read, taken before the lock).
-    await runner.startTransaction("READ COMMITTED");
+    await runner.startTransaction(await isolationFor(runner));
     const result = await work(runner.manager);
     // Checked in the same tick as the COMMIT is sent: the TIMEOUT answer cannot slip in between.
     if (deadlinePassed(deadline)) throw deadlineError();

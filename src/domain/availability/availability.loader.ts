@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from "typeorm";
+import { queryPreparedIn } from "../../db/rows";
 import type { Viewer } from "../../auth/viewer";
 import type { SchedulingType } from "../../entities/enums";
 import type { PeriodType } from "../../entities/enums";
@@ -25,9 +26,9 @@ import { timeToMinutes, type ScheduleData } from "./schedule-resolution";
 /** Runs one SQL statement with `$n` parameters. */
 export type Sql = (sql: string, parameters: unknown[]) => Promise<Array<Record<string, unknown>>>;
 
-/** A `Sql` over a TypeORM manager or data source (statements count against its runner's store). */
-export function sqlOf(m: EntityManager | DataSource): Sql {
-  return (sql, parameters) => m.query(sql, parameters);
+/** A `Sql` inside a transaction: named prepared statements on its connection, counted against its store. */
+export function sqlOf(m: EntityManager): Sql {
+  return (sql, parameters) => queryPreparedIn(m, sql, parameters);
 }
 
 const HOST_USERS = `SELECT hu."userId" FROM "Host" hu WHERE hu."eventTypeId" = et.id AND et."userId" IS NULL

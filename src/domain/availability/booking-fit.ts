@@ -2,6 +2,7 @@ import type { EntityManager } from "typeorm";
 import { badInput, conflict, notFound } from "../errors";
 import { lockEventTypeLimits, lockOrganizers } from "../booking/slots";
 import { buildContext, decideStart, type AvailabilityData, type StartDecision } from "./availability";
+import { queryPreparedIn } from "../../db/rows";
 import { loadAvailability, loadBusy, sqlOf } from "./availability.loader";
 import { hostBusy, isBusy } from "./busy-time";
 import { parseBookingLimits } from "./limits";
@@ -34,7 +35,7 @@ export async function fitBooking(
   const range = { start: start.getTime(), end: end.getTime() };
   // The hosts are locked between reading them and reading their busy time: the loader reads the
   // event type first, so take the locks on the host ids it would read, then load everything.
-  const hostIds: Array<{ userId: number }> = await m.query(
+  const hostIds = await queryPreparedIn<{ userId: number }>(m, 
     `SELECT et."userId" FROM "EventType" et WHERE et.id = $1 AND et."userId" IS NOT NULL
      UNION SELECT h."userId" FROM "Host" h JOIN "EventType" et ON et.id = h."eventTypeId" WHERE h."eventTypeId" = $1 AND et."userId" IS NULL`,
     [eventType.id],
@@ -80,7 +81,7 @@ export async function assertOrganizerFree(
   if (booking.userId == null) return;
   await lockOrganizers(m, [booking.userId]);
   const range = { start: start.getTime(), end: end.getTime() };
-  const [organizer] = await m.query(
+  const [organizer] = await queryPreparedIn<Record<string, unknown>>(m, 
     `SELECT u.id, u.email, et.id AS "eventTypeId", COALESCE(et."beforeEventBuffer", 0) AS before, COALESCE(et."afterEventBuffer", 0) AS after
      FROM users u LEFT JOIN "EventType" et ON et.id = $2 WHERE u.id = $1`,
     [booking.userId, booking.eventTypeId],

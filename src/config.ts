@@ -37,6 +37,13 @@ export interface Config {
   maxQueryDepth: number;
   maxAliases: number;
   maxQueryCost: number;
+  /**
+   * Booking events (BOOKING_EVENTS, default on): every booking change is recorded in the gateway's
+   * own schema in the mutation's transaction, for the change feed; `off` turns the feature off.
+   */
+  bookingEvents: boolean;
+  /** Days booking events are kept (BOOKING_EVENTS_RETENTION_DAYS, default 30). */
+  bookingEventsRetentionDays: number;
   /** Requests per minute per API key (per IP without a key); 0 turns rate limiting off. */
   rateLimitPerMinute: number;
   /** Postgres statement_timeout for request work (not migrations), ms; 0 = none. */
@@ -127,5 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBatchSize: intVar(env, "MAX_BATCH_SIZE", 10, 1, 1_000),
     maxUnpagedBookings: intVar(env, "MAX_UNPAGED_BOOKINGS", 1_000, 1, 1_000_000),
     graphqlJit: boolVar(env, "GRAPHQL_JIT", true),
+    bookingEvents: oneOf(env, "BOOKING_EVENTS", ["on", "off"] as const, "on") === "on",
+    bookingEventsRetentionDays: intVar(env, "BOOKING_EVENTS_RETENTION_DAYS", 30, 1, 3_650),
   };
 }

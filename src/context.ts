@@ -19,4 +19,6 @@ export interface RequestContext {
   store: RequestStore;
   /** Most bookings an unpaged list returns (MAX_UNPAGED_BOOKINGS). */
   maxUnpagedBookings: number;
+  /** Booking events are recorded and served (BOOKING_EVENTS=on). */
+  bookingEvents: boolean;
 }

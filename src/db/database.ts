@@ -4,6 +4,7 @@ import type { Logger } from "../logger";
 import { createDataSource } from "./data-source";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres";
 import { isDatabaseUnavailable, isMisconfiguration } from "./faults";
+import { migrateGatewaySchema } from "./gateway-schema";
 
 /** The database the process runs on: the serving DataSource, and the embedded server if we own one. */
 export interface Database {
@@ -54,6 +55,8 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<D
         await migrator.destroy();
       }
     }
+    // The gateway's own schema is migrated in every mode (DB_MIGRATIONS is about Cal.com's tables).
+    if (config.bookingEvents) await migrateGatewaySchema(primaryUrl, logger);
     if (!dataSource.isInitialized) await dataSource.initialize();
   };
 

@@ -155,6 +155,7 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
           loaders: createLoaders(dataSource, locals.store),
           logger,
           maxUnpagedBookings: config.maxUnpagedBookings,
+          bookingEvents: config.bookingEvents,
         };
       }),
     ),

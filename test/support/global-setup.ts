@@ -1,3 +1,4 @@
+import { migrateGatewaySchema } from "../../src/db/gateway-schema";
 import { chmodSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -40,4 +41,5 @@ export default async function globalSetup(): Promise<void> {
   await ds.initialize();
   await ds.runMigrations({ transaction: "all" });
   await ds.destroy();
+  await migrateGatewaySchema(urlForDatabase(TEMPLATE_DB));
 }

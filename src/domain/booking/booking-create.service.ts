@@ -5,6 +5,7 @@ import type { RequestContext } from "../../context";
 import { Attendee, Booking, BookingStatus, DestinationCalendar, EventType } from "../../entities";
 import { forgetBookings } from "../../loaders";
 import { fitBooking } from "../availability/booking-fit";
+import { BookingEventType, recordBookingEvents, type BookingEventRecord } from "../events/booking-events";
 import { conflict, notFound } from "../errors";
 import { bookingTitle, validateCreate, type CreateBookingCommand } from "./booking-input";
 import { requireViewer } from "./booking-read.service";
@@ -33,9 +34,28 @@ export async function createBooking(ctx: RequestContext, cmd: CreateBookingComma
   const key = cmd.idempotencyKey?.trim();
   const uid = key ? uuidv5(`${viewer.user.id}:${key}`, CLIENT_KEY_NAMESPACE) : randomUUID();
   // Requests with one client key queue on a lock for that key; the later ones find the first's booking.
-  const booking = await inTransaction(ctx, (m) => createInTransaction(m, viewer, cmd, uid, Boolean(key), new Date()));
+  const booking = await inTransaction(ctx, async (m) => {
+    const made = await createInTransaction(m, viewer, cmd, uid, Boolean(key), new Date());
+    await recordBookingEvents(m, ctx.bookingEvents, createdEvents(made));
+    return made.booking;
+  });
   forgetBookings(ctx.loaders, [booking]);
   return booking;
+}
+
+/** What a booking write made: a new booking, a seat in a held one, or nothing (a repeated client key). */
+export interface Made {
+  booking: Booking;
+  outcome: "created" | "joined" | "repeat";
+}
+
+/** The events of a create: CREATED / REQUESTED for a new booking, UPDATED for a joined seated one. */
+export function createdEvents({ booking, outcome }: Made): BookingEventRecord[] {
+  if (outcome === "repeat") return [];
+  if (outcome === "joined") return [{ type: BookingEventType.UPDATED, bookingId: booking.id, trigger: "BOOKING_CREATED" }];
+  return booking.status === PENDING
+    ? [{ type: BookingEventType.REQUESTED, bookingId: booking.id, trigger: "BOOKING_REQUESTED" }]
+    : [{ type: BookingEventType.CREATED, bookingId: booking.id, trigger: "BOOKING_CREATED" }];
 }
 
 async function findByClientKey(m: EntityManager, uid: string): Promise<Booking | null> {
@@ -56,11 +76,11 @@ export async function createInTransaction(
   now: Date,
   /** A seat holder's reschedule: their right to move the seat was checked; the event type may be hidden. */
   options: { rescheduling?: boolean } = {},
-): Promise<Booking> {
+): Promise<Made> {
   if (clientKeyed) {
     await lockClientKey(m, uid);
     const first = await findByClientKey(m, uid);
-    if (first) return first;
+    if (first) return { booking: first, outcome: "repeat" };
   }
 
   const etQuery = m.getRepository(EventType).createQueryBuilder("et").where("et.id = :id", { id: cmd.eventTypeId });
@@ -87,7 +107,7 @@ export async function createInTransaction(
   }
   // Joining a seated booking passes the same rule: its own start stays free while seats remain.
   const fit = await fitBooking(m, eventType, input.start, input.end, now);
-  if (seated) return joinSeats(m, seated, eventType, cmd, input, booker, uid);
+  if (seated) return { booking: await joinSeats(m, seated, eventType, cmd, input, booker, uid), outcome: "joined" };
 
   const organizer = { id: fit.organizer.userId, email: fit.organizer.email, name: fit.organizer.name };
   const bookingUid = clientKeyed && eventType.seatsPerTimeSlot ? randomUUID() : uid;
@@ -148,6 +168,6 @@ export async function createInTransaction(
     }
     await insertSeats(m, booking, attendees, cmd, clientKeyed ? uid : undefined);
   }
-  return booking;
+  return { booking, outcome: "created" };
 }
 

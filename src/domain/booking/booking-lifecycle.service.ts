@@ -4,6 +4,7 @@ import type { RequestContext } from "../../context";
 import { Attendee, Booking, BookingStatus, EventType } from "../../entities";
 import { forgetBookings } from "../../loaders";
 import { assertOrganizerFree, fitBooking } from "../availability/booking-fit";
+import { BookingEventType, recordBookingEvents, type BookingEventRecord } from "../events/booking-events";
 import { badInput, conflict } from "../errors";
 import { createInTransaction } from "./booking-create.service";
 import { LIMITS } from "./booking-input";
@@ -91,6 +92,7 @@ export async function updateBooking(ctx: RequestContext, id: number, cmd: Update
     if (Object.keys(changes).length === 0) return b;
     changes.updatedAt = now;
     await m.getRepository(Booking).update({ id: b.id }, changes as QueryDeepPartialEntity<Booking>);
+    await recordBookingEvents(m, ctx.bookingEvents, updateEvents(b, changes));
     return Object.assign(b, changes);
   });
   forgetBookings(ctx.loaders, [booking]);
@@ -119,6 +121,7 @@ export async function cancelBooking(
     if (await actsAsSeatHolder(m, b, manages)) {
       // A seat holder cancels their own seat only; the booking goes with its last seat.
       const { booking: left } = await leaveSeat(m, b, viewer, { cancellationReason, cancelledBy: viewer.user.email });
+      await recordBookingEvents(m, ctx.bookingEvents, [seatLeftEvent(left)]);
       return { booking: left, series: [] };
     }
     const now = new Date();
@@ -146,6 +149,11 @@ export async function cancelBooking(
           .execute();
       }
     }
+    await recordBookingEvents(
+      m,
+      ctx.bookingEvents,
+      [b, ...later].map((x) => ({ type: BookingEventType.CANCELLED, bookingId: x.id, trigger: "BOOKING_CANCELLED" as const })),
+    );
     return { booking: Object.assign(b, fields, { iCalSequence: b.iCalSequence + 1 }), series: later };
   });
   forgetBookings(ctx.loaders, [booking, ...series]);
@@ -186,7 +194,9 @@ export async function rescheduleBooking(
       // A seat holder moves their own seat: out of this booking, into the seated booking at the new
       // time (joined or created, exactly as createBooking would).
       const { left } = await leaveSeat(m, b, viewer, { rescheduled: true, rescheduledBy: viewer.user.email });
-      const moved = await createInTransaction(m, viewer, seatAt(b, left[0], start, newEnd), randomUUID(), false, now, { rescheduling: true });
+      const { booking: moved } = await createInTransaction(m, viewer, seatAt(b, left[0], start, newEnd), randomUUID(), false, now, { rescheduling: true });
+      const after = await m.getRepository(Booking).findOneOrFail({ where: { id: b.id } });
+      await recordBookingEvents(m, ctx.bookingEvents, [seatLeftEvent(after), rescheduledEvent(moved, b, viewer.user.email)]);
       return { created: moved, old: b };
     }
     // The whole availability rule, as for a new booking; the old booking neither blocks nor counts.
@@ -233,6 +243,7 @@ export async function rescheduleBooking(
       const copies = new Map(attendees.map((a, i) => [a.id, (inserted.identifiers[i] as { id: number }).id]));
       await carrySeats(m, b, next, copies);
     }
+    await recordBookingEvents(m, ctx.bookingEvents, [rescheduledEvent(next, b, viewer.user.email)]);
     return { created: next, old: b };
   });
   forgetBookings(ctx.loaders, [created, old]);
@@ -254,6 +265,7 @@ export async function confirmBooking(ctx: RequestContext, id: number): Promise<B
       updatedAt: new Date(),
     };
     await m.getRepository(Booking).update({ id: b.id }, fields);
+    await recordBookingEvents(m, ctx.bookingEvents, [{ type: BookingEventType.CONFIRMED, bookingId: b.id, trigger: "BOOKING_CREATED" }]);
     return Object.assign(b, fields);
   });
   forgetBookings(ctx.loaders, [booking]);
@@ -271,8 +283,59 @@ export async function rejectBooking(ctx: RequestContext, id: number, reason: str
     }
     const fields = { status: REJECTED, rejectionReason, idempotencyKey: null, updatedAt: new Date() };
     await m.getRepository(Booking).update({ id: b.id }, fields);
+    await recordBookingEvents(m, ctx.bookingEvents, [{ type: BookingEventType.REJECTED, bookingId: b.id, trigger: "BOOKING_REJECTED" }]);
     return Object.assign(b, fields);
   });
   forgetBookings(ctx.loaders, [booking]);
   return booking;
+}
+
+/**
+ * The events of an updateBooking (contract "Booking events"): a status change is CONFIRMED,
+ * REJECTED or CANCELLED; a move is UPDATED with BOOKING_RESCHEDULED (the old times kept for the
+ * webhook body); title / description alone is UPDATED without a trigger.
+ */
+function updateEvents(before: Booking, changes: Partial<Booking>): BookingEventRecord[] {
+  const events: BookingEventRecord[] = [];
+  if (changes.startTime !== undefined) {
+    events.push({
+      type: BookingEventType.UPDATED,
+      bookingId: before.id,
+      trigger: "BOOKING_RESCHEDULED",
+      data: { rescheduleStartTime: before.startTime.toISOString(), rescheduleEndTime: before.endTime.toISOString() },
+    });
+  }
+  switch (changes.status) {
+    case ACCEPTED:
+      events.push({ type: BookingEventType.CONFIRMED, bookingId: before.id, trigger: "BOOKING_CREATED" });
+      break;
+    case REJECTED:
+      events.push({ type: BookingEventType.REJECTED, bookingId: before.id, trigger: "BOOKING_REJECTED" });
+      break;
+    case CANCELLED:
+      events.push({ type: BookingEventType.CANCELLED, bookingId: before.id, trigger: "BOOKING_CANCELLED" });
+      break;
+    default:
+      break;
+  }
+  if (events.length === 0) events.push({ type: BookingEventType.UPDATED, bookingId: before.id, trigger: null });
+  return events;
+}
+
+/** A seat left a seated booking: UPDATED, or CANCELLED when it went with its last seat. */
+function seatLeftEvent(booking: Booking): BookingEventRecord {
+  return booking.status === CANCELLED
+    ? { type: BookingEventType.CANCELLED, bookingId: booking.id, trigger: "BOOKING_CANCELLED" }
+    : { type: BookingEventType.UPDATED, bookingId: booking.id, trigger: null };
+}
+
+/** A reschedule: RESCHEDULED on the new booking, pointing to the old one. */
+function rescheduledEvent(next: Booking, old: Booking, by: string): BookingEventRecord {
+  return {
+    type: BookingEventType.RESCHEDULED,
+    bookingId: next.id,
+    previousBookingId: old.id,
+    trigger: "BOOKING_RESCHEDULED",
+    data: { rescheduleUid: old.uid, rescheduleStartTime: old.startTime.toISOString(), rescheduleEndTime: old.endTime.toISOString(), rescheduledBy: by },
+  };
 }

@@ -73,7 +73,7 @@ export async function explainListStatements(url: string): Promise<ExplainResult[
     for (const [role, key] of [["system admin", BENCH_KEYS.systemAdmin], ["organization admin", BENCH_KEYS.orgAdmin], ["regular user", BENCH_KEYS.regularUser]] as const) {
       const viewer = await auth.authenticate(key);
       const store = { sqlStatements: 0 };
-      const ctx: RequestContext = { requestId: "explain", viewer, dataSource: ds, loaders: createLoaders(ds, store), logger: createLogger("silent"), store, maxUnpagedBookings: 1_000 , bookingEvents: false};
+      const ctx: RequestContext = { requestId: "explain", viewer, dataSource: ds, loaders: createLoaders(ds, store), logger: createLogger("silent"), store, maxUnpagedBookings: 1_000 , bookingEvents: false, bookingEventsRetentionDays: 30};
       capture.statements.length = 0;
       // The selection of benchmark query (a): columns plus user, eventType, attendees and payment.
       const page = await listBookings(ctx, { take: 50, page: 1 }, LIST_SELECTION);

@@ -21,4 +21,6 @@ export interface RequestContext {
   maxUnpagedBookings: number;
   /** Booking events are recorded and served (BOOKING_EVENTS=on). */
   bookingEvents: boolean;
+  /** Days booking events are kept (BOOKING_EVENTS_RETENTION_DAYS): older cursors are refused. */
+  bookingEventsRetentionDays: number;
 }

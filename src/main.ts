@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { startBookingEventRetention } from "./domain/events/booking-event-retention";
 import { ConfigError, loadConfig } from "./config";
 import { prepareDatabase, type Database } from "./db/database";
 import { EmbeddedPostgresError } from "./db/embedded-postgres";
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   const connecting = new AbortController();
   let gateway: Gateway | undefined;
   let stopping = false;
+  let stopRetention: (() => void) | undefined;
 
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
     try {
+      stopRetention?.();
       await gateway?.stop(); // stop accepting, finish in-flight requests
       await database.close(); // then the pool, then the embedded server
       logger.info("stopped");
@@ -48,6 +51,7 @@ async function main(): Promise<void> {
     gateway = await createGateway(config, database.dataSource, logger);
     const port = await gateway.listen(config.port, config.host);
     await database.connect({ signal: connecting.signal });
+    if (config.bookingEvents) stopRetention = startBookingEventRetention(database.dataSource, config.bookingEventsRetentionDays, logger);
     // Demo data only ever goes into the embedded database, and only when it is empty.
     if (database.embedded && (await isEmpty(database.dataSource))) {
       const summary = await loadDemoData(database.dataSource);

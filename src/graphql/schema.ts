@@ -4,6 +4,7 @@ import { buildSchemaSync } from "type-graphql";
 import { BookingMutationResolver } from "./booking-mutation.resolver";
 import { BookingConnectionResolver, BookingPageResolver, BookingResolver, ViewerResolver } from "./booking.resolver";
 import { EventTypeResolver, HostResolver } from "./event-type.resolver";
+import { BookingEventResolver } from "./booking-event.resolver";
 import { callFieldResolversDirectly } from "./direct-resolvers";
 import { validateInputHygiene } from "./input-hygiene";
 import { DateTimeScalar } from "./scalars";
@@ -15,7 +16,7 @@ export function gatewaySchema(): GraphQLSchema {
   if (!built) {
     const resolvers = [
       BookingResolver, BookingMutationResolver, BookingPageResolver, BookingConnectionResolver, EventTypeResolver,
-      HostResolver, ViewerResolver,
+      HostResolver, ViewerResolver, BookingEventResolver,
     ] as const;
     // Every argument of every resolver passes the one input-hygiene rule (input-hygiene.ts). No input
     // class carries class-validator decorators, so this function replaces `validate: true` whole.

@@ -3,7 +3,7 @@ import type { DataSource } from "typeorm";
 import { cached } from "../cached";
 import type { RequestStore } from "../db/sql-counter";
 import {
-  Attendee, BookingReference, BookingSeat, DestinationCalendar, EventType, Host, InstantMeetingToken, Payment, Team, User,
+  Attendee, Booking, BookingReference, BookingSeat, DestinationCalendar, EventType, Host, InstantMeetingToken, Payment, Team, User,
   WebhookScheduledTrigger, WorkflowReminder,
 } from "../entities";
 import type { Viewer } from "../auth/viewer";
@@ -52,6 +52,7 @@ type Factory<T> = (dataSource: DataSource, store: RequestStore | undefined, view
 
 const userById: Factory<Loader<number, User | null>> = (ds, st) => new Loader((ids) => loadByIds(ds, User, ids, st));
 const eventTypeById: Factory<Loader<number, EventType | null>> = (ds, st) => new Loader((ids) => loadByIds(ds, EventType, ids, st));
+const bookingById: Factory<Loader<number, Booking | null>> = (ds, st) => new Loader((ids) => loadByIds(ds, Booking, ids, st));
 const teamById: Factory<Loader<number, Team | null>> = (ds, st) => new Loader((ids) => loadByIds(ds, Team, ids, st));
 const hostsByEventTypeId: Factory<Loader<number, Host[]>> = (ds, st) => new Loader((ids) => loadManyBy(ds, Host, "eventTypeId", ids, st));
 const destinationCalendarById: Factory<Loader<number, DestinationCalendar | null>> = (ds, st) =>
@@ -94,6 +95,8 @@ export class Loaders {
   get userById() { return this.lazy(userById); }
   get eventTypeById() { return this.lazy(eventTypeById); }
   get teamById() { return this.lazy(teamById); }
+  /** Bookings by id, unchecked: callers decided visibility already (the change feed's SQL). */
+  get bookingById() { return this.lazy(bookingById); }
   /** Hosts of each event type, in the order of the rows (the resolver sorts them into host order). */
   get hostsByEventTypeId() { return this.lazy(hostsByEventTypeId); }
   get destinationCalendarById() { return this.lazy(destinationCalendarById); }

@@ -156,6 +156,7 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
           logger,
           maxUnpagedBookings: config.maxUnpagedBookings,
           bookingEvents: config.bookingEvents,
+          bookingEventsRetentionDays: config.bookingEventsRetentionDays,
         };
       }),
     ),

@@ -1,3 +1,4 @@
+import type { Wakeups } from "./domain/events/booking-event-stream";
 import type { DataSource } from "typeorm";
 import type { Viewer } from "./auth/viewer";
 import type { RequestStore } from "./db/sql-counter";
@@ -23,4 +24,6 @@ export interface RequestContext {
   bookingEvents: boolean;
   /** Days booking events are kept (BOOKING_EVENTS_RETENTION_DAYS): older cursors are refused. */
   bookingEventsRetentionDays: number;
+  /** Wakes subscription streams (WebSocket operations only). */
+  bookingEventBus?: Wakeups;
 }

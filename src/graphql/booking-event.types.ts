@@ -65,3 +65,12 @@ export class BookingEventsArgs {
   @Field(() => BookingEventFilter, { nullable: true, description: "Which events." })
   filter?: BookingEventFilter | null;
 }
+
+@ArgsType()
+export class BookingEventSubscriptionArgs {
+  @Field(() => String, { nullable: true, description: "Replay from this cursor first, then continue live (no gap, no duplicate)." })
+  after?: string | null;
+
+  @Field(() => BookingEventFilter, { nullable: true, description: "Which events." })
+  filter?: BookingEventFilter | null;
+}

@@ -1,26 +1,42 @@
 import "reflect-metadata";
 import { printSchema, type GraphQLSchema } from "graphql";
-import { buildSchemaSync } from "type-graphql";
+import { buildSchemaSync, type PubSub } from "type-graphql";
 import { BookingMutationResolver } from "./booking-mutation.resolver";
 import { BookingConnectionResolver, BookingPageResolver, BookingResolver, ViewerResolver } from "./booking.resolver";
 import { EventTypeResolver, HostResolver } from "./event-type.resolver";
-import { BookingEventResolver } from "./booking-event.resolver";
+import { BookingEventResolver, BookingEventSubscriptionResolver } from "./booking-event.resolver";
 import { callFieldResolversDirectly } from "./direct-resolvers";
 import { validateInputHygiene } from "./input-hygiene";
 import { DateTimeScalar } from "./scalars";
 
 let built: GraphQLSchema | undefined;
 
+const UNUSED_PUBSUB: PubSub = {
+  publish() {
+    throw new Error("No subscription publishes through type-graphql's PubSub.");
+  },
+  subscribe() {
+    throw new Error("No subscription subscribes through type-graphql's PubSub.");
+  },
+};
+
 /** The gateway's GraphQL schema (built once per process; resolvers are stateless singletons). */
 export function gatewaySchema(): GraphQLSchema {
   if (!built) {
     const resolvers = [
       BookingResolver, BookingMutationResolver, BookingPageResolver, BookingConnectionResolver, EventTypeResolver,
-      HostResolver, ViewerResolver, BookingEventResolver,
+      HostResolver, ViewerResolver, BookingEventResolver, BookingEventSubscriptionResolver,
     ] as const;
     // Every argument of every resolver passes the one input-hygiene rule (input-hygiene.ts). No input
     // class carries class-validator decorators, so this function replaces `validate: true` whole.
-    built = buildSchemaSync({ resolvers, scalarsMap: [{ type: Date, scalar: DateTimeScalar }], validateFn: validateInputHygiene });
+    built = buildSchemaSync({
+      resolvers,
+      scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+      validateFn: validateInputHygiene,
+      // type-graphql insists on a PubSub for any @Subscription; every subscription here brings its own
+      // `subscribe` (the booking-event stream), so this one is never called.
+      pubSub: UNUSED_PUBSUB,
+    });
     // Relation fields skip type-graphql's per-call parameter wrapper (see direct-resolvers.ts).
     callFieldResolversDirectly(built, [...resolvers]);
     // type-graphql has no option for root-type descriptions.
@@ -28,6 +44,8 @@ export function gatewaySchema(): GraphQLSchema {
     if (query) query.description = "Reads. Every field needs an API key (Authorization: Bearer cal_…).";
     const mutation = built.getMutationType();
     if (mutation) mutation.description = "Writes: each mutation is one transaction; a failed one changes nothing.";
+    const subscription = built.getSubscriptionType();
+    if (subscription) subscription.description = "Live events over WebSocket (graphql-transport-ws) on /graphql; the API key in connectionParams.authorization or the Authorization header.";
   }
   return built;
 }

@@ -28,6 +28,9 @@ import { gatePlugin, loggingPlugin, type GatewayContext } from "./plugins";
 import { RateLimit } from "./rate-limit";
 import { RedisKeyValueCache } from "./redis-cache";
 import Redis from "ioredis";
+import { Gauge } from "prom-client";
+import { BookingEventBus } from "./booking-event-bus";
+import { serveSubscriptions } from "./subscriptions";
 
 /**
  * Apollo's store of parsed and validated documents, in Apollo's own size measure (the length of a
@@ -119,6 +122,22 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   });
   await apollo.start();
 
+  // Subscriptions (graphql-ws on /graphql), woken by the booking-event bus, when booking events are on.
+  const url = primaryUrl(dataSource);
+  const bus = config.bookingEvents && url ? new BookingEventBus(url, dataSource, logger) : undefined;
+  bus?.start();
+  const subscriptions = bus
+    ? serveSubscriptions({ httpServer, config, dataSource, authenticator, bus, limits, rateLimit, metrics, logger })
+    : undefined;
+  new Gauge({
+    name: "gateway_booking_event_subscribers",
+    help: "Open booking-event subscriptions on this instance.",
+    registers: [metrics.registry],
+    collect() {
+      this.set(bus?.subscribers ?? 0);
+    },
+  });
+
   // Request id + per-request store (SQL statement count), handed to the GraphQL context.
   app.use((req: Request, res: Response, next: NextFunction) => {
     const incoming = req.header("x-request-id");
@@ -199,6 +218,8 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
         httpServer.listen(port, host, () => resolve((httpServer.address() as { port: number }).port));
       }),
     stop: async () => {
+      await subscriptions?.dispose();
+      await bus?.stop();
       await apollo.stop();
       await readiness.close();
       if (redis && redis.status !== "end") await redis.quit().catch(() => undefined);
@@ -206,10 +227,15 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   };
 }
 
+/** The primary's connection URL of the data source. */
+function primaryUrl(dataSource: DataSource): string | undefined {
+  const options = dataSource.options as { url?: string; replication?: { master?: { url?: string } } };
+  return options.url ?? options.replication?.master?.url;
+}
+
 /** A short name of the database the data source serves (server and database, no credentials). */
 function databaseScope(dataSource: DataSource): string {
-  const options = dataSource.options as { url?: string; replication?: { master?: { url?: string } } };
-  const url = options.url ?? options.replication?.master?.url;
+  const url = primaryUrl(dataSource);
   if (!url) return "";
   const parsed = new URL(url);
   return createHash("sha256").update(`${parsed.hostname}:${parsed.port}${parsed.pathname}`).digest("hex").slice(0, 12);

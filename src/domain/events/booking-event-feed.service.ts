@@ -109,3 +109,20 @@ export async function bookingEventsPage(ctx: RequestContext, args: FeedArgs): Pr
   }));
   return { nodes, endCursor: last ? nodes[nodes.length - 1].id : (args.after ?? null), hasNextPage: rows.length > first };
 }
+
+/**
+ * The cursor of the newest event committed so far (below the horizon), or null when there is none:
+ * where a subscription without `after` starts.
+ */
+export async function feedHead(ctx: RequestContext): Promise<string | null> {
+  const rows = await queryPrepared<{ xid: string; id: string; occurredAt: Date }>(
+    ctx.dataSource,
+    `SELECT e.xid::text AS xid, e.id::text AS id, e.occurred_at AS "occurredAt" FROM gateway.booking_events e
+     WHERE e.xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY e.xid DESC, e.id DESC LIMIT 1`,
+    [],
+    ctx.store,
+    true,
+  );
+  const head = rows[0];
+  return head ? encodeCursor({ xid: head.xid, id: head.id, at: head.occurredAt.getTime() }) : null;
+}

@@ -7,6 +7,9 @@ import type { EntityManager } from "typeorm";
  * booking services calls it with what it changed; the event-table test drives every path.
  */
 
+/** The Postgres NOTIFY channel of committed booking events. */
+export const BOOKING_EVENTS_CHANNEL = "gateway_booking_events";
+
 export enum BookingEventType {
   CREATED = "CREATED",
   REQUESTED = "REQUESTED",
@@ -34,9 +37,14 @@ export interface BookingEventRecord {
 /** Writes the events in the transaction of `m` (one statement); nothing when the feature is off. */
 export async function recordBookingEvents(m: EntityManager, enabled: boolean, events: readonly BookingEventRecord[]): Promise<void> {
   if (!enabled || events.length === 0) return;
+  // The NOTIFY is delivered at commit (and never for a rolled-back transaction): it wakes the
+  // subscription streams of every instance (server/booking-event-bus.ts).
   await m.query(
-    `INSERT INTO gateway.booking_events (type, booking_id, previous_booking_id, "trigger", data)
-     SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::jsonb[])`,
+    `WITH written AS (
+       INSERT INTO gateway.booking_events (type, booking_id, previous_booking_id, "trigger", data)
+       SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::jsonb[])
+       RETURNING id)
+     SELECT pg_notify('${BOOKING_EVENTS_CHANNEL}', '') FROM (SELECT 1 FROM written LIMIT 1) one`,
     [
       events.map((e) => e.type),
       events.map((e) => e.bookingId),

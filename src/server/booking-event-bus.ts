@@ -1,0 +1,114 @@
+import { EventEmitter } from "node:events";
+import { Client } from "pg";
+import type { DataSource } from "typeorm";
+import { BOOKING_EVENTS_CHANNEL } from "../domain/events/booking-events";
+import type { Logger } from "../logger";
+
+/** How often the bus looks for events without a NOTIFY (one held back behind a slow transaction, a lost connection). */
+const POLL_MS = 1_000;
+const MAX_RECONNECT_DELAY_MS = 10_000;
+
+/**
+ * Wakes this instance's subscription streams when booking events may have been committed, on any
+ * instance: a dedicated connection LISTENs on the events channel (mutations NOTIFY at commit), and
+ * a poll each second catches what a notification cannot announce (an event that becomes readable
+ * when an older transaction ends, notifications lost while the connection was down). The connection
+ * is re-opened with backoff when it drops; streams read the feed from their own cursor, so nothing
+ * is missed across a reconnection. One query per poll per instance, whatever the number of
+ * subscribers; a wake-up costs each stream one feed read.
+ */
+export class BookingEventBus {
+  private readonly emitter = new EventEmitter();
+  private client: Client | undefined;
+  private stopped = false;
+  private reconnectDelay = 500;
+  private poller: NodeJS.Timeout | undefined;
+  private lastHead: string | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly dataSource: DataSource,
+    private readonly logger: Logger,
+  ) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  /** Starts listening (retrying until the database answers) and polling. */
+  start(): void {
+    void this.connect();
+    this.poller = setInterval(() => void this.poll(), POLL_MS);
+    this.poller.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.poller) clearInterval(this.poller);
+    await this.client?.end().catch(() => undefined);
+    this.emitter.removeAllListeners();
+  }
+
+  /** Calls `listener` on every wake-up until the returned function is called. */
+  subscribe(listener: () => void): () => void {
+    this.emitter.on("wake", listener);
+    return () => this.emitter.off("wake", listener);
+  }
+
+  get subscribers(): number {
+    return this.emitter.listenerCount("wake");
+  }
+
+  /** True while the LISTEN connection is up. */
+  get listening(): boolean {
+    return this.client !== undefined;
+  }
+
+  private wake(): void {
+    this.emitter.emit("wake");
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const client = new Client({ connectionString: this.url, application_name: "calcom-graphql-gateway-events", keepAlive: true });
+    const lost = (err?: Error) => {
+      if (this.client !== client) return;
+      this.client = undefined;
+      client.end().catch(() => undefined);
+      if (this.stopped) return;
+      this.logger.warn("booking event listener lost; reconnecting", { error: err?.message, retryInMs: this.reconnectDelay });
+      setTimeout(() => void this.connect(), this.reconnectDelay).unref();
+      this.reconnectDelay = Math.min(this.reconnectDelay * 2, MAX_RECONNECT_DELAY_MS);
+    };
+    client.on("error", lost);
+    client.on("end", () => lost());
+    client.on("notification", () => this.wake());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${BOOKING_EVENTS_CHANNEL}`);
+      this.client = client;
+      this.reconnectDelay = 500;
+      // Whatever was committed while not listening is read now.
+      this.wake();
+    } catch (err) {
+      this.client = client;
+      lost(err as Error);
+    }
+  }
+
+  /** Wakes the streams when the newest readable event changed since the last poll. */
+  private async poll(): Promise<void> {
+    if (this.stopped || this.subscribers === 0 || !this.dataSource.isInitialized) return;
+    try {
+      const [row] = (await this.dataSource.query(
+        `SELECT e.xid::text || '.' || e.id AS head FROM gateway.booking_events e
+         WHERE e.xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY e.xid DESC, e.id DESC LIMIT 1`,
+      )) as Array<{ head: string }>;
+      const head = row?.head ?? "";
+      if (head !== this.lastHead) {
+        this.lastHead = head;
+        this.wake();
+      }
+    } catch {
+      // The database is away: the streams are woken once it answers again.
+    }
+  }
+}

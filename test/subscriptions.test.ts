@@ -1,0 +1,147 @@
+import { createClient, type Client } from "graphql-ws";
+import { Client as PgClient } from "pg";
+import WebSocket from "ws";
+import { createEventType, createViewer } from "./support/factories";
+import { createTestDatabase, dropTestDatabase, startTestGateway, type TestGateway } from "./support/harness";
+import { urlForDatabase } from "./support/env";
+
+/**
+ * Booking-event subscriptions over real WebSockets (graphql-ws clients) against real gateways on
+ * real Postgres: authentication (4403), replay-then-live without gap or duplicate, visibility, an
+ * event made on instance A reaching a subscriber on instance B, and a dropped LISTEN connection.
+ */
+
+const SUBSCRIBE = `subscription($after: String) { bookingEvents(after: $after) { id type bookingId booking { id status } } }`;
+type Event = { id: string; type: string; bookingId: number; booking: { id: number; status: string } };
+
+function wsClient(url: string, key?: string, viaHeader = false): Client {
+  const headers = viaHeader && key ? { authorization: `Bearer ${key}` } : undefined;
+  const Impl = headers
+    ? class extends WebSocket {
+        constructor(address: string, protocols?: string | string[]) {
+          super(address, protocols, { headers });
+        }
+      }
+    : WebSocket;
+  return createClient({
+    url: url.replace("http://", "ws://") + "/graphql",
+    webSocketImpl: Impl,
+    connectionParams: key && !viaHeader ? { authorization: `Bearer ${key}` } : undefined,
+    retryAttempts: 0,
+    lazy: true,
+  });
+}
+
+/** Collects events of a subscription until stopped. */
+function collect(client: Client, variables: Record<string, unknown> = {}) {
+  const events: Event[] = [];
+  const errors: unknown[] = [];
+  let closeCode: number | undefined;
+  client.on("closed", (e) => (closeCode = (e as { code?: number }).code));
+  const stop = client.subscribe<{ bookingEvents: Event }>({ query: SUBSCRIBE, variables }, {
+    next: (r) => (r.data ? events.push(r.data.bookingEvents) : errors.push(r.errors)),
+    error: (e) => errors.push(e),
+    complete: () => undefined,
+  });
+  return { events, errors, stop, get closeCode() { return closeCode; } };
+}
+
+async function until(check: () => boolean, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe("booking-event subscriptions", () => {
+  let name: string;
+  let a: TestGateway;
+  let b: TestGateway;
+  let organizer: { key: string; id: number };
+  let admin: string;
+  const clients: Client[] = [];
+  const client = (url: string, key?: string, viaHeader = false) => {
+    const c = wsClient(url, key, viaHeader);
+    clients.push(c);
+    return c;
+  };
+
+  const book = async (gw: TestGateway, eventTypeId: number, start: string, key: string, email: string) => {
+    const res = await gw.gql(`mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`, {
+      in: { eventTypeId, start, timeZone: "UTC", responses: { name: "S", email } },
+    }, key);
+    if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
+    return res.body.data!.createBooking.id as number;
+  };
+
+  beforeAll(async () => {
+    name = await createTestDatabase();
+    a = await startTestGateway({ databaseName: name });
+    b = await startTestGateway({ databaseName: name });
+    const o = await createViewer(a.dataSource);
+    organizer = { key: o.key, id: o.user.id };
+    admin = (await createViewer(a.dataSource, { role: "ADMIN" as never })).key;
+  });
+  afterAll(async () => {
+    for (const c of clients) await c.dispose();
+    await a.close();
+    await b.close();
+    await dropTestDatabase(name);
+  });
+
+  it("closes with 4403 without a key or with a bad one, and takes the key from connectionParams or the Authorization header", async () => {
+    const none = collect(client(a.url));
+    await until(() => none.closeCode !== undefined);
+    expect(none.closeCode).toBe(4403);
+    const bad = collect(client(a.url, "cal_00000000000000000000000000000000"));
+    await until(() => bad.closeCode !== undefined);
+    expect(bad.closeCode).toBe(4403);
+
+    const et = await createEventType(a.dataSource, { userId: organizer.id, length: 30, minimumBookingNotice: 0 });
+    const header = collect(client(a.url, organizer.key, true));
+    await new Promise((r) => setTimeout(r, 300));
+    const id = await book(a, et.id, "2033-01-03T10:00:00Z", organizer.key, "h@example.test");
+    await until(() => header.events.some((e) => e.bookingId === id));
+    expect(header.events.find((e) => e.bookingId === id)).toMatchObject({ type: "CREATED", booking: { id, status: "ACCEPTED" } });
+    header.stop();
+  });
+
+  it("replays from `after`, then continues live, without gap or duplicate; shows only what the viewer may read", async () => {
+    const et = await createEventType(a.dataSource, { userId: organizer.id, length: 30, minimumBookingNotice: 0 });
+    const feed = await a.gql<{ bookingEvents: { endCursor: string | null } }>(`{ bookingEvents(first: 250) { endCursor } }`, {}, admin);
+    let cursor = feed.body.data!.bookingEvents.endCursor;
+    for (;;) {
+      const next = await a.gql<{ bookingEvents: { endCursor: string | null; hasNextPage: boolean } }>(`query($a: String) { bookingEvents(after: $a, first: 250) { endCursor hasNextPage } }`, { a: cursor }, admin);
+      cursor = next.body.data!.bookingEvents.endCursor;
+      if (!next.body.data!.bookingEvents.hasNextPage) break;
+    }
+    const before = [await book(a, et.id, "2033-02-01T10:00:00Z", organizer.key, "r1@example.test"), await book(a, et.id, "2033-02-01T11:00:00Z", organizer.key, "r2@example.test")];
+    const stranger = await createViewer(a.dataSource);
+    const seesAll = collect(client(b.url, admin), { after: cursor });
+    const seesOwn = collect(client(b.url, stranger.key), { after: cursor });
+    await until(() => seesAll.events.length >= 2);
+    const live = await book(a, et.id, "2033-02-01T12:00:00Z", organizer.key, "r3@example.test"); // made on A, seen on B
+    const strangersOwn = await book(a, et.id, "2033-02-01T13:00:00Z", stranger.key, stranger.user.email);
+    await until(() => seesAll.events.length >= 4 && seesOwn.events.length >= 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seesAll.events.map((e) => e.bookingId)).toEqual([...before, live, strangersOwn]);
+    expect(seesOwn.events.map((e) => e.bookingId)).toEqual([strangersOwn]); // the organizer's bookings are not theirs to read
+    seesAll.stop();
+    seesOwn.stop();
+  });
+
+  it("keeps delivering after its LISTEN connection is killed", async () => {
+    const et = await createEventType(a.dataSource, { userId: organizer.id, length: 30, minimumBookingNotice: 0 });
+    const sub = collect(client(b.url, admin));
+    await new Promise((r) => setTimeout(r, 300));
+    const killer = new PgClient({ connectionString: urlForDatabase(name) });
+    await killer.connect();
+    const { rows } = await killer.query(`SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE datname = $1 AND application_name = 'calcom-graphql-gateway-events'`, [name]);
+    await killer.end();
+    expect(rows.length).toBeGreaterThanOrEqual(2); // one listener per instance
+    const id = await book(a, et.id, "2033-03-01T10:00:00Z", organizer.key, "k@example.test");
+    await until(() => sub.events.some((e) => e.bookingId === id), 8_000);
+    sub.stop();
+  });
+});

@@ -109,6 +109,17 @@ async function main(): Promise<void> {
             }
           }
         }
+        // The cost of booking events: the same create scenario on an instance with BOOKING_EVENTS=off.
+        const create = scenarios.find((x) => x.name === "f: createBooking");
+        if (full && create && (!ONLY || ONLY.some((word) => create.name.includes(word)))) {
+          const off = await startGateway(url, { BOOKING_EVENTS: "off" });
+          try {
+            console.log(`${size} ${create.name} with BOOKING_EVENTS=off gateway c=10`);
+            results.push(await measure({ ...create, name: "f: createBooking, BOOKING_EVENTS=off" }, "gateway", off, size, 10));
+          } finally {
+            await stopGateway(off);
+          }
+        }
         if (full && !ONLY) {
           explains = await explainListStatements(url).catch((err: Error) => {
             console.error("EXPLAIN failed:", err.message);
@@ -257,10 +268,10 @@ interface Running {
   child: ChildProcess | undefined;
 }
 
-async function startGateway(url: string): Promise<Running> {
+async function startGateway(url: string, env: Record<string, string> = {}): Promise<Running> {
   // Started the way the README tells process managers to start it.
   const child = spawn(process.execPath, ["--max-semi-space-size=8", path.join(ROOT, "dist", "src", "main.js")], {
-    env: { ...process.env, DATABASE_URL: url, PORT: "0", LOG_LEVEL: "warn", NODE_ENV: "production", RATE_LIMIT_PER_MINUTE: "0" },
+    env: { ...process.env, DATABASE_URL: url, PORT: "0", LOG_LEVEL: "warn", NODE_ENV: "production", RATE_LIMIT_PER_MINUTE: "0", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
   let out = "";

@@ -26,4 +26,6 @@ export interface RequestContext {
   bookingEventsRetentionDays: number;
   /** Wakes subscription streams (WebSocket operations only). */
   bookingEventBus?: Wakeups;
+  /** Authenticates the connection's key again (WebSocket operations: a long-lived stream re-checks it). */
+  reauthenticate?: () => Promise<Viewer>;
 }

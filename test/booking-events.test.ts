@@ -102,7 +102,7 @@ describe("booking events", () => {
       { type: "REJECTED", bookingId: r.id, previousBookingId: null, trigger: "BOOKING_REJECTED" },
       { type: "RESCHEDULED", bookingId: moved.id, previousBookingId: a.id, trigger: "BOOKING_RESCHEDULED" },
       { type: "CANCELLED", bookingId: moved.id, previousBookingId: null, trigger: "BOOKING_CANCELLED" },
-      { type: "UPDATED", bookingId: s1.id, previousBookingId: null, trigger: null }, // a seat left
+      { type: "UPDATED", bookingId: s1.id, previousBookingId: null, trigger: "BOOKING_CANCELLED" }, // a seat holder cancelled their seat
     ]);
     const [{ data }] = await ds.query(`SELECT data FROM gateway.booking_events WHERE booking_id = $1 AND type = 'RESCHEDULED'`, [moved.id]);
     expect(data).toMatchObject({ rescheduleUid: a.uid, rescheduleStartTime: "2032-01-05T13:00:00.000Z" });
@@ -134,9 +134,14 @@ describe("booking events", () => {
     expect(filtered.nodes.map((n) => n.bookingId)).toEqual([theirs.id]);
     const byBooking = await feed(admin, { after: start, filter: { bookingIds: [mine.id] } });
     expect(byBooking.nodes.map((n) => n.type)).toEqual(["CREATED"]);
-    // An empty page keeps the cursor.
-    const end = (await drain(admin, start)).cursor;
-    expect((await feed(admin, { after: end })).endCursor).toBe(end);
+    // A page that reaches the end answers the horizon: a cursor that moves on even when the viewer
+    // saw nothing (it never rescans, nor ages out), and loses nothing.
+    const end = (await drain(booker.key, start)).cursor;
+    const empty = await feed(booker.key, { after: end });
+    expect(empty.nodes).toEqual([]);
+    expect(empty.endCursor).toEqual(expect.any(String));
+    const later = (await create(et.id, "2032-03-01T14:00:00Z")).body.data!.createBooking;
+    expect((await feed(booker.key, { after: empty.endCursor })).nodes.map((n) => n.bookingId)).toEqual([later.id]);
 
     const field = async (vars: Record<string, unknown>) => onlyError(await gw.gql(FEED, vars, admin)).extensions;
     expect(await field({ first: 0 })).toEqual({ code: "BAD_USER_INPUT", field: "first" });
@@ -144,6 +149,8 @@ describe("booking events", () => {
     expect(await field({ after: "not-a-cursor" })).toEqual({ code: "BAD_USER_INPUT", field: "after" });
     const old = Buffer.from(JSON.stringify({ x: "1", i: "1", t: Date.now() - 31 * 86_400_000 })).toString("base64url");
     expect(await field({ after: old })).toEqual({ code: "BAD_USER_INPUT", field: "after" });
+    const huge = Buffer.from(JSON.stringify({ x: "1", i: "9999999999999999999", t: Date.now() })).toString("base64url");
+    expect(await field({ after: huge })).toEqual({ code: "BAD_USER_INPUT", field: "after" });
     expect(onlyError(await gw.gql(FEED, {})).extensions?.code).toBe("UNAUTHENTICATED");
   });
 

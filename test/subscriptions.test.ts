@@ -67,6 +67,16 @@ describe("booking-event subscriptions", () => {
     return c;
   };
 
+  /** The feed's cursor now (drained to the end): a subscription from it misses nothing made after. */
+  const now = async (key: string) => {
+    let cursor: string | null = null;
+    for (;;) {
+      const res: { body: { data?: { bookingEvents: { endCursor: string; hasNextPage: boolean } } | null } } = await a.gql(`query($a: String) { bookingEvents(after: $a, first: 250) { endCursor hasNextPage } }`, { a: cursor }, key);
+      cursor = res.body.data!.bookingEvents.endCursor;
+      if (!res.body.data!.bookingEvents.hasNextPage) return cursor;
+    }
+  };
+
   const book = async (gw: TestGateway, eventTypeId: number, start: string, key: string, email: string) => {
     const res = await gw.gql(`mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`, {
       in: { eventTypeId, start, timeZone: "UTC", responses: { name: "S", email } },
@@ -78,7 +88,7 @@ describe("booking-event subscriptions", () => {
   beforeAll(async () => {
     name = await createTestDatabase();
     a = await startTestGateway({ databaseName: name });
-    b = await startTestGateway({ databaseName: name });
+    b = await startTestGateway({ databaseName: name, env: { API_KEY_CACHE_SECONDS: "0" } });
     const o = await createViewer(a.dataSource);
     organizer = { key: o.key, id: o.user.id };
     admin = (await createViewer(a.dataSource, { role: "ADMIN" as never })).key;
@@ -99,8 +109,7 @@ describe("booking-event subscriptions", () => {
     expect(bad.closeCode).toBe(4403);
 
     const et = await createEventType(a.dataSource, { userId: organizer.id, length: 30, minimumBookingNotice: 0 });
-    const header = collect(client(a.url, organizer.key, true));
-    await new Promise((r) => setTimeout(r, 300));
+    const header = collect(client(a.url, organizer.key, true), { after: await now(organizer.key) });
     const id = await book(a, et.id, "2033-01-03T10:00:00Z", organizer.key, "h@example.test");
     await until(() => header.events.some((e) => e.bookingId === id));
     expect(header.events.find((e) => e.bookingId === id)).toMatchObject({ type: "CREATED", booking: { id, status: "ACCEPTED" } });
@@ -109,13 +118,7 @@ describe("booking-event subscriptions", () => {
 
   it("replays from `after`, then continues live, without gap or duplicate; shows only what the viewer may read", async () => {
     const et = await createEventType(a.dataSource, { userId: organizer.id, length: 30, minimumBookingNotice: 0 });
-    const feed = await a.gql<{ bookingEvents: { endCursor: string | null } }>(`{ bookingEvents(first: 250) { endCursor } }`, {}, admin);
-    let cursor = feed.body.data!.bookingEvents.endCursor;
-    for (;;) {
-      const next = await a.gql<{ bookingEvents: { endCursor: string | null; hasNextPage: boolean } }>(`query($a: String) { bookingEvents(after: $a, first: 250) { endCursor hasNextPage } }`, { a: cursor }, admin);
-      cursor = next.body.data!.bookingEvents.endCursor;
-      if (!next.body.data!.bookingEvents.hasNextPage) break;
-    }
+    const cursor = await now(admin);
     const before = [await book(a, et.id, "2033-02-01T10:00:00Z", organizer.key, "r1@example.test"), await book(a, et.id, "2033-02-01T11:00:00Z", organizer.key, "r2@example.test")];
     const stranger = await createViewer(a.dataSource);
     const seesAll = collect(client(b.url, admin), { after: cursor });
@@ -133,15 +136,41 @@ describe("booking-event subscriptions", () => {
 
   it("keeps delivering after its LISTEN connection is killed", async () => {
     const et = await createEventType(a.dataSource, { userId: organizer.id, length: 30, minimumBookingNotice: 0 });
-    const sub = collect(client(b.url, admin));
-    await new Promise((r) => setTimeout(r, 300));
-    const killer = new PgClient({ connectionString: urlForDatabase(name) });
-    await killer.connect();
-    const { rows } = await killer.query(`SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE datname = $1 AND application_name = 'calcom-graphql-gateway-events'`, [name]);
-    await killer.end();
-    expect(rows.length).toBeGreaterThanOrEqual(2); // one listener per instance
-    const id = await book(a, et.id, "2033-03-01T10:00:00Z", organizer.key, "k@example.test");
-    await until(() => sub.events.some((e) => e.bookingId === id), 8_000);
+    const sub = collect(client(b.url, admin), { after: await now(admin) });
+    const pg = new PgClient({ connectionString: urlForDatabase(name) });
+    await pg.connect();
+    try {
+      const listeners = async () =>
+        (await pg.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'calcom-graphql-gateway-events'`, [name])).rows.length;
+      expect(await listeners()).toBe(2); // one listener per instance
+      await pg.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'calcom-graphql-gateway-events'`, [name]);
+      const id = await book(a, et.id, "2033-03-01T10:00:00Z", organizer.key, "k@example.test");
+      await until(() => sub.events.some((e) => e.bookingId === id), 8_000);
+      // Both instances listen again (reconnected with backoff).
+      const end = Date.now() + 8_000;
+      while ((await listeners()) < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+      expect(await listeners()).toBe(2);
+    } finally {
+      await pg.end();
+    }
     sub.stop();
+  });
+
+  it("runs only subscriptions over WebSocket, and ends a stream whose user gets locked", async () => {
+    const viewer = await createViewer(a.dataSource);
+    const c = client(b.url, viewer.key);
+    const answer = await new Promise<unknown>((resolve) => {
+      c.subscribe({ query: "{ me { id } }" }, { next: (r) => resolve(r), error: (e) => resolve(e), complete: () => undefined });
+    });
+    expect(JSON.stringify(answer)).toContain("Only subscriptions run over WebSocket");
+
+    const et = await createEventType(a.dataSource, { userId: viewer.user.id, length: 30, minimumBookingNotice: 0 });
+    const sub = collect(c, { after: await now(viewer.key) });
+    const first = await book(a, et.id, "2033-04-01T10:00:00Z", viewer.key, viewer.user.email);
+    await until(() => sub.events.some((e) => e.bookingId === first));
+    await a.dataSource.query(`UPDATE users SET locked = true WHERE id = $1`, [viewer.user.id]);
+    await book(a, et.id, "2033-04-01T11:00:00Z", organizer.key, "other@example.test"); // wakes the stream
+    await until(() => sub.errors.length > 0, 8_000);
+    expect(JSON.stringify(sub.errors)).toContain("FORBIDDEN");
   });
 });

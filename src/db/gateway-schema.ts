@@ -25,14 +25,17 @@ export async function migrateGatewaySchema(url: string, logger?: Logger): Promis
     migrations: GATEWAY_SCHEMA_MIGRATIONS,
     migrationsTableName: "migrations",
     migrationsTransactionMode: "all",
-    extra: { max: 1, options: "-c TimeZone=UTC", application_name: "calcom-graphql-gateway" },
+    extra: { max: 1, options: "-c TimeZone=UTC", application_name: "calcom-graphql-gateway", connectionTimeoutMillis: 5_000 },
   });
   await ds.initialize();
   try {
     // One connection (max: 1), so the session lock covers everything below, migrations included.
     await ds.query(`SELECT pg_advisory_lock($1, 0)`, [LOCK_NAMESPACE_SCHEMA]);
     try {
-      await ds.query(`CREATE SCHEMA IF NOT EXISTS ${GATEWAY_SCHEMA}`);
+      // Checked first: CREATE SCHEMA IF NOT EXISTS needs the CREATE right on the database even when
+      // the schema exists (a DBA may have made it for a role without that right).
+      const present = (await ds.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [GATEWAY_SCHEMA])) as unknown[];
+      if (present.length === 0) await ds.query(`CREATE SCHEMA ${GATEWAY_SCHEMA}`);
       const applied = await ds.runMigrations({ transaction: "all" });
       if (applied.length) logger?.info("gateway schema migrated", { migrations: applied.map((x) => x.name) });
       return applied.map((x) => x.name);

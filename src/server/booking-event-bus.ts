@@ -7,6 +7,8 @@ import type { Logger } from "../logger";
 /** How often the bus looks for events without a NOTIFY (one held back behind a slow transaction, a lost connection). */
 const POLL_MS = 1_000;
 const MAX_RECONNECT_DELAY_MS = 10_000;
+/** Wake-ups closer together than this are one. */
+const WAKE_COALESCE_MS = 50;
 
 /**
  * Wakes this instance's subscription streams when booking events may have been committed, on any
@@ -43,6 +45,7 @@ export class BookingEventBus {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.poller) clearInterval(this.poller);
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
     await this.client?.end().catch(() => undefined);
     this.emitter.removeAllListeners();
   }
@@ -62,13 +65,26 @@ export class BookingEventBus {
     return this.client !== undefined;
   }
 
+  private wakeTimer: NodeJS.Timeout | undefined;
+
+  /** Wakes the streams, at most once per WAKE_COALESCE_MS (a burst of commits is one read per stream). */
   private wake(): void {
-    this.emitter.emit("wake");
+    if (this.wakeTimer) return;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.emitter.emit("wake");
+    }, WAKE_COALESCE_MS);
+    this.wakeTimer.unref();
   }
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new Client({ connectionString: this.url, application_name: "calcom-graphql-gateway-events", keepAlive: true });
+    const client = new Client({
+      connectionString: this.url,
+      application_name: "calcom-graphql-gateway-events",
+      keepAlive: true,
+      connectionTimeoutMillis: 5_000,
+    });
     const lost = (err?: Error) => {
       if (this.client !== client) return;
       this.client = undefined;
@@ -84,6 +100,10 @@ export class BookingEventBus {
     try {
       await client.connect();
       await client.query(`LISTEN ${BOOKING_EVENTS_CHANNEL}`);
+      if (this.stopped) {
+        await client.end().catch(() => undefined);
+        return;
+      }
       this.client = client;
       this.reconnectDelay = 500;
       // Whatever was committed while not listening is read now.

@@ -1,6 +1,5 @@
 import type http from "node:http";
-import { getOperationAST, GraphQLError, parse, validate, type DocumentNode } from "graphql";
-import { CloseCode } from "graphql-ws";
+import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type DocumentNode } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import type { DataSource } from "typeorm";
 import { WebSocketServer } from "ws";
@@ -18,12 +17,23 @@ import type { BookingEventBus } from "./booking-event-bus";
 import type { Metrics } from "./metrics";
 import { RateLimit } from "./rate-limit";
 
+/** Subscriptions one WebSocket connection may hold at once. */
+export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 20;
+/** How long shutdown waits for clients to answer the close handshake before cutting them off. */
+const CLOSE_GRACE_MS = 1_000;
+/** Close code for "the database is unavailable, try again" (a code graphql-ws clients retry on). */
+const TRY_AGAIN_LATER = 1013;
+
 /**
  * GraphQL subscriptions over WebSocket (the `graphql-transport-ws` protocol of the graphql-ws
- * library) on the HTTP server's /graphql path. The API key comes from
- * `connectionParams.authorization` or the upgrade request's Authorization header (`Bearer cal_…`);
- * a missing, unknown, expired or locked key closes the socket with 4403. Each subscribe passes the
- * operation limits and the viewer's rate limit, as HTTP operations do. Returns a disposer.
+ * library) on the HTTP server's /graphql path; queries and mutations stay on HTTP (their
+ * deadlines, logs and replicas live there). The API key comes from `connectionParams.authorization`
+ * or the upgrade request's Authorization header (`Bearer cal_…`); a missing, unknown, expired or
+ * locked key closes the socket with 4403, counted against the client IP's rate-limit budget as on
+ * HTTP (once spent, keys from that IP are not even looked up); a database that cannot be reached
+ * closes it with 1013 (try again). Each subscribe passes the operation limits, introspection
+ * settings and the viewer's rate limit; a connection holds at most MAX_SUBSCRIPTIONS_PER_CONNECTION.
+ * Each stream re-authenticates the key before it reads. Returns a disposer.
  */
 export function serveSubscriptions(options: {
   httpServer: http.Server;
@@ -39,8 +49,9 @@ export function serveSubscriptions(options: {
   const { httpServer, config, dataSource, authenticator, bus, limits, rateLimit, metrics, logger } = options;
   const wss = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: config.bodyLimitBytes });
   const schema = gatewaySchema();
-  const documents = new Map<string, DocumentNode>();
-  type Extra = { viewer?: Viewer };
+  const rules = config.introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
+  type Extra = { viewer?: Viewer; key?: string };
+  const refuse = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
 
   const cleanup = useServer<Record<string, unknown> | undefined, Extra>(
     {
@@ -48,33 +59,43 @@ export function serveSubscriptions(options: {
       onConnect: async (ctx) => {
         const fromParams = typeof ctx.connectionParams?.authorization === "string" ? ctx.connectionParams.authorization : undefined;
         const key = bearerToken(fromParams ?? ctx.extra.request.headers.authorization);
+        const ipBucket = RateLimit.ipBucket(ctx.extra.request.socket.remoteAddress);
         try {
+          if (rateLimit && (await rateLimit.spent(ipBucket))) return false;
           ctx.extra.viewer = await authenticator.authenticate(key);
+          ctx.extra.key = key;
           return true;
         } catch (err) {
-          if (!(err instanceof DomainError)) logger.warn("subscription authentication failed", { error: (err as Error).message });
-          return false; // graphql-ws closes with 4403 Forbidden
+          if (err instanceof DomainError) {
+            if (rateLimit) await rateLimit.consume(ipBucket).catch(() => undefined);
+            return false; // graphql-ws closes with 4403 Forbidden
+          }
+          logger.warn("subscription authentication failed", { error: (err as Error).message });
+          ctx.extra.socket.close(TRY_AGAIN_LATER, "The database is unavailable; try again.");
+          return false;
         }
       },
       onSubscribe: async (ctx, _id, payload) => {
-        let document = documents.get(payload.query);
-        if (!document) {
-          try {
-            document = parse(payload.query);
-          } catch (err) {
-            return [err as GraphQLError];
-          }
-          if (documents.size >= 500) documents.clear();
-          documents.set(payload.query, document);
+        if (Object.keys(ctx.subscriptions).length >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+          return refuse(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection.`, "BAD_REQUEST");
         }
-        const invalid = validate(schema, document);
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return [err as GraphQLError];
+        }
+        const invalid = validate(schema, document, rules);
         if (invalid.length) return invalid;
         const operation = getOperationAST(document, payload.operationName);
-        if (!operation) return [new GraphQLError("Say which operation to run in operationName.", { extensions: { code: "OPERATION_RESOLUTION_FAILURE" } })];
+        if (!operation) return refuse("Say which operation to run in operationName.", "OPERATION_RESOLUTION_FAILURE");
+        if (operation.operation !== "subscription") {
+          return refuse("Only subscriptions run over WebSocket; send queries and mutations as HTTP POST to /graphql.", "BAD_REQUEST");
+        }
         const exceeded = exceededLimit(measureOperation(schema, document, operation, payload.variables ?? {}, limits.unpagedListSize), limits);
         if (exceeded) {
           metrics.limitRejections.inc();
-          return [new GraphQLError(exceeded, { extensions: { code: "QUERY_TOO_COMPLEX" } })];
+          return refuse(exceeded, "QUERY_TOO_COMPLEX");
         }
         const viewer = ctx.extra.viewer!;
         if (rateLimit) {
@@ -84,22 +105,22 @@ export function serveSubscriptions(options: {
             return [new GraphQLError(refusal.message, { extensions: refusal.extensions })];
           }
         }
-        return undefined; // graphql-ws goes on with the standard execution
-      },
-      context: (ctx): RequestContext => {
+        const key = ctx.extra.key;
         const store = { sqlStatements: 0 };
-        return {
+        const contextValue: RequestContext = {
           requestId: `ws-${Math.random().toString(36).slice(2, 10)}`,
-          viewer: ctx.extra.viewer,
+          viewer,
           dataSource,
-          loaders: createLoaders(dataSource, store, ctx.extra.viewer),
+          loaders: createLoaders(dataSource, store, viewer),
           logger,
           store,
           maxUnpagedBookings: config.maxUnpagedBookings,
           bookingEvents: config.bookingEvents,
           bookingEventsRetentionDays: config.bookingEventsRetentionDays,
           bookingEventBus: bus,
+          reauthenticate: () => authenticator.authenticate(key),
         };
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
       },
       // Errors get the same codes and masking as HTTP answers (graphql/errors.ts).
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => format(e)),
@@ -113,10 +134,10 @@ export function serveSubscriptions(options: {
   };
   return {
     async dispose() {
-      await cleanup.dispose();
+      // Clients get 1001 (going away); one that does not answer the close handshake in time is cut off.
+      await Promise.race([cleanup.dispose(), new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
+      for (const socket of wss.clients) socket.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
 }
-
-export { CloseCode };

@@ -196,7 +196,9 @@ export async function rescheduleBooking(
       const { left } = await leaveSeat(m, b, viewer, { rescheduled: true, rescheduledBy: viewer.user.email });
       const { booking: moved } = await createInTransaction(m, viewer, seatAt(b, left[0], start, newEnd), randomUUID(), false, now, { rescheduling: true });
       const after = await m.getRepository(Booking).findOneOrFail({ where: { id: b.id } });
-      await recordBookingEvents(m, ctx.bookingEvents, [seatLeftEvent(after), rescheduledEvent(moved, b, viewer.user.email)]);
+      // The move is one RESCHEDULED; the booking left behind is UPDATED while seats remain in it.
+      const behind: BookingEventRecord[] = after.status === CANCELLED ? [] : [{ type: BookingEventType.UPDATED, bookingId: after.id, trigger: null }];
+      await recordBookingEvents(m, ctx.bookingEvents, [...behind, rescheduledEvent(moved, b, viewer.user.email)]);
       return { created: moved, old: b };
     }
     // The whole availability rule, as for a new booking; the old booking neither blocks nor counts.
@@ -322,11 +324,16 @@ function updateEvents(before: Booking, changes: Partial<Booking>): BookingEventR
   return events;
 }
 
-/** A seat left a seated booking: UPDATED, or CANCELLED when it went with its last seat. */
+/**
+ * A seat holder cancelled their seat: UPDATED (the booking goes on), or CANCELLED when it went with
+ * its last seat; either way Cal.com's BOOKING_CANCELLED (its seat cancellation notifies the webhooks).
+ */
 function seatLeftEvent(booking: Booking): BookingEventRecord {
-  return booking.status === CANCELLED
-    ? { type: BookingEventType.CANCELLED, bookingId: booking.id, trigger: "BOOKING_CANCELLED" }
-    : { type: BookingEventType.UPDATED, bookingId: booking.id, trigger: null };
+  return {
+    type: booking.status === CANCELLED ? BookingEventType.CANCELLED : BookingEventType.UPDATED,
+    bookingId: booking.id,
+    trigger: "BOOKING_CANCELLED",
+  };
 }
 
 /** A reschedule: RESCHEDULED on the new booking, pointing to the old one. */

@@ -15,7 +15,8 @@ import type { EntityManager } from "typeorm";
  * its transaction, which then locks the series' rows in id order and no advisory lock after. Postgres
  * may still report a deadlock against other applications' writes; such a transaction is run again
  * (db/transaction.ts). The namespace numbers are part of the protocol between instances (a rolling
- * deploy runs old and new side by side): never renumber them.
+ * deploy runs old and new side by side): never renumber them. "CAL" 6 and 7 serialize the gateway
+ * schema's migrations (db/gateway-schema.ts) and booking-event pruning (events/booking-event-retention.ts).
  */
 const LOCK_NAMESPACE_ORGANIZER = 0x43414c01; // "CAL" 1
 const LOCK_NAMESPACE_SEATS = 0x43414c02; // "CAL" 2

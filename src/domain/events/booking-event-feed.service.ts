@@ -17,7 +17,8 @@ import type { BookingEventType } from "./booking-events";
  * appear before them. Pages are ordered by (xid, id) and the cursor holds both; an event committed
  * later belongs to a transaction that was running when the page was read, whose xid is at or above
  * that page's horizon, so after the cursor. The cost: an event shows once every transaction older
- * than it has ended (the gateway's transactions are bounded by REQUEST_TIMEOUT_MS).
+ * than it has ended, in the whole Postgres cluster (the gateway's own are bounded by
+ * REQUEST_TIMEOUT_MS; another application's long transaction holds the feed back while it runs).
  */
 
 export const MAX_EVENTS_PAGE = 250;
@@ -33,7 +34,8 @@ export interface BookingEventNode {
 
 export interface BookingEventPageResult {
   nodes: BookingEventNode[];
-  endCursor: string | null;
+  /** Where the next page starts: the last event of a full page, else the horizon (never null). */
+  endCursor: string;
   hasNextPage: boolean;
 }
 
@@ -58,6 +60,8 @@ function decodeCursor(text: string, retentionDays: number, now: number): Cursor 
   if (typeof x !== "string" || !/^\d{1,20}$/.test(x) || typeof i !== "string" || !/^\d{1,19}$/.test(i) || typeof t !== "number" || !Number.isFinite(t)) {
     throw badInput("after", "after is not a cursor of this feed.");
   }
+  // xid8 and bigint ranges: a larger number would fail in Postgres, not here.
+  if (BigInt(x) > 18_446_744_073_709_551_615n || BigInt(i) > 9_223_372_036_854_775_807n) throw badInput("after", "after is not a cursor of this feed.");
   if (t < now - retentionDays * DAY) throw badInput("after", `after is older than the events kept (${retentionDays} days): start again without it.`);
   return { xid: x, id: i, at: t };
 }
@@ -76,6 +80,7 @@ export async function bookingEventsPage(ctx: RequestContext, args: FeedArgs): Pr
   const first = args.first ?? 50;
   if (!Number.isInteger(first) || first < 1 || first > MAX_EVENTS_PAGE) throw badInput("first", `first must be 1 to ${MAX_EVENTS_PAGE}.`);
   const cursor = args.after != null ? decodeCursor(args.after, retentionDays, Date.now()) : null;
+  if ((args.filter?.bookingIds?.length ?? 0) > MAX_EVENTS_PAGE) throw badInput("filter.bookingIds", `At most ${MAX_EVENTS_PAGE} booking ids.`);
   const readable = readableBookings(viewer);
   const params: Record<string, unknown> = {
     ev_xid: cursor?.xid ?? null,
@@ -85,21 +90,26 @@ export async function bookingEventsPage(ctx: RequestContext, args: FeedArgs): Pr
     ev_limit: first + 1,
     ...(readable?.params ?? {}),
   };
+  // The horizon (the oldest running transaction) comes from the statement's own snapshot; a page
+  // that reaches the end of what is readable answers it as `endCursor`, so a cursor always moves on
+  // (a viewer who sees few events does not rescan the log, nor does its cursor age out).
   const sql = `
-    SELECT e.id::text AS id, e.xid::text AS xid, e.type, e.booking_id AS "bookingId", e.previous_booking_id AS "previousBookingId", e.occurred_at AS "occurredAt"
-    FROM gateway.booking_events e
-    WHERE e.xid < pg_snapshot_xmin(pg_current_snapshot())
-      AND (CAST(:ev_xid AS xid8) IS NULL OR (e.xid, e.id) > (CAST(:ev_xid AS xid8), CAST(:ev_id AS bigint)))
-      AND (CAST(:ev_types AS text[]) IS NULL OR e.type = ANY(CAST(:ev_types AS text[])))
-      AND (CAST(:ev_bookings AS int[]) IS NULL OR e.booking_id = ANY(CAST(:ev_bookings AS int[])))
-      AND EXISTS (SELECT 1 FROM "Booking" b WHERE b.id = e.booking_id${readable ? ` AND ${readable.sql}` : ""})
-    ORDER BY e.xid, e.id
-    LIMIT CAST(:ev_limit AS int)`;
+    WITH h AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x)
+    SELECT h.x::text AS horizon, ev.* FROM h LEFT JOIN LATERAL (
+      SELECT e.id::text AS id, e.xid::text AS xid, e.type, e.booking_id AS "bookingId", e.previous_booking_id AS "previousBookingId", e.occurred_at AS "occurredAt"
+      FROM gateway.booking_events e
+      WHERE e.xid < h.x
+        AND (CAST(:ev_xid AS xid8) IS NULL OR (e.xid, e.id) > (CAST(:ev_xid AS xid8), CAST(:ev_id AS bigint)))
+        AND (CAST(:ev_types AS text[]) IS NULL OR e.type = ANY(CAST(:ev_types AS text[])))
+        AND (CAST(:ev_bookings AS int[]) IS NULL OR e.booking_id = ANY(CAST(:ev_bookings AS int[])))
+        AND EXISTS (SELECT 1 FROM "Booking" b WHERE b.id = e.booking_id${readable ? ` AND ${readable.sql}` : ""})
+      ORDER BY e.xid, e.id
+      LIMIT CAST(:ev_limit AS int)) ev ON TRUE`;
   const [text, values] = ctx.dataSource.driver.escapeQueryWithParameters(sql, params);
   // The primary: a replica's horizon is its own, and the feed must not run behind a write just made.
-  const rows = await queryPrepared<BookingEventNode & { xid: string }>(ctx.dataSource, text, values, ctx.store, true);
-  const page = rows.slice(0, first);
-  const last = page[page.length - 1];
+  const rows = await queryPrepared<Partial<BookingEventNode> & { xid: string | null; id: string | null; horizon: string }>(ctx.dataSource, text, values, ctx.store, true);
+  const events = rows.filter((r) => r.id != null) as Array<BookingEventNode & { xid: string; horizon: string }>;
+  const page = events.slice(0, first);
   const nodes = page.map((r) => ({
     id: encodeCursor({ xid: r.xid, id: r.id, at: r.occurredAt.getTime() }),
     type: r.type,
@@ -107,22 +117,21 @@ export async function bookingEventsPage(ctx: RequestContext, args: FeedArgs): Pr
     bookingId: r.bookingId,
     previousBookingId: r.previousBookingId,
   }));
-  return { nodes, endCursor: last ? nodes[nodes.length - 1].id : (args.after ?? null), hasNextPage: rows.length > first };
+  const hasNextPage = events.length > first;
+  const endCursor = hasNextPage ? nodes[nodes.length - 1].id : horizonCursor(rows[0].horizon);
+  return { nodes, endCursor, hasNextPage };
+}
+
+/** The cursor just below the oldest running transaction: everything before it has been read. */
+function horizonCursor(xmin: string): string {
+  return encodeCursor({ xid: xmin, id: "0", at: Date.now() });
 }
 
 /**
- * The cursor of the newest event committed so far (below the horizon), or null when there is none:
- * where a subscription without `after` starts.
+ * Where a subscription without `after` starts: the horizon now (events of transactions still
+ * running then are delivered when they commit).
  */
-export async function feedHead(ctx: RequestContext): Promise<string | null> {
-  const rows = await queryPrepared<{ xid: string; id: string; occurredAt: Date }>(
-    ctx.dataSource,
-    `SELECT e.xid::text AS xid, e.id::text AS id, e.occurred_at AS "occurredAt" FROM gateway.booking_events e
-     WHERE e.xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY e.xid DESC, e.id DESC LIMIT 1`,
-    [],
-    ctx.store,
-    true,
-  );
-  const head = rows[0];
-  return head ? encodeCursor({ xid: head.xid, id: head.id, at: head.occurredAt.getTime() }) : null;
+export async function feedHead(ctx: RequestContext): Promise<string> {
+  const [row] = await queryPrepared<{ horizon: string }>(ctx.dataSource, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`, [], ctx.store, true);
+  return horizonCursor(row.horizon);
 }

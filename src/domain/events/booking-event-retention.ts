@@ -3,18 +3,36 @@ import type { Logger } from "../../logger";
 
 /** How often old booking events are deleted. */
 const PRUNE_EVERY_MS = 60 * 60_000;
+const PRUNE_BATCH = 5_000;
+/** Namespace of the advisory lock one pruning instance holds ("CAL" 7; see booking/slots.ts for the others). */
+const LOCK_NAMESPACE_PRUNING = 0x43414c07;
 
 /**
- * Keeps `gateway.booking_events` to BOOKING_EVENTS_RETENTION_DAYS: deletes older events at start and
- * then hourly (every instance does it; the deletes are idempotent). Returns a stop function.
+ * Keeps `gateway.booking_events` to BOOKING_EVENTS_RETENTION_DAYS (plus a day of margin, so an event
+ * is never gone while a cursor at the retention's edge is still accepted): deletes older events at
+ * start and then hourly. Returns a stop function.
  */
 export function startBookingEventRetention(dataSource: DataSource, retentionDays: number, logger: Logger): () => void {
   const prune = async () => {
     try {
-      const [, deleted] = (await dataSource.query(
-        `DELETE FROM gateway.booking_events WHERE occurred_at < (now() AT TIME ZONE 'UTC') - make_interval(days => $1)`,
-        [retentionDays],
-      )) as [unknown, number];
+      let deleted = 0;
+      for (;;) {
+        // One instance prunes at a time (the others skip the round), in batches, each its own short
+        // transaction: a backlog never meets the statement timeout, nor holds the feed's horizon long.
+        const batch = await dataSource.transaction(async (m) => {
+          const [{ locked }] = (await m.query(`SELECT pg_try_advisory_xact_lock($1, 0) AS locked`, [LOCK_NAMESPACE_PRUNING])) as Array<{ locked: boolean }>;
+          if (!locked) return 0;
+          const [, count] = (await m.query(
+            `DELETE FROM gateway.booking_events WHERE id IN (
+               SELECT id FROM gateway.booking_events
+               WHERE occurred_at < (now() AT TIME ZONE 'UTC') - make_interval(days => $1 + 1) ORDER BY id LIMIT $2)`,
+            [retentionDays, PRUNE_BATCH],
+          )) as [unknown, number];
+          return count;
+        });
+        deleted += batch;
+        if (batch < PRUNE_BATCH) break;
+      }
       if (deleted) logger.info("booking events pruned", { deleted, retentionDays });
     } catch (err) {
       logger.warn("booking event pruning failed; retrying in an hour", { error: (err as Error).message });

@@ -1,4 +1,5 @@
 import type { RequestContext } from "../../context";
+import { classifyFault } from "../../db/faults";
 import { requireViewer } from "../booking/booking-read.service";
 import { notFound } from "../errors";
 import { bookingEventsPage, feedHead, type BookingEventNode, type FeedArgs } from "./booking-event-feed.service";
@@ -10,13 +11,37 @@ export interface Wakeups {
 
 /** Events a stream reads per feed page. */
 const PAGE = 100;
+/** Stream reads of one instance running at once (each takes a pooled connection). */
+const CONCURRENT_READS = 2;
+const RETRY_MS = [250, 500, 1_000, 2_000, 5_000];
+
+/** A tiny counting semaphore: at most `limit` holders at once, the others queue in order. */
+class Semaphore {
+  private active = 0;
+  private readonly queue: Array<() => void> = [];
+  constructor(private readonly limit: number) {}
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
+    this.active += 1;
+    try {
+      return await work();
+    } finally {
+      this.active -= 1;
+      this.queue.shift()?.();
+    }
+  }
+}
+const reads = new Semaphore(CONCURRENT_READS);
 
 /**
  * A subscription's events: the change feed read from the stream's own cursor each time it is woken,
  * so replay (from `after`) and live delivery are one loop, with no gap and no duplicate, and the
  * visibility policy is applied to every event when it is read. Without `after` it starts at the
- * newest event committed so far. `beforeEach` runs before each event is handed out (fresh loaders,
- * so the `booking` field shows the booking as it is now).
+ * feed's horizon when it opens. Before each read the viewer is authenticated again (a revoked,
+ * expired or locked key ends the stream). A read that fails for want of the database is retried
+ * with backoff from the same cursor; any other failure ends the stream (and frees it). At most
+ * CONCURRENT_READS streams of an instance read at once. `beforeEach` runs before each event is
+ * handed out (fresh loaders, so the `booking` field shows the booking as it is now).
  */
 export class BookingEventStream implements AsyncIterableIterator<BookingEventNode> {
   private readonly buffer: BookingEventNode[] = [];
@@ -40,6 +65,7 @@ export class BookingEventStream implements AsyncIterableIterator<BookingEventNod
   }
 
   async next(): Promise<IteratorResult<BookingEventNode>> {
+    let failures = 0;
     while (!this.closed) {
       const event = this.buffer.shift();
       if (event) {
@@ -47,24 +73,50 @@ export class BookingEventStream implements AsyncIterableIterator<BookingEventNod
         return { value: event, done: false };
       }
       if (!this.pending) {
-        await new Promise<void>((resolve) => (this.wakeUp = resolve));
-        this.wakeUp = undefined;
+        await this.sleep();
         continue;
       }
       this.pending = false;
-      if (this.cursor === undefined) this.cursor = await feedHead(this.ctx);
-      const page = await bookingEventsPage(this.ctx, { after: this.cursor, first: PAGE, filter: this.args.filter });
-      if (this.closed) break;
-      this.buffer.push(...page.nodes);
-      this.cursor = page.endCursor;
-      if (page.hasNextPage) this.pending = true;
+      try {
+        const page = await reads.run(async () => {
+          if (this.ctx.reauthenticate) this.ctx.viewer = await this.ctx.reauthenticate();
+          if (this.cursor === undefined) this.cursor = await feedHead(this.ctx);
+          return bookingEventsPage(this.ctx, { after: this.cursor, first: PAGE, filter: this.args.filter });
+        });
+        failures = 0;
+        if (this.closed) break;
+        this.buffer.push(...page.nodes);
+        this.cursor = page.endCursor;
+        if (page.hasNextPage) this.pending = true;
+      } catch (err) {
+        const fault = classifyFault(err);
+        if (!this.closed && (fault === "unavailable" || fault === "overloaded" || fault === "timeout" || fault === "contention")) {
+          this.pending = true;
+          await this.sleep(RETRY_MS[Math.min(failures, RETRY_MS.length - 1)]);
+          failures += 1;
+          continue;
+        }
+        await this.return();
+        throw err;
+      }
     }
     return { value: undefined, done: true };
   }
 
+  /** Waits for a wake-up (or `ms`, when given). */
+  private async sleep(ms?: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.wakeUp = resolve;
+      if (ms !== undefined) setTimeout(resolve, ms).unref();
+    });
+    this.wakeUp = undefined;
+  }
+
   async return(): Promise<IteratorResult<BookingEventNode>> {
-    this.closed = true;
-    this.unsubscribe();
+    if (!this.closed) {
+      this.closed = true;
+      this.unsubscribe();
+    }
     this.wakeUp?.();
     return { value: undefined, done: true };
   }

@@ -7,6 +7,7 @@ import autocannon from "autocannon";
 import { Client } from "pg";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../src/db/embedded-postgres";
 import { createLogger } from "../src/logger";
+import { runSubscriptionScenario, type SubscriptionResult } from "./subscriptions";
 import { BENCH_KEYS, BENCH_USERS, datasetSize, generateDataset, OFFICE_HOURS_USERS, prepareAvailability, SLOT_EVENT_TYPES, USERS } from "./dataset";
 import { explainListStatements, type ExplainResult } from "./explain";
 import { runMemoryScenario, type MemoryReport } from "./memory";
@@ -33,6 +34,8 @@ const RATIO_ROUNDS = Math.max(1, Number(process.env.BENCH_RATIO_ROUNDS ?? 3));
 /** The memory-bounds scenario (bench/memory.ts) on the full-size data set: distinct operations, then distinct pages. */
 const MEMORY_OPERATIONS = Number(process.env.BENCH_MEMORY_OPERATIONS ?? 50_000);
 const MEMORY_PAGES = Number(process.env.BENCH_MEMORY_PAGES ?? 5_000);
+const SUBSCRIPTION_EVENTS = Number(process.env.BENCH_SUBSCRIPTION_EVENTS ?? 100);
+const SUBSCRIPTION_IDLE = Number(process.env.BENCH_SUBSCRIPTION_IDLE ?? 1_000);
 const ONLY = process.env.BENCH_SCENARIOS?.split(",").map((s) => s.trim()).filter(Boolean);
 
 const LIST_FIELDS = `id uid title status startTime endTime user { id name email } eventType { id title length } attendees { name email } payment { amount currency success }`;
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
   const generation: Array<{ size: number; seconds: number | null }> = [];
   let explains: ExplainResult[] = [];
   let memory: MemoryReport | undefined;
+  let subscriptions: SubscriptionResult | undefined;
   try {
     for (const size of [...new Set([...SIZES, FULL_SIZE])].sort((a, b) => a - b)) {
       const url = await ensureDatabase(serverUrl, `bench_${size}`);
@@ -120,6 +124,36 @@ async function main(): Promise<void> {
             await stopGateway(off);
           }
         }
+        // Booking events end to end: instance A commits, a subscriber on instance B receives.
+        if (full && (!ONLY || ONLY.some((word) => "subscriptions".includes(word)))) {
+          const second = await startGateway(url);
+          try {
+            console.log(`${size} subscriptions: commit on A → subscriber on B; ${SUBSCRIPTION_IDLE} idle subscriptions`);
+            const base = Date.UTC(2040, 0, 1);
+            subscriptions = await runSubscriptionScenario({
+              portA: gateway.port, portB: second.port, pidB: second.child!.pid!, adminKey: BENCH_KEYS.systemAdmin, idleKey: BENCH_KEYS.regularUser,
+              events: SUBSCRIPTION_EVENTS, idle: SUBSCRIPTION_IDLE,
+              book: async (i) => {
+                let eventTypeId = (i % 3_990) + 1;
+                while (OFFICE_HOURS_USERS.includes(((eventTypeId - 1) % USERS) + 1)) eventTypeId += 1;
+                const res = await fetch(`http://127.0.0.1:${gateway.port}/graphql`, {
+                  method: "POST",
+                  headers: { "content-type": "application/json", authorization: `Bearer ${BENCH_KEYS.systemAdmin}` },
+                  body: gql(`mutation S($in: CreateBookingInput!) { createBooking(input: $in) { id } }`, {
+                    in: { eventTypeId, start: new Date(base + (Date.now() % 1_000_000) * 60_000 + i * 30 * 60_000).toISOString(), timeZone: "UTC", responses: { name: "Sub", email: `sub${i}@bench.test` } },
+                  }),
+                });
+                const body = (await res.json()) as { data?: { createBooking: { id: number } }; errors?: unknown };
+                if (!body.data) throw new Error(JSON.stringify(body.errors));
+                return body.data.createBooking.id;
+              },
+            });
+          } catch (err) {
+            console.error("subscription scenario failed:", (err as Error).message);
+          } finally {
+            await stopGateway(second);
+          }
+        }
         if (full && !ONLY) {
           explains = await explainListStatements(url).catch((err: Error) => {
             console.error("EXPLAIN failed:", err.message);
@@ -150,7 +184,7 @@ async function main(): Promise<void> {
   } finally {
     await embedded?.stop();
   }
-  writeResults(results, generation, explains, ratioRounds, memory);
+  writeResults(results, generation, explains, ratioRounds, memory, subscriptions);
 }
 
 /** Per-round ratios of a paired scenario, for the results file. */
@@ -408,6 +442,7 @@ function writeResults(
   explains: ExplainResult[],
   ratioRounds: RatioRounds[],
   memory?: MemoryReport,
+  subscriptions?: SubscriptionResult,
 ): void {
   const fmt = (n: number, digits = 0) => n.toFixed(digits);
   const floorOf = (scenario: string, size: number, connections: number) =>
@@ -447,6 +482,18 @@ function writeResults(
           `Resident memory (MB) after every 1,000 requests: ${memory.samples.map((x) => `${x.phase === "pages" ? "p" : ""}${x.done / 1000}k ${x.rssMb}`).join(", ")}. Bound: 350 MB, not growing.`,
           "",
           `Each gateway connection's backend, Pss_Anon (MB) after the pages: ${memory.backends.map((b) => b.pssAnonMb ?? `unreadable (${b.reason})`).join(", ")}. Bound: 50 MB.`,
+          "",
+        ]
+      : []),
+    ...(subscriptions
+      ? [
+          "## Booking events (bench/subscriptions.ts: two gateway processes on the full data set)",
+          "",
+          `Commit on instance A (the createBooking answer) to the event at a subscriber on instance B, ${subscriptions.latencyMs.samples} bookings one at a time: p50 ${subscriptions.latencyMs.p50} ms, p99 ${subscriptions.latencyMs.p99} ms, max ${subscriptions.latencyMs.max} ms; ${subscriptions.latencyMs.missing} not received. Target: p50 < 100 ms, p99 < 500 ms.`,
+          "",
+          "idle" in subscriptions && "reason" in subscriptions.idle
+            ? `Idle subscriptions: not measured (${subscriptions.idle.reason}).`
+            : `${(subscriptions.idle as { subscriptions: number }).subscriptions} idle subscriptions on instance B (20 per connection): resident memory ${(subscriptions.idle as { rssBeforeMb: number }).rssBeforeMb} → ${(subscriptions.idle as { rssAfterMb: number }).rssAfterMb} MB (+${(subscriptions.idle as { deltaMb: number }).deltaMb} MB). Target: under 50 MB.`,
           "",
         ]
       : []),

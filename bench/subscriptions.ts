@@ -1,0 +1,105 @@
+import { createClient, type Client } from "graphql-ws";
+import WebSocket from "ws";
+import { processMemory } from "./proc-memory";
+
+/**
+ * Booking-event delivery measured end to end between two gateway processes on one database:
+ * (1) latency from a createBooking's answer on instance A (its commit) to the event reaching a
+ * subscriber on instance B, over `events` bookings made one at a time; (2) the resident memory of
+ * instance B holding `idle` idle subscriptions (20 per WebSocket connection, the per-connection cap).
+ */
+export interface SubscriptionResult {
+  latencyMs: { p50: number; p99: number; max: number; samples: number; missing: number };
+  idle: { subscriptions: number; rssBeforeMb: number; rssAfterMb: number; deltaMb: number } | { reason: string };
+}
+
+const SUBSCRIBE = `subscription($after: String, $ids: [Int!]) { bookingEvents(after: $after, filter: { bookingIds: $ids }) { bookingId } }`;
+
+function client(port: number, key: string): Client {
+  return createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` }, retryAttempts: 0, lazy: false });
+}
+
+async function gql(port: number, key: string, query: string, variables: Record<string, unknown> = {}) {
+  const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await res.json()) as { data?: Record<string, any>; errors?: unknown[] };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : 0;
+}
+
+export async function runSubscriptionScenario(options: {
+  portA: number;
+  portB: number;
+  pidB: number;
+  adminKey: string;
+  idleKey: string;
+  /** Makes one booking on instance A and answers its id. */
+  book: (i: number) => Promise<number>;
+  events: number;
+  idle: number;
+}): Promise<SubscriptionResult> {
+  const { portA, portB, pidB, adminKey, idleKey, book } = options;
+  // Start at the feed's end (the horizon cursor a full drain answers).
+  let after: string | null = null;
+  for (;;) {
+    const page = await gql(portA, adminKey, `query($a: String) { bookingEvents(after: $a, first: 250) { endCursor hasNextPage } }`, { a: after });
+    after = page.data!.bookingEvents.endCursor as string;
+    if (!page.data!.bookingEvents.hasNextPage) break;
+  }
+  const arrived = new Map<number, number>();
+  const listener = client(portB, adminKey);
+  listener.subscribe<{ bookingEvents: { bookingId: number } }>({ query: SUBSCRIBE, variables: { after } }, {
+    next: (r) => {
+      const id = r.data?.bookingEvents.bookingId;
+      if (id != null && !arrived.has(id)) arrived.set(id, performance.now());
+    },
+    error: () => undefined,
+    complete: () => undefined,
+  });
+  await new Promise((r) => setTimeout(r, 1_000));
+  const committed = new Map<number, number>();
+  for (let i = 0; i < options.events; i += 1) {
+    const id = await book(i);
+    committed.set(id, performance.now());
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 3_000));
+  await listener.dispose();
+  const latencies = [...committed].flatMap(([id, t]) => (arrived.has(id) ? [arrived.get(id)! - t] : [])).sort((x, y) => x - y);
+
+  const before = processMemory(pidB);
+  let idle: SubscriptionResult["idle"];
+  if ("reason" in before) idle = { reason: before.reason };
+  else {
+    const clients: Client[] = [];
+    for (let c = 0; c < Math.ceil(options.idle / 20); c += 1) {
+      const ws = client(portB, idleKey);
+      clients.push(ws);
+      for (let s = 0; s < 20 && c * 20 + s < options.idle; s += 1) {
+        ws.subscribe({ query: SUBSCRIBE, variables: { after, ids: [-1 - s] } }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+      }
+    }
+    await new Promise((r) => setTimeout(r, 5_000));
+    const after2 = processMemory(pidB);
+    const mb = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
+    idle = "reason" in after2
+      ? { reason: after2.reason }
+      : { subscriptions: options.idle, rssBeforeMb: mb(before.rssBytes), rssAfterMb: mb(after2.rssBytes), deltaMb: mb(after2.rssBytes - before.rssBytes) };
+    for (const c of clients) await c.dispose();
+  }
+  return {
+    latencyMs: {
+      p50: Math.round(percentile(latencies, 50)),
+      p99: Math.round(percentile(latencies, 99)),
+      max: Math.round(latencies[latencies.length - 1] ?? 0),
+      samples: latencies.length,
+      missing: committed.size - latencies.length,
+    },
+    idle,
+  };
+}

@@ -167,6 +167,11 @@ describe("booking events", () => {
       const fast = (await create(et.id, "2032-04-01T12:00:00Z")).body.data!.createBooking;
       const page = await drain(admin, start);
       expect(page.all.map((n) => n.bookingId)).not.toContain(fast.id); // held back behind the running transaction
+      // The metric shows how long the feed has been held back.
+      await new Promise((r) => setTimeout(r, 1_100));
+      const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+      const age = Number(/^gateway_booking_events_horizon_age_seconds (\S+)$/m.exec(metrics)?.[1]);
+      expect(age).toBeGreaterThanOrEqual(1);
       await slow.query("COMMIT");
       const after = await drain(admin, page.cursor);
       expect(after.all.map((n) => [n.type, n.bookingId])).toEqual([["UPDATED", b1.id], ["CREATED", fast.id]]);

@@ -129,6 +129,20 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   const subscriptions = bus
     ? serveSubscriptions({ httpServer, config, dataSource, authenticator, bus, limits, rateLimit, metrics, logger })
     : undefined;
+  if (bus) {
+    new Gauge({
+      name: "gateway_booking_events_horizon_age_seconds",
+      help: "Age of the oldest running transaction that holds a transaction id, in the whole Postgres cluster: the change feed and subscriptions show no event committed after it began until it ends.",
+      registers: [metrics.registry],
+      async collect() {
+        if (!dataSource.isInitialized) return;
+        const [row] = (await dataSource
+          .query(`SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(xact_start)), 0)::float8 AS age FROM pg_stat_activity WHERE backend_xid IS NOT NULL`)
+          .catch(() => [])) as Array<{ age: number }>;
+        if (row) this.set(row.age);
+      },
+    });
+  }
   new Gauge({
     name: "gateway_booking_event_subscribers",
     help: "Open booking-event subscriptions on this instance.",

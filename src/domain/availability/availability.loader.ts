@@ -31,8 +31,15 @@ export function sqlOf(m: EntityManager): Sql {
   return (sql, parameters) => queryPreparedIn(m, sql, parameters);
 }
 
+/** The hosts of event type `et`: its owner (personal), else its `"Host"` rows (team). The one place this is written. */
 const HOST_USERS = `SELECT hu."userId" FROM "Host" hu WHERE hu."eventTypeId" = et.id AND et."userId" IS NULL
   UNION ALL SELECT et."userId" WHERE et."userId" IS NOT NULL`;
+
+/** The user ids of an event type's hosts (to lock them before their busy time is read). */
+export async function hostUserIds(sql: Sql, eventTypeId: number): Promise<number[]> {
+  const rows = await sql(`SELECT h."userId" FROM "EventType" et CROSS JOIN LATERAL (${HOST_USERS}) h WHERE et.id = $1`, [eventTypeId]);
+  return rows.map((r) => r.userId as number);
+}
 
 const CONTEXT_SQL = `
 SELECT et.id, et."userId", et."teamId", et.length, et.metadata, et."slotInterval", et."minimumBookingNotice",

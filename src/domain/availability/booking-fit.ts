@@ -3,7 +3,7 @@ import { badInput, conflict, notFound } from "../errors";
 import { lockEventTypeLimits, lockOrganizers } from "../booking/slots";
 import { buildContext, decideStart, type AvailabilityData, type StartDecision } from "./availability";
 import { queryPreparedIn } from "../../db/rows";
-import { loadAvailability, loadBusy, sqlOf } from "./availability.loader";
+import { hostUserIds, loadAvailability, loadBusy, sqlOf } from "./availability.loader";
 import { hostBusy, isBusy } from "./busy-time";
 import { parseBookingLimits } from "./limits";
 
@@ -35,13 +35,9 @@ export async function fitBooking(
   const range = { start: start.getTime(), end: end.getTime() };
   // The hosts are locked between reading them and reading their busy time: the loader reads the
   // event type first, so take the locks on the host ids it would read, then load everything.
-  const hostIds = await queryPreparedIn<{ userId: number }>(m, 
-    `SELECT et."userId" FROM "EventType" et WHERE et.id = $1 AND et."userId" IS NOT NULL
-     UNION SELECT h."userId" FROM "Host" h JOIN "EventType" et ON et.id = h."eventTypeId" WHERE h."eventTypeId" = $1 AND et."userId" IS NULL`,
-    [eventType.id],
-  );
+  const hostIds = await hostUserIds(sqlOf(m), eventType.id);
   // A moved booking keeps its organizer, who is locked (and checked) even when no longer a host.
-  await lockOrganizers(m, [...hostIds.map((h) => h.userId), ...(exclude?.organizerId != null ? [exclude.organizerId] : [])]);
+  await lockOrganizers(m, [...hostIds, ...(exclude?.organizerId != null ? [exclude.organizerId] : [])]);
   const data = await loadAvailability(m, sqlOf(m), null, { eventTypeId: eventType.id, range: { start: range.start, end: range.start }, exclude });
   if (!data) throw notFound(`Event type ${eventType.id} not found.`);
   const decision = decideStart(buildContext(data, data.range ?? range, now.getTime()), range.start, range.end);

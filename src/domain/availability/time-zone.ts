@@ -16,9 +16,13 @@ const DAY = 86_400_000;
 const BUCKET = 15 * MINUTE;
 
 const zones = new LruMap<string, IANAZone>(1_000);
-/** Per zone: quarter-hour bucket → offset (NaN: the bucket holds a change). Bounded per zone and in zones. */
-const offsets = new LruMap<string, Map<number, number>>(1_000);
-const MAX_BUCKETS_PER_ZONE = 100_000;
+/**
+ * Per zone: quarter-hour bucket → offset (NaN: the bucket holds a change). Bounded in total (a few
+ * MB): past MAX_BUCKETS entries over all zones it starts again empty.
+ */
+const offsets = new Map<string, Map<number, number>>();
+const MAX_BUCKETS = 200_000;
+let bucketCount = 0;
 
 function zoneOf(name: string): IANAZone {
   let zone = zones.get(name);
@@ -50,7 +54,11 @@ export function offsetMinutes(zoneName: string, ms: number): number {
   if (known === undefined) {
     const first = zone.offset(bucket * BUCKET);
     const last = zone.offset(bucket * BUCKET + BUCKET - 1);
-    if (buckets.size >= MAX_BUCKETS_PER_ZONE) buckets.clear();
+    if (bucketCount >= MAX_BUCKETS) {
+      for (const map of offsets.values()) map.clear();
+      bucketCount = 0;
+    }
+    bucketCount += 1;
     // A bucket holding a change is marked NaN and always asked exactly.
     buckets.set(bucket, first === last ? first : Number.NaN);
     if (first === last) return first;

@@ -44,6 +44,8 @@ export interface Config {
   bookingEvents: boolean;
   /** Days booking events are kept (BOOKING_EVENTS_RETENTION_DAYS, default 30). */
   bookingEventsRetentionDays: number;
+  /** Webhook deliveries (with booking events on): see domain/webhooks. */
+  webhooks: WebhookConfig;
   /** Requests per minute per API key (per IP without a key); 0 turns rate limiting off. */
   rateLimitPerMinute: number;
   /** Postgres statement_timeout for request work (not migrations), ms; 0 = none. */
@@ -65,6 +67,20 @@ export interface Config {
 }
 
 /** Hosted Apollo Sandbox / Studio: allowed by default so it can call a local gateway. */
+/** Webhook delivery settings (contract "Booking events", webhooks). */
+export interface WebhookConfig {
+  /** WEBHOOK_TIMEOUT_MS (default 10000): longest an attempt may take, connect to last byte. */
+  timeoutMs: number;
+  /** WEBHOOK_RETRY_BASE_MS (default 30000): attempt n + 1 waits base × 2^(n−1), up to 20% more. */
+  retryBaseMs: number;
+  /** WEBHOOK_MAX_ATTEMPTS (default 8): attempts before a delivery is marked FAILED. */
+  maxAttempts: number;
+  /** WEBHOOK_BLOCK_PRIVATE_ADDRESSES (default true in production): refuse loopback, private, link-local, metadata addresses. */
+  blockPrivateAddresses: boolean;
+  /** WEBHOOK_CONCURRENCY (default 4): attempts this instance runs at once; 0 = it only queues (other instances deliver). */
+  concurrency: number;
+}
+
 export const APOLLO_STUDIO_ORIGIN = "https://studio.apollographql.com";
 
 /** Raised for an environment variable that cannot be understood; main prints it and exits 1. */
@@ -136,5 +152,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphqlJit: boolVar(env, "GRAPHQL_JIT", true),
     bookingEvents: oneOf(env, "BOOKING_EVENTS", ["on", "off"] as const, "on") === "on",
     bookingEventsRetentionDays: intVar(env, "BOOKING_EVENTS_RETENTION_DAYS", 30, 1, 3_650),
+    webhooks: {
+      timeoutMs: intVar(env, "WEBHOOK_TIMEOUT_MS", 10_000, 100, 120_000),
+      retryBaseMs: intVar(env, "WEBHOOK_RETRY_BASE_MS", 30_000, 10, 86_400_000),
+      maxAttempts: intVar(env, "WEBHOOK_MAX_ATTEMPTS", 8, 1, 30),
+      blockPrivateAddresses: boolVar(env, "WEBHOOK_BLOCK_PRIVATE_ADDRESSES", production),
+      concurrency: intVar(env, "WEBHOOK_CONCURRENCY", 4, 0, 100),
+    },
   };
 }

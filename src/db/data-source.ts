@@ -3,6 +3,7 @@ import { CalcomBookingSchema1764000000000 } from "../../migrations/1764000000000
 import { GatewayLookupIndexes1764000000001 } from "../../migrations/1764000000001-GatewayLookupIndexes";
 import { BookingKeysetIndex1764000000002 } from "../../migrations/1764000000002-BookingKeysetIndex";
 import { CalcomAvailabilitySchema1764000000003 } from "../../migrations/1764000000003-CalcomAvailabilitySchema";
+import { CalcomWebhookSchema1764000000004 } from "../../migrations/1764000000004-CalcomWebhookSchema";
 import { ENTITIES } from "../entities";
 import type { Logger } from "../logger";
 import { CLIENT_DEADLINE_MARGIN_MS, gatewayPg, type GatewayClientOptions } from "./pg-client";
@@ -14,6 +15,7 @@ export const MIGRATIONS = [
   GatewayLookupIndexes1764000000001,
   BookingKeysetIndex1764000000002,
   CalcomAvailabilitySchema1764000000003,
+  CalcomWebhookSchema1764000000004,
 ];
 
 export interface DataSourceOptions {

@@ -1,5 +1,9 @@
 import { DataSource } from "typeorm";
+import { runMigrations } from "graphile-worker";
 import { BookingEvents1764100000000 } from "../../migrations/gateway-schema/1764100000000-BookingEvents";
+import { WebhookDeliveries1764100000001 } from "../../migrations/gateway-schema/1764100000001-WebhookDeliveries";
+import { WORKER_SCHEMA } from "../domain/webhooks/webhook-outbox";
+import { workerLogger } from "../domain/webhooks/worker-logger";
 import type { Logger } from "../logger";
 import { gatewayPg } from "./pg-client";
 
@@ -8,9 +12,11 @@ import { gatewayPg } from "./pg-client";
  * that Cal.com does not have. It is created and migrated at start in every mode, DB_MIGRATIONS=off
  * included (that setting is about Cal.com's tables, which this never touches), with its own
  * migrations table `gateway.migrations`. Instances starting at once queue on an advisory lock.
+ * The webhook queue is graphile-worker's, in its own schema `gateway_worker`, installed and
+ * upgraded here by graphile-worker's own migrations (under the same lock).
  */
 export const GATEWAY_SCHEMA = "gateway";
-export const GATEWAY_SCHEMA_MIGRATIONS = [BookingEvents1764100000000];
+export const GATEWAY_SCHEMA_MIGRATIONS = [BookingEvents1764100000000, WebhookDeliveries1764100000001];
 
 /** Namespace of the advisory lock that serializes instances migrating the gateway schema ("CAL" 6). */
 const LOCK_NAMESPACE_SCHEMA = 0x43414c06;
@@ -38,6 +44,7 @@ export async function migrateGatewaySchema(url: string, logger?: Logger): Promis
       if (present.length === 0) await ds.query(`CREATE SCHEMA ${GATEWAY_SCHEMA}`);
       const applied = await ds.runMigrations({ transaction: "all" });
       if (applied.length) logger?.info("gateway schema migrated", { migrations: applied.map((x) => x.name) });
+      await runMigrations({ connectionString: url, schema: WORKER_SCHEMA, logger: workerLogger(logger) });
       return applied.map((x) => x.name);
     } finally {
       await ds.query(`SELECT pg_advisory_unlock($1, 0)`, [LOCK_NAMESPACE_SCHEMA]).catch(() => undefined);

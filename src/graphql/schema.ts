@@ -6,6 +6,7 @@ import { BookingConnectionResolver, BookingPageResolver, BookingResolver, Viewer
 import { EventTypeResolver, HostResolver } from "./event-type.resolver";
 import { BookingEventResolver, BookingEventSubscriptionResolver } from "./booking-event.resolver";
 import { callFieldResolversDirectly } from "./direct-resolvers";
+import { WebhookDeliveryResolver } from "./webhook-delivery.resolver";
 import { validateInputHygiene } from "./input-hygiene";
 import { DateTimeScalar } from "./scalars";
 
@@ -25,7 +26,7 @@ export function gatewaySchema(): GraphQLSchema {
   if (!built) {
     const resolvers = [
       BookingResolver, BookingMutationResolver, BookingPageResolver, BookingConnectionResolver, EventTypeResolver,
-      HostResolver, ViewerResolver, BookingEventResolver, BookingEventSubscriptionResolver,
+      HostResolver, ViewerResolver, BookingEventResolver, BookingEventSubscriptionResolver, WebhookDeliveryResolver,
     ] as const;
     // Every argument of every resolver passes the one input-hygiene rule (input-hygiene.ts). No input
     // class carries class-validator decorators, so this function replaces `validate: true` whole.

@@ -29,6 +29,7 @@ import { RateLimit } from "./rate-limit";
 import { RedisKeyValueCache } from "./redis-cache";
 import Redis from "ioredis";
 import { Gauge } from "prom-client";
+import { WebhookWorker } from "../domain/webhooks/webhook-delivery.worker";
 import { BookingEventBus } from "./booking-event-bus";
 import { serveSubscriptions } from "./subscriptions";
 
@@ -126,6 +127,9 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   const url = primaryUrl(dataSource);
   const bus = config.bookingEvents && url ? new BookingEventBus(url, dataSource, logger) : undefined;
   bus?.start();
+  // Webhook deliveries: graphile-worker jobs queued by the mutations (domain/webhooks).
+  const webhooks = config.bookingEvents && url ? new WebhookWorker({ url, config: config.webhooks, logger, registry: metrics.registry }) : undefined;
+  webhooks?.start();
   const subscriptions = bus
     ? serveSubscriptions({ httpServer, config, dataSource, authenticator, bus, limits, rateLimit, metrics, logger })
     : undefined;
@@ -234,6 +238,7 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
     stop: async () => {
       await subscriptions?.dispose();
       await bus?.stop();
+      await webhooks?.stop();
       await apollo.stop();
       await readiness.close();
       if (redis && redis.status !== "end") await redis.quit().catch(() => undefined);

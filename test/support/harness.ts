@@ -49,6 +49,7 @@ export async function createCalcomManagedDatabase(): Promise<string> {
     await client.query(`DROP TABLE gateway_migrations`);
     // A Cal.com database has no gateway schema: the gateway creates it at start (every mode).
     await client.query(`DROP SCHEMA gateway CASCADE`);
+    await client.query(`DROP SCHEMA gateway_worker CASCADE`);
     await client.query(`DROP INDEX "Attendee_lower_email_idx"`);
     await client.query(`DROP INDEX "Booking_startTime_id_idx"`);
     await client.query(`ALTER TABLE users ADD COLUMN "emailVerified" TIMESTAMP(3), ADD COLUMN "bio" TEXT, ADD COLUMN "weekStart" TEXT NOT NULL DEFAULT 'Sunday'`);

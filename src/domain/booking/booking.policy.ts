@@ -101,6 +101,24 @@ export function bookableEventTypes(viewer: Viewer): SqlCondition | undefined {
 }
 
 /**
+ * Webhooks whose delivery log the viewer may read and redeliver (alias `w`): their own (`userId`),
+ * those of an event type they administer, of a team they are an accepted ADMIN/OWNER of, and, for
+ * organization admins, those of the organization's members and teams.
+ */
+export function administeredWebhooks(viewer: Viewer): SqlCondition | undefined {
+  if (viewer.isSystemAdmin) return undefined;
+  const organization = isOrganizationAdmin(viewer)
+    ? ` OR w."userId" IN (${ORGANIZATION_MEMBERS})
+        OR w."teamId" IN (SELECT ot."id" FROM "Team" ot WHERE ot."id" = ANY(:pol_orgIds) OR ot."parentId" = ANY(:pol_orgIds))`
+    : "";
+  return {
+    sql: `(w."userId" = :pol_userId OR w."eventTypeId" IN (${ADMINISTERED_EVENT_TYPES})
+      OR w."teamId" IN (SELECT wm."teamId" FROM "Membership" wm WHERE wm."userId" = :pol_userId AND wm."accepted" AND wm."role" IN ('ADMIN', 'OWNER'))${organization})`,
+    params: params(viewer),
+  };
+}
+
+/**
  * Organizer ids in `userIds` the viewer may not filter by. System admins may filter by anyone;
  * organization admins by themselves and accepted members of the organizations they administer;
  * everyone else (team admins included) by nobody.

@@ -45,6 +45,11 @@ interface Cursor {
   at: number;
 }
 
+/** A `BookingEvent.id` from the event's transaction id, id and time (also the delivery log's `eventId`). */
+export function bookingEventId(xid: string, id: string, occurredAt: Date): string {
+  return encodeCursor({ xid, id, at: occurredAt.getTime() });
+}
+
 function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify({ x: c.xid, i: c.id, t: c.at })).toString("base64url");
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from "typeorm";
+import { QUEUE_WEBHOOKS_CTES } from "../webhooks/webhook-outbox";
 
 /**
  * Booking events (contract "Booking events"): every change the gateway makes to a booking is
@@ -34,7 +35,10 @@ export interface BookingEventRecord {
   data?: Record<string, unknown> | null;
 }
 
-/** Writes the events in the transaction of `m` (one statement); nothing when the feature is off. */
+/**
+ * Writes the events in the transaction of `m`, with the webhook deliveries they cause (one
+ * statement; see webhooks/webhook-outbox.ts); nothing when the feature is off.
+ */
 export async function recordBookingEvents(m: EntityManager, enabled: boolean, events: readonly BookingEventRecord[]): Promise<void> {
   if (!enabled || events.length === 0) return;
   // The NOTIFY is delivered at commit (and never for a rolled-back transaction): it wakes the
@@ -43,8 +47,9 @@ export async function recordBookingEvents(m: EntityManager, enabled: boolean, ev
     `WITH written AS (
        INSERT INTO gateway.booking_events (type, booking_id, previous_booking_id, "trigger", data)
        SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::jsonb[])
-       RETURNING id)
-     SELECT pg_notify('${BOOKING_EVENTS_CHANNEL}', '') FROM (SELECT 1 FROM written LIMIT 1) one`,
+       RETURNING id, xid, "trigger", booking_id, data, occurred_at),
+     ${QUEUE_WEBHOOKS_CTES}
+     SELECT pg_notify('${BOOKING_EVENTS_CHANNEL}', ''), (SELECT n FROM jobs) AS deliveries FROM (SELECT 1 FROM written LIMIT 1) one`,
     [
       events.map((e) => e.type),
       events.map((e) => e.bookingId),

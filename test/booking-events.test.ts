@@ -6,6 +6,8 @@ import {
   createCalcomManagedDatabase, dropTestDatabase, onlyError, startTestGateway, type TestGateway,
 } from "./support/harness";
 import { urlForDatabase } from "./support/env";
+import { until } from "./support/gateway-process";
+import { startWebhookReceiver } from "./support/webhook-receiver";
 
 /**
  * Booking events and the change feed over GraphQL on real Postgres: every write path records the
@@ -234,20 +236,26 @@ describe("booking events on a Cal.com-managed database (DB_MIGRATIONS=off)", () 
     try {
       const before = new Client({ connectionString: urlForDatabase(name) });
       await before.connect();
-      expect((await before.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'gateway'`)).rows).toEqual([]);
+      expect((await before.query(`SELECT 1 FROM pg_namespace WHERE nspname IN ('gateway', 'gateway_worker')`)).rows).toEqual([]);
       const publicTables = (await before.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)).rows;
       await before.end();
       const gw = await startTestGateway({ databaseName: name });
+      const receiver = await startWebhookReceiver();
       try {
         const o = await createViewer(gw.dataSource);
         const key = await createApiKey(gw.dataSource, o.user);
         const et = await createEventType(gw.dataSource, { userId: o.user.id, length: 30, minimumBookingNotice: 0 });
+        await gw.dataSource.query(`INSERT INTO "Webhook" (id, "userId", "subscriberUrl", "eventTriggers") VALUES ('calcom-hook', $1, $2, ARRAY['BOOKING_CREATED']::"WebhookTriggerEvents"[])`, [o.user.id, receiver.url + "/calcom"]);
         const made = await gw.gql(`mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`, { in: { eventTypeId: et.id, start: "2032-06-01T10:00:00Z", timeZone: "UTC", responses: { name: "E", email: "e@example.test" } } }, key);
         const id = made.body.data!.createBooking.id;
         const page = await gw.gql<{ bookingEvents: Page }>(FEED, {}, key);
         expect(page.body.data!.bookingEvents.nodes.map((n) => [n.type, n.bookingId])).toEqual([["CREATED", id]]);
+        // Cal.com's own webhook subscribers get the booking the gateway made.
+        await until("the webhook delivery", () => receiver.at("/calcom").length || undefined, 10_000);
+        expect(receiver.at("/calcom")[0].json).toMatchObject({ triggerEvent: "BOOKING_CREATED", payload: { bookingId: id } });
         expect(await gw.dataSource.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)).toEqual(publicTables);
       } finally {
+        await receiver.close();
         await gw.close();
       }
     } finally {

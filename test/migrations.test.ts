@@ -22,7 +22,7 @@ describe("migrations", () => {
       expect(await tables()).toEqual([
         "ApiKey", "Attendee", "Availability", "Booking", "BookingReference", "BookingSeat", "DestinationCalendar", "EventType",
         "Host", "InstantMeetingToken", "Membership", "OrganizationSettings", "OutOfOfficeEntry", "Payment", "Schedule", "Team",
-        "WebhookScheduledTriggers", "WorkflowReminder", "gateway_migrations", "users",
+        "Webhook", "WebhookScheduledTriggers", "WorkflowReminder", "gateway_migrations", "users",
       ]);
       const [{ labels }] = await ds.query(
         `SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder)::text AS labels FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid WHERE t.typname = 'BookingStatus'`,
@@ -38,9 +38,9 @@ describe("migrations", () => {
 
       for (let i = 0; i < MIGRATIONS.length; i += 1) await ds.undoLastMigration();
       expect(await tables()).toEqual(["gateway_migrations"]);
-      expect(await ds.query(`SELECT 1 FROM pg_type WHERE typname IN ('BookingStatus', 'MembershipRole', 'PeriodType')`)).toEqual([]);
+      expect(await ds.query(`SELECT 1 FROM pg_type WHERE typname IN ('BookingStatus', 'MembershipRole', 'PeriodType', 'WebhookTriggerEvents', 'TimeUnit')`)).toEqual([]);
       await ds.runMigrations();
-      expect(await tables()).toHaveLength(20);
+      expect(await tables()).toHaveLength(21);
     } finally {
       await ds.destroy();
       await dropTestDatabase(name);

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
+import { Client as PgClient } from "pg";
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import type { DataSource } from "typeorm";
 import { MembershipRole, type User } from "../src/entities";
@@ -256,6 +257,25 @@ describe("webhooks", () => {
     expect(downs).toHaveLength(4);
     expect(downs[3].headers["webhook-id"]).toBe(d.id);
     expect(await (await fetch(`${gw.url}/metrics`)).text()).toMatch(/gateway_webhook_deliveries_total\{trigger="BOOKING_CREATED",result="failed"\} [1-9]/);
+  });
+
+  it("keeps delivering after its database connections are killed", async () => {
+    const organizer = await createViewer(ds);
+    await addWebhook(ds, receiver, { path: "/killed", userId: organizer.user.id, triggers: ["BOOKING_CREATED"] });
+    const et = await createEventType(ds, { userId: organizer.user.id });
+    const admin = new PgClient({ connectionString: urlForDatabase(gw.databaseName) });
+    await admin.connect();
+    try {
+      const killed = await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'calcom-graphql-gateway-webhooks'`,
+      );
+      expect(killed.rowCount).toBeGreaterThan(0); // its LISTEN connection at least
+    } finally {
+      await admin.end();
+    }
+    await book(organizer.key, et.id, "2033-04-02T10:00:00Z", organizer.user.email);
+    await until("delivered after the kill", () => receiver.at("/killed").length || undefined, 20_000);
+    expect(gw.logLines.some((l) => l.level === "error" && /uncaught|unhandled/i.test(String(l.msg)))).toBe(false);
   });
 
   it("the delivery log: newest first, paged, for the webhook's user, team admins and system admins only (NOT_FOUND for anyone else)", async () => {

@@ -99,6 +99,7 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
     maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases, maxCost: config.maxQueryCost, unpagedListSize: config.maxUnpagedBookings,
   };
 
+  let subscriptions: { dispose(): Promise<void> } | undefined;
   const apollo = new ApolloServer<GatewayContext>({
     // Operations run compiled by graphql-jit (GRAPHQL_JIT=false: interpreted by graphql-js).
     ...(config.graphqlJit ? { gateway: jitExecutor(gatewaySchema()) } : { schema: gatewaySchema() }),
@@ -111,6 +112,8 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
     persistedQueries: redis ? { cache: new RedisKeyValueCache(redis, logger), ttl: 24 * 3600 } : undefined,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Apollo's drain step also closes the WebSocket server (graphql-ws), so stop() ends both.
+      { serverWillStart: async () => ({ drainServer: async () => void (await subscriptions?.dispose()) }) },
       // Cache-control hints would wrap every field resolver; the gateway sends no cache headers.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginUsageReportingDisabled(),
@@ -130,7 +133,7 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   // Webhook deliveries: graphile-worker jobs queued by the mutations (domain/webhooks).
   const webhooks = config.bookingEvents && url ? new WebhookWorker({ url, config: config.webhooks, logger, registry: metrics.registry }) : undefined;
   webhooks?.start();
-  const subscriptions = bus
+  subscriptions = bus
     ? serveSubscriptions({ httpServer, config, dataSource, authenticator, bus, limits, rateLimit, metrics, logger })
     : undefined;
   if (bus) {
@@ -236,10 +239,9 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
         httpServer.listen(port, host, () => resolve((httpServer.address() as { port: number }).port));
       }),
     stop: async () => {
-      await subscriptions?.dispose();
+      await apollo.stop(); // drains HTTP and WebSocket clients (the plugins above)
       await bus?.stop();
       await webhooks?.stop();
-      await apollo.stop();
       await readiness.close();
       if (redis && redis.status !== "end") await redis.quit().catch(() => undefined);
     },

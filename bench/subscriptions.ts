@@ -1,15 +1,23 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { createClient, type Client } from "graphql-ws";
+import { Client as PgClient } from "pg";
 import WebSocket from "ws";
 import { processMemory } from "./proc-memory";
 
 /**
  * Booking-event delivery measured end to end between two gateway processes on one database:
  * (1) latency from a createBooking's answer on instance A (its commit) to the event reaching a
- * subscriber on instance B, over `events` bookings made one at a time; (2) the resident memory of
+ * subscriber on instance B, and to its webhook request reaching a receiver (delivered by the
+ * webhook worker of either instance), over `events` bookings made one at a time; (2) the resident memory of
  * instance B holding `idle` idle subscriptions (20 per WebSocket connection, the per-connection cap).
  */
+type Latency = { p50: number; p99: number; max: number; samples: number; missing: number };
+
 export interface SubscriptionResult {
-  latencyMs: { p50: number; p99: number; max: number; samples: number; missing: number };
+  latencyMs: Latency;
+  /** Commit on A to the webhook request at a receiver (delivered by either instance's worker). */
+  webhookLatencyMs: Latency;
   idle: { subscriptions: number; rssBeforeMb: number; rssAfterMb: number; deltaMb: number } | { reason: string };
 }
 
@@ -42,8 +50,35 @@ export async function runSubscriptionScenario(options: {
   book: (i: number) => Promise<number>;
   events: number;
   idle: number;
+  /** Webhooks: one `"Webhook"` row per event type in `webhookEventTypeIds`, to a receiver in this process. */
+  databaseUrl: string;
+  webhookEventTypeIds: number[];
 }): Promise<SubscriptionResult> {
   const { portA, portB, pidB, adminKey, idleKey, book } = options;
+  const hooked = new Map<number, number>();
+  const receiver = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const at = performance.now();
+      try {
+        const id = (JSON.parse(Buffer.concat(chunks).toString()) as { payload: { bookingId: number } }).payload.bookingId;
+        if (!hooked.has(id)) hooked.set(id, at);
+      } catch {
+        /* not ours */
+      }
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  const pg = new PgClient({ connectionString: options.databaseUrl });
+  await pg.connect();
+  await pg.query(
+    `INSERT INTO "Webhook" (id, "eventTypeId", "subscriberUrl", "eventTriggers", secret)
+     SELECT 'bench-' || et, et, $2, ARRAY['BOOKING_CREATED']::"WebhookTriggerEvents"[], 'bench-secret' FROM unnest($1::int[]) et
+     ON CONFLICT (id) DO NOTHING`,
+    [options.webhookEventTypeIds, `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`],
+  );
   // Start at the feed's end (the horizon cursor a full drain answers).
   let after: string | null = null;
   for (;;) {
@@ -70,7 +105,19 @@ export async function runSubscriptionScenario(options: {
   }
   await new Promise((r) => setTimeout(r, 3_000));
   await listener.dispose();
+  await pg.query(`DELETE FROM "Webhook" WHERE id LIKE 'bench-%'`);
+  await pg.end();
+  receiver.closeAllConnections();
+  receiver.close();
   const latencies = [...committed].flatMap(([id, t]) => (arrived.has(id) ? [arrived.get(id)! - t] : [])).sort((x, y) => x - y);
+  const hookLatencies = [...committed].flatMap(([id, t]) => (hooked.has(id) ? [hooked.get(id)! - t] : [])).sort((x, y) => x - y);
+  const summary = (list: number[]): Latency => ({
+    p50: Math.round(percentile(list, 50)),
+    p99: Math.round(percentile(list, 99)),
+    max: Math.round(list[list.length - 1] ?? 0),
+    samples: list.length,
+    missing: committed.size - list.length,
+  });
 
   const before = processMemory(pidB);
   let idle: SubscriptionResult["idle"];
@@ -93,13 +140,8 @@ export async function runSubscriptionScenario(options: {
     for (const c of clients) await c.dispose();
   }
   return {
-    latencyMs: {
-      p50: Math.round(percentile(latencies, 50)),
-      p99: Math.round(percentile(latencies, 99)),
-      max: Math.round(latencies[latencies.length - 1] ?? 0),
-      samples: latencies.length,
-      missing: committed.size - latencies.length,
-    },
+    latencyMs: summary(latencies),
+    webhookLatencyMs: summary(hookLatencies),
     idle,
   };
 }

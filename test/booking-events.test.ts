@@ -7,6 +7,8 @@ import {
 } from "./support/harness";
 import { urlForDatabase } from "./support/env";
 import { until } from "./support/gateway-process";
+import { startBookingEventRetention } from "../src/domain/events/booking-event-retention";
+import { createLogger } from "../src/logger";
 import { startWebhookReceiver } from "./support/webhook-receiver";
 
 /**
@@ -260,6 +262,43 @@ describe("booking events on a Cal.com-managed database (DB_MIGRATIONS=off)", () 
       }
     } finally {
       await dropTestDatabase(name);
+    }
+  });
+});
+
+describe("retention (BOOKING_EVENTS_RETENTION_DAYS)", () => {
+  it("prunes events and finished webhook deliveries older than the retention plus a day, and keeps the rest", async () => {
+    const gw = await startTestGateway();
+    try {
+      const ds = gw.dataSource;
+      const ev = async (daysAgo: number) =>
+        (await ds.query(`INSERT INTO gateway.booking_events (type, booking_id, occurred_at) VALUES ('CREATED', 1, (now() AT TIME ZONE 'UTC') - $1 * interval '1 day') RETURNING id::text AS id`, [daysAgo]))[0].id as string;
+      const delivery = async (daysAgo: number, status: string) =>
+        (await ds.query(
+          `INSERT INTO gateway.webhook_deliveries (webhook_id, event_id, event_xid, "trigger", payload, status, created_at)
+           VALUES ('w', 1, pg_current_xact_id(), 'BOOKING_CREATED', '{}', $2, (now() AT TIME ZONE 'UTC') - $1 * interval '1 day') RETURNING id::text AS id`,
+          [daysAgo, status],
+        ))[0].id as string;
+      const oldEvent = await ev(40);
+      const edgeEvent = await ev(30.5); // inside the day of margin
+      const newEvent = await ev(1);
+      const oldDone = await delivery(40, "DELIVERED");
+      const oldFailed = await delivery(40, "FAILED");
+      const oldPending = await delivery(40, "PENDING");
+      const newDone = await delivery(1, "DELIVERED");
+      const stop = startBookingEventRetention(ds, 30, createLogger("silent"));
+      try {
+        await until("pruned", async () => ((await ds.query(`SELECT 1 FROM gateway.booking_events WHERE id = $1`, [oldEvent])).length === 0 ? true : undefined), 10_000);
+        await until("deliveries pruned", async () => ((await ds.query(`SELECT 1 FROM gateway.webhook_deliveries WHERE id = $1`, [oldFailed])).length === 0 ? true : undefined), 10_000);
+      } finally {
+        stop();
+      }
+      const left = (await ds.query(`SELECT id::text FROM gateway.booking_events WHERE id = ANY($1::bigint[]) ORDER BY id`, [[oldEvent, edgeEvent, newEvent]])).map((r: { id: string }) => r.id);
+      expect(left).toEqual([edgeEvent, newEvent]);
+      const kept = (await ds.query(`SELECT id::text FROM gateway.webhook_deliveries WHERE id = ANY($1::bigint[]) ORDER BY id`, [[oldDone, oldFailed, oldPending, newDone]])).map((r: { id: string }) => r.id);
+      expect(kept).toEqual([oldPending, newDone]);
+    } finally {
+      await gw.close();
     }
   });
 });

@@ -69,8 +69,20 @@ function isolationFor(runner: QueryRunner): Promise<IsolationLevel> {
   });
 }
 
+/**
+ * Runs `hook` once the transaction of `m` has committed (never when it rolls back); outside a
+ * transaction, at once. For announcements that must not hold the commit (booking-event wake-ups).
+ */
+export function afterCommit(m: EntityManager, hook: () => void): void {
+  const data = m.queryRunner?.data as { afterCommit?: Array<() => void> } | undefined;
+  if (!data || !m.queryRunner?.isTransactionActive) return hook();
+  (data.afterCommit ??= []).push(hook);
+}
+
 async function runOnce<T>(runner: QueryRunner, store: RequestStore | undefined, work: (manager: EntityManager) => Promise<T>): Promise<T> {
   const client = (await runner.connect()) as GatewayClient;
+  const hooks = runner.data as { afterCommit?: Array<() => void> };
+  hooks.afterCommit = [];
   const deadline = store?.deadline;
   client.boundDeadline = deadline?.at;
   try {
@@ -94,6 +106,7 @@ async function runOnce<T>(runner: QueryRunner, store: RequestStore | undefined, 
     } finally {
       if (deadline) deadline.commitsInFlight -= 1;
     }
+    for (const hook of hooks.afterCommit.splice(0)) hook();
     return result;
   } catch (err) {
     client.boundDeadline = undefined;

@@ -1,19 +1,21 @@
 import { EventEmitter } from "node:events";
 import { Client } from "pg";
 import type { DataSource } from "typeorm";
-import { BOOKING_EVENTS_CHANNEL } from "../domain/events/booking-events";
+import { BOOKING_EVENTS_CHANNEL, onBookingEventsCommitted } from "../domain/events/booking-events";
 import type { Logger } from "../logger";
 
 /** How often the bus looks for events without a NOTIFY (one held back behind a slow transaction, a lost connection). */
 const POLL_MS = 1_000;
 const MAX_RECONNECT_DELAY_MS = 10_000;
+/** Commits of this instance closer together than this share one NOTIFY to the others. */
+const NOTIFY_COALESCE_MS = 5;
 /** Wake-ups closer together than this are one. */
 const WAKE_COALESCE_MS = 50;
 
 /**
  * Wakes this instance's subscription streams when booking events may have been committed, on any
- * instance: a dedicated connection LISTENs on the events channel (mutations NOTIFY at commit), and
- * a poll each second catches what a notification cannot announce (an event that becomes readable
+ * instance: a dedicated connection LISTENs on the events channel (the committing instance NOTIFYs
+ * right after its commit, see announce), and a poll each second catches what a notification cannot announce (an event that becomes readable
  * when an older transaction ends, notifications lost while the connection was down). The connection
  * is re-opened with backoff when it drops; streams read the feed from their own cursor, so nothing
  * is missed across a reconnection. One query per poll per instance, whatever the number of
@@ -37,6 +39,7 @@ export class BookingEventBus {
 
   /** Starts listening (retrying until the database answers) and polling. */
   start(): void {
+    onBookingEventsCommitted(this.dataSource, () => this.announce());
     void this.connect();
     this.poller = setInterval(() => void this.poll(), POLL_MS);
     this.poller.unref();
@@ -44,6 +47,8 @@ export class BookingEventBus {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    onBookingEventsCommitted(this.dataSource, undefined);
+    if (this.notifyTimer) clearTimeout(this.notifyTimer);
     if (this.poller) clearInterval(this.poller);
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     await this.client?.end().catch(() => undefined);
@@ -66,6 +71,22 @@ export class BookingEventBus {
   }
 
   private wakeTimer: NodeJS.Timeout | undefined;
+  private notifyTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * After a commit of this instance that wrote events: wakes the local streams, and tells the other
+   * instances with one NOTIFY on the listening connection (commits within NOTIFY_COALESCE_MS share
+   * it). Without the connection the others find the events by their poll.
+   */
+  announce(): void {
+    this.wake();
+    if (this.notifyTimer) return;
+    this.notifyTimer = setTimeout(() => {
+      this.notifyTimer = undefined;
+      this.client?.query(`NOTIFY ${BOOKING_EVENTS_CHANNEL}`).catch(() => undefined);
+    }, NOTIFY_COALESCE_MS);
+    this.notifyTimer.unref();
+  }
 
   /** Wakes the streams, at most once per WAKE_COALESCE_MS (a burst of commits is one read per stream). */
   private wake(): void {

@@ -18,6 +18,8 @@ export interface SubscriptionResult {
   latencyMs: Latency;
   /** Commit on A to the webhook request at a receiver (delivered by either instance's worker). */
   webhookLatencyMs: Latency;
+  /** Commit on A to the subscriber on B while the idle subscriptions are open on B. */
+  loadedLatencyMs: Latency;
   idle: { subscriptions: number; rssBeforeMb: number; rssAfterMb: number; deltaMb: number } | { reason: string };
 }
 
@@ -35,6 +37,9 @@ async function gql(port: number, key: string, query: string, variables: Record<s
   });
   return (await res.json()) as { data?: Record<string, any>; errors?: unknown[] };
 }
+
+/** Bookings made while the idle subscriptions are open. */
+const LOADED_EVENTS = 20;
 
 function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : 0;
@@ -75,7 +80,7 @@ export async function runSubscriptionScenario(options: {
   await pg.connect();
   await pg.query(
     `INSERT INTO "Webhook" (id, "eventTypeId", "subscriberUrl", "eventTriggers", secret)
-     SELECT 'bench-' || et, et, $2, ARRAY['BOOKING_CREATED']::"WebhookTriggerEvents"[], 'bench-secret' FROM unnest($1::int[]) et
+     SELECT 'bench-' || et, et, $2, ARRAY['BOOKING_CREATED', 'BOOKING_REQUESTED']::"WebhookTriggerEvents"[], 'bench-secret' FROM unnest($1::int[]) et
      ON CONFLICT (id) DO NOTHING`,
     [options.webhookEventTypeIds, `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`],
   );
@@ -104,7 +109,6 @@ export async function runSubscriptionScenario(options: {
     await new Promise((r) => setTimeout(r, 100));
   }
   await new Promise((r) => setTimeout(r, 3_000));
-  await listener.dispose();
   await pg.query(`DELETE FROM "Webhook" WHERE id LIKE 'bench-%'`);
   await pg.end();
   receiver.closeAllConnections();
@@ -119,6 +123,7 @@ export async function runSubscriptionScenario(options: {
     missing: committed.size - list.length,
   });
 
+  const loaded = new Map<number, number>();
   const before = processMemory(pidB);
   let idle: SubscriptionResult["idle"];
   if ("reason" in before) idle = { reason: before.reason };
@@ -133,15 +138,25 @@ export async function runSubscriptionScenario(options: {
     }
     await new Promise((r) => setTimeout(r, 5_000));
     const after2 = processMemory(pidB);
+    // The same latency with the idle subscriptions open: every wake-up costs each of them a read.
+    for (let i = 0; i < LOADED_EVENTS; i += 1) {
+      const id = await book(options.events + i);
+      loaded.set(id, performance.now());
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 3_000));
     const mb = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
     idle = "reason" in after2
       ? { reason: after2.reason }
       : { subscriptions: options.idle, rssBeforeMb: mb(before.rssBytes), rssAfterMb: mb(after2.rssBytes), deltaMb: mb(after2.rssBytes - before.rssBytes) };
     for (const c of clients) await c.dispose();
   }
+  await listener.dispose();
+  const loadedLatencies = [...loaded].flatMap(([id, t]) => (arrived.has(id) ? [arrived.get(id)! - t] : [])).sort((x, y) => x - y);
   return {
     latencyMs: summary(latencies),
     webhookLatencyMs: summary(hookLatencies),
+    loadedLatencyMs: { ...summary(loadedLatencies), missing: loaded.size - loadedLatencies.length },
     idle,
   };
 }

@@ -4,6 +4,7 @@ import WebSocket from "ws";
 import { createEventType, createViewer } from "./support/factories";
 import { createTestDatabase, dropTestDatabase, startTestGateway, type TestGateway } from "./support/harness";
 import { urlForDatabase } from "./support/env";
+import { GatewayClient } from "../src/db/pg-client";
 
 /**
  * Booking-event subscriptions over real WebSockets (graphql-ws clients) against real gateways on
@@ -114,6 +115,35 @@ describe("booking-event subscriptions", () => {
     await until(() => header.events.some((e) => e.bookingId === id));
     expect(header.events.find((e) => e.bookingId === id)).toMatchObject({ type: "CREATED", booking: { id, status: "ACCEPTED" } });
     header.stop();
+  });
+
+  it("serves live events from the instance's shared window: idle filtered subscriptions cost no feed read and no query per commit", async () => {
+    const et = await createEventType(a.dataSource, { userId: organizer.id, length: 30, minimumBookingNotice: 0 });
+    const SUB = `subscription($ids: [Int!]) { bookingEvents(filter: { bookingIds: $ids }) { bookingId } }`;
+    const idle = client(a.url, organizer.key);
+    for (let i = 0; i < 19; i += 1) idle.subscribe({ query: SUB, variables: { ids: [-1 - i] } }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+    const watcher = collect(client(a.url, organizer.key));
+    await new Promise((r) => setTimeout(r, 1_500)); // every stream has made its first read; the window is up
+    // Every statement the gateway sends goes through GatewayClient.query: count them by kind.
+    const sent = jest.spyOn(GatewayClient.prototype, "query");
+    const texts = () => sent.mock.calls.map(([c]) => (typeof c === "string" ? c : String((c as { text?: string })?.text ?? "")));
+    const feedReads = { get count() { return texts().filter((t) => t.includes("FROM gateway.booking_events e") && t.includes("CAST(:ev_xid") === false && t.includes("e.xid < h.x") && !t.includes("$1::boolean")).length; } };
+    const visibility = { get count() { return texts().filter((t) => t.includes(`SELECT b.id FROM "Booking" b WHERE b.id = ANY(`)).length; } };
+    const windowReads = { get count() { return texts().filter((t) => t.includes("$1::boolean AND e.xid < h.x")).length; } };
+    try {
+      const ids: number[] = [];
+      for (let i = 0; i < 4; i += 1) ids.push(await book(a, et.id, `2034-07-0${i + 1}T10:00:00Z`, organizer.key, "w@example.test"));
+      await until(() => ids.every((id) => watcher.events.some((e) => e.bookingId === id)), 10_000);
+      expect(watcher.events.filter((e) => ids.includes(e.bookingId))).toHaveLength(4); // no duplicate
+      expect(feedReads.count).toBe(0); // 20 streams, 4 commits: no stream read the feed itself
+      expect(visibility.count).toBeGreaterThan(0);
+      expect(visibility.count).toBeLessThanOrEqual(4); // only the watcher had candidates
+      expect(windowReads.count).toBeGreaterThan(0);
+      expect(windowReads.count).toBeLessThanOrEqual(12); // per wake-up / poll of the instance, not per stream
+    } finally {
+      sent.mockRestore();
+      watcher.stop();
+    }
   });
 
   it("replays from `after`, then continues live, without gap or duplicate; shows only what the viewer may read", async () => {

@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import { Client } from "pg";
 import type { DataSource } from "typeorm";
 import { BOOKING_EVENTS_CHANNEL, onBookingEventsCommitted } from "../domain/events/booking-events";
+import { BookingEventWindow } from "../domain/events/booking-event-window";
 import type { Logger } from "../logger";
 
 /** How often the bus looks for events without a NOTIFY (one held back behind a slow transaction, a lost connection). */
@@ -18,8 +19,9 @@ const WAKE_COALESCE_MS = 50;
  * right after its commit, see announce), and a poll each second catches what a notification cannot announce (an event that becomes readable
  * when an older transaction ends, notifications lost while the connection was down). The connection
  * is re-opened with backoff when it drops; streams read the feed from their own cursor, so nothing
- * is missed across a reconnection. One query per poll per instance, whatever the number of
- * subscribers; a wake-up costs each stream one feed read.
+ * is missed across a reconnection. Each wake-up and each poll is one query per instance, whatever
+ * the number of subscribers (the shared window); a stream then reads the database only to check the
+ * visibility of events that pass its filter.
  */
 export class BookingEventBus {
   private readonly emitter = new EventEmitter();
@@ -27,7 +29,8 @@ export class BookingEventBus {
   private stopped = false;
   private reconnectDelay = 500;
   private poller: NodeJS.Timeout | undefined;
-  private lastHead: string | undefined;
+  /** The recent log, read once per wake-up for all streams (domain/events/booking-event-window.ts). */
+  readonly window: BookingEventWindow;
 
   constructor(
     private readonly url: string,
@@ -35,6 +38,7 @@ export class BookingEventBus {
     private readonly logger: Logger,
   ) {
     this.emitter.setMaxListeners(0);
+    this.window = new BookingEventWindow(dataSource);
   }
 
   /** Starts listening (retrying until the database answers) and polling. */
@@ -93,7 +97,7 @@ export class BookingEventBus {
     if (this.wakeTimer) return;
     this.wakeTimer = setTimeout(() => {
       this.wakeTimer = undefined;
-      this.emitter.emit("wake");
+      void this.refreshThenWake(true);
     }, WAKE_COALESCE_MS);
     this.wakeTimer.unref();
   }
@@ -135,21 +139,30 @@ export class BookingEventBus {
     }
   }
 
-  /** Wakes the streams when the newest readable event changed since the last poll. */
+  /** The poll: wakes the streams when the log has new readable events. */
   private async poll(): Promise<void> {
-    if (this.stopped || this.subscribers === 0 || !this.dataSource.isInitialized) return;
-    try {
-      const [row] = (await this.dataSource.query(
-        `SELECT e.xid::text || '.' || e.id AS head FROM gateway.booking_events e
-         WHERE e.xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY e.xid DESC, e.id DESC LIMIT 1`,
-      )) as Array<{ head: string }>;
-      const head = row?.head ?? "";
-      if (head !== this.lastHead) {
-        this.lastHead = head;
-        this.wake();
-      }
-    } catch {
-      // The database is away: the streams are woken once it answers again.
+    if (this.stopped || !this.dataSource.isInitialized) return;
+    if (this.subscribers === 0) {
+      this.window.reset(); // nobody to read for: start again at the horizon when someone subscribes
+      return;
     }
+    await this.refreshThenWake(false);
+  }
+
+  /**
+   * Refreshes the window (one query for all streams), then wakes the streams: always after a
+   * notification (`force`), after a poll only when events arrived. While the database is away the
+   * window is dropped and the streams are woken to read (and retry) on their own.
+   */
+  private async refreshThenWake(force: boolean): Promise<void> {
+    if (this.subscribers === 0) return;
+    let arrived = false;
+    try {
+      arrived = this.dataSource.isInitialized ? await this.window.refresh() : false;
+    } catch {
+      this.window.reset();
+      arrived = true;
+    }
+    if ((arrived || force) && !this.stopped) this.emitter.emit("wake");
   }
 }

@@ -127,6 +127,30 @@ export async function bookingEventsPage(ctx: RequestContext, args: FeedArgs): Pr
   return { nodes, endCursor, hasNextPage };
 }
 
+/** A cursor at a log position (a horizon, or an event's (xid, id)). */
+export function positionCursor(pos: { xid: bigint; id: bigint }): string {
+  return encodeCursor({ xid: String(pos.xid), id: String(pos.id), at: Date.now() });
+}
+
+/** The log position of a cursor; BAD_USER_INPUT (field `after`) as the feed answers for a bad one. */
+export function cursorPosition(ctx: RequestContext, text: string): { xid: bigint; id: bigint } {
+  const c = decodeCursor(text, ctx.bookingEventsRetentionDays, Date.now());
+  return { xid: BigInt(c.xid), id: BigInt(c.id) };
+}
+
+/** Which of `bookingIds` the viewer may read now (the one visibility policy). */
+export async function readableAmong(ctx: RequestContext, bookingIds: number[]): Promise<Set<number>> {
+  const viewer = requireViewer(ctx);
+  const readable = readableBookings(viewer);
+  if (!readable) return new Set(bookingIds);
+  const [text, values] = ctx.dataSource.driver.escapeQueryWithParameters(
+    `SELECT b.id FROM "Booking" b WHERE b.id = ANY(CAST(:ev_ids AS int[])) AND ${readable.sql}`,
+    { ev_ids: bookingIds, ...readable.params },
+  );
+  const rows = await queryPrepared<{ id: number }>(ctx.dataSource, text, values, ctx.store, true);
+  return new Set(rows.map((r) => r.id));
+}
+
 /** The cursor just below the oldest running transaction: everything before it has been read. */
 function horizonCursor(xmin: string): string {
   return encodeCursor({ xid: xmin, id: "0", at: Date.now() });

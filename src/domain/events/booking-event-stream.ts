@@ -1,13 +1,21 @@
 import type { RequestContext } from "../../context";
 import { classifyFault } from "../../db/faults";
 import { requireViewer } from "../booking/booking-read.service";
-import { notFound } from "../errors";
-import { bookingEventsPage, feedHead, type BookingEventNode, type FeedArgs } from "./booking-event-feed.service";
+import { badInput, notFound } from "../errors";
+import {
+  bookingEventsPage, cursorPosition, feedHead, MAX_EVENTS_PAGE, positionCursor, readableAmong, type BookingEventNode, type FeedArgs,
+} from "./booking-event-feed.service";
+import { comparePositions, type BookingEventWindow } from "./booking-event-window";
 
 /** Something that wakes a stream when events may have been committed (server/booking-event-bus.ts). */
 export interface Wakeups {
   subscribe(listener: () => void): () => void;
+  /** The instance's shared read of the recent log, refreshed before each wake-up. */
+  window?: BookingEventWindow;
 }
+
+/** A stream takes at most this many candidate events from the window at once (more: it reads the feed, paged). */
+const MAX_FROM_WINDOW = 1_000;
 
 /** Events a stream reads per feed page. */
 const PAGE = 100;
@@ -45,7 +53,7 @@ const reads = new Semaphore(CONCURRENT_READS);
  */
 export class BookingEventStream implements AsyncIterableIterator<BookingEventNode> {
   private readonly buffer: BookingEventNode[] = [];
-  private cursor: string | null | undefined;
+  private cursor: string | undefined;
   private pending = true;
   private closed = false;
   private wakeUp: (() => void) | undefined;
@@ -53,7 +61,7 @@ export class BookingEventStream implements AsyncIterableIterator<BookingEventNod
 
   constructor(
     private readonly ctx: RequestContext,
-    wakeups: Wakeups,
+    private readonly wakeups: Wakeups,
     private readonly args: Omit<FeedArgs, "first">,
     private readonly beforeEach: () => void,
   ) {
@@ -80,8 +88,7 @@ export class BookingEventStream implements AsyncIterableIterator<BookingEventNod
       try {
         const page = await reads.run(async () => {
           if (this.ctx.reauthenticate) this.ctx.viewer = await this.ctx.reauthenticate();
-          if (this.cursor === undefined) this.cursor = await feedHead(this.ctx);
-          return bookingEventsPage(this.ctx, { after: this.cursor, first: PAGE, filter: this.args.filter });
+          return this.read();
         });
         failures = 0;
         if (this.closed) break;
@@ -101,6 +108,29 @@ export class BookingEventStream implements AsyncIterableIterator<BookingEventNod
       }
     }
     return { value: undefined, done: true };
+  }
+
+  /**
+   * The next events after the cursor: from the instance's window when the cursor lies inside it
+   * (the filter applied in memory, one visibility query for the candidates, none without any),
+   * else from the feed.
+   */
+  private async read(): Promise<{ nodes: BookingEventNode[]; endCursor: string; hasNextPage: boolean }> {
+    if (this.cursor === undefined) this.cursor = await feedHead(this.ctx);
+    const slice = this.wakeups.window?.after(cursorPosition(this.ctx, this.cursor));
+    if (!slice || slice.events.length > MAX_FROM_WINDOW) {
+      return bookingEventsPage(this.ctx, { after: this.cursor, first: PAGE, filter: this.args.filter });
+    }
+    const types = this.args.filter?.types?.length ? new Set(this.args.filter.types) : undefined;
+    const ids = this.args.filter?.bookingIds?.length ? new Set(this.args.filter.bookingIds) : undefined;
+    const candidates = slice.events.filter((e) => (!types || types.has(e.node.type)) && (!ids || ids.has(e.node.bookingId)));
+    const readable = candidates.length ? await readableAmong(this.ctx, [...new Set(candidates.map((e) => e.node.bookingId))]) : new Set<number>();
+    const moved = comparePositions(slice.end, cursorPosition(this.ctx, this.cursor)) > 0;
+    return {
+      nodes: candidates.filter((e) => readable.has(e.node.bookingId)).map((e) => e.node),
+      endCursor: moved ? positionCursor(slice.end) : this.cursor,
+      hasNextPage: false,
+    };
   }
 
   /** Waits for a wake-up (or `ms`, when given). */
@@ -130,5 +160,8 @@ export class BookingEventStream implements AsyncIterableIterator<BookingEventNod
 export function openBookingEventStream(ctx: RequestContext, args: Omit<FeedArgs, "first">, beforeEach: () => void): BookingEventStream {
   requireViewer(ctx);
   if (!ctx.bookingEvents || !ctx.bookingEventBus) throw notFound("Booking events are turned off on this gateway (BOOKING_EVENTS=off).");
+  // Checked here as the feed checks them: a stream served from the window never asks the feed.
+  if ((args.filter?.bookingIds?.length ?? 0) > MAX_EVENTS_PAGE) throw badInput("filter.bookingIds", `At most ${MAX_EVENTS_PAGE} booking ids.`);
+  if (args.after != null) cursorPosition(ctx, args.after);
   return new BookingEventStream(ctx, ctx.bookingEventBus, args, beforeEach);
 }

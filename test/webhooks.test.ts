@@ -1,5 +1,6 @@
 import { createHmac, randomUUID } from "node:crypto";
-import { Client as PgClient } from "pg";
+import { Client as PgClient, Pool } from "pg";
+import { sweepOverdueDeliveries } from "../src/domain/webhooks/webhook-delivery.worker";
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import type { DataSource } from "typeorm";
 import { MembershipRole, type User } from "../src/entities";
@@ -156,13 +157,13 @@ describe("webhooks", () => {
     expect(metrics).toMatch(/gateway_webhook_deliveries_total\{trigger="BOOKING_CREATED",result="delivered"\} [1-9]/);
   });
 
-  it("a webhook without a secret is signed with Cal.com's no-secret-provided and has no webhook-signature", async () => {
+  it("a webhook without a secret gets Cal.com's literal no-secret-provided signature header and no webhook-signature", async () => {
     const organizer = await createViewer(ds);
     await addWebhook(ds, receiver, { path: "/nosecret", userId: organizer.user.id, triggers: ["BOOKING_CREATED"] });
     const et = await createEventType(ds, { userId: organizer.user.id });
     await book(organizer.key, et.id, "2033-02-01T10:00:00Z", organizer.user.email);
     const [g] = await until("the delivery", () => (receiver.at("/nosecret").length ? receiver.at("/nosecret") : undefined), 10_000);
-    expect(g.headers["x-cal-signature-256"]).toBe(createHmac("sha256", "no-secret-provided").update(g.body).digest("hex"));
+    expect(g.headers["x-cal-signature-256"]).toBe("no-secret-provided"); // what Cal.com's sendPayload sends without a secret
     expect(g.headers["webhook-signature"]).toBeUndefined();
     expect(g.headers["webhook-id"]).toMatch(/^\d+$/);
   });
@@ -312,6 +313,16 @@ describe("webhooks", () => {
     expect(feed.body.data!.bookingEvents.nodes.map((n) => n.id)).toEqual([p2.body.data!.webhookDeliveries.nodes[0].eventId, p1.body.data!.webhookDeliveries.nodes[0].eventId]);
 
     expect((await gw.gql<Page>(LOG, { id: hook }, sysadmin.key)).body.data!.webhookDeliveries.nodes).toHaveLength(2);
+    // An organization admin (admin API enabled) administers webhooks of its members' event types.
+    const org = await createTeam(ds, { isOrganization: true, adminApiEnabled: true });
+    const orgAdmin = await createViewer(ds);
+    await addMember(ds, org, orgAdmin.user, MembershipRole.ADMIN);
+    const orgMember = await createViewer(ds);
+    await addMember(ds, org, orgMember.user);
+    const memberType = await createEventType(ds, { userId: orgMember.user.id });
+    const memberTypeHook = await addWebhook(ds, receiver, { path: "/log-org", eventTypeId: memberType.id });
+    expect((await gw.gql<Page>(LOG, { id: memberTypeHook }, orgAdmin.key)).body.errors).toBeUndefined();
+    expect(onlyError(await gw.gql(LOG, { id: memberTypeHook }, stranger.key)).extensions?.code).toBe("NOT_FOUND");
     expect((await gw.gql<Page>(LOG, { id: teamHook }, teamAdmin.key)).body.errors).toBeUndefined();
     for (const [key, id] of [[stranger.key, hook], [teamAdmin.key, hook], [member.key, teamHook], [organizer.key, randomUUID()]] as const) {
       const e = onlyError(await gw.gql(LOG, { id }, key));
@@ -411,6 +422,34 @@ describe("webhooks: several instances and killed processes", () => {
     } finally {
       await one.close();
       await two.close();
+    }
+  });
+
+  it("the sweeper queues again a delivery whose job a dead process holds, or that a redelivery could not queue", async () => {
+    const ds = db.dataSource;
+    const organizer = await createViewer(ds);
+    const et = await createEventType(ds, { userId: organizer.user.id });
+    const hook = await addWebhook(ds, receiver, { path: "/swept", userId: organizer.user.id, triggers: ["BOOKING_CREATED"] });
+    await createVia(db.gql, organizer.key, et.id, "2033-09-01T10:00:00Z", organizer.user.email); // queued only (WEBHOOK_CONCURRENCY=0)
+    const [queued] = await deliveries(ds, hook);
+    // As a worker that took the job and died before its claim leaves it: locked, for hours.
+    await ds.query(`UPDATE gateway_worker._private_jobs SET locked_at = now() - interval '5 minutes', locked_by = 'dead-worker' WHERE key = $1`, [`webhook-delivery:${queued.id}`]);
+    await ds.query(`UPDATE gateway.webhook_deliveries SET next_attempt_at = next_attempt_at - interval '5 minutes' WHERE id = $1`, [queued.id]);
+    const worker = await startTestGateway({ databaseName: name, env: FAST });
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await deliveries(ds, hook)).toEqual([expect.objectContaining({ status: "PENDING", attempts: 0 })]); // the lock holds it
+      const pool = new Pool({ connectionString: urlForDatabase(name), max: 1 });
+      try {
+        expect(await sweepOverdueDeliveries(pool)).toBe(1);
+        expect(await sweepOverdueDeliveries(pool)).toBe(0); // a live job now: nothing twice
+      } finally {
+        await pool.end();
+      }
+      expect(await settledRow(ds, hook)).toMatchObject({ status: "DELIVERED", attempts: 1 });
+      expect(receiver.at("/swept")).toHaveLength(1);
+    } finally {
+      await worker.close();
     }
   });
 

@@ -30,6 +30,8 @@ export class WebhookDeliveries1764100000001 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX webhook_deliveries_webhook_id_id_idx ON gateway.webhook_deliveries (webhook_id, id DESC)`);
     await q.query(`CREATE INDEX webhook_deliveries_created_at_idx ON gateway.webhook_deliveries (created_at)`);
+    // The sweeper's look-up of overdue deliveries (webhook-delivery.worker.ts).
+    await q.query(`CREATE INDEX webhook_deliveries_pending_idx ON gateway.webhook_deliveries (next_attempt_at) WHERE status = 'PENDING'`);
   }
 
   public async down(q: QueryRunner): Promise<void> {

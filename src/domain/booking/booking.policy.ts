@@ -103,13 +103,14 @@ export function bookableEventTypes(viewer: Viewer): SqlCondition | undefined {
 /**
  * Webhooks whose delivery log the viewer may read and redeliver (alias `w`): their own (`userId`),
  * those of an event type they administer, of a team they are an accepted ADMIN/OWNER of, and, for
- * organization admins, those of the organization's members and teams.
+ * organization admins, those of the organization's members, teams, and their event types.
  */
 export function administeredWebhooks(viewer: Viewer): SqlCondition | undefined {
   if (viewer.isSystemAdmin) return undefined;
+  const orgTeams = `SELECT ot."id" FROM "Team" ot WHERE ot."id" = ANY(:pol_orgIds) OR ot."parentId" = ANY(:pol_orgIds)`;
   const organization = isOrganizationAdmin(viewer)
-    ? ` OR w."userId" IN (${ORGANIZATION_MEMBERS})
-        OR w."teamId" IN (SELECT ot."id" FROM "Team" ot WHERE ot."id" = ANY(:pol_orgIds) OR ot."parentId" = ANY(:pol_orgIds))`
+    ? ` OR w."userId" IN (${ORGANIZATION_MEMBERS}) OR w."teamId" IN (${orgTeams})
+        OR w."eventTypeId" IN (SELECT oet."id" FROM "EventType" oet WHERE oet."userId" IN (${ORGANIZATION_MEMBERS}) OR oet."teamId" IN (${orgTeams}))`
     : "";
   return {
     sql: `(w."userId" = :pol_userId OR w."eventTypeId" IN (${ADMINISTERED_EVENT_TYPES})

@@ -5,7 +5,8 @@ import { BlockList, isIP } from "node:net";
  * WEBHOOK_BLOCK_PRIVATE_ADDRESSES: subscriber URLs must not reach the gateway's own network.
  * Refused: loopback, private (RFC 1918, unique-local IPv6), carrier-grade NAT, link-local (which
  * holds the cloud metadata address 169.254.169.254), unspecified, multicast and reserved ranges,
- * and IPv4 addresses written as IPv6 (`::ffff:10.0.0.1`). The check runs inside the connection's own
+ * IPv4 addresses written as IPv6 (`::ffff:10.0.0.1`, `::7f00:1`), and the IPv6 ranges that carry
+ * or translate IPv4 (NAT64, 6to4) or are deprecated site-local. The check runs inside the connection's own
  * DNS lookup (`guardedLookup`), so the address checked is the address connected to: a name that
  * resolves to a public address for a check and a private one for the request cannot slip through.
  */
@@ -17,7 +18,8 @@ for (const [net, prefix] of [
   ["224.0.0.0", 4], ["240.0.0.0", 4],
 ] as const) BLOCKED.addSubnet(net, prefix, "ipv4");
 for (const [net, prefix] of [
-  ["::", 128], ["::1", 128], ["fc00::", 7], ["fe80::", 10], ["ff00::", 8], ["64:ff9b::", 96], ["2001:db8::", 32],
+  ["::", 96], ["::ffff:0:0:0", 96], ["100::", 64], ["fc00::", 7], ["fe80::", 10], ["fec0::", 10], ["ff00::", 8],
+  ["64:ff9b::", 96], ["64:ff9b:1::", 48], ["2001:db8::", 32], ["2002::", 16],
 ] as const) BLOCKED.addSubnet(net, prefix, "ipv6");
 
 export function isBlockedAddress(address: string): boolean {

@@ -8,7 +8,7 @@ import type { Logger } from "../../logger";
 import { retryDelayMs } from "./retry-schedule";
 import { sendWebhook } from "./webhook-sender";
 import { webhookHeaders } from "./webhook-signature";
-import { addAttemptJobSql, jobKeySql, WEBHOOK_TASK, WORKER_SCHEMA } from "./webhook-outbox";
+import { addAttemptJobSql, jobKeySql, WEBHOOK_SWEEP_TASK, WEBHOOK_TASK, WORKER_SCHEMA } from "./webhook-outbox";
 import { workerLogger } from "./worker-logger";
 
 /**
@@ -28,7 +28,13 @@ import { workerLogger } from "./worker-logger";
  *    WEBHOOK_MAX_ATTEMPTS (safety net removed).
  * If the process dies between 1 and 3, the safety net makes the next attempt after restart (or on
  * another instance), and a crash on the last attempt marks the delivery FAILED. A process that dies
- * before 1 leaves the job queued; the next worker takes it.
+ * before taking the job leaves it queued; the next worker takes it.
+ *
+ * **The sweeper** (a graphile-worker cron task, every minute, on one instance): a job taken by a
+ * process that died before step 1 stays locked for graphile-worker's four hours, and a job key that
+ * was held by a running job when a redelivery queued the delivery is not replaced. A PENDING
+ * delivery overdue by a minute with no waiting job and no job taken in the last minute is queued
+ * again for its next attempt; the claim rule keeps that from ever repeating an attempt.
  *
  * Why not graphile-worker's own retries: its backoff is fixed (exp(min(attempts, 10)) seconds) where
  * the contract sets base × 2^(n−1) with jitter, and a job locked by a killed process waits four hours
@@ -56,6 +62,10 @@ interface Claimed {
   usable: boolean | null;
 }
 
+/** How overdue a PENDING delivery without a live job must be before the sweeper queues it again. */
+const SWEEP_AFTER = "1 minute";
+/** Deliveries queued again per sweep. */
+const SWEEP_BATCH = 500;
 /** Margin past an attempt's deadline before its safety net may run. */
 const SAFETY_MARGIN_MS = 5_000;
 const RESTART_MS = [1_000, 2_000, 5_000, 10_000];
@@ -98,6 +108,20 @@ class RetryWakeups {
     this.due.length = 0;
     this.arm();
   }
+}
+
+/** Queues again the PENDING deliveries overdue by SWEEP_AFTER that have no live job; answers how many. */
+export async function sweepOverdueDeliveries(db: { query: pg.Pool["query"] }): Promise<number> {
+  const { rows } = await db.query<{ n: string }>(
+    `SELECT count(*) AS n FROM (
+       SELECT d.id, d.attempts FROM gateway.webhook_deliveries d
+       WHERE d.status = 'PENDING' AND d.next_attempt_at < (now() AT TIME ZONE 'UTC') - interval '${SWEEP_AFTER}'
+         AND NOT EXISTS (SELECT 1 FROM ${WORKER_SCHEMA}.jobs j WHERE j.key = ${jobKeySql("d.id")}
+                           AND (j.locked_at IS NULL OR j.locked_at > now() - interval '${SWEEP_AFTER}'))
+       ORDER BY d.next_attempt_at LIMIT ${SWEEP_BATCH}) s,
+     LATERAL ${addAttemptJobSql("s.id", "s.attempts + 1", "now()")} j`,
+  );
+  return Number(rows[0]?.n ?? 0);
 }
 
 export class WebhookWorker {
@@ -149,7 +173,8 @@ export class WebhookWorker {
       const runner = await run({
         pgPool: this.pool,
         noHandleSignals: true,
-        taskList: { [WEBHOOK_TASK]: this.task },
+        taskList: { [WEBHOOK_TASK]: this.task, [WEBHOOK_SWEEP_TASK]: this.sweep },
+        crontab: `* * * * * ${WEBHOOK_SWEEP_TASK} ?max=1`,
         preset: {
           worker: {
             schema: WORKER_SCHEMA,
@@ -197,6 +222,11 @@ export class WebhookWorker {
     await this.runner?.stop().catch(() => undefined);
     await this.pool.end().catch(() => undefined);
   }
+
+  private readonly sweep: Task = async () => {
+    const n = await sweepOverdueDeliveries(this.pool);
+    if (n) this.options.logger.warn("webhook deliveries queued again by the sweeper", { deliveries: n });
+  };
 
   private readonly task: Task = async (payload) => {
     const { deliveryId, attempt } = payload as { deliveryId: number | string; attempt: number };
@@ -262,7 +292,8 @@ export class WebhookWorker {
       [d.id, claim, result.statusCode, result.ok ? null : result.error, outcome === "retry" ? nextMs : outcome === "delivered" ? "DELIVERED" : "FAILED"],
     );
     if (outcome === "retry" && recorded.rowCount) this.wakeups.at(Date.now() + nextMs);
-    this.deliveries.inc({ trigger: d.trigger, result: outcome });
+    // A superseded attempt (redelivered while in flight) is not counted: the new one will be.
+    if (recorded.rowCount) this.deliveries.inc({ trigger: d.trigger, result: outcome });
     const fields = {
       webhookId: d.webhook_id, deliveryId: d.id, trigger: d.trigger, attempt: d.attempts, statusCode: result.statusCode,
       durationMs: result.durationMs, result: outcome, ...(result.ok ? {} : { error: result.error }),

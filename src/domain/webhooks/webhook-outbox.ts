@@ -17,6 +17,8 @@
 export const WORKER_SCHEMA = "gateway_worker";
 /** The graphile-worker task that makes one delivery attempt. */
 export const WEBHOOK_TASK = "webhook_delivery";
+/** The graphile-worker cron task that re-queues overdue deliveries (see the worker). */
+export const WEBHOOK_SWEEP_TASK = "webhook_delivery_sweep";
 /** The queue's own retries only cover a worker that failed to record an attempt (see the worker). */
 export const JOB_MAX_ATTEMPTS = 25;
 

@@ -3,8 +3,8 @@ import { createHmac } from "node:crypto";
 /**
  * The two signatures a webhook request carries (contract "Booking events", webhooks):
  * - `X-Cal-Signature-256`: Cal.com's, the lower-case hex HMAC-SHA256 of the raw body keyed with the
- *   webhook's secret, or with the literal `no-secret-provided` when it has none, so receivers written
- *   for Cal.com verify unchanged;
+ *   webhook's secret; a webhook without a secret gets the literal `no-secret-provided` as the header's
+ *   value, as Cal.com sends it (its sendPayload.ts), so receivers written for Cal.com work unchanged;
  * - Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`): `v1,` + base64
  *   HMAC-SHA256 of `<id>.<timestamp>.<body>` keyed with the secret's UTF-8 bytes, only when the
  *   webhook has a secret. The timestamp is inside what is signed, so a receiver can refuse replays.
@@ -13,7 +13,7 @@ import { createHmac } from "node:crypto";
 const NO_SECRET = "no-secret-provided";
 
 export function calSignature(body: string, secret: string | null): string {
-  return createHmac("sha256", secret || NO_SECRET).update(body, "utf8").digest("hex");
+  return secret ? createHmac("sha256", secret).update(body, "utf8").digest("hex") : NO_SECRET;
 }
 
 export function standardWebhookSignature(id: string, timestampSeconds: number, body: string, secret: string): string {

@@ -46,6 +46,8 @@ export interface Config {
   bookingEventsRetentionDays: number;
   /** Webhook deliveries (with booking events on): see domain/webhooks. */
   webhooks: WebhookConfig;
+  /** Browser access: JWTs, public booking, booking tokens (contract "Browser access"). */
+  browser: BrowserConfig;
   /** Requests per minute per API key (per IP without a key); 0 turns rate limiting off. */
   rateLimitPerMinute: number;
   /** Postgres statement_timeout for request work (not migrations), ms; 0 = none. */
@@ -67,6 +69,31 @@ export interface Config {
 }
 
 /** Hosted Apollo Sandbox / Studio: allowed by default so it can call a local gateway. */
+/** Browser access settings (contract "Browser access"). */
+export interface BrowserConfig {
+  /** JWT_SECRET: HS256 key (its UTF-8 bytes). */
+  jwtSecret: string | undefined;
+  /** JWT_JWKS_URL: where RS256 / ES256 keys are fetched (cached; fetched again for an unknown kid). */
+  jwtJwksUrl: string | undefined;
+  /** JWT_ISSUER / JWT_AUDIENCE: checked when set. */
+  jwtIssuer: string | undefined;
+  jwtAudience: string | undefined;
+  /** JWT_CLOCK_TOLERANCE_S (default 30): for exp, nbf and a future iat. */
+  jwtClockToleranceSeconds: number;
+  /** JWT_USER_ID_CLAIM (default sub): the claim holding the Cal.com user id. */
+  jwtUserIdClaim: string;
+  /** PUBLIC_BOOKING (default false): event types, slots and createBooking without a credential. */
+  publicBooking: boolean;
+  /** PUBLIC_RATE_LIMIT_PER_MINUTE (default 60): per-IP budget of requests without a credential or with a booking token. */
+  publicRateLimitPerMinute: number;
+  /** TRUST_PROXY (default false): X-Forwarded-For names the client. */
+  trustProxy: boolean;
+  /** BOOKING_TOKEN_SECRET: HMAC key of booking tokens; random per start outside production when unset. */
+  bookingTokenSecret: string | undefined;
+  /** BOOKING_TOKEN_TTL_DAYS (default 90). */
+  bookingTokenTtlDays: number;
+}
+
 /** Webhook delivery settings (contract "Booking events", webhooks). */
 export interface WebhookConfig {
   /** WEBHOOK_TIMEOUT_MS (default 10000): longest an attempt may take, connect to last byte. */
@@ -159,5 +186,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       blockPrivateAddresses: boolVar(env, "WEBHOOK_BLOCK_PRIVATE_ADDRESSES", production),
       concurrency: intVar(env, "WEBHOOK_CONCURRENCY", 4, 0, 100),
     },
+    browser: browserConfig(env, production),
+  };
+}
+
+function browserConfig(env: NodeJS.ProcessEnv, production: boolean): BrowserConfig {
+  const text = (name: string) => env[name]?.trim() || undefined;
+  const jwksUrl = text("JWT_JWKS_URL");
+  if (jwksUrl) {
+    let url: URL;
+    try {
+      url = new URL(jwksUrl);
+    } catch {
+      throw new ConfigError(`JWT_JWKS_URL must be a URL (got "${jwksUrl}")`);
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConfigError(`JWT_JWKS_URL must be http(s) (got "${jwksUrl}")`);
+  }
+  const publicBooking = boolVar(env, "PUBLIC_BOOKING", false);
+  const bookingTokenSecret = text("BOOKING_TOKEN_SECRET");
+  if (production && publicBooking && !bookingTokenSecret) {
+    throw new ConfigError(
+      "BOOKING_TOKEN_SECRET must be set when PUBLIC_BOOKING=true in production: booking tokens would otherwise change at every start (set it to a long random string, e.g. `openssl rand -hex 32`).",
+    );
+  }
+  if (bookingTokenSecret && bookingTokenSecret.length < 16) throw new ConfigError("BOOKING_TOKEN_SECRET must be at least 16 characters.");
+  return {
+    jwtSecret: env.JWT_SECRET ? env.JWT_SECRET : undefined,
+    jwtJwksUrl: jwksUrl,
+    jwtIssuer: text("JWT_ISSUER"),
+    jwtAudience: text("JWT_AUDIENCE"),
+    jwtClockToleranceSeconds: intVar(env, "JWT_CLOCK_TOLERANCE_S", 30, 0, 3_600),
+    jwtUserIdClaim: text("JWT_USER_ID_CLAIM") ?? "sub",
+    publicBooking,
+    publicRateLimitPerMinute: intVar(env, "PUBLIC_RATE_LIMIT_PER_MINUTE", 60, 0, 10_000_000),
+    trustProxy: boolVar(env, "TRUST_PROXY", false),
+    bookingTokenSecret,
+    bookingTokenTtlDays: intVar(env, "BOOKING_TOKEN_TTL_DAYS", 90, 1, 3_650),
   };
 }

@@ -1,3 +1,4 @@
+import type { BookingTokens } from "./auth/booking-token";
 import type { Wakeups } from "./domain/events/booking-event-stream";
 import type { DataSource } from "typeorm";
 import type { Viewer } from "./auth/viewer";
@@ -26,6 +27,8 @@ export interface RequestContext {
   bookingEventsRetentionDays: number;
   /** Wakes subscription streams (WebSocket operations only). */
   bookingEventBus?: Wakeups;
+  /** Issues booking tokens (manageToken) for the bookings a createBooking / rescheduleBooking makes. */
+  bookingTokens?: BookingTokens;
   /** Authenticates the connection's key again (WebSocket operations: a long-lived stream re-checks it). */
   reauthenticate?: () => Promise<Viewer>;
 }

@@ -29,6 +29,17 @@ interface KeyRecord {
   expiresAt: Date | null;
 }
 
+/**
+ * The organizations user `u` administers (accepted ADMIN/OWNER of an organization with the admin
+ * API enabled), as an SQL array expression: what widens a viewer's scope, however it authenticated.
+ */
+export const ADMIN_ORGANIZATION_IDS = `ARRAY(
+  SELECT t."id" FROM "Team" t
+  JOIN "Membership" m ON m."teamId" = t."id" AND m."userId" = u."id"
+       AND m."accepted" AND m."role" IN ('ADMIN', 'OWNER')
+  JOIN "OrganizationSettings" s ON s."organizationId" = t."id" AND s."isAdminAPIEnabled"
+  WHERE t."isOrganization" ORDER BY t."id")`;
+
 /** Keys whose lookups are remembered, found and not found (least recently used dropped first). */
 const MAX_CACHED_KEYS = 10_000;
 /** How long a failed lookup is remembered: a flood of made-up keys costs one lookup each per this long, ms. */
@@ -83,13 +94,7 @@ export class ApiKeyAuthenticator {
   private async lookup(hash: string, store: RequestStore | undefined): Promise<KeyRecord | undefined> {
     this.lookupSql ??= (() => {
       const columns = this.dataSource.getMetadata(User).columns.map((c) => `u."${c.databaseName}" AS "${c.propertyName}"`).join(", ");
-      return `SELECT ${columns}, k."expiresAt" AS "__expiresAt",
-        ARRAY(
-          SELECT t."id" FROM "Team" t
-          JOIN "Membership" m ON m."teamId" = t."id" AND m."userId" = u."id"
-               AND m."accepted" AND m."role" IN ('ADMIN', 'OWNER')
-          JOIN "OrganizationSettings" s ON s."organizationId" = t."id" AND s."isAdminAPIEnabled"
-          WHERE t."isOrganization" ORDER BY t."id") AS "__adminOrgIds"
+      return `SELECT ${columns}, k."expiresAt" AS "__expiresAt", ${ADMIN_ORGANIZATION_IDS} AS "__adminOrgIds"
         FROM "ApiKey" k JOIN users u ON u."id" = k."userId"
         WHERE k."hashedKey" = $1`;
     })();

@@ -178,4 +178,15 @@ export class Booking {
 
   @Column({ type: "enum", enum: CreationSource, enumName: "CreationSource", nullable: true })
   creationSource!: CreationSource | null;
+
+  /**
+   * A booking token (`bk_…`, contract "Browser access"): set only on the answer of the
+   * createBooking or rescheduleBooking that made this booking; null in every other read. Not a column.
+   */
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Booking token for whoever booked: send as `Authorization: Bearer bk_…` to read, cancel or reschedule this booking without an account. Only in the answer of the createBooking / rescheduleBooking that made it; null elsewhere.",
+  })
+  manageToken?: string | null;
 }

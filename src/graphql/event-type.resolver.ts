@@ -1,5 +1,6 @@
 import { Args, Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "../context";
+import { userAsSeenBy } from "../domain/booking/booking.policy";
 import { allowedDurations } from "../domain/booking/booking-input";
 import { orderHosts } from "../domain/availability/host-selection";
 import { eventTypeSlots } from "../domain/availability/slots.service";
@@ -32,7 +33,9 @@ export class EventTypeResolver {
 
   @FieldResolver(() => User, { nullable: true, description: "Owner of a personal event type (null for team event types)." })
   owner(@Root() eventType: EventType, @Ctx() ctx: RequestContext): User | null | Promise<User | null> {
-    return eventType.userId == null ? null : ctx.loaders.userById.get(eventType.userId);
+    if (eventType.userId == null) return null;
+    const owner = ctx.loaders.userById.get(eventType.userId);
+    return owner instanceof Promise ? owner.then((u) => u && userAsSeenBy(ctx.viewer, u)) : owner && userAsSeenBy(ctx.viewer, owner);
   }
 
   @FieldResolver(() => [Int], { description: "Durations in minutes a booking may have: the length first, then `metadata.multipleDuration`, no repeats." })
@@ -64,6 +67,6 @@ export class HostResolver {
   async user(@Root() host: Host, @Ctx() ctx: RequestContext): Promise<User> {
     const user = await ctx.loaders.userById.load(host.userId);
     if (!user) throw new Error(`Host user ${host.userId} is missing.`);
-    return user;
+    return userAsSeenBy(ctx.viewer, user);
   }
 }

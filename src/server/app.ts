@@ -14,6 +14,9 @@ import type { DocumentNode } from "graphql";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { DataSource } from "typeorm";
 import { ApiKeyAuthenticator } from "../auth/api-key";
+import { BookingTokens } from "../auth/booking-token";
+import { Authenticator } from "../auth/credentials";
+import { JwtAuthenticator } from "../auth/jwt";
 import type { Config } from "../config";
 import { ReadinessProbe } from "../db/readiness";
 import type { RequestDeadline, RequestStore } from "../db/sql-counter";
@@ -77,7 +80,18 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   // GraphQL answers are not revalidated by clients; hashing every body for an ETag is wasted CPU.
   app.set("etag", false);
   const httpServer = http.createServer(app);
-  const authenticator = new ApiKeyAuthenticator(dataSource, config.apiKeyCacheSeconds);
+  // Behind a reverse proxy (TRUST_PROXY=true) the client is the address the nearest proxy appended
+  // to X-Forwarded-For (one hop: entries a client wrote itself are not believed).
+  app.set("trust proxy", config.browser.trustProxy ? 1 : false);
+  // Credentials by shape: API keys, JWTs, booking tokens, or none (the public viewer).
+  const bookingTokens = new BookingTokens(config.browser.bookingTokenSecret, config.browser.bookingTokenTtlDays);
+  const authenticator = new Authenticator(
+    dataSource,
+    new ApiKeyAuthenticator(dataSource, config.apiKeyCacheSeconds),
+    new JwtAuthenticator(dataSource, config.browser, config.apiKeyCacheSeconds),
+    bookingTokens,
+    config.browser.publicBooking,
+  );
   const production = config.nodeEnv === "production";
   const metrics = new Metrics(dataSource);
   const readiness = new ReadinessProbe(dataSource, logger);
@@ -95,6 +109,10 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   redis?.on("error", (err) => logger.warn("redis error", { error: err.message }));
   const rateLimit =
     config.rateLimitPerMinute > 0 ? new RateLimit(config.rateLimitPerMinute, redis, metrics, logger, databaseScope(dataSource)) : undefined;
+  const publicRateLimit =
+    config.browser.publicRateLimitPerMinute > 0
+      ? new RateLimit(config.browser.publicRateLimitPerMinute, redis, metrics, logger, databaseScope(dataSource))
+      : undefined;
   const limits = {
     maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases, maxCost: config.maxQueryCost, unpagedListSize: config.maxUnpagedBookings,
   };
@@ -120,7 +138,7 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
       config.sandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
-      gatePlugin({ authenticator, limits, metrics, dataSource, rateLimit, maxPersistedQueryBytes: MAX_PERSISTED_QUERY_BYTES }),
+      gatePlugin({ authenticator, limits, metrics, dataSource, rateLimit, publicRateLimit, maxPersistedQueryBytes: MAX_PERSISTED_QUERY_BYTES }),
       loggingPlugin(logger, metrics, !production),
     ],
   });
@@ -197,6 +215,7 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
           maxUnpagedBookings: config.maxUnpagedBookings,
           bookingEvents: config.bookingEvents,
           bookingEventsRetentionDays: config.bookingEventsRetentionDays,
+          bookingTokens,
         };
       }),
     ),

@@ -1,9 +1,11 @@
 import type { ApolloServerPlugin, GraphQLRequestContext } from "@apollo/server";
 import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from "graphql";
 import type { DataSource } from "typeorm";
-import { bearerToken, type ApiKeyAuthenticator } from "../auth/api-key";
+import { bearerToken } from "../auth/api-key";
+import type { Authenticator } from "../auth/credentials";
+import { rootFieldAccess } from "../domain/booking/booking.policy";
 import type { RequestContext } from "../context";
-import { DomainError, quoteInput } from "../domain/errors";
+import { DomainError, forbidden, quoteInput, unauthenticated } from "../domain/errors";
 import { createLoaders } from "../loaders";
 import { exceededLimit, measureOperation, type OperationLimits, type OperationMeasure } from "../graphql/complexity";
 import { infrastructureError, infrastructureOf, INFRASTRUCTURE_STATUS, isExpectedError, toGraphQLError } from "../graphql/errors";
@@ -19,6 +21,8 @@ export interface GatewayContext extends RequestContext {
   clientIp: () => string | undefined;
   /** This operation's rate-limit count, for the RateLimit-* headers. */
   rateLimit?: RateLimitOutcome;
+  /** The budget that counted it (the keyed one, or the public one). */
+  rateLimiter?: RateLimit;
 }
 
 /** `Retry-After` of a 503 (database unavailable, pool busy, contention), seconds. */
@@ -54,6 +58,21 @@ export function isIntrospectionOnly(document: DocumentNode, operation: Operation
   return check(operation.selectionSet, new Set());
 }
 
+/** The names of the operation's root fields, through fragments and inline fragments. */
+function rootFieldNames(document: DocumentNode, operation: OperationDefinitionNode): Set<string> {
+  const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
+  const names = new Set<string>();
+  const visit = (set: SelectionSetNode, seen: Set<string>) => {
+    for (const s of set.selections) {
+      if (s.kind === Kind.FIELD) names.add(s.name.value);
+      else if (s.kind === Kind.INLINE_FRAGMENT) visit(s.selectionSet, seen);
+      else if (!seen.has(s.name.value) && fragments.has(s.name.value)) visit(fragments.get(s.name.value)!.selectionSet, new Set([...seen, s.name.value]));
+    }
+  };
+  visit(operation.selectionSet, new Set());
+  return names;
+}
+
 /** What the gate works out from an operation's text alone, once per parsed operation. */
 interface OperationFacts {
   introspectionOnly: boolean;
@@ -72,12 +91,14 @@ function factsOf(schema: GraphQLSchema, document: DocumentNode, operation: Opera
 
 /** What the gate needs besides the operation: who checks keys, the limits, counting. */
 export interface GateOptions {
-  authenticator: ApiKeyAuthenticator;
+  authenticator: Authenticator;
   limits: OperationLimits;
   metrics: Metrics;
   dataSource: DataSource;
   /** Absent when RATE_LIMIT_PER_MINUTE is 0. */
   rateLimit?: RateLimit;
+  /** The per-IP budget of requests without a credential or with a booking token (PUBLIC_RATE_LIMIT_PER_MINUTE; absent when 0). */
+  publicRateLimit?: RateLimit;
   /** Largest query text stored as a persisted query (bytes). */
   maxPersistedQueryBytes: number;
 }
@@ -100,12 +121,13 @@ export interface GateOptions {
  * `maxPersistedQueryBytes` of query text. One hook, so the steps run in sequence (Apollo runs
  * different plugins' hooks concurrently).
  */
-export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLimit, maxPersistedQueryBytes }: GateOptions): ApolloServerPlugin<GatewayContext> {
-  const count = async (contextValue: GatewayContext, bucket: string) => {
-    if (!rateLimit) return;
-    const outcome = await rateLimit.consume(bucket);
+export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLimit, publicRateLimit, maxPersistedQueryBytes }: GateOptions): ApolloServerPlugin<GatewayContext> {
+  const count = async (contextValue: GatewayContext, bucket: string, limiter = rateLimit) => {
+    if (!limiter) return;
+    const outcome = await limiter.consume(bucket);
     contextValue.rateLimit = outcome;
-    if (!outcome.allowed) throw rateLimit.refusal(outcome);
+    contextValue.rateLimiter = limiter;
+    if (!outcome.allowed) throw limiter.refusal(outcome);
   };
   return {
     async requestDidStart() {
@@ -140,26 +162,42 @@ export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLim
           const store = { sqlStatements: 0, readOnly: operation.operation === "query", deadline: contextValue.store.deadline };
           contextValue.store = store;
           const key = bearerToken(contextValue.authorization);
+          // A refused credential counts against the client IP: in the public budget for booking
+          // tokens and credential-less public requests, else in the keyed one.
+          const publicTraffic = authenticator.isPublicTraffic(key);
+          const refusedLimiter = publicTraffic ? publicRateLimit : rateLimit;
+          const refusedBucket = publicTraffic ? RateLimit.publicBucket(contextValue.clientIp()) : ipBucket;
           try {
-            if (key && rateLimit && !authenticator.isCached(key)) {
-              const spent = await rateLimit.spent(ipBucket);
+            if (key && refusedLimiter && !authenticator.isCached(key)) {
+              const spent = await refusedLimiter.spent(refusedBucket);
               if (spent) {
                 contextValue.rateLimit = spent;
-                throw rateLimit.refusal(spent);
+                contextValue.rateLimiter = refusedLimiter;
+                throw refusedLimiter.refusal(spent);
               }
             }
             contextValue.viewer = await authenticator.authenticate(key, store);
           } catch (err) {
             if (err instanceof GraphQLError) throw err;
             if (err instanceof DomainError) {
-              await count(contextValue, ipBucket);
+              await count(contextValue, refusedBucket, refusedLimiter);
               throw toGraphQLError(err);
             }
             const infrastructure = infrastructureOf(err);
             throw infrastructure ? infrastructureError(infrastructure) : err;
           }
-          await count(contextValue, RateLimit.userBucket(contextValue.viewer.user.id));
-          contextValue.loaders = createLoaders(dataSource, store, contextValue.viewer);
+          const viewer = contextValue.viewer;
+          // Users count against their own budget; the public viewer and booking tokens against the
+          // client IP's public budget (PUBLIC_RATE_LIMIT_PER_MINUTE), apart from keyed traffic.
+          if (viewer.kind === "user") await count(contextValue, RateLimit.userBucket(viewer.user.id));
+          else await count(contextValue, RateLimit.publicBucket(contextValue.clientIp()), publicRateLimit);
+          // What this kind of viewer may ask at all (the policy), before anything runs.
+          for (const field of rootFieldNames(document, operation)) {
+            const access = rootFieldAccess(viewer, operation.operation, field);
+            if (access === "unauthenticated") throw toGraphQLError(unauthenticated());
+            if (access === "forbidden") throw toGraphQLError(forbidden(`A booking token only reads, cancels and reschedules its own booking; ${field} is not allowed with it.`));
+          }
+          contextValue.loaders = createLoaders(dataSource, store, viewer);
           const query = request.query;
           if (query !== undefined && Buffer.byteLength(query, "utf8") > maxPersistedQueryBytes) rc.metrics.persistedQueryRegister = false;
         },
@@ -169,8 +207,9 @@ export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLim
           if (rateLimit && !contextValue.rateLimit) contextValue.rateLimit = await rateLimit.consume(RateLimit.ipBucket(contextValue.clientIp()));
         },
         async willSendResponse({ response, contextValue }) {
-          if (rateLimit && contextValue.rateLimit) {
-            for (const [name, value] of rateLimit.headers(contextValue.rateLimit)) response.http.headers.set(name, value);
+          const limiter = contextValue.rateLimiter ?? rateLimit;
+          if (limiter && contextValue.rateLimit) {
+            for (const [name, value] of limiter.headers(contextValue.rateLimit)) response.http.headers.set(name, value);
           }
           // Infrastructure failures inside resolvers: the response's status says so too.
           const body = response.body;

@@ -55,6 +55,11 @@ export class RateLimit {
     return `user:${userId}`;
   }
 
+  /** The per-IP bucket of the public budget (no credential, or a booking token). */
+  static publicBucket(ip: string | undefined): string {
+    return `public:${ip ?? "unknown"}`;
+  }
+
   static ipBucket(ip: string | undefined): string {
     return `ip:${ip ?? "unknown"}`;
   }

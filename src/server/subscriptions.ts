@@ -3,7 +3,8 @@ import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, parse, 
 import { useServer } from "graphql-ws/use/ws";
 import type { DataSource } from "typeorm";
 import { WebSocketServer } from "ws";
-import { bearerToken, type ApiKeyAuthenticator } from "../auth/api-key";
+import { bearerToken } from "../auth/api-key";
+import type { Authenticator } from "../auth/credentials";
 import type { Viewer } from "../auth/viewer";
 import type { Config } from "../config";
 import type { RequestContext } from "../context";
@@ -39,7 +40,7 @@ export function serveSubscriptions(options: {
   httpServer: http.Server;
   config: Config;
   dataSource: DataSource;
-  authenticator: ApiKeyAuthenticator;
+  authenticator: Authenticator;
   bus: BookingEventBus;
   limits: OperationLimits;
   rateLimit: RateLimit | undefined;
@@ -62,7 +63,13 @@ export function serveSubscriptions(options: {
         const ipBucket = RateLimit.ipBucket(ctx.extra.request.socket.remoteAddress);
         try {
           if (rateLimit && (await rateLimit.spent(ipBucket))) return false;
-          ctx.extra.viewer = await authenticator.authenticate(key);
+          const viewer = await authenticator.authenticate(key);
+          // Subscriptions are for users (API key or JWT): not the public viewer, not a booking token.
+          if (viewer.kind !== "user") {
+            if (rateLimit) await rateLimit.consume(ipBucket).catch(() => undefined);
+            return false;
+          }
+          ctx.extra.viewer = viewer;
           ctx.extra.key = key;
           return true;
         } catch (err) {

@@ -11,7 +11,7 @@ import { bookingTitle, validateCreate, type CreateBookingCommand } from "./booki
 import { requireViewer } from "./booking-read.service";
 import { SLOT_HOLDING } from "./booking-status";
 import { insertSeats, joinSeats } from "./booking-seats";
-import { inTransaction } from "./booking-write-support";
+import { inTransaction, withManageToken } from "./booking-write-support";
 import { bookableEventTypes } from "./booking.policy";
 import { bookingSlotKey, uuidv5 } from "./idempotency";
 import { lockClientKey, lockSeats } from "./slots";
@@ -32,7 +32,10 @@ const CLIENT_KEY_NAMESPACE = "4b6f7a1e-3c1d-5e2a-9a47-6361c2f0d101";
 export async function createBooking(ctx: RequestContext, cmd: CreateBookingCommand): Promise<Booking> {
   const viewer = requireViewer(ctx);
   const key = cmd.idempotencyKey?.trim();
-  const uid = key ? uuidv5(`${viewer.user.id}:${key}`, CLIENT_KEY_NAMESPACE) : randomUUID();
+  // A user's keys are theirs; the public viewer's are scoped by the booker's e-mail (so one
+  // anonymous booker cannot fetch another's booking, and its token, by guessing a key).
+  const keyOwner = viewer.kind === "user" ? String(viewer.user.id) : `public:${cmd.responses.email.trim().toLowerCase()}`;
+  const uid = key ? uuidv5(`${keyOwner}:${key}`, CLIENT_KEY_NAMESPACE) : randomUUID();
   // Requests with one client key queue on a lock for that key; the later ones find the first's booking.
   const booking = await inTransaction(ctx, async (m) => {
     const made = await createInTransaction(m, viewer, cmd, uid, Boolean(key), new Date());
@@ -40,7 +43,7 @@ export async function createBooking(ctx: RequestContext, cmd: CreateBookingComma
     return made.booking;
   });
   forgetBookings(ctx.loaders, [booking]);
-  return booking;
+  return withManageToken(ctx, booking, cmd.responses.email);
 }
 
 /** What a booking write made: a new booking, a seat in a held one, or nothing (a repeated client key). */

@@ -32,6 +32,47 @@ function params(viewer: Viewer): Record<string, unknown> {
   return { pol_userId: viewer.user.id, pol_email: viewer.user.email.toLowerCase(), pol_orgIds: viewer.adminOrganizationIds };
 }
 
+/** Nothing at all. */
+const NONE: SqlCondition = { sql: "FALSE", params: {} };
+/** A booking token's one booking. */
+const tokenBooking = (viewer: Viewer): SqlCondition => ({ sql: `b."uid" = :pol_tokenUid`, params: { pol_tokenUid: viewer.bookingUid } });
+
+/**
+ * What each kind of viewer may ask at all, by root field (checked by the gate before anything
+ * runs): users everything (the rules below decide which rows); the public viewer (no credential,
+ * PUBLIC_BOOKING=true) public event types, their slots and createBooking, anything else
+ * UNAUTHENTICATED as without public booking; a booking token its booking (read, cancel,
+ * reschedule) and public event types and slots (to pick a new time), any other write FORBIDDEN,
+ * any other read FORBIDDEN.
+ */
+const PUBLIC_FIELDS: Record<string, ReadonlySet<string>> = {
+  query: new Set(["eventTypes", "eventType", "slots"]),
+  mutation: new Set(["createBooking"]),
+};
+const TOKEN_FIELDS: Record<string, ReadonlySet<string>> = {
+  query: new Set(["eventTypes", "eventType", "slots", "booking", "bookings", "bookingsConnection"]),
+  mutation: new Set(["cancelBooking", "rescheduleBooking"]),
+};
+
+export type FieldAccess = "allowed" | "unauthenticated" | "forbidden";
+
+/**
+ * A user as a viewer without an account sees them (event-type owners and hosts on a public booking
+ * page): the e-mail address is withheld (an empty string) from the public viewer and booking-token
+ * holders, so public booking cannot be used to harvest addresses.
+ */
+export function userAsSeenBy<T extends { email: string }>(viewer: Viewer | undefined, user: T): T {
+  if (!viewer || viewer.kind === "user") return user;
+  return Object.assign(Object.create(Object.getPrototypeOf(user) as object) as T, user, { email: "" });
+}
+
+export function rootFieldAccess(viewer: Viewer, operation: "query" | "mutation" | "subscription", field: string): FieldAccess {
+  if (field === "__typename") return "allowed";
+  if (viewer.kind === "user") return "allowed";
+  if (viewer.kind === "public") return PUBLIC_FIELDS[operation]?.has(field) ? "allowed" : "unauthenticated";
+  return TOKEN_FIELDS[operation]?.has(field) ? "allowed" : "forbidden";
+}
+
 
 /**
  * Bookings the viewer may read (alias `b`): organizer ∪ attendee ∪ event-type admin ∪ (organization
@@ -39,6 +80,8 @@ function params(viewer: Viewer): Record<string, unknown> {
  * tested on every row; still one SQL statement, so paging stays exact.
  */
 export function readableBookings(viewer: Viewer): SqlCondition | undefined {
+  if (viewer.kind === "public") return NONE;
+  if (viewer.kind === "bookingToken") return tokenBooking(viewer);
   if (viewer.isSystemAdmin) return undefined;
   // ARRAY(...) is computed once (an InitPlan), then `= ANY(...)` is an index condition: the planner
   // never falls back to scanning "Booking" to match the ids. The event-type branch is two simple
@@ -68,6 +111,7 @@ export function readableBookings(viewer: Viewer): SqlCondition | undefined {
 
 /** Bookings the viewer may update, confirm or reject (alias `b`): organizer ∪ event-type admin ∪ organization admin. */
 export function manageableBookings(viewer: Viewer): SqlCondition | undefined {
+  if (viewer.kind !== "user") return NONE;
   if (viewer.isSystemAdmin) return undefined;
   const members = isOrganizationAdmin(viewer) ? ` OR b."userId" IN (${ORGANIZATION_MEMBERS})` : "";
   return {
@@ -78,6 +122,8 @@ export function manageableBookings(viewer: Viewer): SqlCondition | undefined {
 
 /** Bookings the viewer may cancel or reschedule (alias `b`): the manageable ones plus those they attend. */
 export function cancellableBookings(viewer: Viewer): SqlCondition | undefined {
+  if (viewer.kind === "public") return NONE;
+  if (viewer.kind === "bookingToken") return tokenBooking(viewer);
   const manageable = manageableBookings(viewer);
   if (!manageable) return undefined;
   return { sql: `(${manageable.sql} OR b.id IN (${ATTENDED_BOOKINGS}))`, params: manageable.params };
@@ -89,6 +135,7 @@ export function cancellableBookings(viewer: Viewer): SqlCondition | undefined {
  * belongs to, or a system admin.
  */
 export function bookableEventTypes(viewer: Viewer): SqlCondition | undefined {
+  if (viewer.kind !== "user") return { sql: `NOT et."hidden"`, params: {} };
   if (viewer.isSystemAdmin) return undefined;
   const organization = isOrganizationAdmin(viewer)
     ? ` OR et."userId" IN (${ORGANIZATION_MEMBERS})
@@ -106,6 +153,7 @@ export function bookableEventTypes(viewer: Viewer): SqlCondition | undefined {
  * organization admins, those of the organization's members, teams, and their event types.
  */
 export function administeredWebhooks(viewer: Viewer): SqlCondition | undefined {
+  if (viewer.kind !== "user") return NONE;
   if (viewer.isSystemAdmin) return undefined;
   const orgTeams = `SELECT ot."id" FROM "Team" ot WHERE ot."id" = ANY(:pol_orgIds) OR ot."parentId" = ANY(:pol_orgIds)`;
   const organization = isOrganizationAdmin(viewer)

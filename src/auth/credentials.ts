@@ -1,0 +1,75 @@
+import type { DataSource } from "typeorm";
+import type { RequestStore } from "../db/sql-counter";
+import { queryPrepared } from "../db/rows";
+import { notFound, unauthenticated } from "../domain/errors";
+import { API_KEY_PREFIX, type ApiKeyAuthenticator } from "./api-key";
+import { BOOKING_TOKEN_PREFIX, type BookingTokens } from "./booking-token";
+import type { JwtAuthenticator } from "./jwt";
+import { bookingTokenViewer, publicViewer, type Viewer } from "./viewer";
+
+/**
+ * One entry for every credential (contract "Authentication" and "Browser access"), told apart by
+ * shape: `cal_` + 32 hex an API key, three base64url parts a JWT, `bk_…` a booking token, nothing
+ * at all the public viewer (only with PUBLIC_BOOKING=true; else UNAUTHENTICATED as always). Each
+ * becomes a Viewer; what a viewer may do is the policy's (domain/booking/booking.policy.ts).
+ */
+
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
+
+export type CredentialKind = "none" | "apiKey" | "jwt" | "bookingToken";
+
+export function credentialKind(credential: string | undefined): CredentialKind | undefined {
+  if (credential === undefined) return "none";
+  if (credential.startsWith(API_KEY_PREFIX)) return "apiKey";
+  if (credential.startsWith(BOOKING_TOKEN_PREFIX)) return "bookingToken";
+  if (JWT_SHAPE.test(credential) && credential.length <= 16_384) return "jwt";
+  return undefined;
+}
+
+export class Authenticator {
+  private tokenBookingSql = `SELECT 1 AS found FROM "Booking" b WHERE b."uid" = $1`;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    readonly apiKeys: ApiKeyAuthenticator,
+    readonly jwt: JwtAuthenticator,
+    readonly tokens: BookingTokens,
+    private readonly publicBooking: boolean,
+  ) {}
+
+  /**
+   * True when checking the credential costs no statement before it is known to be genuine: API keys
+   * whose answer is cached, and JWTs and booking tokens (their signature is checked first). The gate
+   * looks up other keys only while the client's IP has budget left.
+   */
+  isCached(credential: string): boolean {
+    return credentialKind(credential) === "apiKey" ? this.apiKeys.isCached(credential) : true;
+  }
+
+  /** True for traffic of the public budget: a booking token, or no credential with public booking on. */
+  isPublicTraffic(credential: string | undefined): boolean {
+    const kind = credentialKind(credential);
+    return kind === "bookingToken" || (kind === "none" && this.publicBooking);
+  }
+
+  /** The viewer for a credential (undefined: no Authorization header at all). */
+  async authenticate(credential: string | undefined, store?: RequestStore): Promise<Viewer> {
+    switch (credentialKind(credential)) {
+      case "none":
+        if (this.publicBooking) return publicViewer();
+        throw unauthenticated();
+      case "apiKey":
+        return this.apiKeys.authenticate(credential, store);
+      case "jwt":
+        return this.jwt.authenticate(credential!, store);
+      case "bookingToken": {
+        const claims = this.tokens.verify(credential!);
+        const rows = await queryPrepared<{ found: number }>(this.dataSource, this.tokenBookingSql, [claims.uid], store);
+        if (rows.length === 0) throw notFound("The booking of this token no longer exists.");
+        return bookingTokenViewer(claims.uid, claims.email);
+      }
+      default:
+        throw unauthenticated("The credential is neither an API key (cal_…), a JWT nor a booking token (bk_…).");
+    }
+  }
+}

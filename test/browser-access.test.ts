@@ -328,6 +328,47 @@ describe("browser access", () => {
       }
     });
 
+    it("TRUST_PROXY: the client is the X-Forwarded-For entry the proxy appended; without it the header is ignored", async () => {
+      const env = { PUBLIC_BOOKING: "true", PUBLIC_RATE_LIMIT_PER_MINUTE: "1" };
+      const proxied = await startTestGateway({ databaseName: name, env: { ...env, TRUST_PROXY: "true" } });
+      const direct = await startTestGateway({ databaseName: name, env });
+      try {
+        const { user } = await createViewer(ds);
+        const ask = async (target: TestGateway, forwardedFor: string) =>
+          (await fetch(`${target.url}/graphql`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor },
+            body: JSON.stringify({ query: `{ eventTypes(userId: ${user.id}) { id } }` }),
+          })).status;
+        // Behind the proxy, two clients have a budget each; a forged left-most entry does not count.
+        expect([await ask(proxied, "203.0.113.7"), await ask(proxied, "203.0.113.8"), await ask(proxied, "198.51.100.1, 203.0.113.7")]).toEqual([200, 200, 429]);
+        // Without TRUST_PROXY every request is the socket's address: one budget.
+        expect([await ask(direct, "203.0.113.7"), await ask(direct, "203.0.113.8")]).toEqual([200, 429]);
+      } finally {
+        await proxied.close();
+        await direct.close();
+      }
+    });
+
+    it("subscriptions stay for users: no credential, or a booking token, closes the socket with 4403", async () => {
+      const { createClient } = await import("graphql-ws");
+      const WebSocket = (await import("ws")).default;
+      const made = await post(gw, `mutation($in: CreateBookingInput!) { createBooking(input: $in) { manageToken } }`, {
+        in: { eventTypeId: (await createEventType(ds, { userId: (await createViewer(ds)).user.id })).id, start: "2034-06-01T10:00:00Z", timeZone: "UTC", responses: { name: "W", email: "w@example.org" } },
+      });
+      for (const authorization of [undefined, `Bearer ${made.body.data!.createBooking.manageToken}`]) {
+        const closed = await new Promise<number>((resolve) => {
+          const client = createClient({
+            url: gw.url.replace("http://", "ws://") + "/graphql", webSocketImpl: WebSocket, retryAttempts: 0, lazy: true,
+            connectionParams: authorization ? { authorization } : undefined,
+            on: { closed: (e) => resolve((e as { code: number }).code) },
+          });
+          client.subscribe({ query: `subscription { bookingEvents { id } }` }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+        });
+        expect(closed).toBe(4403);
+      }
+    });
+
     it("CORS exposes the rate-limit and request-id headers to browser code", async () => {
       const res = await fetch(`${gw.url}/graphql`, {
         method: "POST",

@@ -90,6 +90,8 @@ export interface BrowserConfig {
   trustProxy: boolean;
   /** BOOKING_TOKEN_SECRET: HMAC key of booking tokens; random per start outside production when unset. */
   bookingTokenSecret: string | undefined;
+  /** Booking tokens are issued and accepted: with a secret, or outside production (a random one per start). */
+  bookingTokens: boolean;
   /** BOOKING_TOKEN_TTL_DAYS (default 90). */
   bookingTokenTtlDays: number;
 }
@@ -201,6 +203,7 @@ function browserConfig(env: NodeJS.ProcessEnv, production: boolean): BrowserConf
       throw new ConfigError(`JWT_JWKS_URL must be a URL (got "${jwksUrl}")`);
     }
     if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConfigError(`JWT_JWKS_URL must be http(s) (got "${jwksUrl}")`);
+    if (production && url.protocol !== "https:") throw new ConfigError(`JWT_JWKS_URL must be https in production (got "${jwksUrl}")`);
   }
   const publicBooking = boolVar(env, "PUBLIC_BOOKING", false);
   const bookingTokenSecret = text("BOOKING_TOKEN_SECRET");
@@ -210,6 +213,8 @@ function browserConfig(env: NodeJS.ProcessEnv, production: boolean): BrowserConf
     );
   }
   if (bookingTokenSecret && bookingTokenSecret.length < 16) throw new ConfigError("BOOKING_TOKEN_SECRET must be at least 16 characters.");
+  // An HS256 key shorter than its hash can be guessed offline from any JWT it signed.
+  if (env.JWT_SECRET && Buffer.byteLength(env.JWT_SECRET, "utf8") < 32) throw new ConfigError("JWT_SECRET must be at least 32 bytes (e.g. `openssl rand -hex 32`).");
   return {
     jwtSecret: env.JWT_SECRET ? env.JWT_SECRET : undefined,
     jwtJwksUrl: jwksUrl,
@@ -221,6 +226,7 @@ function browserConfig(env: NodeJS.ProcessEnv, production: boolean): BrowserConf
     publicRateLimitPerMinute: intVar(env, "PUBLIC_RATE_LIMIT_PER_MINUTE", 60, 0, 10_000_000),
     trustProxy: boolVar(env, "TRUST_PROXY", false),
     bookingTokenSecret,
+    bookingTokens: Boolean(bookingTokenSecret) || !production,
     bookingTokenTtlDays: intVar(env, "BOOKING_TOKEN_TTL_DAYS", 90, 1, 3_650),
   };
 }

@@ -275,6 +275,34 @@ describe("browser access", () => {
       expect((await post(gw, `{ booking(id: ${next.id}) { status } }`, {}, bearer(organizerKey))).body.data).toEqual({ booking: { status: "CANCELLED" } });
     });
 
+    it("without an account an idempotencyKey must be a secret (32+ characters), and a repeat is scoped to the booker's e-mail", async () => {
+      const { user } = await createViewer(ds);
+      const et = await createEventType(ds, { userId: user.id, length: 30 });
+      const make = (email: string, idempotencyKey: string, start = "2034-07-01T10:00:00Z") =>
+        post(gw, `mutation($in: CreateBookingInput!) { createBooking(input: $in) { id manageToken } }`, {
+          in: { eventTypeId: et.id, start, timeZone: "UTC", responses: { name: "K", email }, idempotencyKey },
+        });
+      expect(onlyError(await make("k@example.org", "short-key")).extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "idempotencyKey" });
+      const key = "b6a7c1e2-58f4-4c3e-9d0a-7f1e2d3c4b5a";
+      const first = (await make("k@example.org", key)).body.data!.createBooking;
+      const again = (await make("k@example.org", key)).body.data!.createBooking;
+      expect(again.id).toBe(first.id);
+      // Another booker with the same key gets their own booking (or SLOT_TAKEN), never the first one.
+      const other = await make("someone-else@example.org", key);
+      expect(other.body.data?.createBooking?.id ?? onlyError(other).extensions?.reason).not.toBe(first.id);
+    });
+
+    it("a public seat join answers with the joiner's own view", async () => {
+      const { user } = await createViewer(ds);
+      const seated = await createEventType(ds, { userId: user.id, length: 30, seatsPerTimeSlot: 3 });
+      const join = (email: string) =>
+        post(gw, `mutation($in: CreateBookingInput!) { createBooking(input: $in) { id attendees { email } } }`, {
+          in: { eventTypeId: seated.id, start: "2034-07-02T10:00:00Z", timeZone: "UTC", responses: { name: email, email } },
+        });
+      await join("first-seat@example.org");
+      expect((await join("second-seat@example.org")).body.data!.createBooking.attendees).toEqual([{ email: "second-seat@example.org" }]);
+    });
+
     it("a seat holder's token cancels their own seat, not the others'", async () => {
       const { user } = await createViewer(ds);
       const seated = await createEventType(ds, { userId: user.id, length: 30, seatsPerTimeSlot: 3 });
@@ -386,5 +414,9 @@ describe("browser access", () => {
     expect(() => loadConfig({ NODE_ENV: "production", PUBLIC_BOOKING: "true" })).toThrow(/BOOKING_TOKEN_SECRET/);
     expect(loadConfig({ NODE_ENV: "production", PUBLIC_BOOKING: "true", BOOKING_TOKEN_SECRET: TOKEN_SECRET }).browser.publicBooking).toBe(true);
     expect(loadConfig({ NODE_ENV: "production" }).browser.publicBooking).toBe(false);
+    // In production without a secret no token is issued or accepted (it would not survive a restart).
+    expect(loadConfig({ NODE_ENV: "production" }).browser.bookingTokens).toBe(false);
+    expect(() => loadConfig({ JWT_SECRET: "short" })).toThrow(/JWT_SECRET must be at least 32 bytes/);
+    expect(() => loadConfig({ NODE_ENV: "production", JWT_JWKS_URL: "http://keys.example/jwks.json" })).toThrow(/https/);
   });
 });

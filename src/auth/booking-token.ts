@@ -21,8 +21,11 @@ export interface BookingTokenClaims {
 export class BookingTokens {
   private readonly key: Buffer;
 
-  /** `secret` undefined: a random one for this process (tokens do not survive a restart). */
-  constructor(secret: string | undefined, private readonly ttlDays: number) {
+  /**
+   * `secret` undefined: a random one for this process (tokens do not survive a restart).
+   * `enabled` false (production without a secret): no token is issued, none accepted.
+   */
+  constructor(secret: string | undefined, private readonly ttlDays: number, readonly enabled = true) {
     this.key = secret ? Buffer.from(secret, "utf8") : randomBytes(32);
   }
 
@@ -34,6 +37,7 @@ export class BookingTokens {
   /** The claims of a valid token; UNAUTHENTICATED for anything tampered, foreign or expired. */
   verify(token: string, now = new Date()): BookingTokenClaims {
     const bad = () => unauthenticated("The booking token is not valid.");
+    if (!this.enabled) throw unauthenticated("Booking tokens are not accepted by this gateway (set BOOKING_TOKEN_SECRET).");
     if (!token.startsWith(BOOKING_TOKEN_PREFIX) || token.length > 2_000) throw bad();
     const [body, signature, ...rest] = token.slice(BOOKING_TOKEN_PREFIX.length).split(".");
     if (!body || !signature || rest.length) throw bad();

@@ -9,8 +9,8 @@ import { bookingTokenViewer, publicViewer, type Viewer } from "./viewer";
 
 /**
  * One entry for every credential (contract "Authentication" and "Browser access"), told apart by
- * shape: `cal_` + 32 hex an API key, three base64url parts a JWT, `bk_…` a booking token, nothing
- * at all the public viewer (only with PUBLIC_BOOKING=true; else UNAUTHENTICATED as always). Each
+ * shape: three base64url parts a JWT, `bk_…` a booking token, anything else an API key (`cal_` + 32
+ * hex; Cal.com also takes it without the prefix), nothing at all the public viewer (only with PUBLIC_BOOKING=true; else UNAUTHENTICATED as always). Each
  * becomes a Viewer; what a viewer may do is the policy's (domain/booking/booking.policy.ts).
  */
 
@@ -18,12 +18,13 @@ const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 
 export type CredentialKind = "none" | "apiKey" | "jwt" | "bookingToken";
 
-export function credentialKind(credential: string | undefined): CredentialKind | undefined {
+export function credentialKind(credential: string | undefined): CredentialKind {
   if (credential === undefined) return "none";
   if (credential.startsWith(API_KEY_PREFIX)) return "apiKey";
   if (credential.startsWith(BOOKING_TOKEN_PREFIX)) return "bookingToken";
   if (JWT_SHAPE.test(credential) && credential.length <= 16_384) return "jwt";
-  return undefined;
+  // Anything else is looked up as an API key, as Cal.com does (a key sent without its cal_ prefix works).
+  return "apiKey";
 }
 
 export class Authenticator {
@@ -68,8 +69,6 @@ export class Authenticator {
         if (rows.length === 0) throw notFound("The booking of this token no longer exists.");
         return bookingTokenViewer(claims.uid, claims.email);
       }
-      default:
-        throw unauthenticated("The credential is neither an API key (cal_…), a JWT nor a booking token (bk_…).");
     }
   }
 }

@@ -84,7 +84,7 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   // to X-Forwarded-For (one hop: entries a client wrote itself are not believed).
   app.set("trust proxy", config.browser.trustProxy ? 1 : false);
   // Credentials by shape: API keys, JWTs, booking tokens, or none (the public viewer).
-  const bookingTokens = new BookingTokens(config.browser.bookingTokenSecret, config.browser.bookingTokenTtlDays);
+  const bookingTokens = new BookingTokens(config.browser.bookingTokenSecret, config.browser.bookingTokenTtlDays, config.browser.bookingTokens);
   const authenticator = new Authenticator(
     dataSource,
     new ApiKeyAuthenticator(dataSource, config.apiKeyCacheSeconds),
@@ -152,7 +152,7 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   const webhooks = config.bookingEvents && url ? new WebhookWorker({ url, config: config.webhooks, logger, registry: metrics.registry }) : undefined;
   webhooks?.start();
   subscriptions = bus
-    ? serveSubscriptions({ httpServer, config, dataSource, authenticator, bus, limits, rateLimit, metrics, logger })
+    ? serveSubscriptions({ httpServer, config, dataSource, authenticator, bus, limits, rateLimit, metrics, logger, clientIp: (req) => clientAddress(req, config.browser.trustProxy) })
     : undefined;
   if (bus) {
     new Gauge({
@@ -265,6 +265,16 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
       if (redis && redis.status !== "end") await redis.quit().catch(() => undefined);
     },
   };
+}
+
+/**
+ * The client's address of a request that Express does not see (a WebSocket upgrade), by the same
+ * rule as `trust proxy`: with TRUST_PROXY the last X-Forwarded-For entry (the nearest proxy's).
+ */
+function clientAddress(req: http.IncomingMessage, trustProxy: boolean): string | undefined {
+  const forwarded = req.headers["x-forwarded-for"];
+  const last = trustProxy && typeof forwarded === "string" ? forwarded.split(",").pop()?.trim() : undefined;
+  return last || req.socket.remoteAddress;
 }
 
 /** The primary's connection URL of the data source. */

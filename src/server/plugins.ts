@@ -199,7 +199,10 @@ export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLim
           }
           contextValue.loaders = createLoaders(dataSource, store, viewer);
           const query = request.query;
-          if (query !== undefined && Buffer.byteLength(query, "utf8") > maxPersistedQueryBytes) rc.metrics.persistedQueryRegister = false;
+          // Persisted queries are stored for users only (never for the public viewer or a token).
+          if (viewer.kind !== "user" || (query !== undefined && Buffer.byteLength(query, "utf8") > maxPersistedQueryBytes)) {
+            rc.metrics.persistedQueryRegister = false;
+          }
         },
         async didEncounterErrors({ contextValue }) {
           // Refused before it was counted (unparsable, invalid, too complex, no such operation):

@@ -23,6 +23,22 @@ export interface RateLimitOutcome {
  * Counting happens in the gate (plugins.ts), once per operation (each operation of a batch counts),
  * after the credential is known: a made-up key gets no bucket of its own, it spends its IP's.
  */
+/**
+ * The unit a per-IP budget counts: an IPv4 address, or an IPv6 address's /64 (one subscriber's
+ * network: rotating addresses inside it does not buy a fresh budget).
+ */
+export function clientNetwork(ip: string | undefined): string {
+  if (!ip) return "unknown";
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1];
+  if (!ip.includes(":")) return ip;
+  const [head, tail = ""] = ip.toLowerCase().split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups = [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+}
+
 export class RateLimit {
   private readonly limiter: RateLimiterAbstract;
 
@@ -57,11 +73,11 @@ export class RateLimit {
 
   /** The per-IP bucket of the public budget (no credential, or a booking token). */
   static publicBucket(ip: string | undefined): string {
-    return `public:${ip ?? "unknown"}`;
+    return `public:${clientNetwork(ip)}`;
   }
 
   static ipBucket(ip: string | undefined): string {
-    return `ip:${ip ?? "unknown"}`;
+    return `ip:${clientNetwork(ip)}`;
   }
 
   /** Counts one request against `bucket`. A store failure lets the request through rather than fail it. */

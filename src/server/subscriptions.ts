@@ -41,13 +41,15 @@ export function serveSubscriptions(options: {
   config: Config;
   dataSource: DataSource;
   authenticator: Authenticator;
+  /** The client's address of an upgrade request (TRUST_PROXY applied). */
+  clientIp: (req: import("node:http").IncomingMessage) => string | undefined;
   bus: BookingEventBus;
   limits: OperationLimits;
   rateLimit: RateLimit | undefined;
   metrics: Metrics;
   logger: Logger;
 }): { dispose(): Promise<void> } {
-  const { httpServer, config, dataSource, authenticator, bus, limits, rateLimit, metrics, logger } = options;
+  const { httpServer, config, dataSource, authenticator, bus, limits, rateLimit, metrics, logger, clientIp } = options;
   const wss = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: config.bodyLimitBytes });
   const schema = gatewaySchema();
   const rules = config.introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
@@ -60,7 +62,7 @@ export function serveSubscriptions(options: {
       onConnect: async (ctx) => {
         const fromParams = typeof ctx.connectionParams?.authorization === "string" ? ctx.connectionParams.authorization : undefined;
         const key = bearerToken(fromParams ?? ctx.extra.request.headers.authorization);
-        const ipBucket = RateLimit.ipBucket(ctx.extra.request.socket.remoteAddress);
+        const ipBucket = RateLimit.ipBucket(clientIp(ctx.extra.request));
         try {
           if (rateLimit && (await rateLimit.spent(ipBucket))) return false;
           const viewer = await authenticator.authenticate(key);

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
-import type { Viewer } from "../../auth/viewer";
+import { bookingTokenViewer, type Viewer } from "../../auth/viewer";
 import type { RequestContext } from "../../context";
 import { Attendee, Booking, BookingStatus, DestinationCalendar, EventType } from "../../entities";
-import { forgetBookings } from "../../loaders";
+import { createLoaders, forgetBookings } from "../../loaders";
 import { fitBooking } from "../availability/booking-fit";
 import { BookingEventType, recordBookingEvents, type BookingEventRecord } from "../events/booking-events";
-import { conflict, notFound } from "../errors";
+import { badInput, conflict, notFound } from "../errors";
 import { bookingTitle, validateCreate, type CreateBookingCommand } from "./booking-input";
 import { requireViewer } from "./booking-read.service";
 import { SLOT_HOLDING } from "./booking-status";
@@ -25,6 +25,9 @@ import { lockClientKey, lockSeats } from "./slots";
 
 const { ACCEPTED, PENDING } = BookingStatus;
 
+/** Shortest idempotencyKey the public viewer may send. */
+const MIN_PUBLIC_KEY_LENGTH = 32;
+
 /** Namespace of client idempotency keys: the booking uid is uuidv5("<viewer id>:<key>"). */
 const CLIENT_KEY_NAMESPACE = "4b6f7a1e-3c1d-5e2a-9a47-6361c2f0d101";
 
@@ -35,6 +38,11 @@ export async function createBooking(ctx: RequestContext, cmd: CreateBookingComma
   // A user's keys are theirs; the public viewer's are scoped by the booker's e-mail (so one
   // anonymous booker cannot fetch another's booking, and its token, by guessing a key).
   const keyOwner = viewer.kind === "user" ? String(viewer.user.id) : `public:${cmd.responses.email.trim().toLowerCase()}`;
+  // A repeat answers the first booking with a fresh token: without an account the key is the only
+  // secret, so it must be one (at least 32 characters, e.g. a UUID).
+  if (key && viewer.kind !== "user" && key.length < MIN_PUBLIC_KEY_LENGTH) {
+    throw badInput("idempotencyKey", `Without an account, idempotencyKey must be a secret of at least ${MIN_PUBLIC_KEY_LENGTH} characters (e.g. a UUID).`);
+  }
   const uid = key ? uuidv5(`${keyOwner}:${key}`, CLIENT_KEY_NAMESPACE) : randomUUID();
   // Requests with one client key queue on a lock for that key; the later ones find the first's booking.
   const booking = await inTransaction(ctx, async (m) => {
@@ -43,6 +51,12 @@ export async function createBooking(ctx: RequestContext, cmd: CreateBookingComma
     return made.booking;
   });
   forgetBookings(ctx.loaders, [booking]);
+  if (viewer.kind === "public") {
+    // Without an account the booker reads the answer as the holder of its token (a seat joined:
+    // their own seat's view), as they will read it later with the token.
+    ctx.viewer = bookingTokenViewer(booking.uid, cmd.responses.email);
+    ctx.loaders = createLoaders(ctx.dataSource, ctx.store, ctx.viewer);
+  }
   return withManageToken(ctx, booking, cmd.responses.email);
 }
 

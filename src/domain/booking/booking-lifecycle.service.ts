@@ -12,7 +12,7 @@ import { rescheduledTimes, updatedTimes } from "./booking-move";
 import { requireViewer } from "./booking-read.service";
 import { carrySeats, leaveSeat, seatAt } from "./booking-seats";
 import { assertTransition, canTransition, label, SLOT_HOLDING } from "./booking-status";
-import { actsAsSeatHolder, bookerEmailOf, checkReason, inTransaction, lockForWrite, withManageToken } from "./booking-write-support";
+import { actsAsSeatHolder, checkReason, inTransaction, lockForWrite, withManageToken } from "./booking-write-support";
 import { cancellableBookings, SEATED_BOOKING } from "./booking.policy";
 import { bookingSlotKey } from "./idempotency";
 import { lockSeats, lockSeries } from "./slots";
@@ -174,7 +174,7 @@ export async function rescheduleBooking(
 ): Promise<Booking> {
   const viewer = requireViewer(ctx);
   const note = checkReason("reason", reason);
-  const { created, old, seatMove } = await inTransaction(ctx, async (m) => {
+  const { created, old } = await inTransaction(ctx, async (m) => {
     // A seated booking's seats lock comes before its row (the global lock order, slots.ts): a seat
     // holder's move joins or creates a seated booking under it, as createBooking does.
     const [seated] = await m.query(
@@ -199,7 +199,7 @@ export async function rescheduleBooking(
       // The move is one RESCHEDULED; the booking left behind is UPDATED while seats remain in it.
       const behind: BookingEventRecord[] = after.status === CANCELLED ? [] : [{ type: BookingEventType.UPDATED, bookingId: after.id, trigger: null }];
       await recordBookingEvents(m, ctx.bookingEvents, [...behind, rescheduledEvent(moved, b, viewer.user.email)]);
-      return { created: moved, old: b, seatMove: true };
+      return { created: moved, old: b };
     }
     // The whole availability rule, as for a new booking; the old booking neither blocks nor counts.
     if (eventType) await fitBooking(m, eventType, start, newEnd, now, { bookingId: b.id, organizerId: b.userId });
@@ -246,13 +246,12 @@ export async function rescheduleBooking(
       await carrySeats(m, b, next, copies);
     }
     await recordBookingEvents(m, ctx.bookingEvents, [rescheduledEvent(next, b, viewer.user.email)]);
-    return { created: next, old: b, seatMove: false };
+    return { created: next, old: b };
   });
   forgetBookings(ctx.loaders, [created, old]);
-  // The new booking's token belongs to whoever booked: the seat holder who moved, the token's
-  // holder, else the booker named in the booking's responses.
-  const booker = seatMove || viewer.kind === "bookingToken" ? viewer.user.email : bookerEmailOf(created) ?? viewer.user.email;
-  return withManageToken(ctx, created, booker);
+  // The new booking's token acts for whoever moved it (a token's holder: the booker; a user:
+  // themselves), so what is done with it is recorded in their name, never in someone else's.
+  return withManageToken(ctx, created, viewer.user.email);
 }
 
 /** PENDING / AWAITING_HOST → ACCEPTED after re-checking the slot; takes Cal.com's slot key. */

@@ -82,12 +82,6 @@ export function checkReason(field: string, reason: string | null | undefined): s
  * for `bookerEmail` (contract "Browser access"; every other read answers null).
  */
 export function withManageToken(ctx: RequestContext, booking: Booking, bookerEmail: string | null | undefined): Booking {
-  if (ctx.bookingTokens && bookerEmail) booking.manageToken = ctx.bookingTokens.issue(booking.uid, bookerEmail);
+  if (ctx.bookingTokens?.enabled && bookerEmail) booking.manageToken = ctx.bookingTokens.issue(booking.uid, bookerEmail);
   return booking;
-}
-
-/** The booker's e-mail as Cal.com stores it (`responses.email`). */
-export function bookerEmailOf(booking: Pick<Booking, "responses">): string | undefined {
-  const email = (booking.responses as { email?: unknown } | null)?.email;
-  return typeof email === "string" && email ? email : undefined;
 }

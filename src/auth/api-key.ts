@@ -78,7 +78,7 @@ export class ApiKeyAuthenticator {
     const record = this.unknown.has(hash) ? undefined : (this.cache?.get(hash) ?? (await this.lookup(hash, store)));
     if (!record) throw unauthenticated("The API key is not valid.");
     if (record.expiresAt && record.expiresAt.getTime() <= now.getTime()) {
-      throw unauthenticated("The API key has expired.");
+      throw Object.assign(unauthenticated("The API key has expired."), { keyExpired: true });
     }
     if (record.user.locked) throw forbidden("This user account is locked.");
     return viewerFor(record.user, record.adminOrganizationIds);

@@ -2,11 +2,10 @@ import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTP
 import { LRUCache } from "lru-cache";
 import type { DataSource } from "typeorm";
 import type { BrowserConfig } from "../config";
-import { queryPrepared } from "../db/rows";
 import type { RequestStore } from "../db/sql-counter";
 import { forbidden, unauthenticated } from "../domain/errors";
-import { User } from "../entities";
-import { ADMIN_ORGANIZATION_IDS } from "./api-key";
+import type { User } from "../entities";
+import { loadUserRecord } from "./user-viewer";
 import { viewerFor, type Viewer } from "./viewer";
 
 /**
@@ -27,7 +26,6 @@ export class JwtAuthenticator {
   private readonly secret: Uint8Array | undefined;
   private readonly jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   private readonly users: LRUCache<number, { user: User; adminOrganizationIds: number[] }> | undefined;
-  private userSql: string | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -86,15 +84,8 @@ export class JwtAuthenticator {
   }
 
   private async lookup(userId: number, store: RequestStore | undefined) {
-    this.userSql ??= (() => {
-      const columns = this.dataSource.getMetadata(User).columns.map((c) => `u."${c.databaseName}" AS "${c.propertyName}"`).join(", ");
-      return `SELECT ${columns}, ${ADMIN_ORGANIZATION_IDS} AS "__adminOrgIds" FROM users u WHERE u."id" = $1`;
-    })();
-    const rows = await queryPrepared<Record<string, unknown>>(this.dataSource, this.userSql, [userId], store);
-    if (rows.length === 0) return undefined;
-    const { __adminOrgIds, ...columns } = rows[0];
-    const record = { user: Object.assign(Object.create(User.prototype) as User, columns), adminOrganizationIds: __adminOrgIds as number[] };
-    this.users?.set(userId, record);
+    const record = await loadUserRecord(this.dataSource, userId, store);
+    if (record) this.users?.set(userId, record);
     return record;
   }
 }

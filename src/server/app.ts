@@ -17,6 +17,7 @@ import { ApiKeyAuthenticator } from "../auth/api-key";
 import { BookingTokens } from "../auth/booking-token";
 import { Authenticator } from "../auth/credentials";
 import { JwtAuthenticator } from "../auth/jwt";
+import { v1Router } from "../rest/v1/router";
 import type { Config } from "../config";
 import { ReadinessProbe } from "../db/readiness";
 import type { RequestDeadline, RequestStore } from "../db/sql-counter";
@@ -220,6 +221,9 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
       }),
     ),
   );
+
+  // Cal.com API v1's bookings routes over the same schema and services (rest/v1).
+  app.use("/v1", requestTimeout(config.requestTimeoutMs), v1Router({ config, dataSource, authenticator, rateLimit, registry: metrics.registry, logger }));
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });

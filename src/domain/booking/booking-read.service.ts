@@ -13,12 +13,16 @@ import {
 
 /** Largest page a client may ask for. */
 export const MAX_TAKE = 250;
+/** Most attendee e-mails one list filter may name. */
+const MAX_ATTENDEE_EMAILS = 50;
 /** Page size when only `page` is given. */
 export const DEFAULT_TAKE = 10;
 
 export interface BookingListFilter {
   userIds?: number[] | null;
   attendeeEmail?: string | null;
+  /** Any of these attendee e-mails (v1's repeated attendeeEmail); with attendeeEmail, any of all. */
+  attendeeEmails?: string[] | null;
   status?: BookingStatus[] | null;
   eventTypeIds?: number[] | null;
   dateFrom?: Date | null;
@@ -100,13 +104,15 @@ async function applyFilter(ctx: RequestContext, qb: SelectQueryBuilder<Booking>,
     }
     qb.andWhere("b.userId = ANY(:f_userIds)", { f_userIds: filter.userIds });
   }
-  if (filter.attendeeEmail != null) {
+  const emails = [...(filter.attendeeEmail != null ? [filter.attendeeEmail] : []), ...(filter.attendeeEmails ?? [])];
+  if (emails.length > MAX_ATTENDEE_EMAILS) throw badInput("filter.attendeeEmails", `At most ${MAX_ATTENDEE_EMAILS} attendee e-mails.`);
+  if (emails.length) {
     // Only attendees the viewer may see count: a seat holder must not learn who else holds a seat.
     const view = bookingViewSql(viewer);
     const visible = view ? ` AND (${view.sql} <> 'seat' OR lower(fa."email") = :pol_email)` : "";
     qb.andWhere(
-      `EXISTS (SELECT 1 FROM "Attendee" fa WHERE fa."bookingId" = b.id AND lower(fa."email") = :f_attendeeEmail${visible})`,
-      { f_attendeeEmail: filter.attendeeEmail.trim().toLowerCase(), ...view?.params },
+      `EXISTS (SELECT 1 FROM "Attendee" fa WHERE fa."bookingId" = b.id AND lower(fa."email") = ANY(:f_attendeeEmails)${visible})`,
+      { f_attendeeEmails: emails.map((e) => e.trim().toLowerCase()), ...view?.params },
     );
   }
   if (filter.status != null) {

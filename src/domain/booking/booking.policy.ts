@@ -1,4 +1,6 @@
-import { isOrganizationAdmin, type Viewer } from "../../auth/viewer";
+import { loadUserRecord } from "../../auth/user-viewer";
+import { isOrganizationAdmin, viewerFor, type Viewer } from "../../auth/viewer";
+import type { RequestContext } from "../../context";
 import type { Booking } from "../../entities";
 
 /** A SQL condition with its named parameters (TypeORM `:name` style). */
@@ -55,6 +57,27 @@ const TOKEN_FIELDS: Record<string, ReadonlySet<string>> = {
 };
 
 export type FieldAccess = "allowed" | "unauthenticated" | "forbidden";
+
+/**
+ * The viewer to act as when a request books for user `userId` (v1's POST `userId`): system admins
+ * for anyone, organization admins for accepted members of the organizations they administer;
+ * nobody else, and never as a locked or unknown user (undefined).
+ */
+export async function mayActAs(ctx: RequestContext, userId: number): Promise<Viewer | undefined> {
+  const viewer = ctx.viewer;
+  if (!viewer || viewer.kind !== "user") return undefined;
+  if (!viewer.isSystemAdmin) {
+    if (!isOrganizationAdmin(viewer)) return undefined;
+    const member = (await ctx.dataSource.query(
+      `SELECT 1 FROM "Membership" m WHERE m."userId" = $1 AND m."teamId" = ANY($2) AND m."accepted"`,
+      [userId, viewer.adminOrganizationIds],
+    )) as unknown[];
+    if (member.length === 0) return undefined;
+  }
+  const record = await loadUserRecord(ctx.dataSource, userId, ctx.store);
+  if (!record || record.user.locked) return undefined;
+  return viewerFor(record.user, record.adminOrganizationIds);
+}
 
 /**
  * A user as a viewer without an account sees them (event-type owners and hosts on a public booking

@@ -246,6 +246,34 @@ describe("REST v1", () => {
     expect(reason.cancellationReason).toBe("Not Provided");
   });
 
+  it("an organization admin lists and books for members of their organization, and no one else", async () => {
+    const org = await createTeam(ds, { isOrganization: true, adminApiEnabled: true });
+    const admin = await createViewer(ds);
+    await addMember(ds, org, admin.user, MembershipRole.ADMIN);
+    const member = await createViewer(ds);
+    await addMember(ds, org, member.user);
+    const memberType = await createEventType(ds, { userId: member.user.id, length: 30, hidden: true });
+    const theirs = await createBooking(ds, { userId: member.user.id, eventTypeId: memberType.id, startTime: new Date("2035-05-01T10:00:00Z"), endTime: new Date("2035-05-01T10:30:00Z") });
+    const listed = await call("GET", `/v1/bookings?userId=${member.user.id}`, admin.key);
+    expect(listed.body.bookings.map((b: { id: number }) => b.id)).toEqual([theirs.id]);
+    expect((await call("GET", `/v1/bookings?userId=${organizer.id}`, admin.key)).status).toBe(403);
+    const body = { eventTypeId: memberType.id, start: "2035-05-02T10:00:00Z", timeZone: "UTC", metadata: {}, responses: { name: "M", email: "m@example.org" } };
+    expect((await call("POST", "/v1/bookings", admin.key, { ...body, userId: member.user.id })).status).toBe(200);
+    expect((await call("POST", "/v1/bookings", admin.key, { ...body, start: "2035-05-03T10:00:00Z", userId: organizer.id })).body).toEqual({ message: "Forbidden" });
+  });
+
+  it("answers 503 Service unavailable while the database is away", async () => {
+    const away = await startTestGateway({ databaseName: gw.databaseName });
+    try {
+      await away.dataSource.destroy();
+      const r = await fetch(`${away.url}/v1/bookings?apiKey=${organizer.key}`);
+      expect(r.status).toBe(503);
+      expect(await r.json()).toEqual({ message: "Service unavailable" });
+    } finally {
+      await away.close().catch(() => undefined);
+    }
+  });
+
   it("other methods: 405 with the route's own Allow list", async () => {
     for (const [method, path, allow] of [["PUT", "/v1/bookings", "GET,POST"], ["POST", `/v1/bookings/${own.id}`, "GET,PATCH,DELETE"], ["GET", `/v1/bookings/${own.id}/cancel`, "DELETE"]]) {
       const r = await call(method, path, organizer.key);

@@ -200,6 +200,11 @@ describe("REST v1", () => {
       declared("/v1/bookings", "POST", r);
     }
     expect(await snapshotTables(ds)).toEqual(before); // refused writes changed nothing
+    // A limit reached is v1's booking_limit_reached.
+    const limitedType = await createEventType(ds, { userId: organizer.id, length: 30, bookingLimits: { PER_DAY: 1 } } as never);
+    const once = { ...body, eventTypeId: limitedType.id, start: "2035-02-07T09:00:00Z" };
+    expect((await call("POST", "/v1/bookings", booker.key, once)).status).toBe(200);
+    expect((await call("POST", "/v1/bookings", booker.key, { ...once, start: "2035-02-07T11:00:00Z" })).body).toEqual({ message: "booking_limit_reached" });
     // A system admin may book as anyone.
     const asOrganizer = await call("POST", "/v1/bookings", sysadmin, { ...body, start: "2035-02-06T13:00:00Z", userId: organizer.id });
     expect(asOrganizer.status).toBe(200);
@@ -211,9 +216,11 @@ describe("REST v1", () => {
     expect(ok.status).toBe(200);
     declared("/v1/bookings/{id}", "PATCH", ok);
     expect(ok.body.booking).toMatchObject({ title: "Renamed", startTime: "2035-03-01T11:00:00.000Z", endTime: "2035-03-01T11:30:00.000Z" });
+    await ds.query(`INSERT INTO "Attendee" (email, name, "timeZone", "bookingId") VALUES ($1, 'Att', 'UTC', $2)`, [attendee.email, b.id]);
     const before = await snapshotTables(ds);
     const refusals: Array<[string, unknown, number, unknown]> = [
       [outsider, { title: "x" }, 404, { message: "Booking not found" }],
+      [attendee.key, { title: "x" }, 403, { message: "Forbidden" }], // an attendee may read it, not edit it
       [organizer.key, { color: "red" }, 400, { message: "Unrecognized key(s): color" }],
       [organizer.key, { status: "ACCEPTED", startTime: "2035-03-01T12:00:00Z", start: "2035-03-01T12:00:00Z" }, 400, undefined],
       [organizer.key, { endTime: "2035-03-01T10:00:00Z" }, 400, undefined], // end before start

@@ -243,6 +243,8 @@ async function pairedRounds(s: Scenario, gateway: Running, floorPort: number, si
 
 interface Scenario {
   name: string;
+  /** GET sends no body (REST routes); default POST. */
+  method?: "GET" | "POST";
   body: string | (() => string);
   key?: string;
   path?: string;
@@ -265,6 +267,8 @@ async function fullScenarios(url: string, size: number): Promise<Scenario[]> {
   const base = Math.max(Date.UTC(2031, 0, 1), new Date(rows[0].last).getTime() + 86_400_000);
   return [
     { name: "a: page 1 of 50, all bookings", key: BENCH_KEYS.systemAdmin, body: gql(`query A { bookings(take: 50, page: 1) { nodes { ${LIST_FIELDS} } } }`), floorPath: "/all", connections: [1, 10] },
+    // The same page through Cal.com's v1 route (its own, wider booking shape), beside GraphQL's.
+    { name: "v1: GET /v1/bookings?take=50&page=1, all bookings", method: "GET", key: BENCH_KEYS.systemAdmin, path: "/v1/bookings?take=50&page=1", body: "", connections: [10] },
     { name: `b: offset page ${lastPage} (last) of 50`, key: BENCH_KEYS.systemAdmin, body: gql(`query B { bookings(take: 50, page: ${lastPage}) { nodes { ${LIST_FIELDS} } } }`), connections: [1, 10] },
     { name: "c: regular user's page 1 of 50", key: BENCH_KEYS.regularUser, body: gql(`query C { bookings(take: 50) { nodes { ${LIST_FIELDS} } } }`), floorPath: "/user", connections: [1, 10] },
     { name: "d: org admin's page 1 of 50", key: BENCH_KEYS.orgAdmin, body: gql(`query D { bookings(take: 50) { nodes { ${LIST_FIELDS} } } }`), connections: [1, 10] },
@@ -404,7 +408,8 @@ async function measure(s: Scenario, target: "gateway" | "floor", g: Running, siz
   // (after a pause, so requests of the previous measurement still finishing do not count).
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   const before = target === "gateway" ? await sqlMetric(g.port) : undefined;
-  const probe = await fetch(`http://127.0.0.1:${g.port}${urlPath}`, { method: "POST", headers, body: body() });
+  const method = s.method ?? "POST";
+  const probe = await fetch(`http://127.0.0.1:${g.port}${urlPath}`, { method, headers, body: method === "GET" ? undefined : body() });
   const probeBody = (await probe.json()) as { errors?: unknown[] };
   if (probe.status !== 200 || probeBody.errors) throw new Error(`${s.name}: probe failed: ${probe.status} ${JSON.stringify(probeBody).slice(0, 500)}`);
   const after = target === "gateway" ? await sqlMetric(g.port) : undefined;
@@ -415,11 +420,15 @@ async function measure(s: Scenario, target: "gateway" | "floor", g: Running, siz
   let graphqlErrors = 0;
   const result = await autocannon({
     url: `http://127.0.0.1:${g.port}${urlPath}`,
-    method: "POST",
+    method,
     headers,
     connections,
     duration: seconds,
-    requests: [{ setupRequest: (req) => ({ ...req, body: body() }), onResponse: (_status, resBody) => { if (resBody.includes('"errors"')) graphqlErrors += 1; } }],
+    requests: [{
+      setupRequest: (req) => (method === "GET" ? req : { ...req, body: body() }),
+      // A GraphQL error in the body, or (REST) any status but 200.
+      onResponse: (status, resBody) => { if (resBody.includes('"errors"') || status !== 200) graphqlErrors += 1; },
+    }],
   });
   clearInterval(sampler);
   return {

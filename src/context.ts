@@ -29,6 +29,11 @@ export interface RequestContext {
   bookingEventBus?: Wakeups;
   /** Issues booking tokens (manageToken) for the bookings a createBooking / rescheduleBooking makes. */
   bookingTokens?: BookingTokens;
+  /**
+   * Conditions a transport adds to the booking lists it runs, beyond those GraphQL names (REST v1's
+   * repeated attendeeEmail). Set by rest/v1 only.
+   */
+  extraBookingFilter?: { attendeeEmails?: string[] };
   /** Authenticates the connection's key again (WebSocket operations: a long-lived stream re-checks it). */
   reauthenticate?: () => Promise<Viewer>;
 }

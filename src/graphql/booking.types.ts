@@ -27,9 +27,6 @@ export class BookingFilter {
   @Field(() => String, { nullable: true, description: "Bookings with an attendee of this e-mail (case-insensitive)." })
   attendeeEmail?: string | null;
 
-  @Field(() => [String], { nullable: true, description: "Bookings with an attendee of any of these e-mails (case-insensitive; with attendeeEmail, any of all)." })
-  attendeeEmails?: string[] | null;
-
   @Field(() => [BookingStatus], { nullable: true, description: "Bookings in any of these states." })
   status?: BookingStatus[] | null;
 

@@ -87,7 +87,10 @@ async function readableQuery(ctx: RequestContext, viewer: Viewer, filter: Bookin
   const qb = ctx.dataSource.getRepository(Booking).createQueryBuilder("b");
   const scope = readableBookings(viewer);
   if (scope) qb.andWhere(scope.sql, scope.params);
-  if (filter) await applyFilter(ctx, qb, viewer, filter);
+  // A transport's extra conditions (REST v1's repeated attendeeEmail) join the filter here.
+  const extra = ctx.extraBookingFilter;
+  const merged = extra?.attendeeEmails?.length ? { ...filter, attendeeEmails: [...(filter?.attendeeEmails ?? []), ...extra.attendeeEmails] } : filter;
+  if (merged) await applyFilter(ctx, qb, viewer, merged);
   return qb;
 }
 

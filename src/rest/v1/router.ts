@@ -187,6 +187,8 @@ export function v1Router(options: V1Options): Router {
   router.get("/bookings", handle(async (req, res) => {
     const ctx = await begin(req, res);
     const q = parseWith(ListQuery, req.query);
+    // v1 takes attendeeEmail repeated; GraphQL's filter names one: the list service takes several.
+    if (q.attendeeEmail) ctx.extraBookingFilter = { attendeeEmails: q.attendeeEmail };
     const now = new Date();
     const from = q.dateFrom ? new Date(q.dateFrom) : undefined;
     const upcomingFrom = q.status === "upcoming" ? (from && from > now ? from : now) : from;
@@ -198,7 +200,6 @@ export function v1Router(options: V1Options): Router {
       {
         filter: {
           ...(q.userId ? { userIds: q.userId } : {}),
-          ...(q.attendeeEmail ? { attendeeEmails: q.attendeeEmail } : {}),
           ...(upcomingFrom ? { dateFrom: upcomingFrom.toISOString() } : {}),
           ...(q.dateTo ? { dateTo: new Date(q.dateTo).toISOString() } : {}),
         },

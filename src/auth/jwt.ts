@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from "jose";
+import type * as Jose from "jose";
 import { LRUCache } from "lru-cache";
 import type { DataSource } from "typeorm";
 import type { BrowserConfig } from "../config";
@@ -18,13 +18,18 @@ import { viewerFor, type Viewer } from "./viewer";
  * of that user's API key.
  */
 
+/** jose is loaded on the first JWT (most gateways never see one: ~10 MB resident saved). */
+let joseModule: typeof Jose | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const jose = (): typeof Jose => (joseModule ??= require("jose") as typeof Jose);
+
 const SYMMETRIC = ["HS256"];
 const ASYMMETRIC = ["RS256", "ES256"];
 const MAX_CACHED_USERS = 10_000;
 
 export class JwtAuthenticator {
   private readonly secret: Uint8Array | undefined;
-  private readonly jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  private jwksSet: ReturnType<typeof Jose.createRemoteJWKSet> | undefined;
   private readonly users: LRUCache<number, { user: User; adminOrganizationIds: number[] }> | undefined;
 
   constructor(
@@ -33,15 +38,19 @@ export class JwtAuthenticator {
     cacheSeconds: number,
   ) {
     this.secret = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : undefined;
-    this.jwks = config.jwtJwksUrl
-      ? createRemoteJWKSet(new URL(config.jwtJwksUrl), { timeoutDuration: 5_000, cooldownDuration: 1_000, cacheMaxAge: 10 * 60_000 })
-      : undefined;
+
     this.users = cacheSeconds > 0 ? new LRUCache({ max: MAX_CACHED_USERS, ttl: cacheSeconds * 1000 }) : undefined;
   }
 
   /** True when JWTs can be verified at all (JWT_SECRET or JWT_JWKS_URL set). */
   get enabled(): boolean {
-    return Boolean(this.secret || this.jwks);
+    return Boolean(this.secret || this.config.jwtJwksUrl);
+  }
+
+  /** The remote key set (made on first use; jose caches it and fetches again for an unknown kid). */
+  private get jwks(): ReturnType<typeof Jose.createRemoteJWKSet> | undefined {
+    if (!this.config.jwtJwksUrl) return undefined;
+    return (this.jwksSet ??= jose().createRemoteJWKSet(new URL(this.config.jwtJwksUrl), { timeoutDuration: 5_000, cooldownDuration: 1_000, cacheMaxAge: 10 * 60_000 }));
   }
 
   async authenticate(token: string, store: RequestStore | undefined): Promise<Viewer> {
@@ -49,7 +58,7 @@ export class JwtAuthenticator {
     if (!this.enabled) throw unauthenticated("JWTs are not accepted by this gateway (set JWT_SECRET or JWT_JWKS_URL).");
     let alg: string | undefined;
     try {
-      alg = decodeProtectedHeader(token).alg;
+      alg = jose().decodeProtectedHeader(token).alg;
     } catch {
       throw refuse("its header cannot be read");
     }
@@ -57,7 +66,8 @@ export class JwtAuthenticator {
     const useJwks = alg !== undefined && ASYMMETRIC.includes(alg) && this.jwks;
     if (!useSecret && !useJwks) throw refuse(`algorithm ${JSON.stringify(alg ?? null).slice(0, 20)} is not accepted`);
     const { jwtIssuer, jwtAudience, jwtClockToleranceSeconds: tolerance } = this.config;
-    let payload: JWTPayload;
+    const { jwtVerify, errors } = jose();
+    let payload: Jose.JWTPayload;
     try {
       const options = {
         algorithms: useSecret ? SYMMETRIC : ASYMMETRIC,

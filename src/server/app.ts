@@ -11,13 +11,12 @@ import { ApolloServerPluginLandingPageLocalDefault } from "@apollo/server/plugin
 import { InMemoryLRUCache } from "@apollo/utils.keyvaluecache";
 import cors from "cors";
 import type { DocumentNode } from "graphql";
-import express, { type NextFunction, type Request, type Response } from "express";
+import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import type { DataSource } from "typeorm";
 import { ApiKeyAuthenticator } from "../auth/api-key";
 import { BookingTokens } from "../auth/booking-token";
 import { Authenticator } from "../auth/credentials";
 import { JwtAuthenticator } from "../auth/jwt";
-import { v1Router } from "../rest/v1/router";
 import type { Config } from "../config";
 import { ReadinessProbe } from "../db/readiness";
 import type { RequestDeadline, RequestStore } from "../db/sql-counter";
@@ -223,7 +222,13 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   );
 
   // Cal.com API v1's bookings routes over the same schema and services (rest/v1).
-  app.use("/v1", requestTimeout(config.requestTimeoutMs), v1Router({ config, dataSource, authenticator, rateLimit, registry: metrics.registry, logger }));
+  // Loaded on the first /v1 request (zod and the OpenAPI generator cost ~12 MB resident).
+  let v1: Router | undefined;
+  app.use("/v1", requestTimeout(config.requestTimeoutMs), (req: Request, res: Response, next: NextFunction) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    v1 ??= (require("../rest/v1/router") as typeof import("../rest/v1/router")).v1Router({ config, dataSource, authenticator, rateLimit, registry: metrics.registry, logger });
+    v1(req, res, next);
+  });
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });

@@ -33,7 +33,12 @@ export const MAX_COMPILED_OPERATIONS_PER_DOCUMENT = 10;
  * literal ids, runs on graphql-js), and at most MAX_COMPILED_DOCUMENTS documents keep their
  * compiled operations, MAX_COMPILED_OPERATIONS_PER_DOCUMENT each.
  */
-export function jitExecutor(schema: GraphQLSchema): GatewayInterface {
+/**
+ * Runs operations compiled by graphql-jit (a document on its second run; at most
+ * MAX_COMPILED_DOCUMENTS documents), falling back to graphql-js for anything it cannot compile. One
+ * runner for Apollo (jitExecutor) and one for REST v1's fixed documents.
+ */
+export function jitRunner(schema: GraphQLSchema) {
   // Apollo keeps one DocumentNode per distinct query text (its document store, bounded in app.ts).
   const cache = new LruMap<DocumentNode, Compiled>(MAX_COMPILED_DOCUMENTS);
   const seenOnce = new WeakSet<DocumentNode>();
@@ -55,21 +60,19 @@ export function jitExecutor(schema: GraphQLSchema): GatewayInterface {
     });
   };
 
-  const executor: GatewayExecutor = async (rc) => {
-    const variables = rc.request.variables ?? {};
-    const query = compiled(rc.document, rc.operationName);
+  return async (document: DocumentNode, operationName: string | null, contextValue: unknown, variables: Record<string, unknown>): Promise<ExecutionResult> => {
+    const query = compiled(document, operationName);
     if (query) {
-      const result = (await query.query(undefined, rc.context, variables)) as ExecutionResult;
+      const result = (await query.query(undefined, contextValue, variables)) as ExecutionResult;
       if (result.data !== undefined) return result.errors ? { ...result, errors: result.errors.map(asGraphQLError) } : result;
     }
-    return execute({
-      schema,
-      document: rc.document,
-      contextValue: rc.context,
-      variableValues: variables,
-      operationName: rc.operationName,
-    }) as Promise<ExecutionResult>;
+    return execute({ schema, document, contextValue, variableValues: variables, operationName }) as Promise<ExecutionResult>;
   };
+}
+
+export function jitExecutor(schema: GraphQLSchema): GatewayInterface {
+  const run = jitRunner(schema);
+  const executor: GatewayExecutor = async (rc) => run(rc.document, rc.operationName, rc.context, rc.request.variables ?? {});
 
   return {
     onSchemaLoadOrUpdate(callback) {

@@ -148,7 +148,7 @@ describe("REST v1", () => {
     expect((await call("GET", "/v1/bookings?dateFrom=2035-01-03T00:00:00Z", organizer.key)).body.bookings).toEqual([]);
     const forbidden = await call("GET", `/v1/bookings?userId=${organizer.id}`, outsider);
     expect({ status: forbidden.status, body: forbidden.body }).toEqual({ status: 403, body: { message: "Forbidden" } });
-    for (const bad of ["take=0&page=1", "page=0&take=5", "status=past", "order=sideways", "nonsense=1", "dateFrom=yesterday"]) {
+    for (const bad of ["take=0&page=1", "page=0&take=5", "status=past", "order=sideways", "nonsense=1", "dateFrom=yesterday", "userId=99999999999"]) {
       const r = await call("GET", `/v1/bookings?${bad}`, sysadmin);
       expect({ bad, status: r.status, message: typeof r.body.message }).toEqual({ bad, status: 400, message: "string" });
     }
@@ -167,6 +167,7 @@ describe("REST v1", () => {
     declared("/v1/bookings/{id}", "GET", hidden);
     expect((await call("GET", "/v1/bookings/abc", organizer.key)).status).toBe(400);
     expect((await call("GET", "/v1/bookings/0", organizer.key)).status).toBe(400);
+    expect((await call("GET", "/v1/bookings/99999999999", organizer.key)).status).toBe(400);
   });
 
   it("POST /v1/bookings: the createBooking rules, v1's body (legacy fields too), the booking unwrapped, v1's refusals", async () => {
@@ -190,6 +191,8 @@ describe("REST v1", () => {
       [{ ...body, start: "not a date" }, 400, /start/],
       [{ ...body, start: "2035-02-06T09:00:00Z", userId: organizer.id }, 403, { message: "Forbidden" }],
       [{ ...body, start: "2035-02-06T09:00:00Z", extra: 1 }, 400, /extra/],
+      [{ ...body, eventTypeId: 99_999_999_999 }, 400, /eventTypeId/], // beyond Postgres int: the client's error, not a 500
+      [{ ...body, start: "2035-02-06T09:00:00Z", userId: 99_999_999_999 }, 400, /userId/],
       ["{not json", 400, /JSON/],
     ];
     for (const [input, status, expected] of refusals) {

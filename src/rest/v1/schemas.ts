@@ -10,7 +10,10 @@ extendZodWithOpenApi(z);
 
 /** One value or a repeated query parameter, as Express parses it. */
 const many = <T extends z.ZodType>(item: T) => z.union([item, z.array(item)]).transform((v) => (Array.isArray(v) ? v : [v]));
-const positiveInt = z.coerce.number().int().min(1);
+/** Ids and counts as Postgres `int` holds them: a larger number is the client's error (400), never a 500. */
+const MAX_INT = 2_147_483_647;
+const id = z.number().int().min(1).max(MAX_INT);
+const positiveInt = z.coerce.number().int().min(1).max(MAX_INT);
 const isoDate = z.string().datetime({ offset: true, message: "must be an ISO 8601 date-time" });
 
 export const ListQuery = z
@@ -29,7 +32,7 @@ export const ListQuery = z
   })
   .strict();
 
-export const IdParam = z.object({ id: z.coerce.number().int().min(1).max(2_147_483_647) });
+export const IdParam = z.object({ id: positiveInt });
 
 export const GetQuery = z.object({ apiKey: z.string().optional(), expand: z.literal("team").optional() }).strict();
 
@@ -47,7 +50,7 @@ const Responses = z
 
 export const CreateBody = z
   .object({
-    eventTypeId: z.number().int().min(1),
+    eventTypeId: id,
     start: isoDate,
     end: isoDate.optional(),
     timeZone: z.string().min(1),
@@ -60,7 +63,7 @@ export const CreateBody = z
     notes: z.string().optional(),
     location: Location.optional(),
     recurringEventId: z.string().optional(),
-    userId: z.number().int().min(1).optional().openapi({ description: "Book as this user (system admins; organization admins for members)." }),
+    userId: id.optional().openapi({ description: "Book as this user (system admins; organization admins for members)." }),
   })
   .strict()
   .superRefine((b, ctx) => {

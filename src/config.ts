@@ -66,6 +66,8 @@ export interface Config {
   maxUnpagedBookings: number;
   /** Execute operations compiled by graphql-jit (default) instead of interpreted by graphql-js. */
   graphqlJit: boolean;
+  /** Answer the query operations the read path compiles with one SQL statement per root field (src/read-path). */
+  readPath: boolean;
 }
 
 /** Hosted Apollo Sandbox / Studio: allowed by default so it can call a local gateway. */
@@ -179,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBatchSize: intVar(env, "MAX_BATCH_SIZE", 10, 1, 1_000),
     maxUnpagedBookings: intVar(env, "MAX_UNPAGED_BOOKINGS", 1_000, 1, 1_000_000),
     graphqlJit: boolVar(env, "GRAPHQL_JIT", true),
+    readPath: boolVar(env, "READ_PATH", true),
     bookingEvents: oneOf(env, "BOOKING_EVENTS", ["on", "off"] as const, "on") === "on",
     bookingEventsRetentionDays: intVar(env, "BOOKING_EVENTS_RETENTION_DAYS", 30, 1, 3_650),
     webhooks: {

@@ -19,7 +19,7 @@ describe("compiled execution (graphql-jit) answers exactly like graphql-js", () 
   beforeAll(async () => {
     databaseName = await createTestDatabase();
     jit = await startTestGateway({ databaseName });
-    js = await startTestGateway({ databaseName, env: { GRAPHQL_JIT: "false" } });
+    js = await startTestGateway({ databaseName, env: { GRAPHQL_JIT: "false", READ_PATH: "false" } });
     const ds = jit.dataSource;
     const viewer = await createViewer(ds, { name: "Olga Organizer" });
     organizer = { key: viewer.key, id: viewer.user.id };

@@ -1,15 +1,14 @@
-import type { GraphQLResolveInfo } from "graphql";
-import { Arg, Ctx, FieldResolver, Info, Int, Query, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "../context";
 import { bookingViews, maySeeBookingSecrets, type BookingView } from "../domain/booking/booking.policy";
 import { GraphQLJSON } from "graphql-scalars";
-import { bookingsConnection, getBooking, listBookings, requireViewer } from "../domain/booking/booking-read.service";
+import { requireViewer } from "../domain/booking/booking-read.service";
+import { bookingsConnection, getBooking, listBookings } from "../read-path/booking-rows";
 import {
   Attendee, Booking, BookingReference, BookingSeat, DestinationCalendar, EventType, InstantMeetingToken, Payment,
   User, WebhookScheduledTrigger, WorkflowReminder,
 } from "../entities";
 import { BookingConnection, BookingFilter, BookingOrder, BookingPage } from "./booking.types";
-import { bookingSelection } from "./selection";
 
 /** `f(value)`, without a promise when `value` is not one (primed relations stay synchronous). */
 function then<T, R>(value: T | Promise<T>, f: (value: T) => R): R | Promise<R> {
@@ -27,8 +26,8 @@ function viewed<T, R>(ctx: RequestContext, booking: Booking, rows: T | Promise<T
 }
 
 /**
- * Booking queries and the Booking type's relation fields (all through the request's loaders, which
- * list queries prime with the relations the operation selects).
+ * Booking queries and the Booking type's relation fields, all through the request's loaders: how the
+ * executor answers what the read path (src/read-path) leaves to it, and mutation answers.
  */
 @Resolver(() => Booking)
 export class BookingResolver {
@@ -38,7 +37,6 @@ export class BookingResolver {
   })
   bookings(
     @Ctx() ctx: RequestContext,
-    @Info() info: GraphQLResolveInfo,
     @Arg("take", () => Int, { nullable: true, description: "Page size, 1 to 250." }) take?: number | null,
     @Arg("page", () => Int, { nullable: true, description: "1-based page number." }) page?: number | null,
     @Arg("filter", () => BookingFilter, { nullable: true, description: "Conditions that narrow the list." })
@@ -46,7 +44,7 @@ export class BookingResolver {
     @Arg("orderBy", () => BookingOrder, { nullable: true, description: "Sort order (default START_TIME ASC)." })
     orderBy?: BookingOrder | null,
   ): Promise<BookingPage> {
-    return listBookings(ctx, { take, page, filter, orderBy }, bookingSelection(info, ["nodes"]));
+    return listBookings(ctx, { take, page, filter, orderBy });
   }
 
   @Query(() => BookingConnection, {
@@ -55,7 +53,6 @@ export class BookingResolver {
   })
   bookingsConnection(
     @Ctx() ctx: RequestContext,
-    @Info() info: GraphQLResolveInfo,
     @Arg("first", () => Int, { nullable: true, defaultValue: 10, description: "Page size, 1 to 250 (null: 10)." })
     first?: number | null,
     @Arg("after", () => String, {
@@ -68,7 +65,7 @@ export class BookingResolver {
     @Arg("orderBy", () => BookingOrder, { nullable: true, description: "Sort order (default START_TIME ASC); must match the cursor's." })
     orderBy?: BookingOrder | null,
   ): Promise<BookingConnection> {
-    return bookingsConnection(ctx, { first, after, filter, orderBy }, bookingSelection(info, ["edges", "node"]));
+    return bookingsConnection(ctx, { first, after, filter, orderBy });
   }
 
   @Query(() => Booking, {
@@ -76,11 +73,10 @@ export class BookingResolver {
   })
   booking(
     @Ctx() ctx: RequestContext,
-    @Info() info: GraphQLResolveInfo,
     @Arg("id", () => Int, { nullable: true, description: "Numeric id." }) id?: number | null,
     @Arg("uid", () => String, { nullable: true, description: "Public uid." }) uid?: string | null,
   ): Promise<Booking> {
-    return getBooking(ctx, { id, uid }, bookingSelection(info));
+    return getBooking(ctx, { id, uid });
   }
 
   @FieldResolver(() => User, { nullable: true, description: "The organizer." })

@@ -2,6 +2,13 @@ import type { GatewayExecutor, GatewayInterface } from "@apollo/server-gateway-i
 import { execute, GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
 import { cached, LruMap } from "../cached";
+import type { ReadPath, ReadPathContext } from "../read-path/executor";
+
+/** How operations run: compiled by graphql-jit (else graphql-js), and first offered to the read path when given. */
+export interface RunnerOptions {
+  jit?: boolean;
+  readPath?: ReadPath;
+}
 
 /** Compiled operations of one document, by operation name ("" for the only, unnamed one). */
 type Compiled = Map<string, CompiledQuery | null>;
@@ -34,11 +41,13 @@ export const MAX_COMPILED_OPERATIONS_PER_DOCUMENT = 10;
  * compiled operations, MAX_COMPILED_OPERATIONS_PER_DOCUMENT each.
  */
 /**
- * Runs operations compiled by graphql-jit (a document on its second run; at most
- * MAX_COMPILED_DOCUMENTS documents), falling back to graphql-js for anything it cannot compile. One
- * runner for Apollo (jitExecutor) and one for REST v1's fixed documents.
+ * Runs operations: first offered to the read path (src/read-path: query operations it compiles to
+ * SQL, answered in one statement per root field), then compiled by graphql-jit (a document on its
+ * second run; at most MAX_COMPILED_DOCUMENTS documents), falling back to graphql-js for anything it
+ * cannot compile. One runner for Apollo (jitExecutor) and one for REST v1's fixed documents.
  */
-export function jitRunner(schema: GraphQLSchema) {
+export function jitRunner(schema: GraphQLSchema, options: RunnerOptions = {}) {
+  const { jit = true, readPath } = options;
   // Apollo keeps one DocumentNode per distinct query text (its document store, bounded in app.ts).
   const cache = new LruMap<DocumentNode, Compiled>(MAX_COMPILED_DOCUMENTS);
   const seenOnce = new WeakSet<DocumentNode>();
@@ -60,8 +69,19 @@ export function jitRunner(schema: GraphQLSchema) {
     });
   };
 
-  return async (document: DocumentNode, operationName: string | null, contextValue: unknown, variables: Record<string, unknown>): Promise<ExecutionResult> => {
-    const query = compiled(document, operationName);
+  return async (
+    document: DocumentNode,
+    operationName: string | null,
+    contextValue: unknown,
+    variables: Record<string, unknown>,
+    /** The document's text or its hash: the read path's plans are keyed by it. */
+    documentKey?: string,
+  ): Promise<ExecutionResult> => {
+    if (readPath && documentKey !== undefined) {
+      const answer = await readPath.run(documentKey, document, operationName, contextValue as ReadPathContext, variables);
+      if (answer) return answer;
+    }
+    const query = jit ? compiled(document, operationName) : null;
     if (query) {
       const result = (await query.query(undefined, contextValue, variables)) as ExecutionResult;
       if (result.data !== undefined) return result.errors ? { ...result, errors: result.errors.map(asGraphQLError) } : result;
@@ -70,9 +90,9 @@ export function jitRunner(schema: GraphQLSchema) {
   };
 }
 
-export function jitExecutor(schema: GraphQLSchema): GatewayInterface {
-  const run = jitRunner(schema);
-  const executor: GatewayExecutor = async (rc) => run(rc.document, rc.operationName, rc.context, rc.request.variables ?? {});
+export function jitExecutor(schema: GraphQLSchema, options: RunnerOptions = {}): GatewayInterface {
+  const run = jitRunner(schema, options);
+  const executor: GatewayExecutor = async (rc) => run(rc.document, rc.operationName, rc.context, rc.request.variables ?? {}, rc.queryHash);
 
   return {
     onSchemaLoadOrUpdate(callback) {

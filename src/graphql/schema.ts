@@ -5,7 +5,6 @@ import { BookingMutationResolver } from "./booking-mutation.resolver";
 import { BookingConnectionResolver, BookingPageResolver, BookingResolver, ViewerResolver } from "./booking.resolver";
 import { EventTypeResolver, HostResolver } from "./event-type.resolver";
 import { BookingEventResolver, BookingEventSubscriptionResolver } from "./booking-event.resolver";
-import { callFieldResolversDirectly } from "./direct-resolvers";
 import { WebhookDeliveryResolver } from "./webhook-delivery.resolver";
 import { validateInputHygiene } from "./input-hygiene";
 import { DateTimeScalar } from "./scalars";
@@ -38,8 +37,6 @@ export function gatewaySchema(): GraphQLSchema {
       // `subscribe` (the booking-event stream), so this one is never called.
       pubSub: UNUSED_PUBSUB,
     });
-    // Relation fields skip type-graphql's per-call parameter wrapper (see direct-resolvers.ts).
-    callFieldResolversDirectly(built, [...resolvers]);
     // type-graphql has no option for root-type descriptions.
     const query = built.getQueryType();
     if (query) query.description = "Reads. Every field needs an API key (Authorization: Bearer cal_…).";

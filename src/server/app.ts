@@ -22,6 +22,7 @@ import { ReadinessProbe } from "../db/readiness";
 import type { RequestDeadline, RequestStore } from "../db/sql-counter";
 import { formatError } from "../graphql/errors";
 import { jitExecutor } from "../graphql/jit";
+import { ReadPath } from "../read-path/executor";
 import { gatewaySchema } from "../graphql/schema";
 import { createLoaders } from "../loaders";
 import type { Logger } from "../logger";
@@ -118,9 +119,13 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   };
 
   let subscriptions: { dispose(): Promise<void> } | undefined;
+  const readPath = config.readPath ? new ReadPath(gatewaySchema(), dataSource) : undefined;
   const apollo = new ApolloServer<GatewayContext>({
-    // Operations run compiled by graphql-jit (GRAPHQL_JIT=false: interpreted by graphql-js).
-    ...(config.graphqlJit ? { gateway: jitExecutor(gatewaySchema()) } : { schema: gatewaySchema() }),
+    // Queries the read path compiles run as one statement per root field (READ_PATH=false: never);
+    // the rest compiled by graphql-jit (GRAPHQL_JIT=false: interpreted by graphql-js).
+    ...(config.graphqlJit || readPath
+      ? { gateway: jitExecutor(gatewaySchema(), { jit: config.graphqlJit, readPath }) }
+      : { schema: gatewaySchema() }),
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false, // main.ts owns the shutdown order
@@ -202,9 +207,10 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
       requestTimeout(config.requestTimeoutMs),
       express.json({ limit: config.bodyLimitBytes }),
       batchSizeCap(config.maxBatchSize),
-      apolloHandler(apollo, async (req, res): Promise<GatewayContext> => {
+      apolloHandler(apollo, async (req, res, rawJson): Promise<GatewayContext> => {
         const locals = res.locals.gateway as Locals;
         return {
+          rawJson,
           requestId: locals.requestId,
           store: locals.store,
           authorization: req.headers.authorization,
@@ -226,7 +232,7 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   let v1: Router | undefined;
   app.use("/v1", requestTimeout(config.requestTimeoutMs), (req: Request, res: Response, next: NextFunction) => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    v1 ??= (require("../rest/v1/router") as typeof import("../rest/v1/router")).v1Router({ config, dataSource, authenticator, rateLimit, registry: metrics.registry, logger });
+    v1 ??= (require("../rest/v1/router") as typeof import("../rest/v1/router")).v1Router({ config, dataSource, authenticator, rateLimit, registry: metrics.registry, logger, readPath });
     v1(req, res, next);
   });
 

@@ -1,5 +1,6 @@
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
+import { RawJsonSink } from "../read-path/raw-json";
 
 /**
  * Runs express handlers one after another as ONE handler: what `app.use(path, a, b, c)` does, without
@@ -30,11 +31,12 @@ export function inSequence(...handlers: RequestHandler[]): RequestHandler {
  * Apollo Server as an express handler (after a body parser has set `req.body`), built on
  * `executeHTTPGraphQLRequest` the way Apollo's express integration is, minus its per-request legacy
  * URL parsing and express's `res.send` (content negotiation and freshness checks a GraphQL answer
- * never needs). Headers, status and body are Apollo's; incremental bodies are streamed.
+ * never needs). Headers, status and body are Apollo's, with the read path's raw JSON texts spliced
+ * in (src/read-path/raw-json.ts); incremental bodies are streamed.
  */
 export function apolloHandler<TContext extends BaseContext>(
   server: ApolloServer<TContext>,
-  context: (req: Request, res: Response) => Promise<TContext>,
+  context: (req: Request, res: Response, rawJson: RawJsonSink) => Promise<TContext>,
 ): (req: Request, res: Response, next: NextFunction) => Promise<void> {
   server.assertStarted("apolloHandler()");
   return async (req, res) => {
@@ -45,15 +47,17 @@ export function apolloHandler<TContext extends BaseContext>(
     }
     const url = req.url;
     const query = url.indexOf("?");
+    // JSON texts of the fields the read path answered, put in place once Apollo has written the rest.
+    const rawJson = new RawJsonSink();
     const response = await server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method.toUpperCase(), headers, search: query < 0 ? "" : url.slice(query), body: req.body },
-      context: () => context(req, res),
+      context: () => context(req, res, rawJson),
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === "complete") {
       // Encoded once: its length is the header, and the socket gets the bytes as they are.
-      const body = Buffer.from(response.body.string, "utf8");
+      const body = Buffer.from(rawJson.size ? rawJson.splice(response.body.string) : response.body.string, "utf8");
       res.setHeader("content-length", body.length);
       res.end(body);
       return;

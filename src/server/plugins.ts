@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin, GraphQLRequestContext } from "@apollo/server";
+import type { RawJsonSink } from "../read-path/raw-json";
 import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from "graphql";
 import type { DataSource } from "typeorm";
 import { bearerToken } from "../auth/api-key";
@@ -17,6 +18,8 @@ import { RateLimit, type RateLimitOutcome } from "./rate-limit";
 /** The context Apollo hands to plugins: the request context plus the HTTP bits they need. */
 export interface GatewayContext extends RequestContext {
   authorization: string | undefined;
+  /** Where the read path puts the JSON texts of the fields it answered (src/read-path/raw-json.ts). */
+  rawJson?: RawJsonSink;
   /** The client's address (rate-limit bucket of requests without a valid credential); worked out only when needed. */
   clientIp: () => string | undefined;
   /** This operation's rate-limit count, for the RateLimit-* headers. */

@@ -1,4 +1,3 @@
-import type { SelectQueryBuilder } from "typeorm";
 import type { Booking } from "../../entities";
 import { badInput } from "../errors";
 import { isInstantInRange } from "../instants";
@@ -36,12 +35,12 @@ export function resolveOrder(orderBy?: { field?: BookingOrderField | null; direc
 }
 
 /**
- * Orders `qb` (alias `b`) totally: the sort column, then id in the same direction; updatedAt NULLS LAST
- * in both directions (Postgres' default would put them first in DESC).
+ * The ORDER BY list of a total order over `"Booking"` rows of `alias`: the sort column, then id in the
+ * same direction; updatedAt NULLS LAST in both directions (Postgres' default would put them first in DESC).
  */
-export function applyOrder(qb: SelectQueryBuilder<Booking>, { field, direction }: BookingSort): void {
-  qb.orderBy(`b.${field}`, direction, field === BookingOrderField.UPDATED_AT ? "NULLS LAST" : undefined);
-  if (field !== BookingOrderField.ID) qb.addOrderBy("b.id", direction);
+export function orderSql({ field, direction }: BookingSort, alias = "b"): string {
+  const sortColumn = `${alias}."${field}" ${direction}${field === BookingOrderField.UPDATED_AT ? " NULLS LAST" : ""}`;
+  return field === BookingOrderField.ID ? sortColumn : `${sortColumn}, ${alias}."id" ${direction}`;
 }
 
 /** The row's position in `sort`. */
@@ -127,10 +126,10 @@ export function decodeCursor(cursor: string, sort: BookingSort): BookingPosition
 export function keysetCondition(position: BookingPosition): SqlCondition {
   const op = position.direction === OrderDirection.ASC ? ">" : "<";
   const params = { k_value: position.value, k_id: position.id };
-  if (position.field === BookingOrderField.ID) return { sql: `b.id ${op} :k_id`, params };
-  const column = `b.${position.field}`;
-  if (position.value === null) return { sql: `(${column} IS NULL AND b.id ${op} :k_id)`, params };
-  const after = `(${column}, b.id) ${op} (CAST(:k_value AS timestamp(3)), :k_id)`;
+  if (position.field === BookingOrderField.ID) return { sql: `b."id" ${op} :k_id`, params };
+  const column = `b."${position.field}"`;
+  if (position.value === null) return { sql: `(${column} IS NULL AND b."id" ${op} :k_id)`, params };
+  const after = `(${column}, b."id") ${op} (CAST(:k_value AS timestamp(3)), :k_id)`;
   const nullable = position.field === BookingOrderField.UPDATED_AT;
   return { sql: nullable ? `(${after} OR ${column} IS NULL)` : after, params };
 }

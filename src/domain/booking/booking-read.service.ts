@@ -1,15 +1,17 @@
-import type { SelectQueryBuilder } from "typeorm";
 import { isOrganizationAdmin, type Viewer } from "../../auth/viewer";
 import type { RequestContext } from "../../context";
-import { fetchRows, queryPrepared } from "../../db/rows";
-import { primeRelations, readShape, type BookingSelection } from "./booking-includes";
-import { Booking, BookingStatus } from "../../entities";
-import { badInput, forbidden, notFound, quoteInput, unauthenticated } from "../errors";
-import { bookingViewSql, organizersOutsideScope, readableBookings, type BookingView } from "./booking.policy";
-import {
-  applyOrder, type BookingOrderField, type BookingSort, decodeCursor, encodeCursor, keysetCondition, type OrderDirection,
-  positionOf, resolveOrder,
-} from "./booking-order";
+import { queryPrepared } from "../../db/rows";
+import type { BookingStatus } from "../../entities";
+import { badInput, forbidden, notFound, quoteInput, unauthenticated, type DomainError } from "../errors";
+import { bookingViewSql, organizersOutsideScope, readableBookings, type SqlCondition } from "./booking.policy";
+import { type BookingOrderField, type BookingSort, decodeCursor, keysetCondition, type OrderDirection, resolveOrder } from "./booking-order";
+
+/**
+ * The booking read queries as the domain defines them: which rows (the viewer's readable bookings,
+ * narrowed by the filter), in which order, which page, and the errors of bad arguments, all decided
+ * before any row is read. They are data (SQL conditions with named parameters, a sort, numbers):
+ * src/read-path turns them and a GraphQL selection into the statement that answers.
+ */
 
 /** Largest page a client may ask for. */
 export const MAX_TAKE = 250;
@@ -48,20 +50,30 @@ export interface BookingConnectionArgs {
   orderBy?: BookingListOrder | null;
 }
 
-/** One page of bookings; `count` runs the total only when asked for. */
-export interface BookingListPage {
-  nodes: Booking[];
-  page: number | null;
-  take: number | null;
-  hasNextPage: boolean;
-  count: () => Promise<number>;
+/** Bookings a read returns: every condition holds (alias `b` for `"Booking"`), in `sort`'s total order. */
+export interface BookingQuery {
+  where: SqlCondition[];
+  sort: BookingSort;
 }
 
-/** One keyset page of bookings (Relay connection shape); `count` runs the total only when asked for. */
-export interface BookingConnectionPage {
-  edges: Array<{ cursor: string; node: Booking }>;
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-  count: () => Promise<number>;
+/** A page of `bookings`: `take` rows from `offset` (`paging` null: unpaged, at most `take` rows or an error). */
+export interface BookingListQuery extends BookingQuery {
+  paging: { take: number; page: number } | null;
+  take: number;
+  offset: number;
+  /** The error when an unpaged list has more than `take` rows. */
+  tooMany: () => DomainError;
+}
+
+/** A page of `bookingsConnection`: `first` rows after the cursor (`keyset`, not counted by totalCount). */
+export interface BookingConnectionQuery extends BookingQuery {
+  first: number;
+  keyset: SqlCondition | null;
+}
+
+/** One booking by id or uid, and the error when it is not there (or not readable). */
+export interface BookingLookupQuery extends BookingQuery {
+  notFound: () => DomainError;
 }
 
 /** The viewer of an authenticated request (the auth plugin guarantees one before resolvers run). */
@@ -83,18 +95,19 @@ export function resolvePaging(take?: number | null, page?: number | null): { tak
 }
 
 /** The viewer's readable bookings, narrowed by the filter (alias `b`). */
-async function readableQuery(ctx: RequestContext, viewer: Viewer, filter: BookingListFilter | null | undefined) {
-  const qb = ctx.dataSource.getRepository(Booking).createQueryBuilder("b");
+async function readableWhere(ctx: RequestContext, viewer: Viewer, filter: BookingListFilter | null | undefined): Promise<SqlCondition[]> {
+  const where: SqlCondition[] = [];
   const scope = readableBookings(viewer);
-  if (scope) qb.andWhere(scope.sql, scope.params);
+  if (scope) where.push(scope);
   // A transport's extra conditions (REST v1's repeated attendeeEmail) join the filter here.
   const extra = ctx.extraBookingFilter;
   const merged = extra?.attendeeEmails?.length ? { ...filter, attendeeEmails: [...(filter?.attendeeEmails ?? []), ...extra.attendeeEmails] } : filter;
-  if (merged) await applyFilter(ctx, qb, viewer, merged);
-  return qb;
+  if (merged) where.push(...(await filterConditions(ctx, viewer, merged)));
+  return where;
 }
 
-async function applyFilter(ctx: RequestContext, qb: SelectQueryBuilder<Booking>, viewer: Viewer, filter: BookingListFilter) {
+async function filterConditions(ctx: RequestContext, viewer: Viewer, filter: BookingListFilter): Promise<SqlCondition[]> {
+  const where: SqlCondition[] = [];
   if (filter.userIds != null) {
     const userIds = filter.userIds;
     const outside = await organizersOutsideScope((sql, parameters) => queryPrepared(ctx.dataSource, sql, parameters, ctx.store), viewer, userIds);
@@ -105,7 +118,7 @@ async function applyFilter(ctx: RequestContext, qb: SelectQueryBuilder<Booking>,
           : "Only administrators may filter by userIds.",
       );
     }
-    qb.andWhere("b.userId = ANY(:f_userIds)", { f_userIds: filter.userIds });
+    where.push({ sql: `b."userId" = ANY(:f_userIds)`, params: { f_userIds: filter.userIds } });
   }
   const emails = [...(filter.attendeeEmail != null ? [filter.attendeeEmail] : []), ...(filter.attendeeEmails ?? [])];
   if (emails.length > MAX_ATTENDEE_EMAILS) throw badInput("filter.attendeeEmails", `At most ${MAX_ATTENDEE_EMAILS} attendee e-mails.`);
@@ -113,48 +126,17 @@ async function applyFilter(ctx: RequestContext, qb: SelectQueryBuilder<Booking>,
     // Only attendees the viewer may see count: a seat holder must not learn who else holds a seat.
     const view = bookingViewSql(viewer);
     const visible = view ? ` AND (${view.sql} <> 'seat' OR lower(fa."email") = :pol_email)` : "";
-    qb.andWhere(
-      `EXISTS (SELECT 1 FROM "Attendee" fa WHERE fa."bookingId" = b.id AND lower(fa."email") = ANY(:f_attendeeEmails)${visible})`,
-      { f_attendeeEmails: emails.map((e) => e.trim().toLowerCase()), ...view?.params },
-    );
+    where.push({
+      sql: `EXISTS (SELECT 1 FROM "Attendee" fa WHERE fa."bookingId" = b."id" AND lower(fa."email") = ANY(:f_attendeeEmails)${visible})`,
+      params: { f_attendeeEmails: emails.map((e) => e.trim().toLowerCase()), ...view?.params },
+    });
   }
-  if (filter.status != null) {
-    qb.andWhere(`b.status = ANY(CAST(:f_status AS "BookingStatus"[]))`, { f_status: filter.status });
-  }
-  if (filter.eventTypeIds != null) {
-    qb.andWhere("b.eventTypeId = ANY(:f_eventTypeIds)", { f_eventTypeIds: filter.eventTypeIds });
-  }
-  if (filter.dateFrom != null) qb.andWhere("b.startTime >= :f_dateFrom", { f_dateFrom: filter.dateFrom });
-  if (filter.dateTo != null) qb.andWhere("b.endTime <= :f_dateTo", { f_dateTo: filter.dateTo });
+  if (filter.status != null) where.push({ sql: `b."status" = ANY(CAST(:f_status AS "BookingStatus"[]))`, params: { f_status: filter.status } });
+  if (filter.eventTypeIds != null) where.push({ sql: `b."eventTypeId" = ANY(:f_eventTypeIds)`, params: { f_eventTypeIds: filter.eventTypeIds } });
+  if (filter.dateFrom != null) where.push({ sql: `b."startTime" >= :f_dateFrom`, params: { f_dateFrom: filter.dateFrom } });
+  if (filter.dateTo != null) where.push({ sql: `b."endTime" <= :f_dateTo`, params: { f_dateTo: filter.dateTo } });
+  return where;
 }
-
-/**
- * Reads booking rows: only the columns the selection needs, with the selected relations built in
- * the same statement and primed into the request's loaders (see booking-includes.ts).
- */
-async function readRows(ctx: RequestContext, qb: SelectQueryBuilder<Booking>, selection?: BookingSelection): Promise<Booking[]> {
-  const { columns, included } = readShape(ctx.dataSource, selection);
-  // The viewer's view of each row, read in the same statement when a field that depends on it is selected.
-  const view = ctx.viewer && selection && VIEW_DEPENDENT.some((f) => selection.fields.has(f)) ? bookingViewSql(ctx.viewer) : undefined;
-  if (view) qb.addSelect(view.sql, VIEW_ALIAS).setParameters(view.params);
-  const rows = await fetchRows(qb, columns, included, ctx.store);
-  primeRelations(ctx.dataSource, ctx.loaders, rows, included);
-  if (view) {
-    const views = ctx.loaders.bookingViewById;
-    for (const row of rows as unknown as Array<Booking & Record<typeof VIEW_ALIAS, BookingView | undefined>>) {
-      views.prime(row.id, row[VIEW_ALIAS]!);
-      row[VIEW_ALIAS] = undefined;
-    }
-  }
-  return rows;
-}
-
-/** Booking fields whose value depends on the viewer's view (booking.policy.ts BookingView). */
-const VIEW_DEPENDENT = [
-  "attendees", "responses", "smsReminderNumber", "payment", "references", "destinationCalendar", "workflowReminders", "seatsReferences",
-  "scheduledTriggers",
-];
-const VIEW_ALIAS = "__view";
 
 /** `first` of a connection: 1 to MAX_TAKE, DEFAULT_TAKE when absent. */
 export function resolveFirst(first?: number | null): number {
@@ -166,96 +148,53 @@ export function resolveFirst(first?: number | null): number {
 }
 
 /**
- * The one query behind every booking list (`bookings` and `bookingsConnection`): the viewer's
- * readable bookings, narrowed by the filter (a `userIds` outside the viewer's scope is FORBIDDEN),
- * in a total order. `count` counts every match, ignoring order and paging, and runs only when called.
+ * `bookings`: the viewer's readable bookings, narrowed by the filter (a `userIds` outside the
+ * viewer's scope is FORBIDDEN), in a total order (the sort column, then id in the same direction,
+ * nulls last), offset-paged; unpaged, every match up to MAX_UNPAGED_BOOKINGS (more is BAD_USER_INPUT).
  */
-async function bookingListQuery(ctx: RequestContext, viewer: Viewer, filter: BookingListFilter | null | undefined, sort: BookingSort) {
-  const rows = await readableQuery(ctx, viewer, filter);
-  const countQuery = rows.clone();
-  applyOrder(rows, sort);
-  const count = async () => {
-    const [sql, parameters] = countQuery.select("count(*)", "count").getQueryAndParameters();
-    const [raw] = await queryPrepared<{ count: string }>(ctx.dataSource, sql, parameters, ctx.store);
-    return Number(raw?.count ?? 0);
-  };
-  return { rows, count };
-}
-
-/**
- * The viewer's bookings: filtered, in a total order (the sort column, then id in the same direction,
- * nulls last), offset-paged. Fetches one row more than the page to answer `hasNextPage`.
- */
-export async function listBookings(ctx: RequestContext, args: BookingListArgs, selection?: BookingSelection): Promise<BookingListPage> {
+export async function bookingListQuery(ctx: RequestContext, args: BookingListArgs): Promise<BookingListQuery> {
   const viewer = requireViewer(ctx);
   const paging = resolvePaging(args.take, args.page);
-  const { rows: qb, count } = await bookingListQuery(ctx, viewer, args.filter, resolveOrder(args.orderBy));
-  // Unpaged: every match up to the cap; one row more tells that there are more than that.
-  if (paging) qb.offset((paging.page - 1) * paging.take).limit(paging.take + 1);
-  else qb.limit(ctx.maxUnpagedBookings + 1);
-
-  const rows = await readRows(ctx, qb, selection);
-  if (!paging && rows.length > ctx.maxUnpagedBookings) {
-    throw badInput(
-      "take",
-      `More than ${ctx.maxUnpagedBookings} bookings match (MAX_UNPAGED_BOOKINGS): page through them with take and page, or narrow the filter.`,
-    );
-  }
-  const hasNextPage = paging ? rows.length > paging.take : false;
-  const nodes = paging && hasNextPage ? rows.slice(0, paging.take) : rows;
-  return { nodes, page: paging?.page ?? null, take: paging?.take ?? null, hasNextPage, count };
+  const sort = resolveOrder(args.orderBy);
+  const where = await readableWhere(ctx, viewer, args.filter);
+  const max = ctx.maxUnpagedBookings;
+  return {
+    where,
+    sort,
+    paging,
+    take: paging?.take ?? max,
+    offset: paging ? (paging.page - 1) * paging.take : 0,
+    tooMany: () =>
+      badInput(
+        "take",
+        `More than ${max} bookings match (MAX_UNPAGED_BOOKINGS): page through them with take and page, or narrow the filter.`,
+      ),
+  };
 }
 
 /**
- * The viewer's bookings as a keyset-paged connection: the same rows and order as `listBookings`,
- * `first` rows strictly after the `after` cursor (a row-value condition, never OFFSET, so a page
- * costs the same wherever it is). Fetches `first + 1` rows to answer `hasNextPage`; forward-only
- * paging, so `hasPreviousPage` is simply whether `after` was given.
+ * `bookingsConnection`: the same rows and order as `bookings`, `first` rows strictly after the
+ * `after` cursor (a row-value condition, never OFFSET, so a page costs the same wherever it is).
+ * Forward-only: `hasPreviousPage` is whether `after` was given.
  */
-export async function bookingsConnection(
-  ctx: RequestContext,
-  args: BookingConnectionArgs,
-  selection?: BookingSelection,
-): Promise<BookingConnectionPage> {
+export async function bookingConnectionQuery(ctx: RequestContext, args: BookingConnectionArgs): Promise<BookingConnectionQuery> {
   const viewer = requireViewer(ctx);
   const first = resolveFirst(args.first);
   const sort = resolveOrder(args.orderBy);
   // Decoded before any SQL runs: a bad cursor costs nothing.
   const after = args.after == null ? null : decodeCursor(args.after, sort);
-  const { rows: qb, count } = await bookingListQuery(ctx, viewer, args.filter, sort);
-  if (after) {
-    const keyset = keysetCondition(after);
-    qb.andWhere(keyset.sql, keyset.params);
-  }
-  const rows = await readRows(ctx, qb.limit(first + 1), selection);
-  const edges = rows.slice(0, first).map((node) => ({ cursor: encodeCursor(positionOf(node, sort)), node }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: rows.length > first,
-      hasPreviousPage: after !== null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
-    },
-    count,
-  };
+  const where = await readableWhere(ctx, viewer, args.filter);
+  return { where, sort, first, keyset: after ? keysetCondition(after) : null };
 }
 
-/** One booking by id or uid (exactly one); NOT_FOUND when it does not exist or is not readable. */
-export async function getBooking(
-  ctx: RequestContext,
-  by: { id?: number | null; uid?: string | null },
-  selection?: BookingSelection,
-): Promise<Booking> {
+/** `booking`: one booking by id or uid (exactly one); NOT_FOUND when it does not exist or is not readable. */
+export async function bookingLookupQuery(ctx: RequestContext, by: { id?: number | null; uid?: string | null }): Promise<BookingLookupQuery> {
   const viewer = requireViewer(ctx);
   const hasId = by.id != null;
   const hasUid = by.uid != null;
   if (hasId === hasUid) throw badInput(hasId ? "uid" : "id", "Give exactly one of id or uid.");
-  const qb = await readableQuery(ctx, viewer, null);
-  if (hasId) qb.andWhere("b.id = :id", { id: by.id });
-  else qb.andWhere("b.uid = :uid", { uid: by.uid });
-  const [booking] = await readRows(ctx, qb.limit(1), selection);
+  const where = await readableWhere(ctx, viewer, null);
+  where.push(hasId ? { sql: `b."id" = :l_id`, params: { l_id: by.id } } : { sql: `b."uid" = :l_uid`, params: { l_uid: by.uid } });
   // Same answer for "does not exist" and "not yours": no existence leak.
-  if (!booking) throw notFound(`Booking ${hasId ? by.id : quoteInput(by.uid)} not found.`);
-  return booking;
+  return { where, sort: resolveOrder(null), notFound: () => notFound(`Booking ${hasId ? by.id : quoteInput(by.uid)} not found.`) };
 }

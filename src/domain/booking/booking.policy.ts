@@ -294,6 +294,40 @@ export const bookingViews = {
   },
 };
 
+/**
+ * The redactions of `bookingViews` as SQL, for the read path (src/read-path), which answers lists in
+ * one statement: over a booking row `p` (its view in a column, see bookingViewSql) and a related row
+ * `x`. Each entry is the SQL form of the function named beside it; the read path's parity test
+ * compares both forms for every view.
+ */
+export const bookingViewsSql = {
+  /** `responses`: these Booking fields are null for `seat`. */
+  seatHiddenFields: new Set(["responses", "smsReminderNumber"]),
+  /** `internalList` / `internalObject`: these relations are empty (null) unless `full`. */
+  fullOnlyRelations: new Set(["destinationCalendar", "workflowReminders", "scheduledTriggers"]),
+  /** `payments` / `references`: these columns of related rows are null unless `full`. */
+  fullOnlyColumns: {
+    Payment: new Set(["data", "externalId"]),
+    BookingReference: new Set(["credentialId", "externalCalendarId"]),
+  } as Record<string, ReadonlySet<string>>,
+  /** `attendees` / `seats`: the related rows a `seat` view keeps (parameters: bookingViewSql's). */
+  seatRows: {
+    attendees: (x: string) => `lower(${x}."email") = :pol_email`,
+    seatsReferences: (x: string, p: string) =>
+      `EXISTS (SELECT 1 FROM "Attendee" sa WHERE sa."id" = ${x}."attendeeId" AND sa."bookingId" = ${p}."id" AND lower(sa."email") = :pol_email)`,
+  } as Record<string, (x: string, p: string) => string>,
+};
+
+/**
+ * `maySeeBookingSecrets` as SQL over booking `b`; undefined when the viewer sees every booking's
+ * secrets (system admins).
+ */
+export function bookingSecretsSql(viewer: Viewer): SqlCondition | undefined {
+  if (viewer.isSystemAdmin) return undefined;
+  const members = isOrganizationAdmin(viewer) ? ` OR b."userId" IN (${ORGANIZATION_MEMBERS})` : "";
+  return { sql: `(b."userId" = :pol_userId${members})`, params: params(viewer) };
+}
+
 /** A copy of an entity row (same prototype) with some properties replaced. */
 function copy<T extends object>(row: T, changes: object): T {
   return Object.assign(Object.create(Object.getPrototypeOf(row)) as T, row, changes);

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
-import { execute, parse, type DocumentNode, type GraphQLError } from "graphql";
+import { parse, type DocumentNode, type GraphQLError } from "graphql";
 import { Counter, type Registry } from "prom-client";
 import type { DataSource } from "typeorm";
 import type { z } from "zod";
@@ -15,6 +15,7 @@ import { mayActAs } from "../../domain/booking/booking.policy";
 import { DomainError } from "../../domain/errors";
 import { formatError, infrastructureOf } from "../../graphql/errors";
 import { jitRunner } from "../../graphql/jit";
+import type { ReadPath } from "../../read-path/executor";
 import { gatewaySchema } from "../../graphql/schema";
 import { createLoaders } from "../../loaders";
 import type { Logger } from "../../logger";
@@ -41,6 +42,8 @@ export interface V1Options {
   rateLimit?: RateLimit;
   registry: Registry;
   logger: Logger;
+  /** The read path /graphql uses (undefined with READ_PATH=false). */
+  readPath?: ReadPath;
 }
 
 interface Locals {
@@ -75,7 +78,7 @@ function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> 
 }
 
 export function v1Router(options: V1Options): Router {
-  const { config, dataSource, authenticator, rateLimit, logger } = options;
+  const { config, dataSource, authenticator, rateLimit, logger, readPath } = options;
   const router = express.Router();
   const requests =
     (options.registry.getSingleMetric("gateway_rest_requests_total") as Counter<"route" | "method" | "status"> | undefined) ??
@@ -158,13 +161,11 @@ export function v1Router(options: V1Options): Router {
   });
 
   /** Runs a GraphQL operation as the context's viewer; its first error as v1 answers it. */
-  // Compiled by graphql-jit as /graphql's operations are (GRAPHQL_JIT=false: graphql-js).
-  const runner = jitRunner(gatewaySchema());
+  // Run as /graphql's operations are: the read path, then graphql-jit (GRAPHQL_JIT=false: graphql-js).
+  const runner = jitRunner(gatewaySchema(), { jit: config.graphqlJit, readPath });
   const run = async <T>(ctx: RequestContext, text: string, variables: Record<string, unknown>, creating = false): Promise<T> => {
     const document = documentOf(text);
-    const result = config.graphqlJit
-      ? await runner(document, null, ctx, variables)
-      : await execute({ schema: gatewaySchema(), document, variableValues: variables, contextValue: ctx });
+    const result = await runner(document, null, ctx, variables, text);
     const error = result.errors?.[0] as GraphQLError | undefined;
     if (error) {
       const formatted = formatError(error.toJSON(), error);

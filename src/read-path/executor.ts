@@ -1,0 +1,154 @@
+import {
+  getArgumentValues, getVariableValues, GraphQLError, Kind, locatedError, visit, type DocumentNode, type ExecutionResult,
+  type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode,
+} from "graphql";
+import type { DataSource } from "typeorm";
+import type { RequestContext } from "../context";
+import { DomainError } from "../domain/errors";
+import { LruMap } from "../cached";
+import { buildCatalog, type Catalog } from "./catalog";
+import { RawJsonSink } from "./raw-json";
+import { compileRootField, type RootFieldPlan } from "./root-fields";
+import { collectFields, NotCompiled } from "./selection";
+
+/**
+ * Stage 5 of the read path (README.md): whole operations. A query operation whose every root field
+ * the read path compiles is answered with one statement per root field, run concurrently; anything
+ * else (mutations, subscriptions, introspection, a field it does not know, a viewer that is not a
+ * user, any error the domain raises) returns undefined and runs on the executor, which answers as
+ * before. The executor also reports what a statement refused to write (see json-sql.ts `failure`).
+ */
+
+/** Operations (by document key and name) whose compiled plans are kept, least recently used dropped first. */
+export const MAX_OPERATIONS = 500;
+/** Plans per operation (one per value set of its `@skip` / `@include` variables and kind of viewer). */
+export const MAX_PLANS_PER_OPERATION = 8;
+
+/** The context the read path needs: the request's, and where raw texts go (absent: answers are parsed). */
+export interface ReadPathContext extends RequestContext {
+  rawJson?: RawJsonSink;
+}
+
+interface OperationEntry {
+  operation: OperationDefinitionNode | null;
+  fragments: Record<string, FragmentDefinitionNode>;
+  /** Variables of `@skip` / `@include`: their values are part of a plan's key. */
+  directiveVariables: string[];
+  plans: LruMap<string, OperationPlan | null>;
+}
+
+interface OperationPlan {
+  fields: Array<{ key: string; plan: RootFieldPlan; nodes: readonly import("graphql").FieldNode[] }>;
+}
+
+export class ReadPath {
+  private readonly operations = new LruMap<string, OperationEntry>(MAX_OPERATIONS);
+  private catalogCache: Catalog | undefined;
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  private get catalog(): Catalog {
+    return (this.catalogCache ??= buildCatalog(this.schema, this.dataSource));
+  }
+
+  /**
+   * The answer to an operation, or undefined for the executor. `documentKey` identifies the
+   * document's text (Apollo's query hash).
+   */
+  async run(
+    documentKey: string,
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    ctx: ReadPathContext,
+    variables: Record<string, unknown>,
+  ): Promise<ExecutionResult | undefined> {
+    const viewer = ctx.viewer;
+    if (!viewer || viewer.kind !== "user") return undefined;
+    const entry = this.entry(documentKey, document, operationName);
+    const operation = entry.operation;
+    if (!operation) return undefined;
+    const coerced = getVariableValues(this.schema, operation.variableDefinitions ?? [], variables);
+    if (coerced.errors) return undefined;
+    const values = coerced.coerced;
+    const key = (viewer.isSystemAdmin ? "a" : "u") + entry.directiveVariables.map((name) => (values[name] ? "1" : "0")).join("");
+    let plan = entry.plans.get(key);
+    if (plan === undefined) {
+      plan = this.compile(operation, entry.fragments, values, viewer.isSystemAdmin);
+      entry.plans.set(key, plan);
+    }
+    if (!plan) return undefined;
+    const query = this.schema.getQueryType()!;
+    let texts: Array<string | undefined>;
+    try {
+      texts = await Promise.all(
+        plan.fields.map(({ plan: field, nodes }) =>
+          field.run(ctx, getArgumentValues(query.getFields()[nodes[0].name.value], nodes[0], values) as Record<string, unknown>),
+        ),
+      );
+    } catch (err) {
+      // The domain's own errors (bad arguments, FORBIDDEN) and refused values: the executor reports them.
+      if (err instanceof GraphQLError || err instanceof DomainError || (err as { code?: string }).code === "22P02" || plan.fields.length > 1) return undefined;
+      // Infrastructure (database down, timeout): reported as the executor would, without asking twice.
+      const [{ key: field, nodes }] = plan.fields;
+      return { data: null, errors: [locatedError(err, nodes, [field])] };
+    }
+    if (texts.some((text) => text === undefined)) return undefined;
+    const data: Record<string, unknown> = {};
+    plan.fields.forEach(({ key, plan: field }, i) => {
+      const text = texts[i]!;
+      data[key] = field.parse || !ctx.rawJson ? JSON.parse(text) : ctx.rawJson.add(text);
+    });
+    return { data };
+  }
+
+  private entry(documentKey: string, document: DocumentNode, operationName: string | null | undefined): OperationEntry {
+    const key = `${operationName ?? ""}\n${documentKey}`;
+    let entry = this.operations.get(key);
+    if (!entry) {
+      const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+      const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
+      const fragments: Record<string, FragmentDefinitionNode> = {};
+      for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+      const directiveVariables = new Set<string>();
+      visit(document, {
+        Directive(node) {
+          if (node.name.value !== "skip" && node.name.value !== "include") return;
+          for (const arg of node.arguments ?? []) if (arg.value.kind === Kind.VARIABLE) directiveVariables.add(arg.value.name.value);
+        },
+      });
+      entry = {
+        operation: operation?.operation === "query" ? operation : null,
+        fragments,
+        directiveVariables: [...directiveVariables],
+        plans: new LruMap(MAX_PLANS_PER_OPERATION),
+      };
+      this.operations.set(key, entry);
+    }
+    return entry;
+  }
+
+  private compile(
+    operation: OperationDefinitionNode,
+    fragments: Record<string, FragmentDefinitionNode>,
+    variables: Record<string, unknown>,
+    systemAdmin: boolean,
+  ): OperationPlan | null {
+    try {
+      const scope = { catalog: this.catalog, fragments, variables, systemAdmin };
+      const roots = collectFields("Query", [operation.selectionSet], scope);
+      if (!roots.length) return null;
+      return {
+        fields: roots.map((selected) => {
+          if (selected.name === "__typename") throw new NotCompiled("root __typename");
+          return { key: selected.key, nodes: selected.nodes, plan: compileRootField(selected, scope) };
+        }),
+      };
+    } catch (err) {
+      if (err instanceof NotCompiled) return null;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,339 @@
+import type { SelectionSetNode } from "graphql";
+import type { RequestContext } from "../context";
+import { LruMap } from "../cached";
+import { queryPrepared } from "../db/rows";
+import { bookingSecretsSql, bookingViewSql, type SqlCondition } from "../domain/booking/booking.policy";
+import { BookingOrderField, OrderDirection, orderSql, type BookingSort } from "../domain/booking/booking-order";
+import {
+  bookingConnectionQuery, bookingListQuery, bookingLookupQuery, requireViewer, type BookingQuery,
+} from "../domain/booking/booking-read.service";
+import { toPositional, valuesOf, type Positional } from "./bind";
+import type { Catalog } from "./catalog";
+import { literal, objectJson, type EmitScope } from "./json-sql";
+import { collectFields, NotCompiled, subSelections, type Selected, type SelectionScope } from "./selection";
+
+/**
+ * Stage 4 of the read path (README.md): the root fields it answers. Each compiles, once per plan,
+ * into a statement template (the selection's JSON expressions around a page of `"Booking"` rows)
+ * and an assembly of the answer; each request then takes the domain's query (conditions, order,
+ * page: booking-read.service.ts), binds every value as a parameter and runs ONE statement.
+ */
+
+/** A compiled root field: its JSON text for the request, or undefined to leave the operation to the executor. */
+export interface RootFieldPlan {
+  run(ctx: RequestContext, args: Record<string, unknown>): Promise<string | undefined>;
+  /** The text holds JSON scalars as Postgres writes them: parse it and let JSON.stringify write it. */
+  parse: boolean;
+}
+
+/** Row of an answering statement: JSON texts and flags by column name. */
+type Row = Record<string, unknown>;
+
+/** The pieces of an object's JSON text the statement does not write (page numbers, page info). */
+type Piece = (row: Row) => string;
+
+interface Compiling extends SelectionScope {
+  catalog: Catalog;
+  /** System admins see every booking in full: no view column, no secrets column. */
+  systemAdmin: boolean;
+}
+
+/** Statements texts per compiled field, by the query shape (condition texts, order, options). */
+const STATEMENTS_PER_FIELD = 32;
+
+/** Compiles root field `selected` of the Query type, or throws NotCompiled. */
+export function compileRootField(selected: Selected, scope: Compiling): RootFieldPlan {
+  switch (selected.name) {
+    case "bookings":
+      return compileBookingPage(selected, scope);
+    case "bookingsConnection":
+      return compileBookingConnection(selected, scope);
+    case "booking":
+      return compileBookingLookup(selected, scope);
+    case "me":
+      return compileMe(selected, scope);
+    default:
+      throw new NotCompiled(`Query.${selected.name} is answered by the executor`);
+  }
+}
+
+/** A scope for the JSON expressions of one statement (page row alias `p`). */
+function emitScope(scope: Compiling): EmitScope {
+  let n = 0;
+  return { ...scope, page: "p", viewed: !scope.systemAdmin, secrets: !scope.systemAdmin, parse: false, alias: () => `x${++n}` };
+}
+
+/** The JSON text of an object whose pieces come from the statement's row and the request. */
+function assemble(pieces: Array<[key: string, piece: Piece]>): Piece {
+  const keys = pieces.map(([key], i) => `${i ? "," : "{"}${JSON.stringify(key)}:`);
+  return (row) => {
+    let text = "";
+    for (let i = 0; i < pieces.length; i += 1) text += keys[i] + pieces[i][1](row);
+    return text + (pieces.length ? "}" : "{}");
+  };
+}
+
+const json = (value: unknown) => JSON.stringify(value ?? null);
+
+/** The columns of the page row the selected JSON uses (the view and secrets only when a rule needs them). */
+function pageColumns(objectSql: string, viewer: RequestContext["viewer"] & object): { sql: string; params: Record<string, unknown> } {
+  let sql = "";
+  let params: Record<string, unknown> = {};
+  if (objectSql.includes(`p."__view"`)) {
+    const view = bookingViewSql(viewer)!;
+    sql += `, ${view.sql} AS "__view"`;
+    params = { ...params, ...view.params };
+  }
+  if (objectSql.includes(`p."__secrets"`)) {
+    const secrets = bookingSecretsSql(viewer)!;
+    sql += `, ${secrets.sql} AS "__secrets"`;
+    params = { ...params, ...secrets.params };
+  }
+  return { sql, params };
+}
+
+/**
+ * Statement texts of one compiled field by query shape: the texts of the domain's conditions, the
+ * order and the viewer's view rule decide the SQL; values never do.
+ */
+class Statements {
+  private readonly byShape = new LruMap<string, Positional>(STATEMENTS_PER_FIELD);
+  get(shape: string, build: () => { sql: string; names: ReadonlySet<string> }): Positional {
+    let statement = this.byShape.get(shape);
+    if (!statement) {
+      const { sql, names } = build();
+      statement = toPositional(sql, names);
+      this.byShape.set(shape, statement);
+    }
+    return statement;
+  }
+}
+
+function conditionsOf(where: readonly SqlCondition[]): { sql: string; params: Record<string, unknown> } {
+  if (!where.length) return { sql: "TRUE", params: {} };
+  let params: Record<string, unknown> = {};
+  for (const condition of where) params = { ...params, ...condition.params };
+  return { sql: where.map((c) => `(${c.sql})`).join(" AND "), params };
+}
+
+/** Runs one statement and returns its only row. */
+async function runStatement(ctx: RequestContext, statement: Positional, params: Record<string, unknown>): Promise<Row | undefined> {
+  const rows = await queryPrepared<Row>(ctx.dataSource, statement.sql, valuesOf(statement.names, params), ctx.store);
+  return rows[0];
+}
+
+/** The booking rows of a page, numbered in order (`__rn`), with the page row columns the JSON needs. */
+function pageSubquery(where: string, sort: BookingSort, columns: string): string {
+  const order = orderSql(sort, "b");
+  return `SELECT b.*${columns}, row_number() OVER (ORDER BY ${order}) AS "__rn" FROM "Booking" b WHERE ${where} ORDER BY ${order} LIMIT :gw_limit OFFSET :gw_offset`;
+}
+
+/**
+ * A page's JSON array of its rows in order, without the one row read past the page: row_number()
+ * counts before OFFSET, so the page's rows are numbered up to `:gw_end` (offset + take).
+ */
+const pageArray = (object: string) =>
+  `coalesce('[' || string_agg(${object}, ',' ORDER BY p."__rn") FILTER (WHERE p."__rn" <= :gw_end) || ']', '[]')`;
+
+function shapeKey(where: readonly SqlCondition[], sort: BookingSort, extra = ""): string {
+  return `${sort.field} ${sort.direction} ${extra}\n${where.map((c) => c.sql).join("\n")}`;
+}
+
+const PARAM_NAMES = ["gw_take", "gw_end", "gw_limit", "gw_offset", "gw_me"];
+const namesOf = (...params: Array<Record<string, unknown>>) => new Set([...PARAM_NAMES, ...params.flatMap((p) => Object.keys(p))]);
+
+/** `bookings`: BookingPage { nodes, page, take, hasNextPage, totalCount, __typename }. */
+function compileBookingPage(root: Selected, scope: Compiling): RootFieldPlan {
+  const emit = emitScope(scope);
+  const columns: string[] = [];
+  const pieces: Array<[string, Piece]> = [];
+  let counted = false;
+  for (const selected of collectFields("BookingPage", subSelections(root), scope)) {
+    if (selected.name === "nodes") {
+      const column = `r${columns.length}`;
+      columns.push(`${pageArray(objectJson("Booking", "p", subSelections(selected), emit, true))} AS "${column}"`);
+      pieces.push([selected.key, (row) => row[column] as string]);
+    } else if (selected.name === "page" || selected.name === "take") {
+      const name = selected.name;
+      pieces.push([selected.key, (row) => json((row.__query as { paging: Record<string, number> | null }).paging?.[name])]);
+    } else if (selected.name === "hasNextPage") {
+      pieces.push([selected.key, (row) => json(row.more)]);
+    } else if (selected.name === "totalCount") {
+      counted = true;
+      pieces.push([selected.key, (row) => json(row.total)]);
+    } else if (selected.name === "__typename") {
+      pieces.push([selected.key, () => `"BookingPage"`]);
+    } else throw new NotCompiled(`BookingPage.${selected.name}`);
+  }
+  const select = columns.join(", ");
+  const answer = assemble(pieces);
+  const statements = new Statements();
+  return {
+    parse: emit.parse,
+    async run(ctx, args) {
+      const query = await bookingListQuery(ctx, args);
+      const viewer = requireViewer(ctx);
+      const page = pageColumns(select, viewer);
+      const where = conditionsOf(query.where);
+      const values = {
+        ...where.params, ...page.params, gw_take: query.take, gw_end: query.offset + query.take, gw_limit: query.take + 1, gw_offset: query.offset,
+      };
+      const statement = statements.get(shapeKey(query.where, query.sort, page.sql), () => ({
+        sql:
+          `SELECT ${select}${select ? ", " : ""}count(*) > :gw_take AS "more"` +
+          (counted ? `, (SELECT count(*) FROM "Booking" b WHERE ${where.sql})::int AS "total"` : "") +
+          ` FROM (${pageSubquery(where.sql, query.sort, page.sql)}) p`,
+        names: namesOf(values),
+      }));
+      const row = await runStatement(ctx, statement, values);
+      // More than an unpaged list may hold: the executor reports it.
+      if (!row || (query.paging === null && row.more)) return undefined;
+      row.__query = query;
+      return answer(row);
+    },
+  };
+}
+
+/** A booking's cursor in `sort` as the JSON text of a string (booking-order.ts encodeCursor, in SQL). */
+function cursorSql(sort: BookingSort): string {
+  const value =
+    sort.field === BookingOrderField.ID
+      ? `p."id"::text`
+      : `coalesce('"' || to_char(p."${sort.field}", 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"', 'null')`;
+  const payload = `${literal(`{"f":${JSON.stringify(sort.field)},"d":${JSON.stringify(sort.direction)},"v":`)} || ${value} || ',"i":' || p."id"::text || '}'`;
+  return `rtrim(translate(encode(convert_to(${payload}, 'UTF8'), 'base64'), E'+/\\n', '-_'), '=')`;
+}
+
+/** `bookingsConnection`: BookingConnection { edges { cursor node }, pageInfo, totalCount, __typename }. */
+function compileBookingConnection(root: Selected, scope: Compiling): RootFieldPlan {
+  const emit = emitScope(scope);
+  // Edges and cursors are written per sort order (the cursor holds the sort column): made per request shape.
+  const edgeSelections: Array<{ column: string; sets: SelectionSetNode[] }> = [];
+  const pieces: Array<[string, Piece]> = [];
+  let counted = false;
+  let cursors = false;
+  for (const selected of collectFields("BookingConnection", subSelections(root), scope)) {
+    if (selected.name === "edges") {
+      const column = `r${edgeSelections.length}`;
+      edgeSelections.push({ column, sets: subSelections(selected) });
+      pieces.push([selected.key, (row) => row[column] as string]);
+    } else if (selected.name === "pageInfo") {
+      const info: Array<[string, Piece]> = [];
+      for (const field of collectFields("PageInfo", subSelections(selected), scope)) {
+        if (field.name === "hasNextPage") info.push([field.key, (row) => json(row.more)]);
+        else if (field.name === "hasPreviousPage") info.push([field.key, (row) => json(row.__after)]);
+        else if (field.name === "startCursor" || field.name === "endCursor") {
+          cursors = true;
+          const column = field.name === "startCursor" ? "start" : "end";
+          info.push([field.key, (row) => json(row[column])]);
+        } else if (field.name === "__typename") info.push([field.key, () => `"PageInfo"`]);
+        else throw new NotCompiled(`PageInfo.${field.name}`);
+      }
+      pieces.push([selected.key, assemble(info)]);
+    } else if (selected.name === "totalCount") {
+      counted = true;
+      pieces.push([selected.key, (row) => json(row.total)]);
+    } else if (selected.name === "__typename") {
+      pieces.push([selected.key, () => `"BookingConnection"`]);
+    } else throw new NotCompiled(`BookingConnection.${selected.name}`);
+  }
+  // The edges' JSON for a sort order (cursor text differs per order), compiled once per order.
+  const edgesBySort = new Map<string, string>();
+  const edgesFor = (sort: BookingSort) => {
+    const key = `${sort.field} ${sort.direction}`;
+    let sql = edgesBySort.get(key);
+    if (sql === undefined) {
+      const cursor = `'"' || ${cursorSql(sort)} || '"'`;
+      sql = edgeSelections
+        .map(({ column, sets }) => `${pageArray(edgeJson(sets, emit, cursor))} AS "${column}"`)
+        .join(", ");
+      edgesBySort.set(key, sql);
+    }
+    return sql;
+  };
+  // Compiled now so that an uncompilable edge selection is refused at compile time.
+  edgesFor({ field: BookingOrderField.START_TIME, direction: OrderDirection.ASC });
+  const answer = assemble(pieces);
+  const statements = new Statements();
+  return {
+    parse: emit.parse,
+    async run(ctx, args) {
+      const query = await bookingConnectionQuery(ctx, args);
+      const viewer = requireViewer(ctx);
+      const select = edgesFor(query.sort);
+      const page = pageColumns(select, viewer);
+      const where = conditionsOf(query.where);
+      const keyset = query.keyset ? conditionsOf([...query.where, query.keyset]) : where;
+      const values = { ...keyset.params, ...page.params, gw_take: query.first, gw_end: query.first, gw_limit: query.first + 1, gw_offset: 0 };
+      const statement = statements.get(shapeKey(query.where, query.sort, `${page.sql}\n${query.keyset?.sql ?? ""}`), () => {
+        const cursor = cursorSql(query.sort);
+        return {
+          sql:
+            `SELECT ${select}${select ? ", " : ""}count(*) > :gw_take AS "more"` +
+            (cursors
+              ? `, (array_agg(${cursor} ORDER BY p."__rn") FILTER (WHERE p."__rn" <= :gw_end))[1] AS "start"` +
+                `, (array_agg(${cursor} ORDER BY p."__rn" DESC) FILTER (WHERE p."__rn" <= :gw_end))[1] AS "end"`
+              : "") +
+            (counted ? `, (SELECT count(*) FROM "Booking" b WHERE ${where.sql})::int AS "total"` : "") +
+            ` FROM (${pageSubquery(keyset.sql, query.sort, page.sql)}) p`,
+          names: namesOf(values),
+        };
+      });
+      const row = await runStatement(ctx, statement, values);
+      if (!row) return undefined;
+      row.__after = query.keyset !== null;
+      return answer(row);
+    },
+  };
+}
+
+/** A BookingEdge's JSON: cursor, node, __typename. */
+function edgeJson(sets: SelectionSetNode[], emit: EmitScope, cursor: string): string {
+  const parts: string[] = [];
+  for (const selected of collectFields("BookingEdge", sets, emit)) {
+    const key = literal(`${parts.length ? "," : "{"}${JSON.stringify(selected.key)}:`);
+    if (selected.name === "cursor") parts.push(`${key} || ${cursor}`);
+    else if (selected.name === "node") parts.push(`${key} || ${objectJson("Booking", "p", subSelections(selected), emit, true)}`);
+    else if (selected.name === "__typename") parts.push(`${key} || '"BookingEdge"'`);
+    else throw new NotCompiled(`BookingEdge.${selected.name}`);
+  }
+  return parts.length ? `(${parts.join(" || ")} || '}')` : `'{}'`;
+}
+
+/** `booking(id | uid)`: the Booking object; not found is left to the executor (it reports NOT_FOUND). */
+function compileBookingLookup(root: Selected, scope: Compiling): RootFieldPlan {
+  const emit = emitScope(scope);
+  const object = objectJson("Booking", "p", subSelections(root), emit, true);
+  const statements = new Statements();
+  return {
+    parse: emit.parse,
+    async run(ctx, args) {
+      const query: BookingQuery = await bookingLookupQuery(ctx, args);
+      const page = pageColumns(object, requireViewer(ctx));
+      const where = conditionsOf(query.where);
+      const values = { ...where.params, ...page.params };
+      const statement = statements.get(shapeKey(query.where, query.sort, page.sql), () => ({
+        sql: `SELECT ${object} AS "r" FROM (SELECT b.*${page.sql} FROM "Booking" b WHERE ${where.sql} LIMIT 1) p`,
+        names: namesOf(values),
+      }));
+      const row = await runStatement(ctx, statement, values);
+      return row ? (row.r as string) : undefined;
+    },
+  };
+}
+
+/** `me`: the viewer's user row. */
+function compileMe(root: Selected, scope: Compiling): RootFieldPlan {
+  const emit = emitScope(scope);
+  const user = scope.catalog.get("User");
+  if (!user) throw new NotCompiled("User is not in the catalog");
+  const sql = `SELECT ${objectJson("User", "u", subSelections(root), emit)} AS "r" FROM "${user.table}" u WHERE u."id" = :gw_me`;
+  const statement = toPositional(sql, namesOf());
+  return {
+    parse: emit.parse,
+    async run(ctx) {
+      const row = await runStatement(ctx, statement, { gw_me: requireViewer(ctx).user.id });
+      return row ? (row.r as string) : undefined;
+    },
+  };
+}

@@ -58,6 +58,14 @@ function subscriptionEventType(i: number): number {
   return eventTypeId;
 }
 
+/**
+ * A built checkout of an earlier version (its dist/), measured in the same rounds as the gateway
+ * and the floor on the read path's scenarios: before / after figures from one run.
+ */
+const BASELINE_ROOT = process.env.BENCH_BASELINE_ROOT;
+/** The organizer of scenario o (an ordinary user; each organizes about size / 2,000 bookings). */
+const ORGANIZER = 700;
+
 const ONLY = process.env.BENCH_SCENARIOS?.split(",").map((s) => s.trim()).filter(Boolean);
 
 const LIST_FIELDS = `id uid title status startTime endTime user { id name email } eventType { id title length } attendees { name email } payment { amount currency success }`;
@@ -69,7 +77,9 @@ const ALL_RELATIONS = `id uid title description status startTime endTime locatio
 
 interface Measurement {
   scenario: string;
-  target: "gateway" | "floor";
+  target: "gateway" | "floor" | "baseline";
+  /** CPU time (user + system) of the answering process per request, ms. */
+  cpuMsPerRequest: number | null;
   size: number;
   connections: number;
   rps: number;
@@ -96,6 +106,7 @@ async function main(): Promise<void> {
   }
   const results: Measurement[] = [];
   const ratioRounds: RatioRounds[] = [];
+  const prepared: PreparedCount[] = [];
   const generation: Array<{ size: number; seconds: number | null }> = [];
   let explains: ExplainResult[] = [];
   let memory: MemoryReport | undefined;
@@ -116,14 +127,16 @@ async function main(): Promise<void> {
       // The floor runs next to the gateway (idle while not measured), so each ratio pairs measurements
       // taken minutes apart at most: these shared machines drift by tens of percent over a run.
       let floor: Running | undefined;
+      let baseline: Running | undefined;
       try {
-        floor = full ? await startFloorProcess(url) : undefined;
+        floor = full ? await startFloorProcess(url, size) : undefined;
+        baseline = full && BASELINE_ROOT ? await startGateway(url, {}, BASELINE_ROOT) : undefined;
         const scenarios = full ? await fullScenarios(url, size) : await growthScenarios(url, size);
         for (const s of scenarios) {
           if (ONLY && !ONLY.some((word) => s.name.includes(word))) continue;
           for (const connections of s.connections) {
             if (floor && s.floorPath) {
-              results.push(...(await pairedRounds(s, gateway, floor.port, size, connections, ratioRounds)));
+              results.push(...(await pairedRounds(s, gateway, floor, size, connections, ratioRounds, baseline)));
               continue;
             }
             console.log(`${size} ${s.name} gateway c=${connections}`);
@@ -131,7 +144,7 @@ async function main(): Promise<void> {
               results.push(await measure(s, "gateway", gateway, size, connections));
             } catch (err) {
               console.error(`  failed: ${(err as Error).message.slice(0, 300)}`);
-              results.push({ scenario: `${s.name} (FAILED: ${(err as Error).message.slice(0, 120)})`, target: "gateway", size, connections, rps: 0, p50: 0, p99: 0, errors: 1, sqlPerRequest: null, maxRssMb: null });
+              results.push({ scenario: `${s.name} (FAILED: ${(err as Error).message.slice(0, 120)})`, target: "gateway", size, connections, rps: 0, p50: 0, p99: 0, errors: 1, sqlPerRequest: null, maxRssMb: null, cpuMsPerRequest: null });
             }
           }
         }
@@ -189,7 +202,7 @@ async function main(): Promise<void> {
             return [];
           });
           const overlaps = await createOverlaps(url);
-          results.push({ scenario: "f: overlapping ACCEPTED/PENDING pairs after the create run (SQL)", target: "gateway", size, connections: 10, rps: overlaps, p50: 0, p99: 0, errors: 0, sqlPerRequest: null, maxRssMb: null });
+          results.push({ scenario: "f: overlapping ACCEPTED/PENDING pairs after the create run (SQL)", target: "gateway", size, connections: 10, rps: overlaps, p50: 0, p99: 0, errors: 0, sqlPerRequest: null, maxRssMb: null, cpuMsPerRequest: null });
           // Memory bounds on a gateway of its own (a fresh process, nothing cached yet).
           const fresh = await startGateway(url);
           try {
@@ -205,15 +218,39 @@ async function main(): Promise<void> {
             await stopGateway(fresh);
           }
         }
+        if (full && (!ONLY || ONLY.some((word) => "prepared".includes(word) || "a:".includes(word)))) {
+          prepared.push(await preparedAfterPages("gateway's indexes", "gateway", gateway, size));
+          if (baseline) prepared.push(await preparedAfterPages("gateway's indexes", "baseline", baseline, size));
+        }
       } finally {
         if (floor) await stopGateway(floor);
+        if (baseline) await stopGateway(baseline);
         await stopGateway(gateway);
+      }
+      // The attach case: the same data with only Cal.com's own indexes, the gateway with DB_MIGRATIONS=off.
+      if (size === FULL_SIZE && (!ONLY || ONLY.some((word) => "attach:".includes(word)))) {
+        const attachUrl = await calcomOnlyCopy(serverUrl, `bench_${size}`);
+        const env = { DB_MIGRATIONS: "off" };
+        const attached = await startGateway(attachUrl, env);
+        const floor = await startFloorProcess(attachUrl, size);
+        const before = BASELINE_ROOT ? await startGateway(attachUrl, env, BASELINE_ROOT) : undefined;
+        try {
+          for (const s of readPathScenarios(size, "attach: ")) {
+            for (const connections of s.connections) results.push(...(await pairedRounds(s, attached, floor, size, connections, ratioRounds, before)));
+          }
+          prepared.push(await preparedAfterPages("Cal.com's indexes only", "gateway", attached, size));
+          if (before) prepared.push(await preparedAfterPages("Cal.com's indexes only", "baseline", before, size));
+        } finally {
+          await stopGateway(floor);
+          if (before) await stopGateway(before);
+          await stopGateway(attached);
+        }
       }
     }
   } finally {
     await embedded?.stop();
   }
-  writeResults(results, generation, explains, ratioRounds, memory, subscriptions);
+  writeResults(results, generation, explains, ratioRounds, memory, subscriptions, prepared);
 }
 
 /** Per-round ratios of a paired scenario, for the results file. */
@@ -222,23 +259,118 @@ interface RatioRounds {
   size: number;
   connections: number;
   ratios: number[];
+  /** The baseline gateway's ratios in the same rounds (BENCH_BASELINE_ROOT). */
+  baselineRatios: number[];
 }
 
 /**
  * A scenario the floor also answers: RATIO_ROUNDS rounds of gateway-then-floor; each target's row
  * is its median round (by requests/s), and every round's ratio is kept.
  */
-async function pairedRounds(s: Scenario, gateway: Running, floorPort: number, size: number, connections: number, rounds: RatioRounds[]): Promise<Measurement[]> {
+async function pairedRounds(
+  s: Scenario,
+  gateway: Running,
+  floor: Running,
+  size: number,
+  connections: number,
+  rounds: RatioRounds[],
+  baseline?: Running,
+): Promise<Measurement[]> {
   const gatewayRuns: Measurement[] = [];
   const floorRuns: Measurement[] = [];
+  const baselineRuns: Measurement[] = [];
   for (let round = 1; round <= RATIO_ROUNDS; round += 1) {
-    console.log(`${size} ${s.name} gateway/floor c=${connections} round ${round}/${RATIO_ROUNDS}`);
+    console.log(`${size} ${s.name} gateway/floor${baseline ? "/baseline" : ""} c=${connections} round ${round}/${RATIO_ROUNDS}`);
     gatewayRuns.push(await measure(s, "gateway", gateway, size, connections));
-    floorRuns.push(await measure({ name: s.name, body: "{}", path: s.floorPath, connections: [connections] }, "floor", { port: floorPort, child: undefined }, size, connections));
+    floorRuns.push(await measure({ name: s.name, body: "{}", path: s.floorPath, connections: [connections] }, "floor", floor, size, connections));
+    if (baseline) baselineRuns.push(await measure(s, "baseline", baseline, size, connections));
   }
-  rounds.push({ scenario: s.name, size, connections, ratios: gatewayRuns.map((g, i) => g.rps / floorRuns[i].rps) });
+  rounds.push({
+    scenario: s.name, size, connections, ratios: gatewayRuns.map((g, i) => g.rps / floorRuns[i].rps),
+    baselineRatios: baselineRuns.map((b, i) => b.rps / floorRuns[i].rps),
+  });
   const median = (runs: Measurement[]) => [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)];
-  return [median(gatewayRuns), median(floorRuns)];
+  return [median(gatewayRuns), median(floorRuns), ...(baseline ? [median(baselineRuns)] : [])];
+}
+
+/** The read path's target scenarios (issue 17), each paired with a floor route. */
+function readPathScenarios(size: number, prefix = ""): Scenario[] {
+  const lastPage = Math.ceil(size / 50);
+  return [
+    { name: `${prefix}a: page 1 of 50, all bookings`, key: BENCH_KEYS.systemAdmin, body: gql(`query A { bookings(take: 50, page: 1) { nodes { ${LIST_FIELDS} } } }`), floorPath: "/all", connections: [10] },
+    { name: `${prefix}o: one organizer's page of 50, system admin, userIds`, key: BENCH_KEYS.systemAdmin, body: gql(`query O { bookings(take: 50, page: 1, filter: { userIds: [${ORGANIZER}] }) { nodes { ${LIST_FIELDS} } } }`), floorPath: "/organizer", connections: [10] },
+    { name: `${prefix}b: offset page ${lastPage} (last) of 50`, key: BENCH_KEYS.systemAdmin, body: gql(`query B { bookings(take: 50, page: ${lastPage}) { nodes { ${LIST_FIELDS} } } }`), floorPath: "/last", connections: [10] },
+  ];
+}
+
+interface PreparedCount {
+  database: string;
+  target: "gateway" | "baseline";
+  pages: number;
+  maxPerConnection: number | null;
+}
+
+/**
+ * 2,000 distinct offset pages (8 at a time), then the most prepared statements one connection of
+ * the gateway holds (gateway_db_prepared_statements_max; the baseline, without the gauge, by the
+ * backends' own count is not readable from outside: null).
+ */
+async function preparedAfterPages(database: string, target: "gateway" | "baseline", g: Running, size: number): Promise<PreparedCount> {
+  const pages = Math.min(2_000, Math.ceil(size / 50));
+  let next = 1;
+  const worker = async () => {
+    while (next <= pages) {
+      const page = next++;
+      await fetch(`http://127.0.0.1:${g.port}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${BENCH_KEYS.systemAdmin}` },
+        body: gql(`query P($p: Int) { bookings(take: 50, page: $p) { nodes { id uid startTime } } }`, { p: page }),
+      }).then((r) => r.text());
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  const text = await (await fetch(`http://127.0.0.1:${g.port}/metrics`)).text();
+  const value = /^gateway_db_prepared_statements_max (\S+)$/m.exec(text)?.[1];
+  return { database, target, pages, maxPerConnection: value === undefined ? null : Number(value) };
+}
+
+/**
+ * A copy of database `name` with only Cal.com's own indexes (the gateway's two lookup indexes
+ * dropped), as an existing Cal.com database would be; made once and reused.
+ */
+async function calcomOnlyCopy(serverUrl: string, name: string): Promise<string> {
+  const copy = `${name}_calcom`;
+  const c = new Client({ connectionString: serverUrl });
+  await c.connect();
+  try {
+    const exists = await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [copy]);
+    if (exists.rowCount === 0) {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await c.query(`CREATE DATABASE "${copy}" TEMPLATE "${name}"`);
+          break;
+        } catch (err) {
+          // "source database is being accessed by other users" right after the gateway stopped.
+          if (attempt >= 20) throw err;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    }
+  } finally {
+    await c.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = "/" + copy;
+  const d = new Client({ connectionString: url.toString() });
+  await d.connect();
+  try {
+    await d.query(`DROP INDEX IF EXISTS "Booking_startTime_id_idx"`);
+    await d.query(`DROP INDEX IF EXISTS "Attendee_lower_email_idx"`);
+    await d.query(`ANALYZE`);
+  } finally {
+    await d.end();
+  }
+  return url.toString();
 }
 
 interface Scenario {
@@ -269,7 +401,8 @@ async function fullScenarios(url: string, size: number): Promise<Scenario[]> {
     { name: "a: page 1 of 50, all bookings", key: BENCH_KEYS.systemAdmin, body: gql(`query A { bookings(take: 50, page: 1) { nodes { ${LIST_FIELDS} } } }`), floorPath: "/all", connections: [1, 10] },
     // The same page through Cal.com's v1 route (its own, wider booking shape), beside GraphQL's.
     { name: "v1: GET /v1/bookings?take=50&page=1, all bookings", method: "GET", key: BENCH_KEYS.systemAdmin, path: "/v1/bookings?take=50&page=1", body: "", connections: [10] },
-    { name: `b: offset page ${lastPage} (last) of 50`, key: BENCH_KEYS.systemAdmin, body: gql(`query B { bookings(take: 50, page: ${lastPage}) { nodes { ${LIST_FIELDS} } } }`), connections: [1, 10] },
+    { name: `b: offset page ${lastPage} (last) of 50`, key: BENCH_KEYS.systemAdmin, body: gql(`query B { bookings(take: 50, page: ${lastPage}) { nodes { ${LIST_FIELDS} } } }`), floorPath: "/last", connections: [10] },
+    readPathScenarios(size)[1],
     { name: "c: regular user's page 1 of 50", key: BENCH_KEYS.regularUser, body: gql(`query C { bookings(take: 50) { nodes { ${LIST_FIELDS} } } }`), floorPath: "/user", connections: [1, 10] },
     { name: "d: org admin's page 1 of 50", key: BENCH_KEYS.orgAdmin, body: gql(`query D { bookings(take: 50) { nodes { ${LIST_FIELDS} } } }`), connections: [1, 10] },
     { name: "d': org admin's page 1 of 50 with totalCount", key: BENCH_KEYS.orgAdmin, body: gql(`query D2 { bookings(take: 50) { totalCount nodes { ${LIST_FIELDS} } } }`), connections: [10] },
@@ -335,9 +468,9 @@ interface Running {
   child: ChildProcess | undefined;
 }
 
-async function startGateway(url: string, env: Record<string, string> = {}): Promise<Running> {
+async function startGateway(url: string, env: Record<string, string> = {}, root = ROOT): Promise<Running> {
   // Started the way the README tells process managers to start it.
-  const child = spawn(process.execPath, ["--max-semi-space-size=8", path.join(ROOT, "dist", "src", "main.js")], {
+  const child = spawn(process.execPath, ["--max-semi-space-size=8", path.join(root, "dist", "src", "main.js")], {
     // The webhook receiver of the subscription scenario listens on this machine: allow loopback subscribers.
     env: { ...process.env, DATABASE_URL: url, PORT: "0", LOG_LEVEL: "warn", NODE_ENV: "production", RATE_LIMIT_PER_MINUTE: "0", WEBHOOK_BLOCK_PRIVATE_ADDRESSES: "false", ...env },
     stdio: ["ignore", "pipe", "inherit"],
@@ -354,9 +487,12 @@ async function startGateway(url: string, env: Record<string, string> = {}): Prom
 }
 
 /** The reference floor (bench/floor.ts) as a process of its own, like the gateway. */
-async function startFloorProcess(url: string): Promise<Running> {
+async function startFloorProcess(url: string, size: number): Promise<Running> {
   const child = spawn(process.execPath, [path.join(ROOT, "dist", "bench", "floor.js")], {
-    env: { ...process.env, FLOOR_DATABASE_URL: url, FLOOR_USER_ID: String(BENCH_USERS.regularUser), FLOOR_USER_EMAIL: `user${BENCH_USERS.regularUser}@bench.test` },
+    env: {
+      ...process.env, FLOOR_DATABASE_URL: url, FLOOR_USER_ID: String(BENCH_USERS.regularUser), FLOOR_USER_EMAIL: `user${BENCH_USERS.regularUser}@bench.test`,
+      FLOOR_ORGANIZER_ID: String(ORGANIZER), FLOOR_LAST_OFFSET: String((Math.ceil(size / 50) - 1) * 50),
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   let out = "";
@@ -398,7 +534,18 @@ function rssMb(pid: number | undefined): number | null {
   }
 }
 
-async function measure(s: Scenario, target: "gateway" | "floor", g: Running, size: number, connections: number, seconds = DURATION): Promise<Measurement> {
+/** User + system CPU time of a process so far, ms (/proc/<pid>/stat, clock ticks of 10 ms). */
+function cpuMs(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+async function measure(s: Scenario, target: Measurement["target"], g: Running, size: number, connections: number, seconds = DURATION): Promise<Measurement> {
   const urlPath = s.path ?? "/graphql";
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (s.key) headers.authorization = `Bearer ${s.key}`;
@@ -407,16 +554,17 @@ async function measure(s: Scenario, target: "gateway" | "floor", g: Running, siz
   // One checked request first: it must succeed; the gateway's /metrics tells its SQL statement count
   // (after a pause, so requests of the previous measurement still finishing do not count).
   await new Promise((resolve) => setTimeout(resolve, 1_000));
-  const before = target === "gateway" ? await sqlMetric(g.port) : undefined;
+  const before = target !== "floor" ? await sqlMetric(g.port) : undefined;
   const method = s.method ?? "POST";
   const probe = await fetch(`http://127.0.0.1:${g.port}${urlPath}`, { method, headers, body: method === "GET" ? undefined : body() });
   const probeBody = (await probe.json()) as { errors?: unknown[] };
   if (probe.status !== 200 || probeBody.errors) throw new Error(`${s.name}: probe failed: ${probe.status} ${JSON.stringify(probeBody).slice(0, 500)}`);
-  const after = target === "gateway" ? await sqlMetric(g.port) : undefined;
+  const after = target !== "floor" ? await sqlMetric(g.port) : undefined;
   const sql = before && after && after.count > before.count ? String((after.sum - before.sum) / (after.count - before.count)) : null;
 
   let maxRss = rssMb(g.child?.pid) ?? 0;
   const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb(g.child?.pid) ?? 0)), 200);
+  const cpuBefore = cpuMs(g.child?.pid);
   let graphqlErrors = 0;
   const result = await autocannon({
     url: `http://127.0.0.1:${g.port}${urlPath}`,
@@ -431,9 +579,11 @@ async function measure(s: Scenario, target: "gateway" | "floor", g: Running, siz
     }],
   });
   clearInterval(sampler);
+  const cpuAfter = cpuMs(g.child?.pid);
   return {
     scenario: s.name,
     target,
+    cpuMsPerRequest: cpuBefore !== null && cpuAfter !== null && result.requests.total > 0 ? (cpuAfter - cpuBefore) / result.requests.total : null,
     size,
     connections,
     rps: result.requests.average,
@@ -475,6 +625,37 @@ async function ensureDatabase(serverUrl: string, name: string): Promise<string> 
   return url.toString();
 }
 
+/**
+ * The read path's targets (issue 17) on both databases: page 1, one organizer's page and the last
+ * offset page at ≥ 0.8 × the floor, CPU per request ≤ 2 × the floor's, p99 ≤ 3 × p50, RSS under
+ * 200 MB, at most 50 prepared statements per connection after 2,000 distinct pages.
+ */
+function readPathTargetLines(results: Measurement[], prepared: PreparedCount[]): string[] {
+  const rows: string[] = [];
+  for (const g of results.filter((r) => r.target !== "floor" && /^(attach: )?[aob]: /.test(r.scenario))) {
+    const floor = results.find((r) => r.target === "floor" && r.scenario === g.scenario && r.size === g.size && r.connections === g.connections);
+    if (!floor) continue;
+    const ratio = g.rps / floor.rps;
+    const cpu = g.cpuMsPerRequest !== null && floor.cpuMsPerRequest ? g.cpuMsPerRequest / floor.cpuMsPerRequest : null;
+    const tail = g.p50 > 0 ? g.p99 / g.p50 : null;
+    const ok = (pass: boolean) => (pass ? "yes" : "**no**");
+    rows.push(
+      `| ${g.scenario.startsWith("attach: ") ? "Cal.com's only, DB_MIGRATIONS=off" : "gateway's"} | ${g.scenario.replace(/^attach: /, "")} | ${g.target} | ${ratio.toFixed(2)} ${ok(ratio >= 0.8)} | ${cpu === null ? "" : `${cpu.toFixed(2)} ${ok(cpu <= 2)}`} | ${tail === null ? "" : `${tail.toFixed(2)} ${ok(tail <= 3)}`} | ${g.maxRssMb ?? ""} ${g.maxRssMb === null ? "" : ok(g.maxRssMb < 200)} |`,
+    );
+  }
+  if (!rows.length && !prepared.length) return [];
+  return [
+    "## Read path targets (one run; the rows above are the median rounds)",
+    "",
+    "| indexes | scenario | target | × floor (≥ 0.8) | CPU/req ÷ floor's (≤ 2) | p99 ÷ p50 (≤ 3) | max RSS MB (< 200) |",
+    "|---|---|---|---|---|---|---|",
+    ...rows,
+    "",
+    ...prepared.map((p) => `- ${p.database}, ${p.target}: after ${p.pages.toLocaleString("en")} distinct offset pages, at most ${p.maxPerConnection ?? "(not reported)"} prepared statements on one connection (target ≤ 50).`),
+    "",
+  ];
+}
+
 function writeResults(
   results: Measurement[],
   generation: Array<{ size: number; seconds: number | null }>,
@@ -482,6 +663,7 @@ function writeResults(
   ratioRounds: RatioRounds[],
   memory?: MemoryReport,
   subscriptions?: SubscriptionResult,
+  prepared: PreparedCount[] = [],
 ): void {
   const fmt = (n: number, digits = 0) => n.toFixed(digits);
   const floorOf = (scenario: string, size: number, connections: number) =>
@@ -498,18 +680,19 @@ function writeResults(
     "",
     ...generation.map((g) => `- ${g.size.toLocaleString("en")} bookings${g.seconds === null ? " (reused)" : `: generated in ${fmt(g.seconds, 1)} s`}`),
     "",
-    "| data | scenario | target | conns | req/s | p50 ms | p99 ms | errors | SQL/req | × floor | max RSS MB |",
-    "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| data | scenario | target | conns | req/s | p50 ms | p99 ms | errors | SQL/req | × floor | CPU ms/req | max RSS MB |",
+    "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...results.map((r) => {
-      const floor = r.target === "gateway" ? floorOf(r.scenario, r.size, r.connections) : undefined;
-      return `| ${r.size.toLocaleString("en")} | ${r.scenario} | ${r.target} | ${r.connections} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.sqlPerRequest ?? ""} | ${floor ? fmt(r.rps / floor.rps, 2) : ""} | ${r.maxRssMb ?? ""} |`;
+      const floor = r.target !== "floor" ? floorOf(r.scenario, r.size, r.connections) : undefined;
+      return `| ${r.size.toLocaleString("en")} | ${r.scenario} | ${r.target} | ${r.connections} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.sqlPerRequest ?? ""} | ${floor ? fmt(r.rps / floor.rps, 2) : ""} | ${r.cpuMsPerRequest === null ? "" : fmt(r.cpuMsPerRequest, 2)} | ${r.maxRssMb ?? ""} |`;
     }),
     "",
     "`× floor`: the gateway's requests/s over the floor's for the same query (the floor, a Node process of its own like the gateway, answers with one hand-written SQL statement that builds the JSON in Postgres).",
     `Scenarios the floor also answers ran as ${RATIO_ROUNDS} rounds of gateway then floor; their rows are each target's median round. The ratio of every round:`,
     "",
-    ...ratioRounds.map((r) => `- ${r.size.toLocaleString("en")}, ${r.scenario}, ${r.connections} connection${r.connections === 1 ? "" : "s"}: ${r.ratios.map((x) => fmt(x, 2)).join(", ")}`),
+    ...ratioRounds.map((r) => `- ${r.size.toLocaleString("en")}, ${r.scenario}, ${r.connections} connection${r.connections === 1 ? "" : "s"}: ${r.ratios.map((x) => fmt(x, 2)).join(", ")}${r.baselineRatios.length ? ` (baseline: ${r.baselineRatios.map((x) => fmt(x, 2)).join(", ")})` : ""}`),
     "",
+    ...readPathTargetLines(results, prepared),
     "For the f row labelled \"overlapping … pairs\", the req/s column holds the number of overlapping pairs found by SQL after the create run.",
     "",
     ...(memory

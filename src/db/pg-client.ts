@@ -50,6 +50,14 @@ const RawClientBase = pg.Client as unknown as new (config: object) => RawClient;
 
 /** A pg Client with the gateway's failure handling (see the module comment). */
 export class GatewayClient extends RawClientBase {
+  /** Connections not yet ended, of every pool (for the prepared-statement gauge). */
+  static readonly live = new Set<GatewayClient>();
+  /** The most named prepared statements any live connection holds now. */
+  static maxPrepared(): number {
+    let max = 0;
+    for (const client of GatewayClient.live) max = Math.max(max, client.prepared.size);
+    return max;
+  }
   /** Absolute time (ms) every statement must also finish by: the request's deadline while its transaction holds this connection. */
   boundDeadline: number | undefined;
   /** Named prepared statements on this connection, least recently used first. */
@@ -60,7 +68,10 @@ export class GatewayClient extends RawClientBase {
   constructor(config: { gateway?: GatewayClientOptions } & Record<string, unknown> = {}) {
     super(config);
     this.gateway = config.gateway ?? { queryDeadlineMs: 0 };
+    GatewayClient.live.add(this);
+    this.once("end", () => GatewayClient.live.delete(this));
     this.on("error", (err: Error) => {
+      GatewayClient.live.delete(this);
       this.gateway.logger?.warn("database connection failed; it is discarded", {
         error: err.message,
         code: (err as { code?: string }).code,

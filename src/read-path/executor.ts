@@ -5,6 +5,7 @@ import {
 import type { DataSource } from "typeorm";
 import type { RequestContext } from "../context";
 import { DomainError } from "../domain/errors";
+import { containsDirtyText } from "../graphql/input-hygiene";
 import { LruMap } from "../cached";
 import { buildCatalog, type Catalog } from "./catalog";
 import { RawJsonSink } from "./raw-json";
@@ -48,6 +49,8 @@ export class ReadPath {
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly dataSource: DataSource,
+    /** Told who answered each query operation offered (the metric gateway_read_path_operations_total). */
+    private readonly outcome: (path: "compiled" | "executor") => void = () => undefined,
   ) {}
 
   private get catalog(): Catalog {
@@ -58,7 +61,13 @@ export class ReadPath {
    * The answer to an operation, or undefined for the executor. `documentKey` identifies the
    * document's text (Apollo's query hash).
    */
-  async run(
+  async run(...args: Parameters<ReadPath["answer"]>): Promise<ExecutionResult | undefined> {
+    const answer = await this.answer(...args);
+    this.outcome(answer ? "compiled" : "executor");
+    return answer;
+  }
+
+  private async answer(
     documentKey: string,
     document: DocumentNode,
     operationName: string | null | undefined,
@@ -82,12 +91,11 @@ export class ReadPath {
     if (!plan) return undefined;
     const query = this.schema.getQueryType()!;
     let texts: Array<string | undefined>;
+    const args = plan.fields.map(({ nodes }) => getArgumentValues(query.getFields()[nodes[0].name.value], nodes[0], values));
+    // Text the input hygiene rule refuses: the executor reports it (BAD_USER_INPUT naming the field).
+    if (args.some((a) => containsDirtyText(a))) return undefined;
     try {
-      texts = await Promise.all(
-        plan.fields.map(({ plan: field, nodes }) =>
-          field.run(ctx, getArgumentValues(query.getFields()[nodes[0].name.value], nodes[0], values) as Record<string, unknown>),
-        ),
-      );
+      texts = await Promise.all(plan.fields.map(({ plan: field }, i) => field.run(ctx, args[i] as Record<string, unknown>)));
     } catch (err) {
       // The domain's own errors (bad arguments, FORBIDDEN) and refused values: the executor reports them.
       if (err instanceof GraphQLError || err instanceof DomainError || (err as { code?: string }).code === "22P02" || plan.fields.length > 1) return undefined;

@@ -116,6 +116,20 @@ function conditionsOf(where: readonly SqlCondition[]): { sql: string; params: Re
   return { sql: where.map((c) => `(${c.sql})`).join(" AND "), params };
 }
 
+/**
+ * `totalCount`: the rows of the query, ignoring order, paging and cursor; a statement of its own,
+ * run beside the page's only when selected (counting every match costs more than the page).
+ */
+async function countOf(ctx: RequestContext, counts: Statements, conditions: readonly SqlCondition[]): Promise<number> {
+  const where = conditionsOf(conditions);
+  const statement = counts.get(shapeKey(conditions, { field: BookingOrderField.ID, direction: OrderDirection.ASC }), () => ({
+    sql: `SELECT count(*)::int AS "total" FROM "Booking" b WHERE ${where.sql}`,
+    names: namesOf(where.params),
+  }));
+  const row = await runStatement(ctx, statement, where.params);
+  return row!.total as number;
+}
+
 /** Runs one statement and returns its only row. */
 async function runStatement(ctx: RequestContext, statement: Positional, params: Record<string, unknown>): Promise<Row | undefined> {
   const rows = await queryPrepared<Row>(ctx.dataSource, statement.sql, valuesOf(statement.names, params), ctx.store);
@@ -168,6 +182,7 @@ function compileBookingPage(root: Selected, scope: Compiling): RootFieldPlan {
   const select = columns.join(", ");
   const answer = assemble(pieces);
   const statements = new Statements();
+  const counts = new Statements();
   return {
     parse: emit.parse,
     async run(ctx, args) {
@@ -180,15 +195,14 @@ function compileBookingPage(root: Selected, scope: Compiling): RootFieldPlan {
       };
       const statement = statements.get(shapeKey(query.where, query.sort, page.sql), () => ({
         sql:
-          `SELECT ${select}${select ? ", " : ""}count(*) > :gw_take AS "more"` +
-          (counted ? `, (SELECT count(*) FROM "Booking" b WHERE ${where.sql})::int AS "total"` : "") +
-          ` FROM (${pageSubquery(where.sql, query.sort, page.sql)}) p`,
+          `SELECT ${select}${select ? ", " : ""}count(*) > :gw_take AS "more"` + ` FROM (${pageSubquery(where.sql, query.sort, page.sql)}) p`,
         names: namesOf(values),
       }));
-      const row = await runStatement(ctx, statement, values);
+      const [row, total] = await Promise.all([runStatement(ctx, statement, values), counted ? countOf(ctx, counts, query.where) : undefined]);
       // More than an unpaged list may hold: the executor reports it.
       if (!row || (query.paging === null && row.more)) return undefined;
       row.__query = query;
+      row.total = total;
       return answer(row);
     },
   };
@@ -255,6 +269,7 @@ function compileBookingConnection(root: Selected, scope: Compiling): RootFieldPl
   edgesFor({ field: BookingOrderField.START_TIME, direction: OrderDirection.ASC });
   const answer = assemble(pieces);
   const statements = new Statements();
+  const counts = new Statements();
   return {
     parse: emit.parse,
     async run(ctx, args) {
@@ -262,8 +277,7 @@ function compileBookingConnection(root: Selected, scope: Compiling): RootFieldPl
       const viewer = requireViewer(ctx);
       const select = edgesFor(query.sort);
       const page = pageColumns(select, viewer);
-      const where = conditionsOf(query.where);
-      const keyset = query.keyset ? conditionsOf([...query.where, query.keyset]) : where;
+      const keyset = conditionsOf(query.keyset ? [...query.where, query.keyset] : query.where);
       const values = { ...keyset.params, ...page.params, gw_take: query.first, gw_end: query.first, gw_limit: query.first + 1, gw_offset: 0 };
       const statement = statements.get(shapeKey(query.where, query.sort, `${page.sql}\n${query.keyset?.sql ?? ""}`), () => {
         const cursor = cursorSql(query.sort);
@@ -274,14 +288,14 @@ function compileBookingConnection(root: Selected, scope: Compiling): RootFieldPl
               ? `, (array_agg(${cursor} ORDER BY p."__rn") FILTER (WHERE p."__rn" <= :gw_end))[1] AS "start"` +
                 `, (array_agg(${cursor} ORDER BY p."__rn" DESC) FILTER (WHERE p."__rn" <= :gw_end))[1] AS "end"`
               : "") +
-            (counted ? `, (SELECT count(*) FROM "Booking" b WHERE ${where.sql})::int AS "total"` : "") +
             ` FROM (${pageSubquery(keyset.sql, query.sort, page.sql)}) p`,
           names: namesOf(values),
         };
       });
-      const row = await runStatement(ctx, statement, values);
+      const [row, total] = await Promise.all([runStatement(ctx, statement, values), counted ? countOf(ctx, counts, query.where) : undefined]);
       if (!row) return undefined;
       row.__after = query.keyset !== null;
+      row.total = total;
       return answer(row);
     },
   };

@@ -32,7 +32,8 @@ import { gatePlugin, loggingPlugin, type GatewayContext } from "./plugins";
 import { RateLimit } from "./rate-limit";
 import { RedisKeyValueCache } from "./redis-cache";
 import Redis from "ioredis";
-import { Gauge } from "prom-client";
+import { Counter, Gauge } from "prom-client";
+import { GatewayClient } from "../db/pg-client";
 import { WebhookWorker } from "../domain/webhooks/webhook-delivery.worker";
 import { BookingEventBus } from "./booking-event-bus";
 import { serveSubscriptions } from "./subscriptions";
@@ -119,7 +120,13 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   };
 
   let subscriptions: { dispose(): Promise<void> } | undefined;
-  const readPath = config.readPath ? new ReadPath(gatewaySchema(), dataSource) : undefined;
+  const readPathOperations = new Counter({
+    name: "gateway_read_path_operations_total",
+    help: "Operations offered to the read path, by who answered: compiled (one statement per root field) or executor (resolvers).",
+    labelNames: ["path"] as const,
+    registers: [metrics.registry],
+  });
+  const readPath = config.readPath ? new ReadPath(gatewaySchema(), dataSource, (path) => readPathOperations.inc({ path })) : undefined;
   const apollo = new ApolloServer<GatewayContext>({
     // Queries the read path compiles run as one statement per root field (READ_PATH=false: never);
     // the rest compiled by graphql-jit (GRAPHQL_JIT=false: interpreted by graphql-js).
@@ -173,6 +180,14 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
       },
     });
   }
+  new Gauge({
+    name: "gateway_db_prepared_statements_max",
+    help: "The most named prepared statements one database connection of this instance holds (bounded per connection; the read path binds every value, so this counts query shapes).",
+    registers: [metrics.registry],
+    collect() {
+      this.set(GatewayClient.maxPrepared());
+    },
+  });
   new Gauge({
     name: "gateway_booking_event_subscribers",
     help: "Open booking-event subscriptions on this instance.",

@@ -74,7 +74,7 @@ export function jitRunner(schema: GraphQLSchema, options: RunnerOptions = {}) {
     operationName: string | null,
     contextValue: unknown,
     variables: Record<string, unknown>,
-    /** The document's text or its hash: the read path's plans are keyed by it. */
+    /** The document's text: the read path's plans are keyed by it. */
     documentKey?: string,
   ): Promise<ExecutionResult> => {
     if (readPath && documentKey !== undefined) {
@@ -92,7 +92,9 @@ export function jitRunner(schema: GraphQLSchema, options: RunnerOptions = {}) {
 
 export function jitExecutor(schema: GraphQLSchema, options: RunnerOptions = {}): GatewayInterface {
   const run = jitRunner(schema, options);
-  const executor: GatewayExecutor = async (rc) => run(rc.document, rc.operationName, rc.context, rc.request.variables ?? {}, rc.queryHash);
+  // The operation name as the client sent it (null for a document's only operation): the read path's
+  // route looks plans up by what a request carries.
+  const executor: GatewayExecutor = async (rc) => run(rc.document, rc.request.operationName ?? null, rc.context, rc.request.variables ?? {}, rc.source);
 
   return {
     onSchemaLoadOrUpdate(callback) {

@@ -20,7 +20,7 @@ import { collectFields, NotCompiled } from "./selection";
  * before. The executor also reports what a statement refused to write (see json-sql.ts `failure`).
  */
 
-/** Operations (by document key and name) whose compiled plans are kept, least recently used dropped first. */
+/** Operations (by document text and name) whose compiled plans are kept, least recently used dropped first. */
 export const MAX_OPERATIONS = 500;
 /** Plans per operation (one per value set of its `@skip` / `@include` variables and kind of viewer). */
 export const MAX_PLANS_PER_OPERATION = 8;
@@ -31,7 +31,10 @@ export interface ReadPathContext extends RequestContext {
 }
 
 interface OperationEntry {
+  document: DocumentNode;
   operation: OperationDefinitionNode | null;
+  /** Some plan of it compiled: the read path's route may take its requests. */
+  compiled: boolean;
   fragments: Record<string, FragmentDefinitionNode>;
   /** Variables of `@skip` / `@include`: their values are part of a plan's key. */
   directiveVariables: string[];
@@ -58,8 +61,8 @@ export class ReadPath {
   }
 
   /**
-   * The answer to an operation, or undefined for the executor. `documentKey` identifies the
-   * document's text (Apollo's query hash).
+   * The answer to an operation, or undefined for the executor. `documentKey` is the document's
+   * text (or anything that identifies it).
    */
   async run(...args: Parameters<ReadPath["answer"]>): Promise<ExecutionResult | undefined> {
     const answer = await this.answer(...args);
@@ -87,6 +90,7 @@ export class ReadPath {
     if (plan === undefined) {
       plan = this.compile(operation, entry.fragments, values, viewer.isSystemAdmin);
       entry.plans.set(key, plan);
+      if (plan) entry.compiled = true;
     }
     if (!plan) return undefined;
     const query = this.schema.getQueryType()!;
@@ -112,6 +116,15 @@ export class ReadPath {
     return { data };
   }
 
+  /**
+   * The parsed document and operation of a text the read path has compiled before (so it was
+   * parsed and validated by Apollo first): what the read path's route may run without Apollo.
+   */
+  known(documentKey: string, operationName: string | null | undefined): { document: DocumentNode; operation: OperationDefinitionNode } | undefined {
+    const entry = this.operations.get(`${operationName ?? ""}\n${documentKey}`);
+    return entry?.compiled && entry.operation ? { document: entry.document, operation: entry.operation } : undefined;
+  }
+
   private entry(documentKey: string, document: DocumentNode, operationName: string | null | undefined): OperationEntry {
     const key = `${operationName ?? ""}\n${documentKey}`;
     let entry = this.operations.get(key);
@@ -128,6 +141,8 @@ export class ReadPath {
         },
       });
       entry = {
+        document,
+        compiled: false,
         operation: operation?.operation === "query" ? operation : null,
         fragments,
         directiveVariables: [...directiveVariables],

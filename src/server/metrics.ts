@@ -26,6 +26,11 @@ export class Metrics {
     buckets: [0, 1, 2, 3, 4, 6, 8, 12, 20, 50],
     registers: [this.registry],
   });
+  readonly readPathRoute = new Counter({
+    name: "gateway_read_path_route_total",
+    help: "GraphQL requests answered by the read path's route, without Apollo's request pipeline (server/read-path-route.ts).",
+    registers: [this.registry],
+  });
   readonly rateLimited = new Counter({
     name: "gateway_rate_limit_rejections_total",
     help: "Requests refused with HTTP 429 (RATE_LIMITED).",

@@ -26,6 +26,8 @@ export interface GatewayContext extends RequestContext {
   rateLimit?: RateLimitOutcome;
   /** The budget that counted it (the keyed one, or the public one). */
   rateLimiter?: RateLimit;
+  /** This request was counted by the read path's route before it handed it to Apollo: not again. */
+  precounted?: { outcome: RateLimitOutcome; limiter: RateLimit };
 }
 
 /** `Retry-After` of a 503 (database unavailable, pool busy, contention), seconds. */
@@ -92,6 +94,18 @@ function factsOf(schema: GraphQLSchema, document: DocumentNode, operation: Opera
   }));
 }
 
+/** The limit an operation with these variables exceeds (its message), if any: the gate's check, also the read path route's. */
+export function limitExceeded(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  limits: OperationLimits,
+): string | undefined {
+  const facts = factsOf(schema, document, operation, limits);
+  return exceededLimit(facts.measure ?? measureOperation(schema, document, operation, variables, limits.unpagedListSize), limits);
+}
+
 /** What the gate needs besides the operation: who checks keys, the limits, counting. */
 export interface GateOptions {
   authenticator: Authenticator;
@@ -127,7 +141,8 @@ export interface GateOptions {
 export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLimit, publicRateLimit, maxPersistedQueryBytes }: GateOptions): ApolloServerPlugin<GatewayContext> {
   const count = async (contextValue: GatewayContext, bucket: string, limiter = rateLimit) => {
     if (!limiter) return;
-    const outcome = await limiter.consume(bucket);
+    // Counted already by the read path's route, which then handed the request over (server/read-path-route.ts).
+    const outcome = contextValue.precounted?.limiter === limiter ? contextValue.precounted.outcome : await limiter.consume(bucket);
     contextValue.rateLimit = outcome;
     contextValue.rateLimiter = limiter;
     if (!outcome.allowed) throw limiter.refusal(outcome);
@@ -147,8 +162,7 @@ export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLim
           }
           // Apollo keeps one parsed document per query text, so these are worked out once per operation.
           const facts = factsOf(schema, document, operation, limits);
-          const measure = facts.measure ?? measureOperation(schema, document, operation, request.variables ?? {}, limits.unpagedListSize);
-          const exceeded = exceededLimit(measure, limits);
+          const exceeded = limitExceeded(schema, document, operation, request.variables ?? {}, limits);
           if (exceeded) {
             metrics.limitRejections.inc();
             throw new GraphQLError(exceeded, { extensions: { code: "QUERY_TOO_COMPLEX", http: { status: 400 } } });
@@ -230,6 +244,30 @@ export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLim
   };
 }
 
+/** The metrics and the log line of one answered GraphQL request (the logging plugin's, also the read path route's). */
+export function logRequest(
+  logger: Logger,
+  metrics: Metrics,
+  request: { started: bigint; operationName: string | null; operationType: string; context: GatewayContext; status: number; errorCodes: string[] },
+): void {
+  const { context, operationName, operationType, errorCodes } = request;
+  const seconds = Number(process.hrtime.bigint() - request.started) / 1e9;
+  metrics.requests.inc({ operation: operationLabel(operationName), type: operationType, code: errorCodes[0] ?? "OK" });
+  metrics.duration.observe({ type: operationType }, seconds);
+  metrics.sqlStatements.observe(context.store.sqlStatements);
+  logger.info("graphql request", {
+    requestId: context.requestId,
+    operationName,
+    operationType,
+    viewerId: context.viewer?.user.id ?? null,
+    status: request.status,
+    durationMs: seconds * 1000,
+    sqlStatements: context.store.sqlStatements,
+    errorCodes,
+    ...(context.rateLimit ? { rateLimitBucket: context.rateLimit.bucket } : {}),
+  });
+}
+
 /**
  * One structured log line per GraphQL request (request id, operation, viewer, duration, status,
  * error codes, SQL statements; never the API key), unexpected errors logged with their stack, and
@@ -258,23 +296,13 @@ export function loggingPlugin(logger: Logger, metrics: Metrics, exposeSqlCount: 
           const body = response.body;
           const errors = body?.kind === "single" ? (body.singleResult.errors ?? []) : [];
           if (exposeSqlCount) response.http.headers.set("x-sql-statements", String(contextValue.store.sqlStatements));
-          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-          const operationName = rc.operationName ?? rc.operation?.name?.value ?? null;
-          const operationType = rc.operation?.operation ?? "unknown";
-          const errorCodes = [...new Set(errors.map((e) => String(e.extensions?.code ?? "UNKNOWN")))];
-          metrics.requests.inc({ operation: operationLabel(operationName), type: operationType, code: errorCodes[0] ?? "OK" });
-          metrics.duration.observe({ type: operationType }, seconds);
-          metrics.sqlStatements.observe(contextValue.store.sqlStatements);
-          logger.info("graphql request", {
-            requestId: contextValue.requestId,
-            operationName,
-            operationType,
-            viewerId: contextValue.viewer?.user.id ?? null,
+          logRequest(logger, metrics, {
+            started,
+            operationName: rc.operationName ?? rc.operation?.name?.value ?? null,
+            operationType: rc.operation?.operation ?? "unknown",
+            context: contextValue,
             status: response.http.status ?? 200,
-            durationMs: seconds * 1000,
-            sqlStatements: contextValue.store.sqlStatements,
-            errorCodes,
-            ...(contextValue.rateLimit ? { rateLimitBucket: contextValue.rateLimit.bucket } : {}),
+            errorCodes: [...new Set(errors.map((e) => String(e.extensions?.code ?? "UNKNOWN")))],
           });
         },
       };

@@ -1,0 +1,93 @@
+import { createBooking, createViewer } from "./support/factories";
+import { createTestDatabase, dropTestDatabase, startTestGateway, type TestGateway } from "./support/harness";
+
+/**
+ * The read path's route (src/server/read-path-route.ts): a query text the read path compiled before
+ * is answered without Apollo's pipeline, with the same answer, headers, rate-limit count and log
+ * line; whatever goes differently is handed to Apollo and counted once.
+ */
+describe("the read path's route", () => {
+  let databaseName: string;
+  let gw: TestGateway;
+  let key: string;
+  let bookingId: number;
+
+  beforeAll(async () => {
+    databaseName = await createTestDatabase();
+    gw = await startTestGateway({ databaseName, env: { RATE_LIMIT_PER_MINUTE: "8" } });
+    const viewer = await createViewer(gw.dataSource);
+    key = viewer.key;
+    bookingId = (await createBooking(gw.dataSource, { userId: viewer.user.id, attendees: [{ email: "a@example.test" }] })).id;
+  });
+  afterAll(async () => {
+    await gw?.close();
+    await dropTestDatabase(databaseName);
+  });
+
+  const routed = async () => {
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    return Number(/^gateway_read_path_route_total (\d+)/m.exec(text)?.[1] ?? 0);
+  };
+  const post = (query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
+    fetch(`${gw.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}`, ...headers },
+      body: JSON.stringify({ query, variables }),
+    });
+  const headersOf = (res: Response) => {
+    const out: Record<string, string> = {};
+    res.headers.forEach((value, name) => (out[name] = value));
+    // Per request: the first one also looked the key up (one statement more).
+    for (const name of ["date", "x-request-id", "ratelimit-remaining", "ratelimit-reset", "keep-alive", "connection", "x-sql-statements"]) delete out[name];
+    return out;
+  };
+
+  it("answers a compiled text the second time, with Apollo's bytes, headers, one count and the same log line", async () => {
+    const query = `query Mine($id: Int) { booking(id: $id) { id title attendees { email } } bookings(take: 5) { nodes { id } } }`;
+    const before = await routed();
+    const first = await post(query, { id: bookingId });
+    const firstBody = await first.text();
+    expect(await routed()).toBe(before);
+    const second = await post(query, { id: bookingId });
+    const secondBody = await second.text();
+    expect(await routed()).toBe(before + 1);
+    expect(secondBody).toBe(firstBody);
+    expect(headersOf(second)).toEqual(headersOf(first));
+    expect(second.headers.get("x-sql-statements")).toBe("2");
+    expect(Number(second.headers.get("ratelimit-remaining"))).toBe(Number(first.headers.get("ratelimit-remaining")) - 1);
+    expect(second.headers.get("x-request-id")).not.toBe(first.headers.get("x-request-id"));
+    const lines = gw.logLines.filter((l) => l.msg === "graphql request" && l.operationName === "Mine");
+    expect(lines).toHaveLength(2);
+    const shape = (l: Record<string, unknown>) => ({ ...l, time: 0, requestId: 0, durationMs: 0, sqlStatements: 0 });
+    expect(shape(lines[1])).toEqual(shape(lines[0]));
+    expect(lines[1].requestId).toBe(second.headers.get("x-request-id"));
+  });
+
+  it("hands over what goes differently, counted once: not found, other media types, a refused budget", async () => {
+    const query = `query One($id: Int) { booking(id: $id) { id } }`;
+    await post(query, { id: bookingId });
+    const ok = await post(query, { id: bookingId });
+    expect(ok.status).toBe(200);
+    const routedBefore = await routed();
+    const missing = await post(query, { id: 99_999_999 });
+    const body = (await missing.json()) as { errors: Array<{ extensions: { code: string } }> };
+    expect(body.errors[0].extensions.code).toBe("NOT_FOUND");
+    expect(Number(missing.headers.get("ratelimit-remaining"))).toBe(Number(ok.headers.get("ratelimit-remaining")) - 1);
+    // Another media type is Apollo's to negotiate.
+    const graphqlJson = await post(query, { id: bookingId }, { accept: "application/graphql-response+json" });
+    expect(graphqlJson.headers.get("content-type")).toMatch(/application\/graphql-response\+json/);
+    expect(await routed()).toBe(routedBefore);
+    // Spend the rest of the budget through the route, then the refusal is Apollo's 429, counted once.
+    let remaining = Number(graphqlJson.headers.get("ratelimit-remaining"));
+    while (remaining > 0) {
+      const res = await post(query, { id: bookingId });
+      expect(Number(res.headers.get("ratelimit-remaining"))).toBe(remaining - 1);
+      remaining -= 1;
+    }
+    const refused = await post(query, { id: bookingId });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBeTruthy();
+    expect(((await refused.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code).toBe("RATE_LIMITED");
+    expect(gw.logLines.filter((l) => l.status === 429 && l.operationName === "One")).toHaveLength(1);
+  });
+});

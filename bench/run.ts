@@ -632,7 +632,8 @@ async function ensureDatabase(serverUrl: string, name: string): Promise<string> 
  */
 function readPathTargetLines(results: Measurement[], prepared: PreparedCount[]): string[] {
   const rows: string[] = [];
-  for (const g of results.filter((r) => r.target !== "floor" && /^(attach: )?[aob]: /.test(r.scenario))) {
+  // At 10 connections, as the targets were set.
+  for (const g of results.filter((r) => r.target !== "floor" && r.connections === 10 && /^(attach: )?[aob]: /.test(r.scenario))) {
     const floor = results.find((r) => r.target === "floor" && r.scenario === g.scenario && r.size === g.size && r.connections === g.connections);
     if (!floor) continue;
     const ratio = g.rps / floor.rps;

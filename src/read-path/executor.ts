@@ -95,7 +95,12 @@ export class ReadPath {
     if (!plan) return undefined;
     const query = this.schema.getQueryType()!;
     let texts: Array<string | undefined>;
-    const args = plan.fields.map(({ nodes }) => getArgumentValues(query.getFields()[nodes[0].name.value], nodes[0], values));
+    let args: Array<Record<string, unknown>>;
+    try {
+      args = plan.fields.map(({ nodes }) => getArgumentValues(query.getFields()[nodes[0].name.value], nodes[0], values));
+    } catch {
+      return undefined; // arguments the executor reports on
+    }
     // Text the input hygiene rule refuses: the executor reports it (BAD_USER_INPUT naming the field).
     if (args.some((a) => containsDirtyText(a))) return undefined;
     try {

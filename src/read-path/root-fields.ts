@@ -136,24 +136,27 @@ async function runStatement(ctx: RequestContext, statement: Positional, params: 
   return rows[0];
 }
 
-/** The booking rows of a page, numbered in order (`__rn`), with the page row columns the JSON needs. */
+/**
+ * The booking rows of a page, numbered in order (`__rn`), with the page row columns the JSON needs.
+ * The page is chosen first (LIMIT and OFFSET on the bare rows), and only its rows are numbered and
+ * get their view: rows an OFFSET skips cost no window function and no policy subquery.
+ */
 function pageSubquery(where: string, sort: BookingSort, columns: string): string {
-  const order = orderSql(sort, "b");
-  return `SELECT b.*${columns}, row_number() OVER (ORDER BY ${order}) AS "__rn" FROM "Booking" b WHERE ${where} ORDER BY ${order} LIMIT :gw_limit OFFSET :gw_offset`;
+  return (
+    `SELECT b.*${columns}, row_number() OVER (ORDER BY ${orderSql(sort, "b")}) AS "__rn" ` +
+    `FROM (SELECT * FROM "Booking" b WHERE ${where} ORDER BY ${orderSql(sort, "b")} LIMIT :gw_limit OFFSET :gw_offset) b`
+  );
 }
 
-/**
- * A page's JSON array of its rows in order, without the one row read past the page: row_number()
- * counts before OFFSET, so the page's rows are numbered up to `:gw_end` (offset + take).
- */
+/** A page's JSON array of its rows in order, without the one row read past the page. */
 const pageArray = (object: string) =>
-  `coalesce('[' || string_agg(${object}, ',' ORDER BY p."__rn") FILTER (WHERE p."__rn" <= :gw_end) || ']', '[]')`;
+  `coalesce('[' || string_agg(${object}, ',' ORDER BY p."__rn") FILTER (WHERE p."__rn" <= :gw_take) || ']', '[]')`;
 
 function shapeKey(where: readonly SqlCondition[], sort: BookingSort, extra = ""): string {
   return `${sort.field} ${sort.direction} ${extra}\n${where.map((c) => c.sql).join("\n")}`;
 }
 
-const PARAM_NAMES = ["gw_take", "gw_end", "gw_limit", "gw_offset", "gw_me"];
+const PARAM_NAMES = ["gw_take", "gw_limit", "gw_offset", "gw_me"];
 const namesOf = (...params: Array<Record<string, unknown>>) => new Set([...PARAM_NAMES, ...params.flatMap((p) => Object.keys(p))]);
 
 /** `bookings`: BookingPage { nodes, page, take, hasNextPage, totalCount, __typename }. */
@@ -190,9 +193,7 @@ function compileBookingPage(root: Selected, scope: Compiling): RootFieldPlan {
       const viewer = requireViewer(ctx);
       const page = pageColumns(select, viewer);
       const where = conditionsOf(query.where);
-      const values = {
-        ...where.params, ...page.params, gw_take: query.take, gw_end: query.offset + query.take, gw_limit: query.take + 1, gw_offset: query.offset,
-      };
+      const values = { ...where.params, ...page.params, gw_take: query.take, gw_limit: query.take + 1, gw_offset: query.offset };
       const statement = statements.get(shapeKey(query.where, query.sort, page.sql), () => ({
         sql:
           `SELECT ${select}${select ? ", " : ""}count(*) > :gw_take AS "more"` + ` FROM (${pageSubquery(where.sql, query.sort, page.sql)}) p`,
@@ -278,15 +279,15 @@ function compileBookingConnection(root: Selected, scope: Compiling): RootFieldPl
       const select = edgesFor(query.sort);
       const page = pageColumns(select, viewer);
       const keyset = conditionsOf(query.keyset ? [...query.where, query.keyset] : query.where);
-      const values = { ...keyset.params, ...page.params, gw_take: query.first, gw_end: query.first, gw_limit: query.first + 1, gw_offset: 0 };
+      const values = { ...keyset.params, ...page.params, gw_take: query.first, gw_limit: query.first + 1, gw_offset: 0 };
       const statement = statements.get(shapeKey(query.where, query.sort, `${page.sql}\n${query.keyset?.sql ?? ""}`), () => {
         const cursor = cursorSql(query.sort);
         return {
           sql:
             `SELECT ${select}${select ? ", " : ""}count(*) > :gw_take AS "more"` +
             (cursors
-              ? `, (array_agg(${cursor} ORDER BY p."__rn") FILTER (WHERE p."__rn" <= :gw_end))[1] AS "start"` +
-                `, (array_agg(${cursor} ORDER BY p."__rn" DESC) FILTER (WHERE p."__rn" <= :gw_end))[1] AS "end"`
+              ? `, (array_agg(${cursor} ORDER BY p."__rn") FILTER (WHERE p."__rn" <= :gw_take))[1] AS "start"` +
+                `, (array_agg(${cursor} ORDER BY p."__rn" DESC) FILTER (WHERE p."__rn" <= :gw_take))[1] AS "end"`
               : "") +
             ` FROM (${pageSubquery(keyset.sql, query.sort, page.sql)}) p`,
           names: namesOf(values),

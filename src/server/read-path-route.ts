@@ -55,7 +55,11 @@ export function readPathRoute(options: ReadPathRouteOptions) {
     if (!known) return next();
     const key = bearerToken(req.headers.authorization);
     if (!key || !authenticator.isCached(key) || !dataSource.isInitialized) return next();
-    if (limitExceeded(schema, known.document, known.operation, variables as Record<string, unknown>, limits)) return next();
+    try {
+      if (limitExceeded(schema, known.document, known.operation, variables as Record<string, unknown>, limits)) return next();
+    } catch {
+      return next(); // variables the measure cannot read: Apollo reports them
+    }
 
     const rawJson = new RawJsonSink();
     const context = options.context(req, res, rawJson);

@@ -15,7 +15,8 @@ describe("timeouts", () => {
   beforeAll(async () => {
     name = await createTestDatabase();
     // Seeding 300,000 rows may itself take longer than the default statement timeout on a slow machine.
-    const seeding = await startTestGateway({ databaseName: name, env: { STATEMENT_TIMEOUT_MS: "0" } });
+    // (REQUEST_TIMEOUT_MS caps the statement timeout too: off as well.)
+    const seeding = await startTestGateway({ databaseName: name, env: { STATEMENT_TIMEOUT_MS: "0", REQUEST_TIMEOUT_MS: "0" } });
     key = (await createViewer(seeding.dataSource, { role: UserPermissionRole.ADMIN })).key;
     await seeding.dataSource.query(
       `INSERT INTO "Booking" (uid, title, "startTime", "endTime") SELECT 'slow-' || g, 't', now(), now() FROM generate_series(1, 300000) g`,
@@ -43,7 +44,7 @@ describe("timeouts", () => {
     try {
       const { rows } = await probe.query(
         `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()
-           AND application_name <> 'calcom-graphql-gateway-webhooks'`, // the webhook queue's own polling is not request work
+           AND application_name NOT IN ('calcom-graphql-gateway-webhooks', 'calcom-graphql-gateway-events')`, // the webhook queue's and the event bus's own polling are not request work
       );
       return rows[0].n as number;
     } finally {

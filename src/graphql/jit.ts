@@ -76,9 +76,11 @@ export function jitRunner(schema: GraphQLSchema, options: RunnerOptions = {}) {
     variables: Record<string, unknown>,
     /** The document's text: the read path's plans are keyed by it. */
     documentKey?: string,
+    /** The operation name as the client sent it (null: the document's only one), the read path's key; default `operationName`. */
+    requestedOperationName: string | null = operationName,
   ): Promise<ExecutionResult> => {
     if (readPath && documentKey !== undefined) {
-      const answer = await readPath.run(documentKey, document, operationName, contextValue as ReadPathContext, variables);
+      const answer = await readPath.run(documentKey, document, requestedOperationName, contextValue as ReadPathContext, variables);
       if (answer) return answer;
     }
     const query = jit ? compiled(document, operationName) : null;
@@ -94,7 +96,8 @@ export function jitExecutor(schema: GraphQLSchema, options: RunnerOptions = {}):
   const run = jitRunner(schema, options);
   // The operation name as the client sent it (null for a document's only operation): the read path's
   // route looks plans up by what a request carries.
-  const executor: GatewayExecutor = async (rc) => run(rc.document, rc.request.operationName ?? null, rc.context, rc.request.variables ?? {}, rc.source);
+  const executor: GatewayExecutor = async (rc) =>
+    run(rc.document, rc.operationName, rc.context, rc.request.variables ?? {}, rc.source, rc.request.operationName ?? null);
 
   return {
     onSchemaLoadOrUpdate(callback) {

@@ -14,7 +14,8 @@ import type { RequestStore } from "./sql-counter";
  * into a new instance for every field resolver. The booking reads themselves are src/read-path's.
  */
 
-function adopt<T>(rows: T[], target: unknown): T[] {
+/** Gives rows the entity class `target` as prototype, in place. */
+export function adopt<T>(rows: T[], target: unknown): T[] {
   const prototype = (target as { prototype: object }).prototype;
   for (const row of rows) Object.setPrototypeOf(row, prototype);
   return rows;

@@ -1,13 +1,12 @@
 import type { SelectionSetNode } from "graphql";
 import type { RequestContext } from "../context";
-import { LruMap } from "../cached";
-import { queryPrepared } from "../db/rows";
 import { bookingSecretsSql, bookingViewSql, type SqlCondition } from "../domain/booking/booking.policy";
 import { BookingOrderField, OrderDirection, orderSql, type BookingSort } from "../domain/booking/booking-order";
 import {
   bookingConnectionQuery, bookingListQuery, bookingLookupQuery, requireViewer, type BookingQuery,
 } from "../domain/booking/booking-read.service";
-import { toPositional, valuesOf, type Positional } from "./bind";
+import { toPositional, type Positional } from "./bind";
+import { conditionsOf, countBookings, runStatement, Statements } from "./booking-statements";
 import type { Catalog } from "./catalog";
 import { literal, objectJson, type EmitScope } from "./json-sql";
 import { collectFields, NotCompiled, subSelections, type Selected, type SelectionScope } from "./selection";
@@ -92,48 +91,14 @@ function pageColumns(objectSql: string, viewer: RequestContext["viewer"] & objec
   return { sql, params };
 }
 
-/**
- * Statement texts of one compiled field by query shape: the texts of the domain's conditions, the
- * order and the viewer's view rule decide the SQL; values never do.
- */
-class Statements {
-  private readonly byShape = new LruMap<string, Positional>(STATEMENTS_PER_FIELD);
-  get(shape: string, build: () => { sql: string; names: ReadonlySet<string> }): Positional {
-    let statement = this.byShape.get(shape);
-    if (!statement) {
-      const { sql, names } = build();
-      statement = toPositional(sql, names);
-      this.byShape.set(shape, statement);
-    }
-    return statement;
-  }
+/** Runs a statement and returns its only row. */
+async function oneRow(ctx: RequestContext, statement: Positional, params: Record<string, unknown>): Promise<Row | undefined> {
+  return (await runStatement<Row>(ctx, statement, params))[0];
 }
 
-function conditionsOf(where: readonly SqlCondition[]): { sql: string; params: Record<string, unknown> } {
-  if (!where.length) return { sql: "TRUE", params: {} };
-  let params: Record<string, unknown> = {};
-  for (const condition of where) params = { ...params, ...condition.params };
-  return { sql: where.map((c) => `(${c.sql})`).join(" AND "), params };
-}
-
-/**
- * `totalCount`: the rows of the query, ignoring order, paging and cursor; a statement of its own,
- * run beside the page's only when selected (counting every match costs more than the page).
- */
-async function countOf(ctx: RequestContext, counts: Statements, conditions: readonly SqlCondition[]): Promise<number> {
-  const where = conditionsOf(conditions);
-  const statement = counts.get(shapeKey(conditions, { field: BookingOrderField.ID, direction: OrderDirection.ASC }), () => ({
-    sql: `SELECT count(*)::int AS "total" FROM "Booking" b WHERE ${where.sql}`,
-    names: namesOf(where.params),
-  }));
-  const row = await runStatement(ctx, statement, where.params);
-  return row!.total as number;
-}
-
-/** Runs one statement and returns its only row. */
-async function runStatement(ctx: RequestContext, statement: Positional, params: Record<string, unknown>): Promise<Row | undefined> {
-  const rows = await queryPrepared<Row>(ctx.dataSource, statement.sql, valuesOf(statement.names, params), ctx.store);
-  return rows[0];
+/** A page's statement, and the total beside it when `totalCount` is selected (the bookings of `counted`). */
+function pageAndTotal(ctx: RequestContext, statement: Positional, values: Record<string, unknown>, counted: readonly SqlCondition[] | undefined) {
+  return Promise.all([oneRow(ctx, statement, values), counted ? countBookings(ctx, counted) : undefined]);
 }
 
 /**
@@ -184,8 +149,7 @@ function compileBookingPage(root: Selected, scope: Compiling): RootFieldPlan {
   }
   const select = columns.join(", ");
   const answer = assemble(pieces);
-  const statements = new Statements();
-  const counts = new Statements();
+  const statements = new Statements(STATEMENTS_PER_FIELD);
   return {
     parse: emit.parse,
     async run(ctx, args) {
@@ -199,7 +163,7 @@ function compileBookingPage(root: Selected, scope: Compiling): RootFieldPlan {
           `SELECT ${select}${select ? ", " : ""}count(*) > :gw_take AS "more"` + ` FROM (${pageSubquery(where.sql, query.sort, page.sql)}) p`,
         names: namesOf(values),
       }));
-      const [row, total] = await Promise.all([runStatement(ctx, statement, values), counted ? countOf(ctx, counts, query.where) : undefined]);
+      const [row, total] = await pageAndTotal(ctx, statement, values, counted ? query.where : undefined);
       // More than an unpaged list may hold: the executor reports it.
       if (!row || (query.paging === null && row.more)) return undefined;
       row.__query = query;
@@ -269,8 +233,7 @@ function compileBookingConnection(root: Selected, scope: Compiling): RootFieldPl
   // Compiled now so that an uncompilable edge selection is refused at compile time.
   edgesFor({ field: BookingOrderField.START_TIME, direction: OrderDirection.ASC });
   const answer = assemble(pieces);
-  const statements = new Statements();
-  const counts = new Statements();
+  const statements = new Statements(STATEMENTS_PER_FIELD);
   return {
     parse: emit.parse,
     async run(ctx, args) {
@@ -293,7 +256,7 @@ function compileBookingConnection(root: Selected, scope: Compiling): RootFieldPl
           names: namesOf(values),
         };
       });
-      const [row, total] = await Promise.all([runStatement(ctx, statement, values), counted ? countOf(ctx, counts, query.where) : undefined]);
+      const [row, total] = await pageAndTotal(ctx, statement, values, counted ? query.where : undefined);
       if (!row) return undefined;
       row.__after = query.keyset !== null;
       row.total = total;
@@ -319,7 +282,7 @@ function edgeJson(sets: SelectionSetNode[], emit: EmitScope, cursor: string): st
 function compileBookingLookup(root: Selected, scope: Compiling): RootFieldPlan {
   const emit = emitScope(scope);
   const object = objectJson("Booking", "p", subSelections(root), emit, true);
-  const statements = new Statements();
+  const statements = new Statements(STATEMENTS_PER_FIELD);
   return {
     parse: emit.parse,
     async run(ctx, args) {
@@ -331,7 +294,7 @@ function compileBookingLookup(root: Selected, scope: Compiling): RootFieldPlan {
         sql: `SELECT ${object} AS "r" FROM (SELECT b.*${page.sql} FROM "Booking" b WHERE ${where.sql} LIMIT 1) p`,
         names: namesOf(values),
       }));
-      const row = await runStatement(ctx, statement, values);
+      const row = await oneRow(ctx, statement, values);
       return row ? (row.r as string) : undefined;
     },
   };
@@ -347,7 +310,7 @@ function compileMe(root: Selected, scope: Compiling): RootFieldPlan {
   return {
     parse: emit.parse,
     async run(ctx) {
-      const row = await runStatement(ctx, statement, { gw_me: requireViewer(ctx).user.id });
+      const row = await oneRow(ctx, statement, { gw_me: requireViewer(ctx).user.id });
       return row ? (row.r as string) : undefined;
     },
   };

@@ -1,3 +1,4 @@
+import http from "node:http";
 import { createBooking, createViewer } from "./support/factories";
 import { createTestDatabase, dropTestDatabase, startTestGateway, type TestGateway } from "./support/harness";
 
@@ -89,5 +90,59 @@ describe("the read path's route", () => {
     expect(refused.headers.get("retry-after")).toBeTruthy();
     expect(((await refused.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code).toBe("RATE_LIMITED");
     expect(gw.logLines.filter((l) => l.status === 429 && l.operationName === "One")).toHaveLength(1);
+  });
+
+  /** A raw POST /graphql: `chunked` sends no content-length, which the front door leaves to Express's body parser. */
+  const rawPost = (body: string, headers: Record<string, string>, chunked: boolean) =>
+    new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+      const url = new URL(`${gw.url}/graphql`);
+      const req = http.request(
+        { host: url.hostname, port: url.port, path: "/graphql", method: "POST", headers: chunked ? headers : { ...headers, "content-length": Buffer.byteLength(body) } },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => (text += chunk));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        },
+      );
+      req.on("error", reject);
+      if (chunked) req.write(body.slice(0, 1)), req.end(body.slice(1));
+      else req.end(body);
+    });
+
+  it("reads bodies as Express would: same answers for malformed, empty and batch bodies, CORS and request ids on both paths", async () => {
+    const other = await createViewer(gw.dataSource);
+    const headers = { "content-type": "application/json", authorization: `Bearer ${other.key}`, origin: "https://app.example.test" };
+    const query = `query Cors { bookings(take: 1) { nodes { id } } }`;
+    // Same request through Express (chunked) and through the front door (routed once compiled).
+    const viaExpress = await rawPost(JSON.stringify({ query }), headers, true);
+    const routedBefore = await routed();
+    const viaFrontDoor = await rawPost(JSON.stringify({ query }), { ...headers, "x-request-id": "front-door-1" }, false);
+    expect(await routed()).toBe(routedBefore + 1);
+    expect(viaFrontDoor.body).toBe(viaExpress.body);
+    const corsOf = (h: http.IncomingHttpHeaders) => ({ origin: h["access-control-allow-origin"], vary: h.vary, expose: h["access-control-expose-headers"], type: h["content-type"] });
+    expect(corsOf(viaFrontDoor.headers)).toEqual(corsOf(viaExpress.headers));
+    expect(viaFrontDoor.headers["access-control-allow-origin"]).toBe("https://app.example.test");
+    expect(viaFrontDoor.headers["x-request-id"]).toBe("front-door-1");
+    expect(gw.logLines.find((l) => l.requestId === "front-door-1")?.operationName).toBe("Cors");
+
+    // Handed over after the front door read the body: the client's request id and CORS headers kept, answered by Apollo.
+    const handed = await rawPost(JSON.stringify({ query: `query Missing { booking(id: 99999999) { id } }` }), { ...headers, "x-request-id": "front-door-2" }, false);
+    expect(handed.status).toBe(200);
+    expect(JSON.parse(handed.body).errors[0].extensions.code).toBe("NOT_FOUND");
+    expect(handed.headers["x-request-id"]).toBe("front-door-2");
+    expect(corsOf(handed.headers)).toEqual(corsOf(viaExpress.headers));
+    expect(gw.logLines.filter((l) => l.requestId === "front-door-2")).toHaveLength(1);
+
+    // Bodies the front door cannot use get Express's own answers.
+    for (const body of ['{"query": ', "   ", '"text"', "\ufeff{}", '[{"query":"{ me { id } }"}]', "{}"]) {
+      const express = await rawPost(body, headers, true);
+      const front = await rawPost(body, headers, false);
+      expect({ body, status: front.status, answer: front.body }).toEqual({ body, status: express.status, answer: express.body });
+      expect(front.headers["x-request-id"]).toBeTruthy();
+    }
+    const malformed = await rawPost('{"query": ', headers, false);
+    expect(malformed.status).toBe(400);
+    expect(JSON.parse(malformed.body).errors[0]).toEqual({ message: "Malformed request body.", extensions: { code: "BAD_REQUEST" } });
   });
 });

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import http from "node:http";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
@@ -19,12 +19,13 @@ import { Authenticator } from "../auth/credentials";
 import { JwtAuthenticator } from "../auth/jwt";
 import type { Config } from "../config";
 import { ReadinessProbe } from "../db/readiness";
-import type { RequestDeadline, RequestStore } from "../db/sql-counter";
 import { formatError } from "../graphql/errors";
 import { jitExecutor } from "../graphql/jit";
 import { ReadPath } from "../read-path/executor";
 import type { RawJsonSink } from "../read-path/raw-json";
 import { readPathRoute } from "./read-path-route";
+import { frontDoor } from "./front-door";
+import { clientAddress, requestLocals, startDeadline, type RequestLocals } from "./request-edge";
 import { gatewaySchema } from "../graphql/schema";
 import { createLoaders } from "../loaders";
 import type { Logger } from "../logger";
@@ -72,18 +73,14 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-interface Locals {
-  requestId: string;
-  store: RequestStore;
-}
-
 /** Wires HTTP + Apollo: no domain rules here. */
 export async function createGateway(config: Config, dataSource: DataSource, logger: Logger): Promise<Gateway> {
   const app = express();
   app.disable("x-powered-by");
   // GraphQL answers are not revalidated by clients; hashing every body for an ETag is wasted CPU.
   app.set("etag", false);
-  const httpServer = http.createServer(app);
+  // The listener is the front door (read path's requests) in front of the app, set once both exist.
+  const httpServer = http.createServer();
   // Behind a reverse proxy (TRUST_PROXY=true) the client is the address the nearest proxy appended
   // to X-Forwarded-For (one hop: entries a client wrote itself are not believed).
   app.set("trust proxy", config.browser.trustProxy ? 1 : false);
@@ -201,54 +198,48 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
 
   // Request id + per-request store (SQL statement count), handed to the GraphQL context.
   app.use((req: Request, res: Response, next: NextFunction) => {
-    const incoming = req.header("x-request-id");
-    const requestId = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
-    const locals: Locals = { requestId, store: { sqlStatements: 0 } };
-    res.locals.gateway = locals;
-    res.setHeader("x-request-id", requestId);
+    requestLocals(req, res);
     next();
   });
 
   /** A GraphQL request's context (the gate plugin authenticates and fills in the viewer). */
-  const requestContext = (req: Request, res: Response, rawJson: RawJsonSink): GatewayContext => {
-    const locals = res.locals.gateway as Locals;
-    return {
-      rawJson,
-      requestId: locals.requestId,
-      store: locals.store,
-      authorization: req.headers.authorization,
-      clientIp: () => req.ip,
-      dataSource,
-      loaders: createLoaders(dataSource, locals.store),
-      logger,
-      maxUnpagedBookings: config.maxUnpagedBookings,
-      bookingEvents: config.bookingEvents,
-      bookingEventsRetentionDays: config.bookingEventsRetentionDays,
-      bookingTokens,
-      precounted: res.locals.precounted as GatewayContext["precounted"],
-    };
-  };
+  const requestContext = (req: http.IncomingMessage, locals: RequestLocals, rawJson: RawJsonSink, precounted?: GatewayContext["precounted"]): GatewayContext => ({
+    rawJson,
+    requestId: locals.requestId,
+    store: locals.store,
+    authorization: req.headers.authorization,
+    clientIp: () => clientAddress(req, config.browser.trustProxy),
+    dataSource,
+    loaders: createLoaders(dataSource, locals.store),
+    logger,
+    maxUnpagedBookings: config.maxUnpagedBookings,
+    bookingEvents: config.bookingEvents,
+    bookingEventsRetentionDays: config.bookingEventsRetentionDays,
+    bookingTokens,
+    precounted,
+  });
 
-  // The GraphQL route first, its handlers run as one (see inSequence).
+  const graphqlCors = cors({
+    origin: config.corsOrigins ?? true,
+    methods: ["GET", "POST", "OPTIONS"],
+    allowedHeaders: CORS_ALLOWED_HEADERS,
+    exposedHeaders: ["x-request-id", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after"],
+    maxAge: 600,
+  });
+  // The GraphQL route first, its handlers run as one (see inSequence). Requests the front door read
+  // arrive with their body (or its parse error), request id, deadline and CORS headers in place.
   app.use(
     "/graphql",
     inSequence(
-      cors({
-        origin: config.corsOrigins ?? true,
-        methods: ["GET", "POST", "OPTIONS"],
-        allowedHeaders: CORS_ALLOWED_HEADERS,
-        exposedHeaders: ["x-request-id", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after"],
-        maxAge: 600,
-      }),
+      graphqlCors,
       // The deadline starts before anything that could wait (the rate limiter's Redis included).
       requestTimeout(config.requestTimeoutMs),
+      (_req: Request, res: Response, next: NextFunction) => next((res.locals.gateway as RequestLocals).bodyError),
       express.json({ limit: config.bodyLimitBytes }),
       batchSizeCap(config.maxBatchSize),
-      // Query texts the read path compiled before skip Apollo's pipeline (same checks, same answers).
-      ...(readPath
-        ? [readPathRoute({ readPath, schema: gatewaySchema(), authenticator, limits, rateLimit, metrics, logger, dataSource, context: requestContext, exposeSqlCount: !production })]
-        : []),
-      apolloHandler(apollo, async (req, res, rawJson) => requestContext(req, res, rawJson)),
+      apolloHandler(apollo, async (req, res, rawJson) =>
+        requestContext(req, res.locals.gateway as RequestLocals, rawJson, res.locals.precounted as GatewayContext["precounted"]),
+      ),
     ),
   );
 
@@ -290,6 +281,20 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
     res.status(status).json({ errors: [{ message, extensions: { code: status < 500 ? "BAD_REQUEST" : "INTERNAL_SERVER_ERROR" } }] });
   });
 
+  // Query texts the read path compiled before skip Express and Apollo (same checks, same answers).
+  httpServer.on(
+    "request",
+    readPath
+      ? frontDoor({
+          app,
+          route: readPathRoute({ readPath, schema: gatewaySchema(), authenticator, limits, rateLimit, metrics, logger, dataSource, context: requestContext, exposeSqlCount: !production }),
+          cors: graphqlCors,
+          bodyLimitBytes: config.bodyLimitBytes,
+          requestTimeoutMs: config.requestTimeoutMs,
+        })
+      : app,
+  );
+
   return {
     httpServer,
     listen: (port, host) =>
@@ -305,16 +310,6 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
       if (redis && redis.status !== "end") await redis.quit().catch(() => undefined);
     },
   };
-}
-
-/**
- * The client's address of a request that Express does not see (a WebSocket upgrade), by the same
- * rule as `trust proxy`: with TRUST_PROXY the last X-Forwarded-For entry (the nearest proxy's).
- */
-function clientAddress(req: http.IncomingMessage, trustProxy: boolean): string | undefined {
-  const forwarded = req.headers["x-forwarded-for"];
-  const last = trustProxy && typeof forwarded === "string" ? forwarded.split(",").pop()?.trim() : undefined;
-  return last || req.socket.remoteAddress;
 }
 
 /** The primary's connection URL of the data source. */
@@ -344,34 +339,10 @@ function batchSizeCap(max: number) {
   };
 }
 
-/**
- * REQUEST_TIMEOUT_MS: a GraphQL request still unanswered after this long gets HTTP 504 with
- * `extensions.code = TIMEOUT`; whatever the request would still write is dropped. The deadline is
- * put in the request's store, where its transactions read it (db/transaction.ts): they never commit
- * after it. A COMMIT already in flight at the deadline is waited for instead, and the request
- * answers with its real result: a write that happened is never reported as TIMEOUT.
- */
+/** REQUEST_TIMEOUT_MS on an Express route (request-edge.ts's `startDeadline`). */
 function requestTimeout(ms: number) {
-  return (_req: Request, res: Response, next: NextFunction) => {
-    if (ms <= 0) return next();
-    const deadline: RequestDeadline = { at: Date.now() + ms, expired: false, commitsInFlight: 0 };
-    (res.locals.gateway as Locals).store.deadline = deadline;
-    const expire = () => {
-      if (res.headersSent) return;
-      if (deadline.commitsInFlight > 0) return; // the handler answers once the COMMIT is back
-      deadline.expired = true; // from now on nothing of this request commits
-      res.status(504).json({
-        errors: [{ message: `The request took longer than ${ms} ms (REQUEST_TIMEOUT_MS) and was stopped.`, extensions: { code: "TIMEOUT" } }],
-      });
-      // The late answer of the real handler goes nowhere.
-      res.setHeader = () => res;
-      res.writeHead = () => res;
-      res.write = () => true;
-      res.end = () => res;
-    };
-    const timer = setTimeout(expire, ms);
-    res.on("finish", () => clearTimeout(timer));
-    res.on("close", () => clearTimeout(timer));
+  return (req: Request, res: Response, next: NextFunction) => {
+    startDeadline(res, requestLocals(req, res), ms);
     next();
   };
 }

@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from "express";
+import type http from "node:http";
 import type { GraphQLSchema } from "graphql";
 import type { DataSource } from "typeorm";
 import { bearerToken } from "../auth/api-key";
@@ -12,17 +12,19 @@ import { RawJsonSink } from "../read-path/raw-json";
 import type { Metrics } from "./metrics";
 import { limitExceeded, logRequest, type GatewayContext } from "./plugins";
 import { RateLimit } from "./rate-limit";
+import type { RequestLocals } from "./request-edge";
 
 /**
- * The read path's route: a POST /graphql whose query text the read path has compiled before (so
- * Apollo parsed and validated it) is answered here, without Apollo's request pipeline, which cost
+ * The read path's route, called by the front door (front-door.ts) with the parsed body: a POST
+ * /graphql whose query text the read path has compiled before (so Apollo parsed and validated it) is
+ * answered here, without Apollo's request pipeline, which cost
  * more CPU than the compiled statement itself on a page of 50 bookings. It does what the gate and
  * logging plugins do for such a request, with their own functions: the operation limits, the
  * credential (only one already verified and cached: a new key goes through Apollo first), the
  * viewer's rate-limit budget, the log line and metrics. Anything else, or anything that goes
  * differently (an error of any kind, a viewer that is not a user, a text never compiled, a persisted
- * query, an `Accept` asking for another media type), is handed to Apollo unchanged (`next()`),
- * counted once: a budget this route consumed is passed along and not consumed again.
+ * query, an `Accept` asking for another media type), is handed over to Express and Apollo
+ * unchanged, counted once: a budget this route consumed is passed along and not consumed again.
  */
 export interface ReadPathRouteOptions {
   readPath: ReadPath;
@@ -34,57 +36,64 @@ export interface ReadPathRouteOptions {
   logger: Logger;
   dataSource: DataSource;
   /** The rest of a request's context (the same factory as Apollo's). */
-  context: (req: Request, res: Response, rawJson: RawJsonSink) => GatewayContext;
+  context: (req: http.IncomingMessage, locals: RequestLocals, rawJson: RawJsonSink) => GatewayContext;
   exposeSqlCount: boolean;
 }
+
+/** What the route did: answered, or handed over with the rate-limit budget it already counted (if any). */
+export type RouteOutcome = { answered: true } | { answered: false; precounted: GatewayContext["precounted"] };
+
+/** The route: a request with its parsed JSON body and the edge's locals (request id, store with the deadline). */
+export type ReadPathRoute = (req: http.IncomingMessage, res: http.ServerResponse, body: unknown, locals: RequestLocals) => Promise<RouteOutcome>;
 
 /** Accept headers whose single-result media type is Apollo's default, `application/json; charset=utf-8`. */
 const PLAIN_ACCEPT = new Set([undefined, "", "*/*", "application/json"]);
 
-export function readPathRoute(options: ReadPathRouteOptions) {
+const HAND_OVER: RouteOutcome = { answered: false, precounted: undefined };
+
+export function readPathRoute(options: ReadPathRouteOptions): ReadPathRoute {
   const { readPath, schema, authenticator, limits, rateLimit, metrics, logger, dataSource } = options;
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+  return async (req, res, requestBody, locals) => {
     const started = process.hrtime.bigint();
-    const body = req.body as { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: unknown } | undefined;
-    if (req.method !== "POST" || !body || typeof body !== "object" || Array.isArray(body) || typeof body.query !== "string" || body.extensions !== undefined) return next();
-    if (!PLAIN_ACCEPT.has(req.headers.accept)) return next();
+    const body = requestBody as { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: unknown } | undefined;
+    if (req.method !== "POST" || !body || typeof body !== "object" || Array.isArray(body) || typeof body.query !== "string" || body.extensions !== undefined) return HAND_OVER;
+    if (!PLAIN_ACCEPT.has(req.headers.accept)) return HAND_OVER;
     const operationName = typeof body.operationName === "string" ? body.operationName : body.operationName == null ? null : undefined;
     const variables = body.variables == null ? {} : body.variables;
-    if (operationName === undefined || typeof variables !== "object" || Array.isArray(variables)) return next();
+    if (operationName === undefined || typeof variables !== "object" || Array.isArray(variables)) return HAND_OVER;
     const known = readPath.known(body.query, operationName);
-    if (!known) return next();
+    if (!known) return HAND_OVER;
     const key = bearerToken(req.headers.authorization);
-    if (!key || !authenticator.isCached(key) || !dataSource.isInitialized) return next();
+    if (!key || !authenticator.isCached(key) || !dataSource.isInitialized) return HAND_OVER;
     try {
-      if (limitExceeded(schema, known.document, known.operation, variables as Record<string, unknown>, limits)) return next();
+      if (limitExceeded(schema, known.document, known.operation, variables as Record<string, unknown>, limits)) return HAND_OVER;
     } catch {
-      return next(); // variables the measure cannot read: Apollo reports them
+      return HAND_OVER; // variables the measure cannot read: Apollo reports them
     }
 
     const rawJson = new RawJsonSink();
-    const context = options.context(req, res, rawJson);
+    const context = options.context(req, locals, rawJson);
     const store: RequestStore = { sqlStatements: 0, readOnly: true, deadline: context.store.deadline };
     context.store = store;
     let viewer;
     try {
       viewer = await authenticator.authenticate(key, store);
     } catch {
-      return next(); // Apollo reports it (and counts it against the client's address)
+      return HAND_OVER; // Apollo reports it (and counts it against the client's address)
     }
-    if (viewer.kind !== "user") return next();
+    if (viewer.kind !== "user") return HAND_OVER;
     context.viewer = viewer;
     context.loaders = createLoaders(dataSource, store, viewer);
+    const precounted = (): RouteOutcome => ({ answered: false, precounted: context.rateLimit && rateLimit ? { outcome: context.rateLimit, limiter: rateLimit } : undefined });
     if (rateLimit) {
-      const outcome = await rateLimit.consume(RateLimit.userBucket(viewer.user.id));
-      context.rateLimit = outcome;
+      context.rateLimit = await rateLimit.consume(RateLimit.userBucket(viewer.user.id));
       context.rateLimiter = rateLimit;
       // Refused: Apollo answers 429 the usual way, with this count.
-      if (!outcome.allowed) return handOver(req, res, next, { outcome, limiter: rateLimit });
+      if (!context.rateLimit.allowed) return precounted();
     }
     const result = await readPath.run(body.query, known.document, operationName, context, variables as Record<string, unknown>).catch(() => undefined);
-    if (!result || result.errors || res.headersSent) {
-      return res.headersSent ? undefined : handOver(req, res, next, context.rateLimit && rateLimit ? { outcome: context.rateLimit, limiter: rateLimit } : undefined);
-    }
+    if (res.headersSent) return { answered: true }; // the deadline answered
+    if (!result || result.errors) return precounted();
     const text = rawJson.splice(JSON.stringify(result) + "\n");
     if (context.rateLimit && rateLimit) for (const [name, value] of rateLimit.headers(context.rateLimit)) res.setHeader(name, value);
     if (options.exposeSqlCount) res.setHeader("x-sql-statements", String(store.sqlStatements));
@@ -97,11 +106,6 @@ export function readPathRoute(options: ReadPathRouteOptions) {
     logRequest(logger, metrics, {
       started, operationName: operationName ?? known.operation.name?.value ?? null, operationType: "query", context, status: 200, errorCodes: [],
     });
+    return { answered: true };
   };
-}
-
-/** Passes the request on to Apollo, with the budget already counted for it (if any). */
-function handOver(req: Request, res: Response, next: NextFunction, precounted: GatewayContext["precounted"]): void {
-  if (precounted) res.locals.precounted = precounted;
-  next();
 }

@@ -69,6 +69,16 @@ export class ApiKeyAuthenticator {
   }
 
   /**
+   * The viewer for `key` when its lookup is cached as found and the key is still valid: no statement,
+   * one hash. Undefined otherwise (not cached, unknown, expired, locked): `authenticate` says why.
+   */
+  cachedViewer(key: string, now = Date.now()): Viewer | undefined {
+    const record = this.cache?.get(hashApiKey(key));
+    if (!record || record.user.locked || (record.expiresAt && record.expiresAt.getTime() <= now)) return undefined;
+    return viewerFor(record.user, record.adminOrganizationIds);
+  }
+
+  /**
    * The viewer for `key`; UNAUTHENTICATED for a missing, unknown or expired key, FORBIDDEN when
    * locked. A lookup statement counts against `store`.
    */

@@ -47,6 +47,22 @@ export class Authenticator {
     return credentialKind(credential) === "apiKey" ? this.apiKeys.isCached(credential) : true;
   }
 
+  /**
+   * The viewer of a credential that is genuine and needs no statement: a cached, valid API key, or a
+   * JWT (verified by its signature). Undefined for anything else and any failure: `authenticate`
+   * reports those.
+   */
+  async knownViewer(credential: string, store?: RequestStore): Promise<Viewer | undefined> {
+    switch (credentialKind(credential)) {
+      case "apiKey":
+        return this.apiKeys.cachedViewer(credential);
+      case "jwt":
+        return this.jwt.authenticate(credential, store).catch(() => undefined);
+      default:
+        return undefined;
+    }
+  }
+
   /** True for traffic of the public budget: a booking token, or no credential with public booking on. */
   isPublicTraffic(credential: string | undefined): boolean {
     const kind = credentialKind(credential);

@@ -1,5 +1,4 @@
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
-import { ArgumentValidationError } from "type-graphql";
 import { classifyFault } from "../db/faults";
 import { clipQuotedInput, DomainError, type DomainErrorCode } from "../domain/errors";
 
@@ -101,7 +100,6 @@ function domainErrorIn(error: unknown): DomainError | undefined {
 export function isExpectedError(error: unknown): boolean {
   if (domainErrorIn(error) || infrastructureOf(error)) return true;
   const original = (error as { originalError?: unknown })?.originalError;
-  if (original instanceof ArgumentValidationError) return true;
   // A pass-through code counts only on an error raised as a GraphQLError, not one wrapping a crash.
   const code = (error as GraphQLError)?.extensions?.code;
   const wrapsCrash = original !== undefined && original !== null && !(original instanceof GraphQLError);
@@ -139,11 +137,6 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   }
   const infrastructure = infrastructureOf(error);
   if (infrastructure) return { ...base, ...describe(infrastructure) };
-  const original = (error as { originalError?: unknown })?.originalError;
-  if (original instanceof ArgumentValidationError) {
-    const first = original.extensions.validationErrors?.[0] as { property?: string } | undefined;
-    return { ...base, message: original.message, extensions: { code: "BAD_USER_INPUT", field: first?.property } };
-  }
   if (isRequestRefusal(error)) {
     return { ...base, message: (error as GraphQLError).message, extensions: { code: "BAD_REQUEST" } };
   }

@@ -27,8 +27,9 @@ export function gatewaySchema(): GraphQLSchema {
       BookingResolver, BookingMutationResolver, BookingPageResolver, BookingConnectionResolver, EventTypeResolver,
       HostResolver, ViewerResolver, BookingEventResolver, BookingEventSubscriptionResolver, WebhookDeliveryResolver,
     ] as const;
-    // Every argument of every resolver passes the one input-hygiene rule (input-hygiene.ts). No input
-    // class carries class-validator decorators, so this function replaces `validate: true` whole.
+    // Every argument of every resolver passes the one input-hygiene rule (input-hygiene.ts); the
+    // rules on values live in the domain (domain/errors.ts's badInput names the field). No
+    // class-validator: type-graphql calls this function instead.
     built = buildSchemaSync({
       resolvers,
       scalarsMap: [{ type: Date, scalar: DateTimeScalar }],

@@ -64,7 +64,7 @@ export function readPathRoute(options: ReadPathRouteOptions): ReadPathRoute {
     const known = readPath.known(body.query, operationName);
     if (!known) return HAND_OVER;
     const key = bearerToken(req.headers.authorization);
-    if (!key || !authenticator.isCached(key) || !dataSource.isInitialized) return HAND_OVER;
+    if (!key || !dataSource.isInitialized) return HAND_OVER;
     try {
       if (limitExceeded(schema, known.document, known.operation, variables as Record<string, unknown>, limits)) return HAND_OVER;
     } catch {
@@ -75,13 +75,9 @@ export function readPathRoute(options: ReadPathRouteOptions): ReadPathRoute {
     const context = options.context(req, locals, rawJson);
     const store: RequestStore = { sqlStatements: 0, readOnly: true, deadline: context.store.deadline };
     context.store = store;
-    let viewer;
-    try {
-      viewer = await authenticator.authenticate(key, store);
-    } catch {
-      return HAND_OVER; // Apollo reports it (and counts it against the client's address)
-    }
-    if (viewer.kind !== "user") return HAND_OVER;
+    // Only a credential known without a statement: a new key goes through Apollo first.
+    const viewer = await authenticator.knownViewer(key, store);
+    if (viewer?.kind !== "user") return HAND_OVER;
     context.viewer = viewer;
     context.loaders = createLoaders(dataSource, store, viewer);
     const precounted = (): RouteOutcome => ({ answered: false, precounted: context.rateLimit && rateLimit ? { outcome: context.rateLimit, limiter: rateLimit } : undefined });

@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import { spawn, type ChildProcess } from "node:child_process";
+import http from "node:http";
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -49,6 +50,43 @@ function eventCostLines(results: Measurement[]): string[] {
     `Events on: ${on.map((r) => r.rps).join(", ")} bookings/s (mean ${Math.round(mean(on))}); BOOKING_EVENTS=off: ${off.map((r) => r.rps).join(", ")} (mean ${Math.round(mean(off))}). On / off = ${ratio.toFixed(2)} (${Math.round((1 - ratio) * 100)}% fewer bookings/s; target: at most 15%).`,
     "",
   ];
+}
+
+/**
+ * The cost of tracing per scenario: mean requests/s with tracing on (exporting to a local OTLP
+ * receiver) over tracing off, alternated in one run.
+ */
+function tracingCostLines(results: Measurement[], exported: { requests: number; bytes: number } | undefined): string[] {
+  const names = [...new Set(results.filter((r) => / tracing on \(/.test(r.scenario)).map((r) => r.scenario.replace(/, tracing on \(\d+\)$/, "")))];
+  if (!names.length) return [];
+  const mean = (rows: Measurement[]) => rows.reduce((a, r) => a + r.rps, 0) / rows.length;
+  const lines = ["## Cost of tracing (c=10, both warmed, on / off in ABBA order in this run)", ""];
+  for (const name of names) {
+    const on = results.filter((r) => r.scenario.startsWith(`${name}, tracing on (`));
+    const off = results.filter((r) => r.scenario.startsWith(`${name}, tracing off (`));
+    const cpu = (rows: Measurement[]) => rows.reduce((a, r) => a + (r.cpuMsPerRequest ?? 0), 0) / rows.length;
+    lines.push(
+      `- ${name}: tracing on ${on.map((r) => r.rps).join(", ")} req/s (mean ${Math.round(mean(on))}, CPU ${cpu(on).toFixed(2)} ms/req); off ${off.map((r) => r.rps).join(", ")} (mean ${Math.round(mean(off))}, CPU ${cpu(off).toFixed(2)} ms/req). On / off = ${(mean(on) / mean(off)).toFixed(2)} (target: at least 0.85).`,
+    );
+  }
+  if (exported) lines.push("", `The receiver got ${exported.requests} OTLP export requests (${Math.round(exported.bytes / 1024)} KiB) from the traced instance.`);
+  return [...lines, ""];
+}
+
+/** A local OTLP/HTTP receiver for the tracing scenario: answers every export, counts them. */
+async function startOtlpSink(): Promise<{ url: string; requests: number; bytes: number; close(): Promise<void> }> {
+  const sink = { url: "", requests: 0, bytes: 0, close: async () => undefined as void };
+  const server = http.createServer((req, res) => {
+    req.on("data", (c: Buffer) => (sink.bytes += c.length));
+    req.on("end", () => {
+      sink.requests += 1;
+      res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  sink.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  sink.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return sink;
 }
 
 /** The event type the subscription scenario's i-th booking uses (one whose organizer keeps no office hours). */
@@ -111,6 +149,7 @@ async function main(): Promise<void> {
   let explains: ExplainResult[] = [];
   let memory: MemoryReport | undefined;
   let subscriptions: SubscriptionResult | undefined;
+  let tracingExport: { requests: number; bytes: number } | undefined;
   try {
     for (const size of [...new Set([...SIZES, FULL_SIZE])].sort((a, b) => a - b)) {
       const url = await ensureDatabase(serverUrl, `bench_${size}`);
@@ -164,6 +203,27 @@ async function main(): Promise<void> {
             }
           } finally {
             await stopGateway(off);
+          }
+        }
+        // The cost of tracing: an instance exporting every span to a local OTLP receiver against this
+        // one (tracing off, the SDK not loaded), ABBA as above, on page 1 (the read path's route)
+        // and booking(id) with all relations (the executor, DataLoader batches).
+        if (full && (!ONLY || ONLY.some((word) => "tracing".includes(word)))) {
+          const sink = await startOtlpSink();
+          const traced = await startGateway(url, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url });
+          try {
+            for (const s of scenarios.filter((x) => /^(a|e): /.test(x.name))) {
+              console.log(`${size} ${s.name}: tracing on and off alternated (ABBA), c=10`);
+              await measure({ ...s, name: "warm-up" }, "gateway", traced, size, 10, 3);
+              await measure({ ...s, name: "warm-up" }, "gateway", gateway, size, 10, 3);
+              for (const [round, on] of [true, false, false, true, true, false, false, true].entries()) {
+                results.push(await measure({ ...s, name: `${s.name}, tracing ${on ? "on" : "off"} (${round + 1})` }, "gateway", on ? traced : gateway, size, 10));
+              }
+            }
+            tracingExport = { requests: sink.requests, bytes: sink.bytes };
+          } finally {
+            await stopGateway(traced);
+            await sink.close();
           }
         }
         // Booking events end to end: instance A commits, a subscriber on instance B receives.
@@ -250,7 +310,7 @@ async function main(): Promise<void> {
   } finally {
     await embedded?.stop();
   }
-  writeResults(results, generation, explains, ratioRounds, memory, subscriptions, prepared);
+  writeResults(results, generation, explains, ratioRounds, memory, subscriptions, prepared, tracingExport);
 }
 
 /** Per-round ratios of a paired scenario, for the results file. */
@@ -665,6 +725,7 @@ function writeResults(
   memory?: MemoryReport,
   subscriptions?: SubscriptionResult,
   prepared: PreparedCount[] = [],
+  tracingExport?: { requests: number; bytes: number },
 ): void {
   const fmt = (n: number, digits = 0) => n.toFixed(digits);
   const floorOf = (scenario: string, size: number, connections: number) =>
@@ -709,6 +770,7 @@ function writeResults(
         ]
       : []),
     ...eventCostLines(results),
+    ...tracingCostLines(results, tracingExport),
     ...(subscriptions
       ? [
           "## Booking events (bench/subscriptions.ts: two gateway processes on the full data set)",

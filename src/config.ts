@@ -5,6 +5,7 @@
 
 export type NodeEnv = "production" | "development" | "test";
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+export type LogFormat = "json" | "pretty";
 
 export interface Config {
   /** Postgres to use; absent means "start the embedded one". */
@@ -17,6 +18,8 @@ export interface Config {
   redisUrl: string | undefined;
   nodeEnv: NodeEnv;
   logLevel: LogLevel;
+  /** LOG_FORMAT: JSON lines, or pino-pretty's text for reading by eye. */
+  logFormat: LogFormat;
   /** Introspection is on outside production, and in production only when INTROSPECTION=true. */
   introspection: boolean;
   /** Serve the Apollo Sandbox page on GET /graphql (outside production only). */
@@ -157,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: env.REDIS_URL?.trim() || undefined,
     nodeEnv,
     logLevel: oneOf(env, "LOG_LEVEL", ["debug", "info", "warn", "error", "silent"] as const, "info"),
+    logFormat: oneOf(env, "LOG_FORMAT", ["json", "pretty"] as const, "json"),
     introspection: production ? boolVar(env, "INTROSPECTION", false) : true,
     sandbox: !production,
     corsOrigins: corsRaw

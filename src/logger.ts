@@ -1,29 +1,119 @@
-import type { LogLevel } from "./config";
+import { isSpanContextValid, trace } from "@opentelemetry/api";
+import pino from "pino";
+import type { LogFormat, LogLevel } from "./config";
 
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
-
-/** Structured JSON-lines logger: one object per line on stdout (errors on stderr). */
+/**
+ * The gateway's logger: pino, writing one JSON object per line (`time` as ISO 8601 UTC, `level` by
+ * name, `msg`, then the fields) on stdout, errors on stderr. Modules take this interface, not pino's,
+ * so the call shape stays `logger.info(message, fields)`.
+ */
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** A logger whose every line also carries `bindings` (a request's id, operation, viewer). */
+  child(bindings: Record<string, unknown>): Logger;
+  /** The fields this logger adds to every line (its own and its parents'). */
+  bindings(): Record<string, unknown>;
 }
 
-/** Builds a logger that drops lines below `level`. */
-export function createLogger(level: LogLevel, write: (line: string, isError: boolean) => void = defaultWrite): Logger {
-  const emit = (lvl: Exclude<LogLevel, "silent">, msg: string, fields?: Record<string, unknown>) => {
-    if (ORDER[lvl] < ORDER[level]) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields }), ORDER[lvl] >= ORDER.error);
-  };
-  return {
-    debug: (m, f) => emit("debug", m, f),
-    info: (m, f) => emit("info", m, f),
-    warn: (m, f) => emit("warn", m, f),
-    error: (m, f) => emit("error", m, f),
-  };
+/**
+ * Never logged, whatever a call passes: credentials (`authorization`, `apiKey`, tokens), webhook
+ * secrets, and bodies (requests, webhook payloads, responses). Paths are pino's (fast-redact): a
+ * field at the top of a line or one level down.
+ */
+export const REDACTED_PATHS = [
+  "authorization", "*.authorization", "headers.authorization", "*.headers.authorization",
+  "apiKey", "*.apiKey", "token", "*.token", "manageToken", "*.manageToken",
+  "secret", "*.secret", "webhookSecret", "*.webhookSecret",
+  "body", "*.body", "payload", "*.payload", "responseBody", "*.responseBody",
+];
+
+export interface LoggerOptions {
+  /** LOG_FORMAT: `json` (default) or `pretty` (pino-pretty, a dev dependency, for reading by eye). */
+  format?: LogFormat;
+  /** Where lines go instead of stdout/stderr (tests): each call gets one JSON line, without its newline. */
+  write?: (line: string) => void;
 }
 
-function defaultWrite(line: string, isError: boolean): void {
-  (isError ? process.stderr : process.stdout).write(line + "\n");
+/** The root logger for LOG_LEVEL. */
+export function createLogger(level: LogLevel, options: LoggerOptions = {}): Logger {
+  const config: pino.LoggerOptions = {
+    level,
+    base: undefined, // no pid / hostname: the documented fields only
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+    // The active trace (OpenTelemetry; tracing on) on every line written inside it.
+    mixin: traceFields,
+  };
+  let destination: pino.DestinationStream;
+  if (options.write) {
+    const write = options.write;
+    destination = { write: (line: string) => write(line.endsWith("\n") ? line.slice(0, -1) : line) };
+  } else if (options.format === "pretty") {
+    destination = prettyDestination();
+  } else {
+    destination = pino.multistream(
+      [
+        { level: "debug", stream: process.stdout },
+        { level: "error", stream: process.stderr },
+      ],
+      { dedupe: true },
+    );
+  }
+  return new PinoLogger(pino(config, destination));
+}
+
+/** `traceId` and `spanId` of the span active where the line is written (none when tracing is off). */
+function traceFields(): Record<string, string> {
+  const span = trace.getActiveSpan();
+  if (!span) return {};
+  const context = span.spanContext();
+  return isSpanContextValid(context) ? { traceId: context.traceId, spanId: context.spanId } : {};
+}
+
+/** pino-pretty on stdout, synchronously (dev dependency: a clear message when it is not installed). */
+function prettyDestination(): pino.DestinationStream {
+  let pretty: (options: Record<string, unknown>) => pino.DestinationStream;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional dev dependency, loaded only when asked for
+    pretty = require("pino-pretty") as typeof pretty;
+  } catch {
+    throw new Error("LOG_FORMAT=pretty needs the dev dependency pino-pretty: run `npm install` (without --omit=dev).");
+  }
+  return pretty({ colorize: process.stdout.isTTY === true, translateTime: "SYS:standard", sync: true, destination: 1 });
+}
+
+class PinoLogger implements Logger {
+  constructor(private readonly pino: pino.Logger) {}
+
+  debug(msg: string, fields?: Record<string, unknown>): void {
+    if (fields) this.pino.debug(fields, msg);
+    else this.pino.debug(msg);
+  }
+
+  info(msg: string, fields?: Record<string, unknown>): void {
+    if (fields) this.pino.info(fields, msg);
+    else this.pino.info(msg);
+  }
+
+  warn(msg: string, fields?: Record<string, unknown>): void {
+    if (fields) this.pino.warn(fields, msg);
+    else this.pino.warn(msg);
+  }
+
+  error(msg: string, fields?: Record<string, unknown>): void {
+    if (fields) this.pino.error(fields, msg);
+    else this.pino.error(msg);
+  }
+
+  child(bindings: Record<string, unknown>): Logger {
+    return new PinoLogger(this.pino.child(bindings));
+  }
+
+  bindings(): Record<string, unknown> {
+    return this.pino.bindings();
+  }
 }

@@ -1,11 +1,14 @@
+// Tracing first: its instrumentations patch http, express, graphql, dataloader and pg as they load.
+import { stopTracing } from "./tracing";
 import "reflect-metadata";
 import { startBookingEventRetention } from "./domain/events/booking-event-retention";
-import { ConfigError, loadConfig } from "./config";
+import { ConfigError, loadConfig, type Config } from "./config";
 import { prepareDatabase, type Database } from "./db/database";
-import { EmbeddedPostgresError } from "./db/embedded-postgres";
+import { EmbeddedPostgresError, forgetGateway, recordGateway } from "./db/embedded-postgres";
 import { createLogger } from "./logger";
 import { DEMO_KEYS, isEmpty, loadDemoData } from "./seed/demo";
 import { createGateway, type Gateway } from "./server/app";
+import { firstQuery, homeLinks } from "./server/home-page";
 
 const SHUTDOWN_DEADLINE_MS = 30_000;
 
@@ -16,7 +19,7 @@ const SHUTDOWN_DEADLINE_MS = 30_000;
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { format: config.logFormat });
   const database: Database = await prepareDatabase(config, logger);
   const connecting = new AbortController();
   let gateway: Gateway | undefined;
@@ -36,7 +39,9 @@ async function main(): Promise<void> {
     try {
       stopRetention?.();
       await gateway?.stop(); // stop accepting, finish in-flight requests
+      if (database.embedded) forgetGateway(database.embedded.dataDir);
       await database.close(); // then the pool, then the embedded server
+      await stopTracing(); // the last spans are exported
       logger.info("stopped");
       process.exit(0);
     } catch (err) {
@@ -48,8 +53,10 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void shutdown("SIGINT"));
 
   try {
-    gateway = await createGateway(config, database.dataSource, logger);
+    gateway = await createGateway(config, database.dataSource, logger, { demoKey: database.embedded ? DEMO_KEYS.user : undefined });
     const port = await gateway.listen(config.port, config.host);
+    // A second `npm start` on this data tells this live gateway from a server left by a killed run.
+    if (database.embedded) recordGateway(database.embedded.dataDir, port);
     await database.connect({ signal: connecting.signal });
     if (config.bookingEvents) stopRetention = startBookingEventRetention(database.dataSource, config.bookingEventsRetentionDays, logger);
     // Demo data only ever goes into the embedded database, and only when it is empty.
@@ -57,7 +64,7 @@ async function main(): Promise<void> {
       const summary = await loadDemoData(database.dataSource);
       logger.info("demo data loaded", { ...summary });
     }
-    printBanner(port, config.host, Boolean(database.embedded));
+    printBanner(port, config, Boolean(database.embedded));
   } catch (err) {
     if (stopping) return;
     await gateway?.stop().catch(() => undefined);
@@ -66,13 +73,15 @@ async function main(): Promise<void> {
   }
 }
 
-function printBanner(port: number, host: string, embedded: boolean): void {
+function printBanner(port: number, config: Config, embedded: boolean): void {
+  const base = `http://localhost:${port}`;
   const lines = [
     "",
-    `  Cal.com GraphQL gateway ready at http://localhost:${port}/graphql` +
-      (host === "127.0.0.1" || host === "localhost" ? " (this machine only; set HOST to listen elsewhere)" : ` (listening on ${host})`),
-    `  Open it in a browser for Apollo Sandbox. Health: /healthz  Readiness: /readyz`,
+    `  Cal.com GraphQL gateway ready at ${base}/graphql` +
+      (config.host === "127.0.0.1" || config.host === "localhost" ? " (this machine only; set HOST to listen elsewhere)" : ` (listening on ${config.host})`),
   ];
+  if (config.nodeEnv !== "production") lines.push(`  Start page: ${base}/`);
+  for (const [label, path] of homeLinks({ base, restDocs: config.introspection })) lines.push(`    ${(base + path).padEnd(36)} ${label}`);
   if (embedded) {
     lines.push(
       "",
@@ -82,12 +91,19 @@ function printBanner(port: number, host: string, embedded: boolean): void {
       `    system admin                ${DEMO_KEYS.systemAdmin}`,
     );
   }
+  lines.push("", "  First query:", `    ${firstQuery({ base, demoKey: embedded ? DEMO_KEYS.user : undefined, restDocs: config.introspection })}`);
   console.log(lines.join("\n") + "\n");
 }
 
 main().catch((err) => {
+  const busy = err as NodeJS.ErrnoException & { port?: number };
   if (err instanceof ConfigError || err instanceof EmbeddedPostgresError) {
     console.error(`\nCannot start: ${err.message}\n`);
+  } else if (busy?.code === "EADDRINUSE" && busy.syscall === "listen") {
+    console.error(
+      `\nCannot start: port ${busy.port ?? "?"} is already in use (another gateway, or another program, listens there). ` +
+        `Choose another port with PORT, e.g. \`PORT=${(busy.port ?? 4000) + 1} npm start\` (PORT=0 picks a free one).\n`,
+    );
   } else {
     console.error("\nCannot start:", err instanceof Error ? (err.stack ?? err.message) : err, "\n");
   }

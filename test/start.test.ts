@@ -11,6 +11,7 @@ import path from "node:path";
  * server and a busy port.
  */
 const ENTRY = path.join(__dirname, "..", "dist", "src", "main.js");
+const RESET = path.join(__dirname, "..", "dist", "src", "reset.js");
 
 interface Started {
   child: ChildProcess;
@@ -90,6 +91,16 @@ describe("npm start (embedded Postgres, demo data)", () => {
       const asOrgAdmin = await gql(s.port, s.keys.orgAdmin, "{ me { username } }");
       const asAdmin = await gql(s.port, s.keys.systemAdmin, "{ me { role } bookings(take: 1) { totalCount } }");
       expect(asUser.data.me.username).toBe("bob");
+      // The start page (outside production) and the banner say where everything is.
+      const home = await fetch(`http://127.0.0.1:${s.port}/`);
+      expect(home.status).toBe(200);
+      expect(home.headers.get("content-type")).toMatch(/text\/html/);
+      const page = await home.text();
+      for (const link of ["/graphql", "/healthz", "/readyz", "/metrics"]) expect(page).toContain(`href="${link}"`);
+      expect(page).toContain(s.keys.user);
+      expect(s.output()).toContain(`Start page: http://localhost:${s.port}/`);
+      expect(s.output()).toContain(`http://localhost:${s.port}/metrics`);
+      expect(s.output()).toMatch(new RegExp(`curl -s http://localhost:${s.port}/graphql -H "authorization: Bearer ${s.keys.user}"`));
       expect(asOrgAdmin.data.me.username).toBe("alice");
       expect(asAdmin.data.me.role).toBe("ADMIN");
       expect(asAdmin.data.bookings.totalCount).toBeGreaterThanOrEqual(300);
@@ -118,6 +129,28 @@ describe("npm start (embedded Postgres, demo data)", () => {
     }
   });
 
+  it("tells a live gateway on the same data from a stale server, and leaves the live one running", async () => {
+    const s = await start({ EMBEDDED_PG_DIR: dataDir });
+    try {
+      const again = run({ EMBEDDED_PG_DIR: dataDir });
+      expect(await again.exited).toBe(1);
+      expect(again.output()).toContain(`A gateway is already running on this database (pid ${s.child.pid}, http://localhost:${s.port}/graphql`);
+      expect(again.output()).not.toContain("left over");
+      // npm run reset refuses too, and deletes nothing.
+      const reset = spawn(process.execPath, [RESET], { env: { ...process.env, DATABASE_URL: "", EMBEDDED_PG_DIR: dataDir }, stdio: ["ignore", "pipe", "pipe"] });
+      let resetOut = "";
+      reset.stderr!.on("data", (c: Buffer) => (resetOut += c.toString()));
+      expect(await new Promise((r) => reset.on("exit", r))).toBe(1);
+      expect(resetOut).toContain("A gateway is already running");
+      expect(existsSync(path.join(dataDir, "PG_VERSION"))).toBe(true);
+      // The first gateway still serves.
+      expect((await gql(s.port, s.keys.user, "{ me { username } }")).data.me.username).toBe("bob");
+    } finally {
+      expect(await stop(s.child)).toBe(0);
+    }
+    expect(existsSync(path.join(dataDir, "gateway.json"))).toBe(false);
+  });
+
   it("explains a stale embedded server left by a killed run", async () => {
     const s = await start({ EMBEDDED_PG_DIR: dataDir });
     await stop(s.child, "SIGKILL"); // node dies; its postgres child survives
@@ -125,7 +158,8 @@ describe("npm start (embedded Postgres, demo data)", () => {
     try {
       const again = run({ EMBEDDED_PG_DIR: dataDir });
       expect(await again.exited).toBe(1);
-      expect(again.output()).toContain("still running");
+      expect(again.output()).toContain("left over from a killed run is still running");
+      expect(again.output()).toContain("no gateway uses it");
       expect(again.output()).toContain(`kill ${pid}`);
       expect(again.output()).not.toContain("undefined");
     } finally {
@@ -148,9 +182,44 @@ describe("npm start (embedded Postgres, demo data)", () => {
     }
   });
 
+  it("explains a busy HTTP port without a stack, and stops its embedded server", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "0.0.0.0", resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const r = run({ EMBEDDED_PG_DIR: dataDir, PORT: String(port) });
+      expect(await r.exited).toBe(1);
+      expect(r.output()).toContain(`Cannot start: port ${port} is already in use`);
+      expect(r.output()).toContain(`PORT=${port + 1} npm start`);
+      expect(r.output()).not.toMatch(/^\s+at /m);
+      expect(existsSync(path.join(dataDir, "postmaster.pid"))).toBe(false);
+    } finally {
+      blocker.close();
+    }
+  });
+
   it("refuses a bad setting with a clear message", async () => {
     const r = run({ EMBEDDED_PG_DIR: dataDir, DB_MIGRATIONS: "sometimes" });
     expect(await r.exited).toBe(1);
     expect(r.output()).toContain("DB_MIGRATIONS must be one of run, off");
+  });
+
+  it("npm run reset deletes the embedded database wherever it is, then has nothing to do", async () => {
+    const runReset = async () => {
+      const child = spawn(process.execPath, [RESET], { env: { ...process.env, DATABASE_URL: "", EMBEDDED_PG_DIR: dataDir }, stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+      child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
+      const code = await new Promise((r) => child.on("exit", r));
+      return { code, out };
+    };
+    expect(existsSync(path.join(dataDir, "PG_VERSION"))).toBe(true);
+    const first = await runReset();
+    expect(first).toEqual({ code: 0, out: expect.stringContaining(`Deleted the embedded database at ${dataDir}`) });
+    expect(existsSync(dataDir)).toBe(false);
+    expect(await runReset()).toEqual({ code: 0, out: expect.stringContaining(`Nothing to reset: there is no embedded database at ${dataDir}`) });
+    // A DATABASE_URL database is never touched.
+    const withUrl = spawn(process.execPath, [RESET], { env: { ...process.env, DATABASE_URL: "postgres://127.0.0.1:1/x", EMBEDDED_PG_DIR: dataDir }, stdio: "ignore" });
+    expect(await new Promise((r) => withUrl.on("exit", r))).toBe(1);
   });
 });

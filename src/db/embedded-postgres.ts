@@ -1,6 +1,6 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, promises as fs, readFileSync, statSync } from "node:fs";
+import { existsSync, promises as fs, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -49,6 +49,78 @@ interface RunAs {
   gid: number;
 }
 
+/** Where binaries and data go when the `postgres` OS user cannot reach the requested place (running as root). */
+const FALLBACK_BASE = path.join(existsSync("/var/tmp") ? "/var/tmp" : os.tmpdir(), "calcom-gateway");
+
+/** The file in the data directory naming the gateway that runs on it: `{ pid, port }`. */
+const GATEWAY_FILE = "gateway.json";
+
+/**
+ * Where the embedded data of EMBEDDED_PG_DIR really is: the requested directory, or, when running as
+ * root and the `postgres` OS user cannot traverse a parent of it, a directory under
+ * /var/tmp/calcom-gateway/ named after the requested path. `runAs` defaults to the existing
+ * `postgres` user when running as root (none: nothing could have moved).
+ */
+export function embeddedDataLocation(requested: string, runAs: RunAs | undefined = existingPostgresUser()): string {
+  const dataDir = path.resolve(requested);
+  if (!runAs || traversable(path.dirname(dataDir), runAs)) return dataDir;
+  return path.join(FALLBACK_BASE, "data-" + createHash("sha1").update(dataDir).digest("hex").slice(0, 12));
+}
+
+/** The `postgres` OS user when running as root and it exists; otherwise undefined. */
+function existingPostgresUser(): RunAs | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  try {
+    return { uid: Number(execFileSync("id", ["-u", SUPERUSER]).toString().trim()), gid: Number(execFileSync("id", ["-g", SUPERUSER]).toString().trim()) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Notes in the data directory that this process serves it on `port` (read by a second start and by `npm run reset`). */
+export function recordGateway(dataDir: string, port: number): void {
+  writeFileSync(path.join(dataDir, GATEWAY_FILE), JSON.stringify({ pid: process.pid, port }) + "\n");
+}
+
+/** Removes the note of `recordGateway` when it is this process's. */
+export function forgetGateway(dataDir: string): void {
+  const file = path.join(dataDir, GATEWAY_FILE);
+  try {
+    if ((JSON.parse(readFileSync(file, "utf8")) as { pid?: number }).pid === process.pid) rmSync(file, { force: true });
+  } catch {
+    /* no note, or not readable: nothing to remove */
+  }
+}
+
+/** True when a process with this pid exists (ours or another user's). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The gateway the data directory's note names, when that process still runs the gateway. */
+function runningGateway(dataDir: string): { pid: number; port: number } | undefined {
+  let note: { pid?: unknown; port?: unknown };
+  try {
+    note = JSON.parse(readFileSync(path.join(dataDir, GATEWAY_FILE), "utf8")) as typeof note;
+  } catch {
+    return undefined;
+  }
+  const { pid, port } = note;
+  if (typeof pid !== "number" || typeof port !== "number" || pid === process.pid || !alive(pid)) return undefined;
+  // A pid taken over by another program after the gateway died is not the gateway.
+  try {
+    if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("main.js")) return undefined;
+  } catch {
+    /* no /proc: trust the pid */
+  }
+  return { pid, port };
+}
+
 /** Starts (initialising if needed) an embedded cluster and resolves once it accepts connections. */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const runAs = process.getuid?.() === 0 ? ensurePostgresUser() : undefined;
@@ -57,12 +129,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
   if (runAs) {
     // The server runs as `postgres`: it must be able to reach both the binaries and the data.
-    const fallbackBase = path.join(existsSync("/var/tmp") ? "/var/tmp" : os.tmpdir(), "calcom-gateway");
-    if (!traversable(binDir, runAs)) {
-      binDir = await copyBinaries(binDir, fallbackBase);
-    }
-    if (!traversable(path.dirname(dataDir), runAs)) {
-      const moved = path.join(fallbackBase, "data-" + createHash("sha1").update(dataDir).digest("hex").slice(0, 12));
+    if (!traversable(binDir, runAs)) binDir = await copyBinaries(binDir, FALLBACK_BASE);
+    const moved = embeddedDataLocation(dataDir, runAs);
+    if (moved !== dataDir) {
       options.logger.warn("embedded postgres: data directory moved", {
         requested: dataDir,
         actual: moved,
@@ -74,7 +143,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
   const created = !existsSync(path.join(dataDir, "PG_VERSION"));
   if (created) await initialise(binDir, dataDir, runAs);
-  else refuseStaleServer(dataDir);
+  else refuseRunningServer(dataDir);
 
   const password = (await fs.readFile(path.join(dataDir, PASSWORD_FILE), "utf8")).trim();
   const port = options.port === 0 ? await freePort() : await assertPortFree(options.port);
@@ -207,27 +276,29 @@ function run(cmd: string, args: string[], runAs: RunAs | undefined): Promise<voi
   });
 }
 
-/** An earlier server on this data directory that is still alive (its node parent was killed). */
-function refuseStaleServer(dataDir: string): void {
+/**
+ * Refuses to start a second server on a data directory whose server still runs, and says which case
+ * it is: a live gateway serving it (use it, or stop it), or a server left over from a killed run that
+ * no gateway uses (stop it with the printed `kill`). Postgres itself discards the lock of a dead one.
+ */
+export function refuseRunningServer(dataDir: string): void {
   const pidFile = path.join(dataDir, "postmaster.pid");
   if (!existsSync(pidFile)) return;
   const lines = readFileSync(pidFile, "utf8").split("\n");
   const pid = Number(lines[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  let alive = false;
-  try {
-    process.kill(pid, 0);
-    alive = true;
-  } catch (err) {
-    alive = (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-  if (alive) {
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return;
+  const gateway = runningGateway(dataDir);
+  if (gateway) {
     throw new EmbeddedPostgresError(
-      `An embedded PostgreSQL from an earlier run is still running (pid ${pid}, port ${lines[3] ?? "?"}, data ${dataDir}). ` +
-        `Another gateway may be using it; if not, stop it with \`kill ${pid}\` and start again.`,
+      `A gateway is already running on this database (pid ${gateway.pid}, http://localhost:${gateway.port}/graphql; data ${dataDir}). ` +
+        `Use that one, or stop it first (Ctrl-C in its terminal, or \`kill ${gateway.pid}\`). ` +
+        `To run a second gateway beside it, give it its own data: EMBEDDED_PG_DIR=.data/second PORT=4001 npm start.`,
     );
   }
-  // A dead pid: Postgres itself discards a stale lock file.
+  throw new EmbeddedPostgresError(
+    `An embedded PostgreSQL left over from a killed run is still running (pid ${pid}, port ${lines[3]?.trim() || "?"}, data ${dataDir}); ` +
+      `no gateway uses it. Stop it with \`kill ${pid}\` and start again.`,
+  );
 }
 
 /** A port that was free a moment ago on 127.0.0.1 (another process may take it in between). */

@@ -2,6 +2,7 @@ import { DataSource } from "typeorm";
 import { runMigrations } from "graphile-worker";
 import { BookingEvents1764100000000 } from "../../migrations/gateway-schema/1764100000000-BookingEvents";
 import { WebhookDeliveries1764100000001 } from "../../migrations/gateway-schema/1764100000001-WebhookDeliveries";
+import { WebhookTraceparent1764100000002 } from "../../migrations/gateway-schema/1764100000002-WebhookTraceparent";
 import { WORKER_SCHEMA } from "../domain/webhooks/webhook-outbox";
 import { workerLogger } from "../domain/webhooks/worker-logger";
 import type { Logger } from "../logger";
@@ -16,7 +17,7 @@ import { gatewayPg } from "./pg-client";
  * upgraded here by graphile-worker's own migrations (under the same lock).
  */
 export const GATEWAY_SCHEMA = "gateway";
-export const GATEWAY_SCHEMA_MIGRATIONS = [BookingEvents1764100000000, WebhookDeliveries1764100000001];
+export const GATEWAY_SCHEMA_MIGRATIONS = [BookingEvents1764100000000, WebhookDeliveries1764100000001, WebhookTraceparent1764100000002];
 
 /** Namespace of the advisory lock that serializes instances migrating the gateway schema ("CAL" 6). */
 const LOCK_NAMESPACE_SCHEMA = 0x43414c06;

@@ -3,6 +3,7 @@ import type { Socket } from "node:net";
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from "pg";
 import type { Logger } from "../logger";
 import { classifyFault, faultTagOf, tagFault } from "./faults";
+import { sqlComment } from "../tracing";
 import { pg } from "./utc";
 
 /**
@@ -97,6 +98,10 @@ export class GatewayClient extends RawClientBase {
     if (config && typeof (config as { submit?: unknown }).submit === "function") return super.query(config, values, callback);
     const done = (typeof values === "function" ? values : callback) as Callback | undefined;
     const params = typeof values === "function" ? undefined : values;
+    // Tracing on: the statement names its trace (sqlcommenter). Its text then differs per request,
+    // so it is sent unnamed instead of as a prepared statement.
+    const comment = sqlComment();
+    if (comment) config = withComment(config, comment);
     const prepared = typeof (config as { name?: unknown })?.name === "string";
     const now = Date.now();
     let deadline = this.gateway.queryDeadlineMs > 0 ? now + this.gateway.queryDeadlineMs : Infinity;
@@ -134,6 +139,16 @@ export class GatewayClient extends RawClientBase {
     delete parsed[name];
     await this.query(`DEALLOCATE "${name}"`);
   }
+}
+
+/** A statement (text or query config) with `comment` appended, unnamed (a comment per trace must not become a prepared statement per trace). */
+function withComment(config: unknown, comment: string): unknown {
+  if (typeof config === "string") return `${config} ${comment}`;
+  if (config && typeof (config as { text?: unknown }).text === "string") {
+    const { name: _name, ...rest } = config as { name?: string; text: string };
+    return { ...rest, text: `${rest.text} ${comment}` };
+  }
+  return config;
 }
 
 /** The pool's own errors (an idle client failing) are logged; pg-pool has already dropped the client. */

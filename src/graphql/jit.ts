@@ -3,6 +3,7 @@ import { execute, GraphQLError, type DocumentNode, type ExecutionResult, type Gr
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
 import { cached, LruMap } from "../cached";
 import type { ReadPath, ReadPathContext } from "../read-path/executor";
+import { operationSpan } from "../tracing";
 
 /** How operations run: compiled by graphql-jit (else graphql-js), and first offered to the read path when given. */
 export interface RunnerOptions {
@@ -96,8 +97,11 @@ export function jitExecutor(schema: GraphQLSchema, options: RunnerOptions = {}):
   const run = jitRunner(schema, options);
   // The operation name as the client sent it (null for a document's only operation): the read path's
   // route looks plans up by what a request carries.
+  // With tracing on, each operation runs in a span of its own (its SQL and batches nest in it).
   const executor: GatewayExecutor = async (rc) =>
-    run(rc.document, rc.operationName, rc.context, rc.request.variables ?? {}, rc.source, rc.request.operationName ?? null);
+    operationSpan(rc.operation?.operation ?? "operation", rc.operationName, () =>
+      run(rc.document, rc.operationName, rc.context, rc.request.variables ?? {}, rc.source, rc.request.operationName ?? null),
+    );
 
   return {
     onSchemaLoadOrUpdate(callback) {

@@ -12,7 +12,7 @@ import { DEMO_KEYS, loadDemoData } from "./demo";
  */
 async function seedCommand(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { format: config.logFormat });
   const database = await openDatabase(config, logger);
   try {
     const existing = await database.dataSource

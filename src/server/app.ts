@@ -25,6 +25,7 @@ import { ReadPath } from "../read-path/executor";
 import type { RawJsonSink } from "../read-path/raw-json";
 import { readPathRoute } from "./read-path-route";
 import { frontDoor } from "./front-door";
+import { homePage } from "./home-page";
 import { clientAddress, requestLocals, startDeadline, type RequestLocals } from "./request-edge";
 import { gatewaySchema } from "../graphql/schema";
 import { createLoaders } from "../loaders";
@@ -73,8 +74,13 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
+/** What the process knows beyond the config: the demo key shown on the home page (an embedded database). */
+export interface GatewayExtras {
+  demoKey?: string;
+}
+
 /** Wires HTTP + Apollo: no domain rules here. */
-export async function createGateway(config: Config, dataSource: DataSource, logger: Logger): Promise<Gateway> {
+export async function createGateway(config: Config, dataSource: DataSource, logger: Logger, extras: GatewayExtras = {}): Promise<Gateway> {
   const app = express();
   app.disable("x-powered-by");
   // GraphQL answers are not revalidated by clients; hashing every body for an ETag is wasted CPU.
@@ -150,7 +156,7 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
       gatePlugin({ authenticator, limits, metrics, dataSource, rateLimit, publicRateLimit, maxPersistedQueryBytes: MAX_PERSISTED_QUERY_BYTES }),
-      loggingPlugin(logger, metrics, !production),
+      loggingPlugin(metrics, !production),
     ],
   });
   await apollo.start();
@@ -203,21 +209,25 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   });
 
   /** A GraphQL request's context (the gate plugin authenticates and fills in the viewer). */
-  const requestContext = (req: http.IncomingMessage, locals: RequestLocals, rawJson: RawJsonSink, precounted?: GatewayContext["precounted"]): GatewayContext => ({
-    rawJson,
-    requestId: locals.requestId,
-    store: locals.store,
-    authorization: req.headers.authorization,
-    clientIp: () => clientAddress(req, config.browser.trustProxy),
-    dataSource,
-    loaders: createLoaders(dataSource, locals.store),
-    logger,
-    maxUnpagedBookings: config.maxUnpagedBookings,
-    bookingEvents: config.bookingEvents,
-    bookingEventsRetentionDays: config.bookingEventsRetentionDays,
-    bookingTokens,
-    precounted,
-  });
+  const requestContext = (req: http.IncomingMessage, locals: RequestLocals, rawJson: RawJsonSink, precounted?: GatewayContext["precounted"]): GatewayContext => {
+    const requestLogger = logger.child({ requestId: locals.requestId });
+    return {
+      rawJson,
+      requestId: locals.requestId,
+      store: locals.store,
+      authorization: req.headers.authorization,
+      clientIp: () => clientAddress(req, config.browser.trustProxy),
+      dataSource,
+      loaders: createLoaders(dataSource, locals.store),
+      logger: requestLogger,
+      requestLogger,
+      maxUnpagedBookings: config.maxUnpagedBookings,
+      bookingEvents: config.bookingEvents,
+      bookingEventsRetentionDays: config.bookingEventsRetentionDays,
+      bookingTokens,
+      precounted,
+    };
+  };
 
   const graphqlCors = cors({
     origin: config.corsOrigins ?? true,
@@ -251,6 +261,13 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
     v1 ??= (require("../rest/v1/router") as typeof import("../rest/v1/router")).v1Router({ config, dataSource, authenticator, rateLimit, registry: metrics.registry, logger, readPath });
     v1(req, res, next);
   });
+
+  // Outside production, `/` says where everything is (production: 404, as for any unknown path).
+  if (!production) {
+    app.get("/", (req, res) => {
+      res.type("html").send(homePage({ base: `${req.protocol}://${req.get("host") ?? "localhost"}`, demoKey: extras.demoKey, restDocs: config.introspection }));
+    });
+  }
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
@@ -287,7 +304,7 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
     readPath
       ? frontDoor({
           app,
-          route: readPathRoute({ readPath, schema: gatewaySchema(), authenticator, limits, rateLimit, metrics, logger, dataSource, context: requestContext, exposeSqlCount: !production }),
+          route: readPathRoute({ readPath, schema: gatewaySchema(), authenticator, limits, rateLimit, metrics, dataSource, context: requestContext, exposeSqlCount: !production }),
           cors: graphqlCors,
           bodyLimitBytes: config.bodyLimitBytes,
           requestTimeoutMs: config.requestTimeoutMs,
@@ -303,11 +320,24 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
         httpServer.listen(port, host, () => resolve((httpServer.address() as { port: number }).port));
       }),
     stop: async () => {
-      await apollo.stop(); // drains HTTP and WebSocket clients (the plugins above)
-      await bus?.stop();
-      await webhooks?.stop();
-      await readiness.close();
-      if (redis && redis.status !== "end") await redis.quit().catch(() => undefined);
+      // Every step runs even when one fails (a server that never listened cannot be drained, and the
+      // webhook worker must still stop before its database goes); the first failure is reported.
+      const steps = [
+        () => apollo.stop(), // drains HTTP and WebSocket clients (the plugins above)
+        () => bus?.stop(),
+        () => webhooks?.stop(),
+        () => readiness.close(),
+        () => (redis && redis.status !== "end" ? redis.quit().catch(() => undefined) : undefined),
+      ];
+      let failure: unknown;
+      for (const step of steps) {
+        try {
+          await step();
+        } catch (err) {
+          failure ??= err;
+        }
+      }
+      if (failure) throw failure;
     },
   };
 }

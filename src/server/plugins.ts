@@ -28,6 +28,8 @@ export interface GatewayContext extends RequestContext {
   rateLimiter?: RateLimit;
   /** This request was counted by the read path's route before it handed it to Apollo: not again. */
   precounted?: { outcome: RateLimitOutcome; limiter: RateLimit };
+  /** The request's logger (carrying its id); `logger` is it plus the operation and viewer once known. */
+  requestLogger: Logger;
 }
 
 /** `Retry-After` of a 503 (database unavailable, pool busy, contention), seconds. */
@@ -160,6 +162,9 @@ export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLim
               { extensions: { code: "OPERATION_RESOLUTION_FAILURE", http: { status: 400 } } },
             );
           }
+          // From here on the request's log lines name the operation (and, once known, the viewer).
+          const operationName = rc.operationName ?? operation.name?.value ?? null;
+          contextValue.logger = contextValue.requestLogger.child({ operationName });
           // Apollo keeps one parsed document per query text, so these are worked out once per operation.
           const facts = factsOf(schema, document, operation, limits);
           const exceeded = limitExceeded(schema, document, operation, request.variables ?? {}, limits);
@@ -204,6 +209,7 @@ export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLim
             throw infrastructure ? infrastructureError(infrastructure) : err;
           }
           const viewer = contextValue.viewer;
+          contextValue.logger = contextValue.requestLogger.child({ operationName, viewerId: viewer.kind === "user" ? viewer.user.id : null });
           // Users count against their own budget; the public viewer and booking tokens against the
           // client IP's public budget (PUBLIC_RATE_LIMIT_PER_MINUTE), apart from keyed traffic.
           if (viewer.kind === "user") await count(contextValue, RateLimit.userBucket(viewer.user.id));
@@ -246,7 +252,6 @@ export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLim
 
 /** The metrics and the log line of one answered GraphQL request (the logging plugin's, also the read path route's). */
 export function logRequest(
-  logger: Logger,
   metrics: Metrics,
   request: { started: bigint; operationName: string | null; operationType: string; context: GatewayContext; status: number; errorCodes: string[] },
 ): void {
@@ -255,11 +260,13 @@ export function logRequest(
   metrics.requests.inc({ operation: operationLabel(operationName), type: operationType, code: errorCodes[0] ?? "OK" });
   metrics.duration.observe({ type: operationType }, seconds);
   metrics.sqlStatements.observe(context.store.sqlStatements);
-  logger.info("graphql request", {
-    requestId: context.requestId,
-    operationName,
+  // The request's logger carries what was known in time (request id, operation, viewer); the rest here.
+  const bound = context.logger.bindings();
+  context.logger.info("graphql request", {
+    ...("requestId" in bound ? {} : { requestId: context.requestId }),
+    ...("operationName" in bound ? {} : { operationName }),
     operationType,
-    viewerId: context.viewer?.user.id ?? null,
+    ...("viewerId" in bound ? {} : { viewerId: context.viewer?.user.id ?? null }),
     status: request.status,
     durationMs: seconds * 1000,
     sqlStatements: context.store.sqlStatements,
@@ -273,7 +280,7 @@ export function logRequest(
  * error codes, SQL statements; never the API key), unexpected errors logged with their stack, and
  * the statement count echoed in `X-SQL-Statements` outside production.
  */
-export function loggingPlugin(logger: Logger, metrics: Metrics, exposeSqlCount: boolean): ApolloServerPlugin<GatewayContext> {
+export function loggingPlugin(metrics: Metrics, exposeSqlCount: boolean): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();
@@ -282,8 +289,7 @@ export function loggingPlugin(logger: Logger, metrics: Metrics, exposeSqlCount: 
           for (const error of errors) {
             if (!isExpectedError(error)) {
               const original = error.originalError ?? error;
-              logger.error("unexpected error", {
-                requestId: contextValue.requestId,
+              contextValue.logger.error("unexpected error", {
                 path: error.path?.join("."),
                 error: original.message,
                 stack: original.stack,
@@ -296,7 +302,7 @@ export function loggingPlugin(logger: Logger, metrics: Metrics, exposeSqlCount: 
           const body = response.body;
           const errors = body?.kind === "single" ? (body.singleResult.errors ?? []) : [];
           if (exposeSqlCount) response.http.headers.set("x-sql-statements", String(contextValue.store.sqlStatements));
-          logRequest(logger, metrics, {
+          logRequest(metrics, {
             started,
             operationName: rc.operationName ?? rc.operation?.name?.value ?? null,
             operationType: rc.operation?.operation ?? "unknown",

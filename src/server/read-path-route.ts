@@ -6,11 +6,11 @@ import type { Authenticator } from "../auth/credentials";
 import type { RequestStore } from "../db/sql-counter";
 import type { OperationLimits } from "../graphql/complexity";
 import { createLoaders } from "../loaders";
-import type { Logger } from "../logger";
 import type { ReadPath } from "../read-path/executor";
 import { RawJsonSink } from "../read-path/raw-json";
 import type { Metrics } from "./metrics";
 import { limitExceeded, logRequest, type GatewayContext } from "./plugins";
+import { operationSpan } from "../tracing";
 import { RateLimit } from "./rate-limit";
 import type { RequestLocals } from "./request-edge";
 
@@ -33,7 +33,6 @@ export interface ReadPathRouteOptions {
   limits: OperationLimits;
   rateLimit: RateLimit | undefined;
   metrics: Metrics;
-  logger: Logger;
   dataSource: DataSource;
   /** The rest of a request's context (the same factory as Apollo's). */
   context: (req: http.IncomingMessage, locals: RequestLocals, rawJson: RawJsonSink) => GatewayContext;
@@ -52,7 +51,7 @@ const PLAIN_ACCEPT = new Set([undefined, "", "*/*", "application/json"]);
 const HAND_OVER: RouteOutcome = { answered: false, precounted: undefined };
 
 export function readPathRoute(options: ReadPathRouteOptions): ReadPathRoute {
-  const { readPath, schema, authenticator, limits, rateLimit, metrics, logger, dataSource } = options;
+  const { readPath, schema, authenticator, limits, rateLimit, metrics, dataSource } = options;
   return async (req, res, requestBody, locals) => {
     const started = process.hrtime.bigint();
     const body = requestBody as { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: unknown } | undefined;
@@ -79,6 +78,7 @@ export function readPathRoute(options: ReadPathRouteOptions): ReadPathRoute {
     const viewer = await authenticator.knownViewer(key, store);
     if (viewer?.kind !== "user") return HAND_OVER;
     context.viewer = viewer;
+    context.logger = context.requestLogger.child({ operationName: operationName ?? known.operation.name?.value ?? null, viewerId: viewer.user.id });
     context.loaders = createLoaders(dataSource, store, viewer);
     const precounted = (): RouteOutcome => ({ answered: false, precounted: context.rateLimit && rateLimit ? { outcome: context.rateLimit, limiter: rateLimit } : undefined });
     if (rateLimit) {
@@ -87,7 +87,9 @@ export function readPathRoute(options: ReadPathRouteOptions): ReadPathRoute {
       // Refused: Apollo answers 429 the usual way, with this count.
       if (!context.rateLimit.allowed) return precounted();
     }
-    const result = await readPath.run(body.query, known.document, operationName, context, variables as Record<string, unknown>).catch(() => undefined);
+    const result = await operationSpan("query", operationName ?? known.operation.name?.value ?? null, () =>
+      readPath.run(body.query as string, known.document, operationName, context, variables as Record<string, unknown>),
+    ).catch(() => undefined);
     if (res.headersSent) return { answered: true }; // the deadline answered
     if (!result || result.errors) return precounted();
     const text = rawJson.splice(JSON.stringify(result) + "\n");
@@ -99,7 +101,7 @@ export function readPathRoute(options: ReadPathRouteOptions): ReadPathRoute {
     res.setHeader("content-length", bytes.length);
     res.end(bytes);
     metrics.readPathRoute.inc();
-    logRequest(logger, metrics, {
+    logRequest(metrics, {
       started, operationName: operationName ?? known.operation.name?.value ?? null, operationType: "query", context, status: 200, errorCodes: [],
     });
     return { answered: true };

@@ -50,7 +50,13 @@ export function serveSubscriptions(options: {
   logger: Logger;
 }): { dispose(): Promise<void> } {
   const { httpServer, config, dataSource, authenticator, bus, limits, rateLimit, metrics, logger, clientIp } = options;
-  const wss = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: config.bodyLimitBytes });
+  // Upgrades are handed over here rather than through ws's `server` option, which also forwards the
+  // HTTP server's own errors (a busy port at listen) to graphql-ws, which prints them as an
+  // "internal error" with a stack. Another path is refused with 400 by handleUpgrade, as before.
+  const wss = new WebSocketServer({ noServer: true, path: "/graphql", maxPayload: config.bodyLimitBytes });
+  const onUpgrade = (req: import("node:http").IncomingMessage, socket: import("node:stream").Duplex, head: Buffer) =>
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+  httpServer.on("upgrade", onUpgrade);
   const schema = gatewaySchema();
   const rules = config.introspection ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
   type Extra = { viewer?: Viewer; key?: string };
@@ -143,6 +149,7 @@ export function serveSubscriptions(options: {
   };
   return {
     async dispose() {
+      httpServer.off("upgrade", onUpgrade);
       // Clients get 1001 (going away); one that does not answer the close handshake in time is cut off.
       await Promise.race([cleanup.dispose(), new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
       for (const socket of wss.clients) socket.terminate();

@@ -88,7 +88,7 @@ export async function startTestGateway(
     ...options.env,
   });
   const logLines: Array<Record<string, unknown>> = [];
-  const logger = createLogger(config.logLevel, (line) => logLines.push(JSON.parse(line)));
+  const logger = createLogger(config.logLevel, { write: (line) => logLines.push(JSON.parse(line) as Record<string, unknown>) });
   const database = await openDatabase(config, logger);
   const dataSource = database.dataSource;
   const gateway: Gateway = await createGateway(config, dataSource, logger);

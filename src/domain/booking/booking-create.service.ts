@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { v4 as uuidv4, v5 as uuidv5 } from "uuid";
 import type { EntityManager } from "typeorm";
 import { bookingTokenViewer, type Viewer } from "../../auth/viewer";
 import type { RequestContext } from "../../context";
@@ -13,7 +13,7 @@ import { SLOT_HOLDING } from "./booking-status";
 import { insertSeats, joinSeats } from "./booking-seats";
 import { inTransaction, withManageToken } from "./booking-write-support";
 import { bookableEventTypes } from "./booking.policy";
-import { bookingSlotKey, uuidv5 } from "./idempotency";
+import { bookingSlotKey } from "./idempotency";
 import { lockClientKey, lockSeats } from "./slots";
 
 /**
@@ -43,7 +43,7 @@ export async function createBooking(ctx: RequestContext, cmd: CreateBookingComma
   if (key && viewer.kind !== "user" && key.length < MIN_PUBLIC_KEY_LENGTH) {
     throw badInput("idempotencyKey", `Without an account, idempotencyKey must be a secret of at least ${MIN_PUBLIC_KEY_LENGTH} characters (e.g. a UUID).`);
   }
-  const uid = key ? uuidv5(`${keyOwner}:${key}`, CLIENT_KEY_NAMESPACE) : randomUUID();
+  const uid = key ? uuidv5(`${keyOwner}:${key}`, CLIENT_KEY_NAMESPACE) : uuidv4();
   // Requests with one client key queue on a lock for that key; the later ones find the first's booking.
   const booking = await inTransaction(ctx, async (m) => {
     const made = await createInTransaction(m, viewer, cmd, uid, Boolean(key), new Date());
@@ -127,7 +127,7 @@ export async function createInTransaction(
   if (seated) return { booking: await joinSeats(m, seated, eventType, cmd, input, booker, uid), outcome: "joined" };
 
   const organizer = { id: fit.organizer.userId, email: fit.organizer.email, name: fit.organizer.name };
-  const bookingUid = clientKeyed && eventType.seatsPerTimeSlot ? randomUUID() : uid;
+  const bookingUid = clientKeyed && eventType.seatsPerTimeSlot ? uuidv4() : uid;
   const destination = await m
     .getRepository(DestinationCalendar)
     .createQueryBuilder("d")

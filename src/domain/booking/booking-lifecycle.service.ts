@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { v4 as uuidv4 } from "uuid";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import type { RequestContext } from "../../context";
 import { Attendee, Booking, BookingStatus, EventType } from "../../entities";
@@ -194,7 +194,7 @@ export async function rescheduleBooking(
       // A seat holder moves their own seat: out of this booking, into the seated booking at the new
       // time (joined or created, exactly as createBooking would).
       const { left } = await leaveSeat(m, b, viewer, { rescheduled: true, rescheduledBy: viewer.user.email });
-      const { booking: moved } = await createInTransaction(m, viewer, seatAt(b, left[0], start, newEnd), randomUUID(), false, now, { rescheduling: true });
+      const { booking: moved } = await createInTransaction(m, viewer, seatAt(b, left[0], start, newEnd), uuidv4(), false, now, { rescheduling: true });
       const after = await m.getRepository(Booking).findOneOrFail({ where: { id: b.id } });
       // The move is one RESCHEDULED; the booking left behind is UPDATED while seats remain in it.
       const behind: BookingEventRecord[] = after.status === CANCELLED ? [] : [{ type: BookingEventType.UPDATED, bookingId: after.id, trigger: null }];
@@ -208,7 +208,7 @@ export async function rescheduleBooking(
     const repo = m.getRepository(Booking);
     // The old booking first: it gives up its slot key before the new one may take the same slot.
     await repo.update({ id: b.id }, { status: CANCELLED, rescheduled: true, rescheduledBy: viewer.user.email, idempotencyKey: null, updatedAt: now });
-    const uid = randomUUID();
+    const uid = uuidv4();
     const next = repo.create({
       uid,
       idempotencyKey: b.status === ACCEPTED && b.userId != null ? bookingSlotKey(start, newEnd, b.userId) : null,

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { v4 as uuidv4 } from "uuid";
 import type { EntityManager } from "typeorm";
 import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
 import type { Viewer } from "../../auth/viewer";
@@ -67,7 +67,7 @@ export async function joinSeats(
 export async function insertSeats(m: EntityManager, booking: Booking, attendees: Attendee[], cmd: CreateBookingCommand, firstUid?: string) {
   await m.getRepository(BookingSeat).insert(
     attendees.map((a, i) => ({
-      referenceUid: i === 0 && firstUid ? firstUid : randomUUID(),
+      referenceUid: i === 0 && firstUid ? firstUid : uuidv4(),
       bookingId: booking.id,
       attendeeId: a.id,
       data: { responses: { name: a.name, email: a.email, ...(i === 0 && cmd.responses.notes ? { notes: cmd.responses.notes } : {}) } },

@@ -1,5 +1,4 @@
 import { DomainError } from "../errors";
-import { bookingSlotKey, uuidv5 } from "./idempotency";
 import { DEFAULT_TAKE, MAX_TAKE, resolvePaging } from "./booking-read.service";
 
 describe("resolvePaging", () => {
@@ -24,17 +23,5 @@ describe("resolvePaging", () => {
   });
   it("accepts the cap", () => {
     expect(resolvePaging(MAX_TAKE, 1)).toEqual({ take: 250, page: 1 });
-  });
-});
-
-describe("idempotency keys", () => {
-  it("are RFC 4122 v5 UUIDs (known vector)", () => {
-    expect(uuidv5("www.example.com", "6ba7b810-9dad-11d1-80b4-00c04fd430c8")).toBe("2ed6657d-e927-568b-95e1-2665a8aea6a2");
-  });
-  it("derive from start, end and organizer like Cal.com", () => {
-    const start = new Date("2030-01-01T10:00:00Z");
-    const end = new Date("2030-01-01T10:30:00Z");
-    expect(bookingSlotKey(start, end, 7)).toBe(uuidv5(`${start.getTime()}.${end.getTime()}.7`, "6ba7b811-9dad-11d1-80b4-00c04fd430c8"));
-    expect(bookingSlotKey(start, end, 7)).not.toBe(bookingSlotKey(start, end, 8));
   });
 });

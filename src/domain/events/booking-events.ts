@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from "typeorm";
 import { queryPreparedIn } from "../../db/rows";
 import { afterCommit } from "../../db/transaction";
+import { currentTraceparent } from "../../tracing";
 import { QUEUE_WEBHOOKS_CTES } from "../webhooks/webhook-outbox";
 
 /**
@@ -62,6 +63,7 @@ export async function recordBookingEvents(m: EntityManager, enabled: boolean, ev
     events.map((e) => e.previousBookingId ?? null),
     events.map((e) => e.trigger),
     events.map((e) => (e.data ? JSON.stringify(e.data) : null)),
+    currentTraceparent(), // the deliveries continue this mutation's trace
   ]);
   const announce = announcers.get(m.connection);
   if (announce) afterCommit(m, announce);

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { contextOf, injectTrace, inSpan, SpanKind, traceContext } from "../../tracing";
 import { EventEmitter } from "node:events";
 import pg from "pg";
 import { run, type Runner, type Task, type WorkerEvents, type WorkerPool } from "graphile-worker";
@@ -60,6 +61,7 @@ interface Claimed {
   subscriberUrl: string | null;
   secret: string | null;
   usable: boolean | null;
+  traceparent: string | null;
 }
 
 /** How overdue a PENDING delivery without a live job must be before the sweeper queues it again. */
@@ -253,9 +255,9 @@ export class WebhookWorker {
          UPDATE gateway.webhook_deliveries d SET attempts = d.attempts + 1, claim = $3,
            next_attempt_at = (now() AT TIME ZONE 'UTC') + $4 * interval '1 millisecond'
          WHERE d.id = $1 AND d.status = 'PENDING' AND d.attempts = $2 - 1
-         RETURNING d.id, d.webhook_id, d."trigger", d.payload, d.attempts),
+         RETURNING d.id, d.webhook_id, d."trigger", d.payload, d.attempts, d.traceparent),
        net AS (SELECT ${addAttemptJobSql("c.id", "c.attempts + 1", "now() + $4 * interval '1 millisecond'")} FROM c)
-       SELECT c.id::text AS id, c.webhook_id, c."trigger" AS trigger, c.payload, c.attempts,
+       SELECT c.id::text AS id, c.webhook_id, c."trigger" AS trigger, c.payload, c.attempts, c.traceparent,
               w."subscriberUrl" AS "subscriberUrl", w.secret, (w.active AND NOT w.platform) AS usable, (SELECT count(*) FROM net) AS net
        FROM c LEFT JOIN "Webhook" w ON w.id = c.webhook_id`,
       [deliveryId, attempt, claim, safetyMs],
@@ -269,10 +271,17 @@ export class WebhookWorker {
       result = { ok: false, statusCode: null, error: d.subscriberUrl ? "the webhook is no longer active" : "the webhook no longer exists", blocked: true, durationMs: 0 };
     } else {
       const body = JSON.stringify({ triggerEvent: d.trigger, createdAt: createdAt.toISOString(), payload: d.payload });
-      result = await sendWebhook(d.subscriberUrl, body, webhookHeaders(d.id, body, d.secret, createdAt.getTime()), {
-        timeoutMs: config.timeoutMs,
-        blockPrivateAddresses: config.blockPrivateAddresses,
-      });
+      const url = d.subscriberUrl;
+      // With tracing on, the attempt is a span in the mutation's trace, and the receiver gets it as `traceparent`.
+      result = await traceContext.with(contextOf(d.traceparent), () =>
+        inSpan("webhook delivery", { "webhook.id": d.webhook_id, "webhook.trigger": d.trigger, "webhook.attempt": d.attempts }, () =>
+          sendWebhook(url, body, injectTrace(webhookHeaders(d.id, body, d.secret, createdAt.getTime())), {
+            timeoutMs: config.timeoutMs,
+            blockPrivateAddresses: config.blockPrivateAddresses,
+          }),
+          SpanKind.CLIENT,
+        ),
+      );
     }
 
     // A blocked address or a vanished webhook will not get better: no retry.

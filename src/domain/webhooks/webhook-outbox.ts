@@ -61,15 +61,19 @@ const PAYLOAD_SQL = `
        ELSE '{}'::jsonb END
   || COALESCE(e.data, '{}'::jsonb)`;
 
+/** The statement parameter holding the mutation's trace (`traceparent`, or null): the sixth of RECORD_SQL's. */
+const TRACEPARENT_PARAM = "$6::text";
+
 /**
  * CTEs to append after a CTE `written` (the inserted events: id, xid, "trigger", booking_id, data,
  * occurred_at): `queued` (the delivery rows) and `jobs` (their first attempts in the queue, added
- * only when there is at least one). The caller must reference `jobs` for it to run.
+ * only when there is at least one). The caller must reference `jobs` for it to run, and pass the
+ * mutation's `traceparent` (or null) as parameter $6.
  */
 export const QUEUE_WEBHOOKS_CTES = `
   queued AS (
-    INSERT INTO gateway.webhook_deliveries (webhook_id, event_id, event_xid, "trigger", payload, next_attempt_at, created_at)
-    SELECT w.id, e.id, e.xid, e."trigger", ${PAYLOAD_SQL}, e.occurred_at, e.occurred_at
+    INSERT INTO gateway.webhook_deliveries (webhook_id, event_id, event_xid, "trigger", payload, next_attempt_at, created_at, traceparent)
+    SELECT w.id, e.id, e.xid, e."trigger", ${PAYLOAD_SQL}, e.occurred_at, e.occurred_at, ${TRACEPARENT_PARAM}
     FROM written e
     JOIN "Booking" b ON b.id = e.booking_id
     LEFT JOIN "EventType" et ON et.id = b."eventTypeId"

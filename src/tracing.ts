@@ -1,0 +1,126 @@
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context } from "@opentelemetry/api";
+
+/**
+ * OpenTelemetry tracing, off unless configured the standard way: OTEL_EXPORTER_OTLP_ENDPOINT (or
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT), or OTEL_TRACES_EXPORTER other than `none`. Off, the SDK is
+ * never loaded and every call below is OpenTelemetry API's no-op.
+ *
+ * On, the official Node SDK (@opentelemetry/sdk-node) exports with the exporter the OTEL_* variables
+ * choose (OTLP over HTTP by default; OTEL_EXPORTER_OTLP_PROTOCOL=http/json or http/protobuf), with
+ * the instrumentations for http (a span per request; W3C `traceparent` from the client is honoured),
+ * express, graphql (Apollo's parse and validate), DataLoader (a span per batch) and pg (a span per
+ * SQL statement, only inside a request's trace). The gateway adds a span per GraphQL operation
+ * (`operationSpan`), tags every SQL statement with the trace (`sqlComment`, sqlcommenter style),
+ * writes the trace id into every log line (logger.ts) and carries the trace to webhook deliveries.
+ *
+ * This module must be loaded before anything it instruments (main.ts imports it first).
+ */
+export const TRACING = tracingConfigured(process.env);
+
+/** True when the environment asks for traces. */
+export function tracingConfigured(env: NodeJS.ProcessEnv): boolean {
+  const exporter = env.OTEL_TRACES_EXPORTER?.trim().toLowerCase();
+  if (exporter === "none" || env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return false;
+  return Boolean(exporter || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim());
+}
+
+/** Paths whose requests are not traced (probes and scrapes would drown the traces). */
+const UNTRACED_PATHS = new Set(["/healthz", "/readyz", "/metrics", "/favicon.ico"]);
+
+let shutdown: (() => Promise<void>) | undefined;
+
+if (TRACING) {
+  // Loaded only when on: the SDK and its exporters cost tens of MB resident.
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded only when tracing is on */
+  const { NodeSDK } = require("@opentelemetry/sdk-node") as typeof import("@opentelemetry/sdk-node");
+  const { HttpInstrumentation } = require("@opentelemetry/instrumentation-http") as typeof import("@opentelemetry/instrumentation-http");
+  const { ExpressInstrumentation } = require("@opentelemetry/instrumentation-express") as typeof import("@opentelemetry/instrumentation-express");
+  const { GraphQLInstrumentation } = require("@opentelemetry/instrumentation-graphql") as typeof import("@opentelemetry/instrumentation-graphql");
+  const { DataloaderInstrumentation } = require("@opentelemetry/instrumentation-dataloader") as typeof import("@opentelemetry/instrumentation-dataloader");
+  const { PgInstrumentation } = require("@opentelemetry/instrumentation-pg") as typeof import("@opentelemetry/instrumentation-pg");
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const sdk = new NodeSDK({
+    serviceName: process.env.OTEL_SERVICE_NAME?.trim() || "calcom-graphql-gateway",
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? "").split("?")[0]!),
+      }),
+      new ExpressInstrumentation(),
+      // Operation-level spans (parse, validate; execute when graphql-js runs it), not one per field.
+      new GraphQLInstrumentation({ ignoreResolveSpans: true, mergeItems: true }),
+      new DataloaderInstrumentation(),
+      // Statements of a request only (the job queue's polling has no trace); never the values.
+      new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
+    ],
+  });
+  sdk.start();
+  shutdown = () => sdk.shutdown();
+}
+
+/** Flushes and stops tracing (on shutdown, so the last spans are exported). */
+export async function stopTracing(): Promise<void> {
+  await shutdown?.().catch(() => undefined);
+}
+
+const tracer = trace.getTracer("calcom-graphql-gateway");
+
+/**
+ * Runs `work` in a span of its own, the active one for everything `work` awaits (its SQL, batches
+ * and log lines). Errors thrown are recorded and rethrown. Off, runs `work` directly.
+ */
+export function inSpan<T>(name: string, attributes: Attributes, work: () => Promise<T>, kind: SpanKind = SpanKind.INTERNAL): Promise<T> {
+  if (!TRACING) return work();
+  return tracer.startActiveSpan(name, { kind, attributes }, async (span) => {
+    try {
+      return await work();
+    } catch (err) {
+      span.recordException(err as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** A GraphQL operation's span (`query Name`), with the semantic-convention attributes. */
+export function operationSpan<T>(type: string, name: string | null, work: () => Promise<T>): Promise<T> {
+  if (!TRACING) return work();
+  const attributes: Attributes = { "graphql.operation.type": type };
+  if (name) attributes["graphql.operation.name"] = name;
+  return inSpan(name ? `${type} ${name}` : type, attributes, work);
+}
+
+/**
+ * The sqlcommenter comment naming the active trace (`/*traceparent='00-…-…-01'*\/`), appended to
+ * every statement while tracing is on, so `pg_stat_activity` and the server log show which request
+ * runs what. Empty when off or outside a trace.
+ */
+export function sqlComment(): string {
+  if (!TRACING) return "";
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent ? `/*traceparent='${carrier.traceparent}'*/` : "";
+}
+
+/** The active trace as a W3C `traceparent` value (stored with a webhook delivery), or null. */
+export function currentTraceparent(): string | null {
+  if (!TRACING) return null;
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent ?? null;
+}
+
+/** The context a stored `traceparent` names (a webhook delivery continues its mutation's trace). */
+export function contextOf(traceparent: string | null | undefined): Context {
+  if (!TRACING || !traceparent) return context.active();
+  return propagation.extract(context.active(), { traceparent });
+}
+
+/** Adds the active trace's `traceparent` (and `tracestate`) to outgoing headers. */
+export function injectTrace(headers: Record<string, string>): Record<string, string> {
+  if (TRACING) propagation.inject(context.active(), headers);
+  return headers;
+}
+
+export { context as traceContext, SpanKind };

@@ -1,0 +1,184 @@
+import { randomUUID } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { DataSource } from "typeorm";
+import { gatewayPg } from "../src/db/pg-client";
+import { ENTITIES } from "../src/entities";
+import { createBooking, createEventType, createViewer } from "./support/factories";
+import { startGatewayProcess, until, type GatewayProcess } from "./support/gateway-process";
+import { urlForDatabase } from "./support/env";
+import { createTestDatabase, dropTestDatabase, startTestGateway } from "./support/harness";
+import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver";
+
+/**
+ * OpenTelemetry tracing end to end: the built gateway, with OTEL_EXPORTER_OTLP_ENDPOINT set, exports
+ * OTLP/HTTP (JSON) to a real receiver on 127.0.0.1. A request carrying a W3C `traceparent` yields
+ * the HTTP server span, the operation span, DataLoader batches and SQL statements in that trace;
+ * the statements carry the trace as a sqlcommenter comment; the log line names the trace; a
+ * mutation's webhook delivery continues the trace and sends it to the receiver.
+ */
+
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  attributes: Array<{ key: string; value: { stringValue?: string; intValue?: string | number } }>;
+}
+
+/** An OTLP/HTTP JSON receiver: keeps every span it is sent. */
+async function startOtlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; close(): Promise<void> }> {
+  const spans: OtlpSpan[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      if (req.url === "/v1/traces") {
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+          resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }>;
+        };
+        for (const rs of body.resourceSpans) for (const ss of rs.scopeSpans) spans.push(...ss.spans);
+      }
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    spans,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+const attr = (span: OtlpSpan, key: string) => span.attributes.find((a) => a.key === key)?.value.stringValue;
+const SERVER = 2;
+
+describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
+  let name: string;
+  let ds: DataSource;
+  let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
+  let receiver: WebhookReceiver;
+  let gw: GatewayProcess;
+  let key: string;
+  let bookingId: number;
+  let eventTypeId: number;
+
+  beforeAll(async () => {
+    name = await createTestDatabase();
+    ds = await new DataSource({ type: "postgres", url: urlForDatabase(name), driver: gatewayPg, entities: ENTITIES, extra: { max: 2 } }).initialize();
+    const organizer = await createViewer(ds, { timeZone: "UTC" });
+    key = organizer.key;
+    eventTypeId = (await createEventType(ds, { userId: organizer.user.id, length: 30 })).id;
+    bookingId = (await createBooking(ds, { userId: organizer.user.id, eventTypeId, attendees: [{ email: "a@example.test" }] })).id;
+    receiver = await startWebhookReceiver();
+    await ds.query(
+      `INSERT INTO "Webhook" (id, "userId", "subscriberUrl", "eventTriggers", active, platform)
+       VALUES ($1, $2, $3, ARRAY['BOOKING_CREATED']::"WebhookTriggerEvents"[], true, false)`,
+      [randomUUID(), organizer.user.id, `${receiver.url}/hook`],
+    );
+    otlp = await startOtlpReceiver();
+    gw = await startGatewayProcess({
+      env: {
+        DATABASE_URL: urlForDatabase(name), LOG_LEVEL: "info", RATE_LIMIT_PER_MINUTE: "0", WEBHOOK_BLOCK_PRIVATE_ADDRESSES: "false",
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_BSP_SCHEDULE_DELAY: "100",
+      },
+    });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await otlp?.close();
+    await receiver?.close();
+    await ds?.destroy();
+    await dropTestDatabase(name);
+  });
+
+  const traceparent = () => {
+    const traceId = randomUUID().replace(/-/g, "");
+    return { traceId, header: `00-${traceId}-${randomUUID().replace(/-/g, "").slice(0, 16)}-01` };
+  };
+  const post = (query: string, header: string, variables: Record<string, unknown> = {}) =>
+    fetch(`${gw.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}`, traceparent: header },
+      body: JSON.stringify({ query, variables }),
+    }).then((r) => r.json() as Promise<{ data?: any; errors?: unknown[] }>);
+  const spansOf = (traceId: string) => otlp.spans.filter((s) => s.traceId === traceId);
+
+  it.each([
+    ["through Apollo (first time)", 0],
+    ["through the read path's route (compiled before)", 1],
+  ])("a query %s: HTTP, operation and SQL spans in the client's trace, SQL tagged, the log line names it", async (_label, round) => {
+    const query = `query Traced($id: Int) { booking(id: $id) { id title attendees { email } eventType { id title } } }`;
+    if (round === 1) await post(query, traceparent().header, { id: bookingId });
+    const routed = async () => Number(/^gateway_read_path_route_total (\d+)/m.exec(await (await fetch(`${gw.url}/metrics`)).text())?.[1] ?? 0);
+    const routedBefore = await routed();
+    const { traceId, header } = traceparent();
+    const answer = await post(query, header, { id: bookingId });
+    expect(await routed()).toBe(routedBefore + round); // the second round took the route
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.booking.id).toBe(bookingId);
+    const spans = await until("the trace's spans", () => {
+      const got = spansOf(traceId);
+      return got.some((s) => s.kind === SERVER) && got.some((s) => s.name === "query Traced") && got.some((s) => attr(s, "db.system.name") === "postgresql") ? got : undefined;
+    }, 10_000).catch((err: Error) => {
+      throw new Error(`${err.message}; got ${JSON.stringify(spansOf(traceId).map((s) => [s.name, s.kind]))}`);
+    });
+    const server = spans.find((s) => s.kind === SERVER)!;
+    expect(server.parentSpanId).toBe(header.split("-")[2]); // the client's span is its parent
+    const operation = spans.find((s) => s.name === "query Traced")!;
+    const sql = spans.filter((s) => attr(s, "db.system.name") === "postgresql" && s.name.startsWith("pg.query"));
+    // Every SQL span hangs below the server span; the page's statement below the operation (the key
+    // lookup of the first request comes before it, inside the server span).
+    const byId = new Map(spans.map((s) => [s.spanId, s]));
+    const ancestors = (s: OtlpSpan) => {
+      const out: string[] = [];
+      for (let p = s.parentSpanId; p && byId.has(p); p = byId.get(p)!.parentSpanId) out.push(p);
+      return out;
+    };
+    expect(ancestors(operation)).toContain(server.spanId);
+    for (const s of sql) expect(ancestors(s)).toContain(server.spanId);
+    expect(sql.filter((s) => ancestors(s).includes(operation.spanId)).length).toBeGreaterThan(0);
+    // sqlcommenter: the statement text names the trace.
+    for (const s of sql) expect(attr(s, "db.query.text")).toContain(`/*traceparent='00-${traceId}-`);
+    const line = gw.output().split("\n").find((l) => l.includes('"msg":"graphql request"') && l.includes(traceId));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line!)).toMatchObject({ traceId, operationName: "Traced" });
+  });
+
+  it("an executor query batches in a DataLoader span of the trace", async () => {
+    const { traceId, header } = traceparent();
+    const answer = await post(`{ bookings(take: 5) { nodes { id eventType { id hosts { user { id } } } } } }`, header);
+    expect(answer.errors).toBeUndefined();
+    const spans = await until("a batch span", () => {
+      const got = spansOf(traceId);
+      return got.some((s) => /dataloader/i.test(s.name)) ? got : undefined;
+    }, 10_000);
+    expect(spans.some((s) => s.kind === SERVER)).toBe(true);
+  });
+
+  it("a mutation's webhook delivery continues its trace and sends it to the receiver", async () => {
+    const { traceId, header } = traceparent();
+    const created = await post(
+      `mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`,
+      header,
+      { in: { eventTypeId, start: "2034-02-01T10:00:00Z", timeZone: "UTC", responses: { name: "B", email: "b@example.test" } } },
+    );
+    expect(created.errors).toBeUndefined();
+    const delivered = await until("the delivery", () => receiver.at("/hook").find((r) => r.json.payload.bookingId === created.data!.createBooking.id), 10_000);
+    expect(delivered.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    await until("the delivery span", () => spansOf(traceId).find((s) => s.name === "webhook delivery"), 10_000);
+  });
+
+  it("is off without OTEL_* settings: no trace fields in the log", async () => {
+    const plain = await startTestGateway({ databaseName: name });
+    try {
+      await plain.gql(`{ me { id } }`, {}, key);
+      const lines = plain.logLines.filter((l) => l.msg === "graphql request");
+      expect(lines.length).toBeGreaterThan(0);
+      for (const l of lines) expect(l.traceId).toBeUndefined();
+    } finally {
+      await plain.close();
+    }
+  });
+});

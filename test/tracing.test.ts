@@ -146,6 +146,17 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
     expect(JSON.parse(line!)).toMatchObject({ traceId, operationName: "Traced" });
   });
 
+  it("a client's trace that is not sampled (flags 00) is not recorded, and its statements carry no comment", async () => {
+    const { traceId, header } = traceparent();
+    const sampled = traceparent();
+    await post(`query Unsampled { bookings(take: 2) { nodes { id } } }`, header.replace(/-01$/, "-00"));
+    await post(`query Unsampled { bookings(take: 2) { nodes { id } } }`, sampled.header);
+    await until("the sampled request's spans", () => spansOf(sampled.traceId).some((s) => s.kind === SERVER), 10_000);
+    expect(spansOf(traceId)).toEqual([]);
+    const statements = otlp.spans.filter((s) => s.name.startsWith("pg.query")).map((s) => attr(s, "db.query.text") ?? "");
+    expect(statements.some((t) => t.includes(traceId))).toBe(false);
+  });
+
   it("an executor query batches in a DataLoader span of the trace", async () => {
     const { traceId, header } = traceparent();
     const answer = await post(`{ bookings(take: 5) { nodes { id eventType { id hosts { user { id } } } } } }`, header);

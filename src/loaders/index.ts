@@ -8,6 +8,7 @@ import {
 } from "../entities";
 import type { Viewer } from "../auth/viewer";
 import type { BookingView } from "../domain/booking/booking.policy";
+import { inSpan, TRACING } from "../tracing";
 import { loadAcceptedMemberIds, loadBookingViews, loadByIds, loadManyBy, loadOneBy } from "./batch";
 
 /**
@@ -18,6 +19,11 @@ import { loadAcceptedMemberIds, loadBookingViews, loadByIds, loadManyBy, loadOne
  */
 export class Loader<K, V> extends DataLoader<K, V> {
   private readonly primed = new Map<K, V>();
+
+  /** `name` labels its batches: with tracing on, each batch is a span `dataloader.batch <name>`. */
+  constructor(name: string, batch: DataLoader.BatchLoadFn<K, V>) {
+    super(TRACING ? (keys) => inSpan(`dataloader.batch ${name}`, { "dataloader.keys": keys.length }, () => Promise.resolve(batch(keys))) : batch);
+  }
 
   override prime(key: K, value: V | PromiseLike<V> | Error): this {
     if (value instanceof Error || isPromiseLike(value)) return super.prime(key, value);
@@ -50,27 +56,27 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 
 type Factory<T> = (dataSource: DataSource, store: RequestStore | undefined, viewer: Viewer | undefined) => T;
 
-const userById: Factory<Loader<number, User | null>> = (ds, st) => new Loader((ids) => loadByIds(ds, User, ids, st));
-const eventTypeById: Factory<Loader<number, EventType | null>> = (ds, st) => new Loader((ids) => loadByIds(ds, EventType, ids, st));
-const bookingById: Factory<Loader<number, Booking | null>> = (ds, st) => new Loader((ids) => loadByIds(ds, Booking, ids, st));
-const teamById: Factory<Loader<number, Team | null>> = (ds, st) => new Loader((ids) => loadByIds(ds, Team, ids, st));
-const hostsByEventTypeId: Factory<Loader<number, Host[]>> = (ds, st) => new Loader((ids) => loadManyBy(ds, Host, "eventTypeId", ids, st));
+const userById: Factory<Loader<number, User | null>> = (ds, st) => new Loader("userById", (ids) => loadByIds(ds, User, ids, st));
+const eventTypeById: Factory<Loader<number, EventType | null>> = (ds, st) => new Loader("eventTypeById", (ids) => loadByIds(ds, EventType, ids, st));
+const bookingById: Factory<Loader<number, Booking | null>> = (ds, st) => new Loader("bookingById", (ids) => loadByIds(ds, Booking, ids, st));
+const teamById: Factory<Loader<number, Team | null>> = (ds, st) => new Loader("teamById", (ids) => loadByIds(ds, Team, ids, st));
+const hostsByEventTypeId: Factory<Loader<number, Host[]>> = (ds, st) => new Loader("hostsByEventTypeId", (ids) => loadManyBy(ds, Host, "eventTypeId", ids, st));
 const destinationCalendarById: Factory<Loader<number, DestinationCalendar | null>> = (ds, st) =>
-  new Loader((ids) => loadByIds(ds, DestinationCalendar, ids, st));
-const attendeesByBookingId: Factory<Loader<number, Attendee[]>> = (ds, st) => new Loader((ids) => loadManyBy(ds, Attendee, "bookingId", ids, st));
-const paymentsByBookingId: Factory<Loader<number, Payment[]>> = (ds, st) => new Loader((ids) => loadManyBy(ds, Payment, "bookingId", ids, st));
+  new Loader("destinationCalendarById", (ids) => loadByIds(ds, DestinationCalendar, ids, st));
+const attendeesByBookingId: Factory<Loader<number, Attendee[]>> = (ds, st) => new Loader("attendeesByBookingId", (ids) => loadManyBy(ds, Attendee, "bookingId", ids, st));
+const paymentsByBookingId: Factory<Loader<number, Payment[]>> = (ds, st) => new Loader("paymentsByBookingId", (ids) => loadManyBy(ds, Payment, "bookingId", ids, st));
 const referencesByBookingId: Factory<Loader<number, BookingReference[]>> = (ds, st) =>
-  new Loader((ids) => loadManyBy(ds, BookingReference, "bookingId", ids, st));
-const seatsByBookingId: Factory<Loader<number, BookingSeat[]>> = (ds, st) => new Loader((ids) => loadManyBy(ds, BookingSeat, "bookingId", ids, st));
+  new Loader("referencesByBookingId", (ids) => loadManyBy(ds, BookingReference, "bookingId", ids, st));
+const seatsByBookingId: Factory<Loader<number, BookingSeat[]>> = (ds, st) => new Loader("seatsByBookingId", (ids) => loadManyBy(ds, BookingSeat, "bookingId", ids, st));
 const scheduledTriggersByBookingId: Factory<Loader<number, WebhookScheduledTrigger[]>> = (ds, st) =>
-  new Loader((ids) => loadManyBy(ds, WebhookScheduledTrigger, "bookingId", ids, st));
+  new Loader("scheduledTriggersByBookingId", (ids) => loadManyBy(ds, WebhookScheduledTrigger, "bookingId", ids, st));
 const workflowRemindersByBookingUid: Factory<Loader<string, WorkflowReminder[]>> = (ds, st) =>
-  new Loader((uids) => loadManyBy(ds, WorkflowReminder, "bookingUid", uids, st));
-const acceptedMemberIdsByOrganizationId: Factory<Loader<number, number[]>> = (ds, st) => new Loader((ids) => loadAcceptedMemberIds(ds, ids, st));
+  new Loader("workflowRemindersByBookingUid", (uids) => loadManyBy(ds, WorkflowReminder, "bookingUid", uids, st));
+const acceptedMemberIdsByOrganizationId: Factory<Loader<number, number[]>> = (ds, st) => new Loader("acceptedMemberIdsByOrganizationId", (ids) => loadAcceptedMemberIds(ds, ids, st));
 const bookingViewById: Factory<Loader<number, BookingView>> = (ds, st, viewer) =>
-  new Loader((ids) => (viewer ? loadBookingViews(ds, viewer, ids, st) : Promise.resolve(ids.map((): BookingView => "attendee"))));
+  new Loader("bookingViewById", (ids) => (viewer ? loadBookingViews(ds, viewer, ids, st) : Promise.resolve(ids.map((): BookingView => "attendee"))));
 const instantMeetingTokenByBookingId: Factory<Loader<number, InstantMeetingToken | null>> = (ds, st) =>
-  new Loader((ids) => loadOneBy(ds, InstantMeetingToken, "bookingId", ids, st));
+  new Loader("instantMeetingTokenByBookingId", (ids) => loadOneBy(ds, InstantMeetingToken, "bookingId", ids, st));
 
 /**
  * Per-request DataLoader registry: every relation field of the API is resolved through one of these,

@@ -81,7 +81,7 @@ function printBanner(port: number, config: Config, embedded: boolean): void {
       (config.host === "127.0.0.1" || config.host === "localhost" ? " (this machine only; set HOST to listen elsewhere)" : ` (listening on ${config.host})`),
   ];
   if (config.nodeEnv !== "production") lines.push(`  Start page: ${base}/`);
-  for (const [label, path] of homeLinks({ base, restDocs: config.introspection })) lines.push(`    ${(base + path).padEnd(36)} ${label}`);
+  for (const [label, path] of homeLinks({ base, restDocs: config.introspection, graphiql: config.sandbox })) lines.push(`    ${(base + path).padEnd(36)} ${label}`);
   if (embedded) {
     lines.push(
       "",

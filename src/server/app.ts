@@ -25,6 +25,7 @@ import { ReadPath } from "../read-path/executor";
 import type { RawJsonSink } from "../read-path/raw-json";
 import { readPathRoute } from "./read-path-route";
 import { frontDoor } from "./front-door";
+import { graphiqlRouter } from "./graphiql";
 import { homePage } from "./home-page";
 import { clientAddress, requestLocals, startDeadline, type RequestLocals } from "./request-edge";
 import { gatewaySchema } from "../graphql/schema";
@@ -265,9 +266,12 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   // Outside production, `/` says where everything is (production: 404, as for any unknown path).
   if (!production) {
     app.get("/", (req, res) => {
-      res.type("html").send(homePage({ base: `${req.protocol}://${req.get("host") ?? "localhost"}`, demoKey: extras.demoKey, restDocs: config.introspection }));
+      res.type("html").send(homePage({ base: `${req.protocol}://${req.get("host") ?? "localhost"}`, demoKey: extras.demoKey, restDocs: config.introspection, graphiql: config.sandbox }));
     });
   }
+
+  // GraphiQL from node_modules (works offline), beside Apollo Sandbox on GET /graphql.
+  if (config.sandbox) app.use("/graphiql", graphiqlRouter({ demoKey: extras.demoKey }));
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });

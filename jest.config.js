@@ -24,5 +24,8 @@ module.exports = {
   globalSetup: "<rootDir>/test/support/global-setup.ts",
   globalTeardown: "<rootDir>/test/support/global-teardown.ts",
   testTimeout: 60000,
+  // A failed test can leave work behind (a load loop, a child's pipe) that keeps the process alive;
+  // a red run must end red, not hang CI until its time limit. Jest still names the leak when it exits.
+  forceExit: true,
   reporters: ["default", "<rootDir>/test/support/summary-reporter.js"],
 };

@@ -120,6 +120,12 @@ async function seed(name: string, bookings: number): Promise<Fixture> {
  * booking no other request touches). Writers can be paused (no write in flight) around a fault that
  * must not cut a COMMIT in half.
  */
+/** Loads still running: a test that fails half-way leaves its load to afterEach, which stops it (else jest never exits). */
+const runningLoads = new Set<{ stop(): Promise<Answer[]> }>();
+afterEach(async () => {
+  for (const load of runningLoads) await load.stop();
+});
+
 function startLoad(gw: GatewayProcess, f: Fixture, options: { readers: number; writers: number; timeoutMs: number; tag: string; slotBase: number }) {
   let running = true;
   let paused = false;
@@ -168,7 +174,7 @@ function startLoad(gw: GatewayProcess, f: Fixture, options: { readers: number; w
     ...Array.from({ length: options.readers }, (_, n) => reader(n)),
     ...Array.from({ length: options.writers }, (_, n) => writer(n)),
   ];
-  return {
+  const load = {
     answers,
     /** Stops issuing writes and waits until none is in flight. */
     async pauseWrites() {
@@ -181,9 +187,12 @@ function startLoad(gw: GatewayProcess, f: Fixture, options: { readers: number; w
     async stop(): Promise<Answer[]> {
       running = false;
       await Promise.all(loops);
+      runningLoads.delete(load);
       return answers;
     },
   };
+  runningLoads.add(load);
+  return load;
 }
 
 /**
@@ -238,17 +247,24 @@ function expectHealthyProcess(gw: GatewayProcess, from = 0) {
 /** Waits (bounded) until a read, a write and /readyz all succeed; returns how long that took. */
 async function recovery(gw: GatewayProcess, f: Fixture, what: string, ms: number, writeTitle: string, slotStart: number): Promise<number> {
   const began = Date.now();
-  await until(`${what}: a read to succeed`, async () => ok(await ask(gw, "list", LIST, {}, f.key, 5_000)), ms);
-  await until(`${what}: /readyz 200`, async () => (await gw.readyz(5_000).catch(() => 0)) === 200, ms);
+  // The last answer seen goes into the failure message, with the gateway's recent log.
+  let last = "none yet";
+  const seen = (a: Answer) => ((last = brief(a)), ok(a));
+  const waitFor = (step: string, probe: () => Promise<boolean>) =>
+    until(`${what}: ${step}`, probe, ms).catch((err: Error) => {
+      throw new Error(`${err.message}; last answer: ${last}; gateway log tail:\n${gw.output().slice(-3_000)}`);
+    });
+  await waitFor("a read to succeed", async () => seen(await ask(gw, "list", LIST, {}, f.key, 5_000)));
+  await waitFor("/readyz 200", async () => {
+    const status = await gw.readyz(5_000).catch((err: Error) => err.message);
+    last = `/readyz ${status}`;
+    return status === 200;
+  });
   let n = 0;
-  await until(
-    `${what}: a write to succeed`,
-    async () => {
-      const input = { eventTypeId: f.eventTypeId, start: new Date(slotStart + (n += 1) * 3_600_000).toISOString(), timeZone: "UTC", title: `${writeTitle}-${n}`, responses: { name: "R", email: "r@example.test" } };
-      return ok(await ask(gw, "create", CREATE, { input }, f.key, 5_000));
-    },
-    ms,
-  );
+  await waitFor("a write to succeed", async () => {
+    const input = { eventTypeId: f.eventTypeId, start: new Date(slotStart + (n += 1) * 3_600_000).toISOString(), timeZone: "UTC", title: `${writeTitle}-${n}`, responses: { name: "R", email: "r@example.test" } };
+    return seen(await ask(gw, "create", CREATE, { input }, f.key, 5_000));
+  });
   return Date.now() - began;
 }
 

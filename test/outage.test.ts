@@ -130,14 +130,17 @@ describe("database outages and shutdown (real process)", () => {
         await sleep(20);
       }
     })();
-    await sleep(500);
-    await stop(pg!); // Postgres goes away mid-load
-    await until("503s", () => outcomes.filter((o) => o.status === 503).length >= 5, 20_000);
-    expect(await ready()).toBe(503);
-    await startPostgres();
-    await until("recovery", async () => (await gql()).status === 200, 40_000);
-    running = false;
-    await load;
+    try {
+      await sleep(500);
+      await stop(pg!); // Postgres goes away mid-load
+      await until("503s", () => outcomes.filter((o) => o.status === 503).length >= 5, 20_000);
+      expect(await ready()).toBe(503);
+      await startPostgres();
+      await until("recovery", async () => (await gql()).status === 200, 40_000);
+    } finally {
+      running = false; // a failed wait must not leave the load running (jest would never exit)
+      await load;
+    }
     const failures = outcomes.filter((o) => o.status !== 200);
     expect(failures.length).toBeGreaterThan(0);
     for (const f of failures) {

@@ -128,7 +128,7 @@ export async function datasetSize(url: string): Promise<number | null> {
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
-    const rows = await c.query(`SELECT bookings FROM bench_meta`).catch(() => null);
+    const rows = await c.query<{ bookings: number }>(`SELECT bookings FROM bench_meta`).catch(() => null);
     return rows?.rows[0]?.bookings ?? null;
   } finally {
     await c.end();
@@ -150,7 +150,7 @@ export async function prepareAvailability(url: string): Promise<void> {
   await c.connect();
   try {
     await c.query("BEGIN");
-    const { rows } = await c.query(`SELECT count(*)::int AS n FROM "Schedule"`);
+    const { rows } = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Schedule"`);
     if (rows[0].n === 0) {
       await c.query(`INSERT INTO "Schedule" (id, "userId", name) SELECT g, g, 'Working hours' FROM generate_series(1, $1) g`, [USERS]);
       await c.query(`SELECT setval('"Schedule_id_seq"', $1)`, [USERS]);

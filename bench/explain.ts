@@ -63,7 +63,7 @@ export async function explainListStatements(url: string): Promise<ExplainResult[
   pool.connect = ((callback?: (err: Error | undefined, client: Queryable, release: unknown) => void) =>
     callback
       ? connect((err, client, release) => callback(err, wrap(client), release))
-      : (connect() as Promise<Queryable>).then(wrap)) as Connect;
+      : (connect() as Promise<Queryable>).then(wrap));
   try {
     const auth = new ApiKeyAuthenticator(ds, 0);
     const readPath = new ReadPath(gatewaySchema(), ds);

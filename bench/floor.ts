@@ -69,7 +69,7 @@ export async function startFloor(
         res.writeHead(404).end();
         return;
       }
-      pool.query(sql).then(
+      pool.query<{ body: string }>(sql).then(
         (r) => {
           res.writeHead(200, { "content-type": "application/json" });
           res.end(r.rows[0].body);

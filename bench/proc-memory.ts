@@ -24,17 +24,17 @@ export interface BackendMemory {
 
 /** What backendMemory needs of a client: a pg Client or Pool. */
 export interface Queryable {
-  query(sql: string, values?: unknown[]): Promise<{ rows: any[] }>;
+  query<R extends object>(sql: string, values?: unknown[]): Promise<{ rows: R[] }>;
 }
 
 /** Every client backend connected to `databaseName` (pg_stat_activity), with its memory. */
 export async function backendMemory(admin: Queryable, databaseName: string): Promise<BackendMemory[]> {
-  const { rows } = await admin.query(
+  const { rows } = await admin.query<{ pid: number; application_name: string; state: string | null }>(
     `SELECT pid, application_name, state FROM pg_stat_activity
       WHERE datname = $1 AND backend_type = 'client backend' ORDER BY pid`,
     [databaseName],
   );
-  return rows.map((row: { pid: number; application_name: string; state: string | null }) => {
+  return rows.map((row) => {
     const read = processMemory(row.pid, "postgres");
     return {
       pid: row.pid,

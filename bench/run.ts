@@ -461,9 +461,9 @@ async function fullScenarios(url: string, size: number): Promise<Scenario[]> {
   // Future slots after every booking already there (the data set may be reused by a later run).
   const c = new Client({ connectionString: url });
   await c.connect();
-  const { rows } = await c.query(`SELECT max("endTime") AS last FROM "Booking"`);
+  const { rows } = await c.query<{ last: Date | null }>(`SELECT max("endTime") AS last FROM "Booking"`);
   await c.end();
-  const base = Math.max(Date.UTC(2031, 0, 1), new Date(rows[0].last).getTime() + 86_400_000);
+  const base = Math.max(Date.UTC(2031, 0, 1), new Date(rows[0].last ?? 0).getTime() + 86_400_000);
   return [
     { name: "a: page 1 of 50, all bookings", key: BENCH_KEYS.systemAdmin, body: gql(`query A { bookings(take: 50, page: 1) { nodes { ${LIST_FIELDS} } } }`), floorPath: "/all", connections: [1, 10] },
     // The same page through Cal.com's v1 route (its own, wider booking shape), beside GraphQL's.
@@ -520,7 +520,7 @@ async function growthScenarios(url: string, size: number): Promise<Scenario[]> {
 async function keysetScenarios(url: string, size: number): Promise<Scenario[]> {
   const c = new Client({ connectionString: url });
   await c.connect();
-  const { rows } = await c.query(`SELECT id, "startTime" FROM "Booking" ORDER BY "startTime", id OFFSET $1 LIMIT 1`, [size - 51]);
+  const { rows } = await c.query<{ id: number; startTime: Date }>(`SELECT id, "startTime" FROM "Booking" ORDER BY "startTime", id OFFSET $1 LIMIT 1`, [size - 51]);
   await c.end();
   const after = lastPageCursor({ id: rows[0].id, value: rows[0].startTime });
   const q = `query K($after: String) { bookingsConnection(first: 50, after: $after) { edges { node { ${LIST_FIELDS} } } pageInfo { hasNextPage endCursor } } }`;
@@ -543,7 +543,7 @@ async function startGateway(url: string, env: Record<string, string> = {}, root 
     stdio: ["ignore", "pipe", "inherit"],
   });
   let out = "";
-  child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
   const deadline = Date.now() + 60_000;
   for (;;) {
     const m = /ready at http:\/\/localhost:(\d+)\/graphql/.exec(out);
@@ -563,7 +563,7 @@ async function startFloorProcess(url: string, size: number): Promise<Running> {
     stdio: ["ignore", "pipe", "inherit"],
   });
   let out = "";
-  child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
   const deadline = Date.now() + 30_000;
   for (;;) {
     const m = /floor ready on port (\d+)/.exec(out);
@@ -667,7 +667,7 @@ async function createOverlaps(url: string): Promise<number> {
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
-    const { rows } = await c.query(
+    const { rows } = await c.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM "Booking" a JOIN "Booking" b ON a."userId" = b."userId" AND a.id < b.id
        WHERE a.title = 'bench-create' AND a.status IN ('accepted', 'pending') AND b.status IN ('accepted', 'pending')
          AND a."startTime" < b."endTime" AND b."startTime" < a."endTime"`,

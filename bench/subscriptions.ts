@@ -29,13 +29,13 @@ function client(port: number, key: string): Client {
   return createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` }, retryAttempts: 0, lazy: false });
 }
 
-async function gql(port: number, key: string, query: string, variables: Record<string, unknown> = {}) {
+async function gql<T>(port: number, key: string, query: string, variables: Record<string, unknown> = {}) {
   const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
     body: JSON.stringify({ query, variables }),
   });
-  return (await res.json()) as { data?: Record<string, any>; errors?: unknown[] };
+  return (await res.json()) as { data?: T; errors?: unknown[] };
 }
 
 /** Bookings made while the idle subscriptions are open. */
@@ -87,8 +87,8 @@ export async function runSubscriptionScenario(options: {
   // Start at the feed's end (the horizon cursor a full drain answers).
   let after: string | null = null;
   for (;;) {
-    const page = await gql(portA, adminKey, `query($a: String) { bookingEvents(after: $a, first: 250) { endCursor hasNextPage } }`, { a: after });
-    after = page.data!.bookingEvents.endCursor as string;
+    const page: { data?: { bookingEvents: { endCursor: string; hasNextPage: boolean } } } = await gql(portA, adminKey, `query($a: String) { bookingEvents(after: $a, first: 250) { endCursor hasNextPage } }`, { a: after });
+    after = page.data!.bookingEvents.endCursor;
     if (!page.data!.bookingEvents.hasNextPage) break;
   }
   const arrived = new Map<number, number>();

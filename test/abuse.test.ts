@@ -2,7 +2,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { loadConfig } from "../src/config";
 import { BookingStatus, UserPermissionRole } from "../src/entities";
 import { createBooking, createEventType, createViewer } from "./support/factories";
-import { createTestDatabase, dropTestDatabase, startTestGateway, type TestGateway } from "./support/harness";
+import { createTestDatabase, dropTestDatabase, startTestGateway, type GqlResponse, type TestGateway } from "./support/harness";
+import type { AnyJson } from "./support/json";
 import { snapshotTables } from "./support/snapshot";
 
 /**
@@ -27,7 +28,7 @@ describe("abuse resistance", () => {
       headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
       body: JSON.stringify(body),
     });
-    return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+    return { status: res.status, headers: res.headers, body: (await res.json()) as AnyJson };
   };
 
   beforeAll(async () => {
@@ -149,10 +150,10 @@ describe("abuse resistance", () => {
       expect(tooMany.body.errors[0].extensions.code).toBe("BAD_REQUEST");
       const five = await post(g, Array.from({ length: 5 }, () => op), key);
       expect(five.status).toBe(200);
-      expect(five.body.map((a: any) => Boolean(a.data?.me))).toEqual([true, true, true, true, true]);
+      expect(five.body.map((a: GqlResponse["body"]) => Boolean(a.data?.me))).toEqual([true, true, true, true, true]);
       // 5 of 7 spent: of the next batch of 3, two run and one is refused.
       const next = await post(g, Array.from({ length: 3 }, () => op), key);
-      const codes = next.body.map((a: any) => a.errors?.[0].extensions?.code ?? "OK").sort();
+      const codes = next.body.map((a: GqlResponse["body"]) => a.errors?.[0].extensions?.code ?? "OK").sort();
       expect(codes).toEqual(["OK", "OK", "RATE_LIMITED"]);
     });
   });

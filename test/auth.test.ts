@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { createApiKey, createUser, createViewer } from "./support/factories";
-import { onlyError, startTestGateway, type TestGateway } from "./support/harness";
+import { onlyError, startTestGateway, type GqlResponse, type TestGateway } from "./support/harness";
+import type { AnyJson } from "./support/json";
 import { hashApiKey } from "../src/auth/api-key";
 
 /** Bearer API keys, hashed as Cal.com hashes them; every failure is coded. */
@@ -37,9 +38,9 @@ describe("authentication", () => {
     ["a malformed header", { authorization: "Token abc" }],
     ["an empty bearer", { authorization: "Bearer " }],
   ])("refuses %s with UNAUTHENTICATED and HTTP 401", async (_label, headers) => {
-    const res = await post(headers as Record<string, string>);
+    const res = await post(headers);
     expect(res.status).toBe(401);
-    const body: any = await res.json();
+    const body: AnyJson = await res.json();
     expect(body.errors).toHaveLength(1);
     expect(body.errors[0].extensions).toEqual({ code: "UNAUTHENTICATED" });
     expect(body.data).toBeUndefined();
@@ -74,7 +75,7 @@ describe("authentication", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ data: { __schema: { queryType: { name: "Query" } } } });
     const viaFragment = await post({}, "query { ...F } fragment F on Query { __typename __type(name: \"Booking\") { name } }");
-    expect(((await viaFragment.json()) as any).data).toEqual({ __typename: "Query", __type: { name: "Booking" } });
+    expect(((await viaFragment.json()) as GqlResponse["body"]).data).toEqual({ __typename: "Query", __type: { name: "Booking" } });
   });
 
   it("does not let introspection smuggle a data field past authentication", async () => {

@@ -327,7 +327,7 @@ describe.each([
     const owner = await createUser(ds, { username: `owner${Date.now()}` });
     const team = await createTeam(ds);
     const low = await createEventType(ds, { userId: owner.id, slug: "low" });
-    const high = await createEventType(ds, { userId: owner.id, slug: "high", position: 5 } as never);
+    const high = await createEventType(ds, { userId: owner.id, slug: "high", position: 5 });
     await createEventType(ds, { userId: owner.id, slug: "secret", hidden: true });
     const list = await gw.gql(`query($u: Int) { eventTypes(userId: $u) { id slug lengths hosts { user { id } } team { id } } }`, { u: owner.id }, booker.key);
     expect(list.body.data!.eventTypes.map((e: { slug: string }) => e.slug)).toEqual(["high", "low"]);

@@ -33,10 +33,10 @@ describe.each([
       key,
     );
   const holders = async (start: Date, end: Date) =>
-    (await ds.query(
+    await ds.query<Array<{ id: number }>>(
       `SELECT id FROM "Booking" WHERE "userId" = $1 AND status IN ('accepted', 'pending') AND "startTime" < $3 AND "endTime" > $2`,
       [organizerId, start, end],
-    )) as Array<{ id: number }>;
+    );
   const outcome = (res: GqlResponse) => (res.body.errors ? String(res.body.errors[0].extensions?.reason ?? res.body.errors[0].extensions?.code) : "OK");
 
   beforeAll(async () => {

@@ -5,6 +5,7 @@ import {
   addMember, createBooking, createEventType, createTeam, createUser, createViewer, type BookingSpec,
 } from "./support/factories";
 import { onlyError, startTestGateway, type GqlResponse, type TestGateway } from "./support/harness";
+import type { AnyJson } from "./support/json";
 
 /**
  * The booking lifecycle over HTTP (contract: "Lifecycle and permissions", "Error contract"):
@@ -85,8 +86,11 @@ describe("booking lifecycle", () => {
     });
   }
 
+  /** A "Booking" row as `SELECT *` reads it: columns to compare, the timestamps as dates. */
+  type BookingRow = Record<string, unknown> & { startTime: Date; endTime: Date; updatedAt: Date };
+
   /** The booking's row as stored. */
-  async function row(id: number): Promise<Record<string, any>> {
+  async function row(id: number): Promise<BookingRow> {
     const rows = await ds.query(`SELECT * FROM "Booking" WHERE id = $1`, [id]);
     expect(rows).toHaveLength(1);
     return rows[0];
@@ -98,7 +102,7 @@ describe("booking lifecycle", () => {
     return rows[0].j;
   }
 
-  async function attendeesOf(id: number): Promise<Array<Record<string, any>>> {
+  async function attendeesOf(id: number): Promise<Array<Record<string, unknown>>> {
     return ds.query(
       `SELECT email, name, "timeZone", "phoneNumber", locale, "noShow" FROM "Attendee" WHERE "bookingId" = $1 ORDER BY id`,
       [id],
@@ -124,7 +128,7 @@ describe("booking lifecycle", () => {
   }
 
   /** The mutation's payload, asserting it succeeded. */
-  function data(res: GqlResponse, field: string): Record<string, any> {
+  function data(res: GqlResponse, field: string): Record<string, AnyJson> {
     expect(res.body.errors).toBeUndefined();
     expect(res.status).toBe(200);
     return res.body.data![field];
@@ -210,11 +214,11 @@ describe("booking lifecycle", () => {
       await addMember(ds, team, host, MembershipRole.MEMBER);
 
       const org = await createTeam(ds, { isOrganization: true, adminApiEnabled: true });
-      const orgMember = await createUser(ds, { organizationId: org.id } as Partial<User>);
+      const orgMember = await createUser(ds, { organizationId: org.id });
       await addMember(ds, org, orgAdmin, MembershipRole.ADMIN);
       await addMember(ds, org, orgMember, MembershipRole.MEMBER);
       const closedOrg = await createTeam(ds, { isOrganization: true, adminApiEnabled: false });
-      const closedOrgMember = await createUser(ds, { organizationId: closedOrg.id } as Partial<User>);
+      const closedOrgMember = await createUser(ds, { organizationId: closedOrg.id });
       await addMember(ds, closedOrg, orgAdminApiOff, MembershipRole.ADMIN);
       await addMember(ds, closedOrg, closedOrgMember, MembershipRole.MEMBER);
       const closedOrgMembersType = await createEventType(ds, { userId: closedOrgMember.id });

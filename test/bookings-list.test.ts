@@ -1,6 +1,6 @@
 import { BookingStatus, UserPermissionRole } from "../src/entities";
 import { createBooking, createEventType, createUser, createViewer } from "./support/factories";
-import { onlyError, startTestGateway, type TestGateway } from "./support/harness";
+import { onlyError, startTestGateway, type GqlResponse, type TestGateway } from "./support/harness";
 
 /** List semantics of `bookings`: paging, order, totals and filters, as the contract states them. */
 describe("bookings list", () => {
@@ -13,7 +13,7 @@ describe("bookings list", () => {
   /** id → row as inserted, to compute expected orders independently of the gateway. */
   const rows: Array<{ id: number; start: number; end: number; created: number; updated: number | null; status: string; type: number }> = [];
 
-  const ids = (res: { body: any }) => res.body.data.bookings.nodes.map((n: { id: number }) => n.id);
+  const ids = (res: GqlResponse) => res.body.data!.bookings.nodes.map((n: { id: number }) => n.id);
 
   beforeAll(async () => {
     gw = await startTestGateway();

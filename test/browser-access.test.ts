@@ -4,7 +4,7 @@ import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from "jos
 import type { DataSource } from "typeorm";
 import { BookingTokens } from "../src/auth/booking-token";
 import { ConfigError, loadConfig } from "../src/config";
-import { createApiKey, createBooking, createEventType, createUser, createViewer } from "./support/factories";
+import { createBooking, createEventType, createUser, createViewer } from "./support/factories";
 import { createTestDatabase, dropTestDatabase, onlyError, startTestGateway, type GqlResponse, type TestGateway } from "./support/harness";
 
 /**

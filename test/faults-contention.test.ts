@@ -36,6 +36,7 @@ function outcome(res: GqlResponse): string {
  */
 const sqlStates: string[] = [];
 const seen = (state: string) => sqlStates.filter((s) => s === state).length;
+// eslint-disable-next-line @typescript-eslint/unbound-method -- kept to be restored, and called with `.call(this, ...)` on the instance
 const originalQuery = GatewayClient.prototype.query;
 beforeAll(() => {
   GatewayClient.prototype.query = function (this: GatewayClient, config: unknown, values?: unknown, callback?: unknown) {

@@ -6,6 +6,7 @@ import { adminUrl, urlForDatabase } from "./support/env";
 import { createBooking as createBookingRow, createEventType, createViewer } from "./support/factories";
 import { sleep, startGatewayProcess, until, type GatewayProcess } from "./support/gateway-process";
 import { createTestDatabase, dropTestDatabase, startTestGateway, type GqlResponse, type TestGateway } from "./support/harness";
+import type { AnyJson } from "./support/json";
 import { snapshotTables } from "./support/snapshot";
 import { startTcpProxy, throughProxy, type TcpProxy } from "./support/tcp-proxy";
 
@@ -36,7 +37,7 @@ interface Answer {
   /** When the request was sent, ms since epoch, and how long its answer took. */
   at: number;
   ms: number;
-  data?: Record<string, any> | null;
+  data?: Record<string, AnyJson> | null;
   error?: string;
   /** The title a write asked for (to find its row afterwards). */
   title?: string;
@@ -414,7 +415,6 @@ describe("backends terminated under load (issue item 1), and a database that ref
     expect(await gw!.readyz(5_000)).toBe(200);
     const before = await snapshotTables(f.ds);
     const admin = await connect(adminUrl(), "faults-admin");
-    let recoveredIn: number;
     try {
       await admin.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
       await terminateGatewayBackends();
@@ -445,7 +445,7 @@ describe("backends terminated under load (issue item 1), and a database that ref
       await admin.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`);
       await admin.end();
     }
-    recoveredIn = await recovery(gw!, f, "after ALLOW_CONNECTIONS true", 15_000, "allowed-again", Date.UTC(2044, 6, 1));
+    const recoveredIn = await recovery(gw!, f, "after ALLOW_CONNECTIONS true", 15_000, "allowed-again", Date.UTC(2044, 6, 1));
     console.log(`[faults-database] ALLOW_CONNECTIONS true: recovered in ${recoveredIn} ms`);
     const after = await snapshotTables(f.ds);
     // Only the recovery's own booking is new: the refused writes wrote nothing.
@@ -727,7 +727,6 @@ describe("busy is not down: a saturated pool answers 503 OVERLOADED while /ready
     expect(await gw!.readyz(5_000)).toBe(200);
     const [a, b] = f.bookingIds;
     const holder = await connect(urlForDatabase(name), "faults-holder");
-    let readyzStatuses: number[] = [];
     try {
       await holder.query("BEGIN");
       await holder.query(`SELECT id FROM "Booking" WHERE id = ANY($1) FOR UPDATE`, [[a, b]]);
@@ -752,7 +751,7 @@ describe("busy is not down: a saturated pool answers 503 OVERLOADED while /ready
       ]);
       await sleep(300);
       probing = false;
-      readyzStatuses = await probes;
+      const readyzStatuses = await probes;
       console.log(`[faults-database] saturated pool: ${extra.map(brief).join("; ")}; /readyz meanwhile ${JSON.stringify(readyzStatuses)}`);
       for (const e of extra) {
         expect({ status: e.status, code: e.code, reason: e.reason, retryAfter: e.retryAfter }).toEqual({
@@ -789,6 +788,7 @@ describe("a connection terminated between two statements of a transaction answer
   let admin: Client;
   /** Armed by a test: the next statement whose text matches is held after its answer until the test resumes it. */
   let pauseAfter: { pattern: RegExp; reached: (held: { client: GatewayClient; resume: () => void }) => void } | undefined;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- kept to be restored, and called with `.call(this, ...)` on the instance
   const originalQuery = GatewayClient.prototype.query;
 
   beforeAll(async () => {

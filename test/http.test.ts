@@ -1,6 +1,7 @@
 import { APOLLO_STUDIO_ORIGIN } from "../src/config";
 import { createViewer } from "./support/factories";
 import { createTestDatabase, dropTestDatabase, onlyError, startTestGateway, type TestGateway } from "./support/harness";
+import type { AnyJson } from "./support/json";
 
 /** HTTP surface: health, CORS for the hosted Sandbox, GET queries, Sandbox page, production mode, logs, masking. */
 describe("HTTP surface", () => {
@@ -41,7 +42,7 @@ describe("HTTP surface", () => {
     const url = `${gw.url}/graphql?query=${encodeURIComponent("{ me { id } }")}`;
     const ok = await fetch(url, { headers: { authorization: `Bearer ${key}`, "apollo-require-preflight": "true" } });
     expect(ok.status).toBe(200);
-    expect(((await ok.json()) as any).data.me.id).toEqual(expect.any(Number));
+    expect(((await ok.json()) as AnyJson).data.me.id).toEqual(expect.any(Number));
     const simple = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
     expect(simple.status).toBe(400); // Apollo's CSRF prevention: a simple GET is refused
   });
@@ -94,14 +95,14 @@ describe("HTTP surface", () => {
   it("refuses malformed and oversized bodies with a coded error", async () => {
     const bad = await fetch(`${gw.url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as any).errors[0].extensions.code).toBe("BAD_REQUEST");
+    expect(((await bad.json()) as AnyJson).errors[0].extensions.code).toBe("BAD_REQUEST");
     const huge = await fetch(`${gw.url}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ query: `{ me { id } }`, padding: "x".repeat(1_100_000) }),
     });
     expect(huge.status).toBe(413);
-    expect(((await huge.json()) as any).errors[0].extensions.code).toBe("BAD_REQUEST");
+    expect(((await huge.json()) as AnyJson).errors[0].extensions.code).toBe("BAD_REQUEST");
   });
 });
 

@@ -6,6 +6,7 @@ import {
 } from "../src/entities";
 import { createBooking, createEventType, createViewer } from "./support/factories";
 import { createTestDatabase, dropTestDatabase, startTestGateway, type TestGateway } from "./support/harness";
+import type { AnyJson } from "./support/json";
 import { snapshotTables } from "./support/snapshot";
 
 /**
@@ -26,10 +27,24 @@ const FIELDS = `
   scheduledTriggers { id subscriberUrl payload }
 `;
 
+/** A booking as FIELDS reads it. */
+interface BookingView {
+  id: number;
+  uid: string;
+  responses: unknown;
+  attendees: Array<{ id: number; email: string; name: string }>;
+  seatsReferences: Array<{ id: number; attendeeId: number; referenceUid: string; data: unknown }>;
+  payment: Array<{ id: number; amount: number; data: unknown; externalId: string | null }>;
+  references: Array<{ id: number; type: string; meetingUrl: string | null; credentialId: number | null; externalCalendarId: string | null }>;
+  destinationCalendar: { id: number; externalId: string } | null;
+  workflowReminders: Array<{ id: number; referenceId: string | null }>;
+  scheduledTriggers: Array<{ id: number; subscriberUrl: string; payload: unknown }>;
+}
+
 /** Every read path, each returning the bookings it read (one or a list). */
-const READ_PATHS: Array<{ name: string; query: (b: { id: number; uid: string }) => string; pick: (data: any) => any[] }> = [
+const READ_PATHS: Array<{ name: string; query: (b: { id: number; uid: string }) => string; pick: (data: AnyJson) => BookingView[] }> = [
   { name: "bookings", query: () => `{ bookings(take: 250) { nodes { ${FIELDS} } } }`, pick: (d) => d.bookings.nodes },
-  { name: "bookingsConnection", query: () => `{ bookingsConnection(first: 250) { edges { node { ${FIELDS} } } } }`, pick: (d) => d.bookingsConnection.edges.map((e: any) => e.node) },
+  { name: "bookingsConnection", query: () => `{ bookingsConnection(first: 250) { edges { node { ${FIELDS} } } } }`, pick: (d) => d.bookingsConnection.edges.map((e: { node: BookingView }) => e.node) },
   { name: "booking(id)", query: (b) => `{ booking(id: ${b.id}) { ${FIELDS} } }`, pick: (d) => [d.booking] },
   { name: "booking(uid)", query: (b) => `{ booking(uid: "${b.uid}") { ${FIELDS} } }`, pick: (d) => [d.booking] },
   {
@@ -102,7 +117,7 @@ async function seed(ds: DataSource): Promise<World> {
 }
 
 /** Asserts the attendee-only view of one booking as read: nothing organizer-internal. */
-function expectAttendeeView(booking: any) {
+function expectAttendeeView(booking: BookingView) {
   expect(booking.scheduledTriggers).toEqual([]);
   expect(booking.workflowReminders).toEqual([]);
   expect(booking.destinationCalendar).toBeNull();
@@ -111,12 +126,12 @@ function expectAttendeeView(booking: any) {
 }
 
 /** Asserts the seat-holder view: the attendee view, and only the viewer's own entries. */
-function expectSeatView(booking: any, email: string) {
+function expectSeatView(booking: BookingView, email: string) {
   expectAttendeeView(booking);
   expect(booking.responses).toBeNull();
   expect(booking.attendees.length).toBeGreaterThan(0);
   for (const a of booking.attendees) expect(a.email.toLowerCase()).toBe(email.toLowerCase());
-  const own = new Set(booking.attendees.map((a: any) => a.id));
+  const own = new Set(booking.attendees.map((a) => a.id));
   expect(booking.seatsReferences.length).toBeGreaterThan(0);
   for (const s of booking.seatsReferences) expect(own.has(s.attendeeId)).toBe(true);
 }
@@ -145,17 +160,17 @@ describe("least privilege: attendee and seat-holder views", () => {
     const second = await gw.gql(query, {}, key);
     expect(second.body).toEqual(first.body);
     expect(first.body.errors).toBeUndefined();
-    return first.body.data as any;
+    return first.body.data!;
   };
 
   it("an attendee sees no organizer-internal data on any read path", async () => {
     const plain = { id: w.plainId, uid: (await read(w.organizer.key, `{ booking(id: ${w.plainId}) { uid } }`)).booking.uid };
     for (const path of READ_PATHS) {
-      const rows = path.pick(await read(w.attendee.key, path.query(plain))).filter((b: any) => b.id === w.plainId);
+      const rows = path.pick(await read(w.attendee.key, path.query(plain))).filter((b) => b.id === w.plainId);
       expect(rows).toHaveLength(1);
       expectAttendeeView(rows[0]);
       // An attendee of an unseated booking still sees its attendee list and answers.
-      expect(rows[0].attendees.map((a: any) => a.email.toLowerCase()).sort()).toEqual([w.attendee.email.toLowerCase(), "other.guest@example.test"].sort());
+      expect(rows[0].attendees.map((a) => a.email.toLowerCase()).sort()).toEqual([w.attendee.email.toLowerCase(), "other.guest@example.test"].sort());
       expect(rows[0].responses).toMatchObject({ name: "Ann" });
     }
   });
@@ -173,7 +188,7 @@ describe("least privilege: attendee and seat-holder views", () => {
     const seated = { id: w.seatedId, uid: (await read(w.organizer.key, `{ booking(id: ${w.seatedId}) { uid } }`)).booking.uid };
     for (const holder of [w.seatA, w.seatB]) {
       for (const path of READ_PATHS) {
-        const rows = path.pick(await read(holder.key, path.query(seated))).filter((b: any) => b.id === w.seatedId);
+        const rows = path.pick(await read(holder.key, path.query(seated))).filter((b) => b.id === w.seatedId);
         expect(rows).toHaveLength(1);
         expectSeatView(rows[0], holder.email);
       }
@@ -192,7 +207,7 @@ describe("least privilege: attendee and seat-holder views", () => {
       const res = await fetch(`${batching.url}/graphql`, {
         method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${holder.key}` }, body: JSON.stringify(body),
       });
-      const answers = (await res.json()) as Array<{ data?: any; errors?: any[] }>;
+      const answers = (await res.json()) as Array<{ data?: AnyJson; errors?: Array<{ extensions: { code: string } }> }>;
       const seatedAnswer = answers[0];
       if (holder === w.seatA) {
         expectSeatView(seatedAnswer.data.booking, holder.email);
@@ -234,7 +249,7 @@ describe("least privilege: attendee and seat-holder views", () => {
     );
     for (const viewer of people.slice(2)) {
       const { bookings: page } = await read(viewer.key, `{ bookings(take: 250) { nodes { ${FIELDS} } } }`);
-      const mine = page.nodes.filter((b: any) => bookings.includes(b.id));
+      const mine = page.nodes.filter((b: BookingView) => bookings.includes(b.id));
       expect(mine.length).toBeGreaterThan(0);
       for (const booking of mine) {
         if (seatedIds.has(booking.id)) expectSeatView(booking, viewer.user.email);
@@ -271,7 +286,7 @@ describe("least privilege: attendee and seat-holder views", () => {
       const moved = res.body.data!.rescheduleBooking;
       expect(moved.id).not.toBe(w.seatedId);
       expect(moved.startTime).toBe(newStart);
-      expect(moved.attendees.map((a: any) => a.email)).toEqual([w.seatA.email]);
+      expect(moved.attendees.map((a: { email: string }) => a.email)).toEqual([w.seatA.email]);
       expect(moved.seatsReferences).toHaveLength(1);
       // Sam's was the last seat of the old booking: it is cancelled, and keeps its organizer-side rows.
       const [old] = await ds.query(`SELECT status FROM "Booking" WHERE id = $1`, [w.seatedId]);
@@ -285,7 +300,7 @@ describe("least privilege: attendee and seat-holder views", () => {
         responses: { name: "Jo", email: "${joiner.user.email}" } }) { id responses attendees { email } seatsReferences { attendeeId } scheduledTriggers { id } } }`);
       expect(res.body.errors).toBeUndefined();
       const joined = res.body.data!.createBooking;
-      expect(joined.attendees.map((a: any) => a.email)).toEqual([joiner.user.email]);
+      expect(joined.attendees.map((a: { email: string }) => a.email)).toEqual([joiner.user.email]);
       expect(joined.seatsReferences).toHaveLength(1);
       expect(joined.responses).toBeNull();
       expect(joined.scheduledTriggers).toEqual([]);
@@ -299,12 +314,12 @@ describe("least privilege: attendee and seat-holder views", () => {
       const res = await mutate(w.organizer.key, `mutation { rescheduleBooking(id: ${booking.id}, start: "${at(14, 9).toISOString()}") { id attendees { id email } seatsReferences { referenceUid attendeeId } } }`);
       expect(res.body.errors).toBeUndefined();
       const next = res.body.data!.rescheduleBooking;
-      expect(next.seatsReferences.map((s: any) => s.referenceUid).sort()).toEqual(seatsBefore.map((s: any) => s.referenceUid).sort());
-      const attendeeIds = new Set(next.attendees.map((a: any) => a.id));
+      expect(next.seatsReferences.map((s: { referenceUid: string }) => s.referenceUid).sort()).toEqual(seatsBefore.map((s: { referenceUid: string }) => s.referenceUid).sort());
+      const attendeeIds = new Set(next.attendees.map((a: { id: number }) => a.id));
       for (const seat of next.seatsReferences) expect(attendeeIds.has(seat.attendeeId)).toBe(true);
       // The old booking keeps its attendees but no seats: its former seat holders still see only themselves.
       const old = (await read(w.seatA.key, `{ booking(id: ${booking.id}) { ${FIELDS} } }`)).booking;
-      expect(old.attendees.map((a: any) => a.email)).toEqual([w.seatA.email]);
+      expect(old.attendees.map((a: { email: string }) => a.email)).toEqual([w.seatA.email]);
       expect(old.responses).toBeNull();
       expect(old.seatsReferences).toEqual([]);
       expectAttendeeView(old);

@@ -27,8 +27,8 @@ function run(file: string, args: string[], env: Record<string, string> = {}): Pr
   const { DATABASE_URL: _omit, ...inherited } = process.env;
   const child = spawn(process.execPath, [file, ...args], { env: { ...inherited, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
-  child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
-  child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
+  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (out += c.toString()));
   return { child, output: () => out, exited: new Promise((resolve) => child.on("exit", (code) => resolve(code))) };
 }
 
@@ -36,7 +36,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();
-    if (value !== undefined && value !== null && value !== false) return value as T;
+    if (value !== undefined && value !== null && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }

@@ -106,8 +106,10 @@ describe("the read path's route", () => {
         },
       );
       req.on("error", reject);
-      if (chunked) req.write(body.slice(0, 1)), req.end(body.slice(1));
-      else req.end(body);
+      if (chunked) {
+        req.write(body.slice(0, 1));
+        req.end(body.slice(1));
+      } else req.end(body);
     });
 
   it("reads bodies as Express would: same answers for malformed, empty and batch bodies, CORS and request ids on both paths", async () => {

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { loadDemoData } from "../src/seed/demo";
 import { createTestDatabase, dropTestDatabase, startTestGateway, type TestGateway } from "./support/harness";
+import type { AnyJson } from "./support/json";
 
 /**
  * The README's shell examples, as a newcomer runs them: each block (found by its section heading) is
@@ -59,8 +60,8 @@ function comments(text: string): string {
 }
 
 /** The JSON objects printed one after another (curl answers, with or without newlines) and any other text. */
-function parseOutput(text: string): { answers: any[]; stray: string[] } {
-  const answers: any[] = [];
+function parseOutput(text: string): { answers: AnyJson[]; stray: string[] } {
+  const answers: AnyJson[] = [];
   const stray: string[] = [];
   let i = 0;
   while (i < text.length) {
@@ -106,18 +107,18 @@ function endOfValue(text: string, start: number): number {
   return -1;
 }
 
-const errorsOf = (answers: any[]): string[] =>
-  answers.flatMap((a) => (a.errors ?? []).map((e: any) => [e.extensions?.code, e.extensions?.reason].filter(Boolean).join(" / ")));
+const errorsOf = (answers: AnyJson[]): string[] =>
+  answers.flatMap((a) => (a.errors ?? []).map((e: { extensions?: { code?: string; reason?: string } }) => [e.extensions?.code, e.extensions?.reason].filter(Boolean).join(" / ")));
 
 /** v1's error answers are plain bodies (`{"message"}` or `{"error"}`); the cancel answer's message is a success. */
-const v1ErrorsOf = (answers: any[]): string[] => [
+const v1ErrorsOf = (answers: AnyJson[]): string[] => [
   ...errorsOf(answers),
   ...answers.filter((a) => a.error != null || (a.message != null && a.success !== true)).map((a) => String(a.message ?? a.error)),
 ];
 
 interface Run {
   startedAt: number;
-  answers: any[];
+  answers: AnyJson[];
 }
 
 /** Runs a block twice in one bash (a reader pasting it again), against the test gateway. */
@@ -153,13 +154,13 @@ function runTwice(text: string, gatewayUrl: string): Promise<Run[]> {
         });
         resolve(runs);
       } catch (err) {
-        reject(err);
+        reject(err instanceof Error ? err : new Error(String(err)));
       }
     });
   });
 }
 
-const find = (answers: any[], pick: (a: any) => unknown) => answers.map(pick).filter((x) => x != null) as any[];
+const find = (answers: AnyJson[], pick: (a: AnyJson) => unknown) => answers.map(pick).filter((x) => x != null) as AnyJson[];
 
 (missing.length ? describe.skip : describe)("the README's examples, run twice each", () => {
   let databaseName: string;
@@ -197,7 +198,7 @@ const find = (answers: any[], pick: (a: any) => unknown) => answers.map(pick).fi
       const upcoming = find(r.answers, (a) => (a.data?.bookings?.nodes?.[0]?.uid ? a.data.bookings.nodes : null));
       expect(upcoming).toHaveLength(1);
       expect(upcoming[0].length).toBeGreaterThan(0);
-      expect(upcoming[0].filter((b: any) => b.status !== "ACCEPTED" || Date.parse(b.startTime) < r.startedAt - 1000)).toEqual([]);
+      expect(upcoming[0].filter((b: { status: string; startTime: string }) => b.status !== "ACCEPTED" || Date.parse(b.startTime) < r.startedAt - 1000)).toEqual([]);
     }
   });
 
@@ -207,7 +208,7 @@ const find = (answers: any[], pick: (a: any) => unknown) => answers.map(pick).fi
       const upcoming = find(r.answers, (a) => (a.data?.bookings?.nodes?.[0]?.user ? a.data.bookings.nodes : null));
       expect(upcoming).toHaveLength(1);
       expect(upcoming[0].length).toBeGreaterThan(0);
-      expect(upcoming[0].filter((b: any) => Date.parse(b.startTime) < r.startedAt - 1000)).toEqual([]);
+      expect(upcoming[0].filter((b: { startTime: string }) => Date.parse(b.startTime) < r.startedAt - 1000)).toEqual([]);
     }
   });
 
@@ -259,7 +260,7 @@ const find = (answers: any[], pick: (a: any) => unknown) => answers.map(pick).fi
       const [list, member] = find(r.answers, (a) => a.bookings);
       expect(list).toHaveLength(5);
       expect(member.length).toBeGreaterThan(0);
-      expect(member.filter((b: any) => b.userId !== 3 || !("team" in (b.eventType ?? {})))).toEqual([]);
+      expect(member.filter((b: { userId: number; eventType?: object | null }) => b.userId !== 3 || !("team" in (b.eventType ?? {})))).toEqual([]);
       // POST answers the booking itself (not wrapped), in a free slot of event type 4 after next Monday.
       const [booking] = find(r.answers, (a) => (a.references ? a : null));
       expect(booking).toMatchObject({ eventTypeId: 4, userId: 3, status: "accepted", references: [] });

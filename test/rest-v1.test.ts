@@ -3,6 +3,7 @@ import type { DataSource } from "typeorm";
 import { MembershipRole } from "../src/entities";
 import { addMember, createApiKey, createBooking, createEventType, createTeam, createUser, createViewer } from "./support/factories";
 import { startTestGateway, type TestGateway } from "./support/harness";
+import type { AnyJson } from "./support/json";
 import { snapshotTables } from "./support/snapshot";
 
 /**
@@ -45,7 +46,7 @@ describe("REST v1", () => {
     if (key && viaHeader) headers.authorization = `Bearer ${key}`;
     const res = await fetch(url, { method, headers, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, any>) : {} };
+    return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, AnyJson>) : {} };
   };
 
   beforeAll(async () => {
@@ -66,7 +67,7 @@ describe("REST v1", () => {
     attended = await createBooking(ds, {
       userId: other.id, startTime: new Date("2035-01-03T10:00:00Z"), endTime: new Date("2035-01-03T10:30:00Z"),
       attendees: [{ email: attendee.email.toUpperCase(), name: "Att", timeZone: "UTC" }],
-    } as never);
+    });
     const r = await call("GET", "/v1/openapi.json");
     doc = r.body as typeof doc;
   });
@@ -204,7 +205,7 @@ describe("REST v1", () => {
     }
     expect(await snapshotTables(ds)).toEqual(before); // refused writes changed nothing
     // A limit reached is v1's booking_limit_reached.
-    const limitedType = await createEventType(ds, { userId: organizer.id, length: 30, bookingLimits: { PER_DAY: 1 } } as never);
+    const limitedType = await createEventType(ds, { userId: organizer.id, length: 30, bookingLimits: { PER_DAY: 1 } });
     const once = { ...body, eventTypeId: limitedType.id, start: "2035-02-07T09:00:00Z" };
     expect((await call("POST", "/v1/bookings", booker.key, once)).status).toBe(200);
     expect((await call("POST", "/v1/bookings", booker.key, { ...once, start: "2035-02-07T11:00:00Z" })).body).toEqual({ message: "booking_limit_reached" });

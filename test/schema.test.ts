@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
   isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType, isSpecifiedScalarType, isIntrospectionType,
+  type GraphQLEnumType, type GraphQLInputObjectType, type GraphQLObjectType,
 } from "graphql";
 import { gatewaySchema, printGatewaySchema } from "../src/graphql/schema";
 
@@ -35,7 +36,7 @@ describe("schema", () => {
 
   it("names the contract's types and fields", () => {
     const schema = gatewaySchema();
-    const fields = (name: string) => Object.keys((schema.getType(name) as any).getFields());
+    const fields = (name: string) => Object.keys((schema.getType(name) as GraphQLObjectType | GraphQLInputObjectType).getFields());
     expect(fields("Query")).toEqual(expect.arrayContaining(["bookings", "booking", "me"]));
     expect(fields("BookingPage")).toEqual(expect.arrayContaining(["nodes", "totalCount", "page", "take", "hasNextPage"]));
     expect(fields("Booking")).toEqual(
@@ -49,7 +50,7 @@ describe("schema", () => {
       ]),
     );
     expect(fields("BookingFilter")).toEqual(["userIds", "attendeeEmail", "status", "eventTypeIds", "dateFrom", "dateTo"]);
-    expect((schema.getType("BookingStatus") as any).getValues().map((v: { name: string }) => v.name)).toEqual([
+    expect((schema.getType("BookingStatus") as GraphQLEnumType).getValues().map((v: { name: string }) => v.name)).toEqual([
       "CANCELLED", "ACCEPTED", "REJECTED", "PENDING", "AWAITING_HOST",
     ]);
   });

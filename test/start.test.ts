@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:f
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import type { AnyJson } from "./support/json";
 
 /**
  * `npm start` end to end, as a user runs it: the built entry point (`node dist/src/main.js`, which
@@ -25,8 +26,8 @@ function run(env: Record<string, string>): { child: ChildProcess; output: () => 
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
   const child = spawn(process.execPath, [ENTRY], { env: { ...inherited, PORT: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
-  child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
-  child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
+  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (out += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return { child, output: () => out, exited };
 }
@@ -60,7 +61,7 @@ async function gql(port: number, key: string, query: string) {
     headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
     body: JSON.stringify({ query }),
   });
-  return (await res.json()) as { data?: any; errors?: unknown[] };
+  return (await res.json()) as { data?: AnyJson; errors?: unknown[] };
 }
 
 function stop(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
@@ -75,8 +76,8 @@ function stop(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<
 async function runReset(dataDir: string, databaseUrl = ""): Promise<{ code: number | null; out: string }> {
   const child = spawn(process.execPath, [RESET], { env: { ...process.env, DATABASE_URL: databaseUrl, EMBEDDED_PG_DIR: dataDir }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
-  child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
-  child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
+  child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (out += c.toString()));
   const code = await new Promise<number | null>((r) => child.on("exit", r));
   return { code, out };
 }

@@ -8,6 +8,7 @@ import { createBooking, createEventType, createViewer } from "./support/factorie
 import { startGatewayProcess, until, type GatewayProcess } from "./support/gateway-process";
 import { urlForDatabase } from "./support/env";
 import { createTestDatabase, dropTestDatabase, startTestGateway } from "./support/harness";
+import type { AnyJson } from "./support/json";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver";
 
 /**
@@ -102,7 +103,7 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${key}`, traceparent: header },
       body: JSON.stringify({ query, variables }),
-    }).then((r) => r.json() as Promise<{ data?: any; errors?: unknown[] }>);
+    }).then((r) => r.json() as Promise<{ data?: AnyJson; errors?: unknown[] }>);
   const spansOf = (traceId: string) => otlp.spans.filter((s) => s.traceId === traceId);
 
   it.each([

@@ -3,8 +3,8 @@ import { Client as PgClient, Pool } from "pg";
 import { sweepOverdueDeliveries } from "../src/domain/webhooks/webhook-delivery.worker";
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import type { DataSource } from "typeorm";
-import { MembershipRole, type User } from "../src/entities";
-import { addMember, createBooking, createEventType, createTeam, createUser, createViewer } from "./support/factories";
+import { MembershipRole } from "../src/entities";
+import { addMember, createBooking, createEventType, createTeam, createViewer } from "./support/factories";
 import { createTestDatabase, dropTestDatabase, onlyError, startTestGateway, type TestGateway } from "./support/harness";
 import { startGatewayProcess, until, type GatewayProcess } from "./support/gateway-process";
 import { urlForDatabase } from "./support/env";
@@ -44,9 +44,9 @@ async function addWebhook(ds: DataSource, receiver: WebhookReceiver, spec: HookS
 }
 
 const deliveries = (ds: DataSource, webhookId: string) =>
-  ds.query(`SELECT id::text, status, attempts, last_status_code AS "lastStatusCode", last_error AS "lastError", "trigger" FROM gateway.webhook_deliveries WHERE webhook_id = $1 ORDER BY id`, [webhookId]) as Promise<
-    Array<{ id: string; status: string; attempts: number; lastStatusCode: number | null; lastError: string | null; trigger: string }>
-  >;
+  ds.query<Array<{ id: string; status: string; attempts: number; lastStatusCode: number | null; lastError: string | null; trigger: string }>>(
+    `SELECT id::text, status, attempts, last_status_code AS "lastStatusCode", last_error AS "lastError", "trigger" FROM gateway.webhook_deliveries WHERE webhook_id = $1 ORDER BY id`, [webhookId],
+  );
 
 const LOG = `query($id: String!, $first: Int, $after: String) { webhookDeliveries(webhookId: $id, first: $first, after: $after) {
   nodes { id eventId trigger status attempts lastStatusCode lastError nextAttemptAt createdAt deliveredAt } endCursor hasNextPage } }`;
@@ -171,7 +171,7 @@ describe("webhooks", () => {
   it("matches by user, event type, team and organization, once per webhook; inactive, platform and unsubscribed webhooks get nothing", async () => {
     const org = await createTeam(ds, { isOrganization: true });
     const team = await createTeam(ds, { parentId: org.id });
-    const organizer = await createViewer(ds, { organizationId: org.id } as Partial<User>);
+    const organizer = await createViewer(ds, { organizationId: org.id });
     const outsider = await createViewer(ds);
     const personal = await createEventType(ds, { userId: organizer.user.id });
     const teamType = await createEventType(ds, { teamId: team.id, userId: null });
@@ -295,7 +295,11 @@ describe("webhooks", () => {
     await gw.gql(`mutation { cancelBooking(id: ${made.id}) { id } }`, {}, organizer.key);
     await until("both delivered", async () => ((await deliveries(ds, hook)).every((x) => x.status === "DELIVERED") && (await deliveries(ds, hook)).length === 2) || undefined, 10_000);
 
-    type Page = { webhookDeliveries: { nodes: Array<Record<string, any>>; endCursor: string; hasNextPage: boolean } };
+    type Delivery = {
+      id: string; eventId: string; trigger: string; status: string; attempts: number; lastStatusCode: number | null; lastError: string | null;
+      nextAttemptAt: string | null; createdAt: string; deliveredAt: string | null;
+    };
+    type Page = { webhookDeliveries: { nodes: Delivery[]; endCursor: string; hasNextPage: boolean } };
     const p1 = await gw.gql<Page>(LOG, { id: hook, first: 1 }, organizer.key);
     expect(p1.body.errors).toBeUndefined();
     expect(p1.body.data!.webhookDeliveries.nodes).toEqual([
@@ -329,7 +333,7 @@ describe("webhooks", () => {
       expect(e.extensions?.code).toBe("NOT_FOUND");
     }
     const redeliver = `mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id } }`;
-    const deliveryId = p1.body.data!.webhookDeliveries.nodes[0].id as string;
+    const deliveryId = p1.body.data!.webhookDeliveries.nodes[0].id;
     expect(onlyError(await gw.gql(redeliver, { id: deliveryId }, stranger.key)).extensions?.code).toBe("NOT_FOUND");
     expect(onlyError(await gw.gql(redeliver, { id: "999999999" }, organizer.key)).extensions?.code).toBe("NOT_FOUND");
     expect(onlyError(await gw.gql(LOG, { id: hook, first: 0 }, organizer.key)).extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "first" });
@@ -388,8 +392,8 @@ describe("webhooks: several instances and killed processes", () => {
     await dropTestDatabase(name);
   });
 
-  const createVia = (gql: TestGateway["gql"], key: string, eventTypeId: number, start: string, email: string) =>
-    gql<{ createBooking: { id: number } }>(`mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`, {
+  const createVia = (via: TestGateway, key: string, eventTypeId: number, start: string, email: string) =>
+    via.gql<{ createBooking: { id: number } }>(`mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`, {
       in: { eventTypeId, start, timeZone: "UTC", responses: { name: "B", email } },
     }, key);
   const settledRow = (ds: DataSource, hook: string) =>
@@ -409,7 +413,7 @@ describe("webhooks: several instances and killed processes", () => {
       await Promise.all(
         Array.from({ length: 30 }, (_, i) => {
           const start = new Date(Date.UTC(2033, 6, 1, 8) + i * 15 * 60_000).toISOString();
-          return createVia((i % 2 ? one : two).gql, organizer.key, et.id, start, organizer.user.email);
+          return createVia(i % 2 ? one : two, organizer.key, et.id, start, organizer.user.email);
         }),
       );
       await until("30 deliveries", () => receiver.at("/pair").length >= 30 || undefined, 15_000);
@@ -430,7 +434,7 @@ describe("webhooks: several instances and killed processes", () => {
     const organizer = await createViewer(ds);
     const et = await createEventType(ds, { userId: organizer.user.id });
     const hook = await addWebhook(ds, receiver, { path: "/swept", userId: organizer.user.id, triggers: ["BOOKING_CREATED"] });
-    await createVia(db.gql, organizer.key, et.id, "2033-09-01T10:00:00Z", organizer.user.email); // queued only (WEBHOOK_CONCURRENCY=0)
+    await createVia(db, organizer.key, et.id, "2033-09-01T10:00:00Z", organizer.user.email); // queued only (WEBHOOK_CONCURRENCY=0)
     const [queued] = await deliveries(ds, hook);
     // As a worker that took the job and died before its claim leaves it: locked, for hours.
     await ds.query(`UPDATE gateway_worker._private_jobs SET locked_at = now() - interval '5 minutes', locked_by = 'dead-worker' WHERE key = $1`, [`webhook-delivery:${queued.id}`]);

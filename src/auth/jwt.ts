@@ -20,7 +20,7 @@ import { viewerFor, type Viewer } from "./viewer";
 
 /** jose is loaded on the first JWT (most gateways never see one: ~10 MB resident saved). */
 let joseModule: typeof Jose | undefined;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, on the first JWT, to keep its memory off gateways that never see one
 const jose = (): typeof Jose => (joseModule ??= require("jose") as typeof Jose);
 
 const SYMMETRIC = ["HS256"];
@@ -76,7 +76,7 @@ export class JwtAuthenticator {
         ...(jwtIssuer ? { issuer: jwtIssuer } : {}),
         ...(jwtAudience ? { audience: jwtAudience } : {}),
       };
-      payload = useSecret ? (await jwtVerify(token, this.secret!, options)).payload : (await jwtVerify(token, this.jwks!, options)).payload;
+      payload = useSecret ? (await jwtVerify(token, this.secret, options)).payload : (await jwtVerify(token, this.jwks!, options)).payload;
     } catch (err) {
       if (err instanceof errors.JWTExpired) throw unauthenticated("The JWT has expired.");
       if (err instanceof errors.JWTClaimValidationFailed) throw refuse(`claim ${err.claim} (${err.reason})`);

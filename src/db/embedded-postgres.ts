@@ -357,7 +357,7 @@ function launch(
     });
     let output = "";
     let ready = false;
-    child.stderr!.on("data", (chunk: Buffer) => {
+    child.stderr.on("data", (chunk: Buffer) => {
       const text = chunk.toString();
       if (!ready) output += text;
       for (const line of text.split("\n")) if (line.trim()) options.logger.debug("postgres", { line: line.trim() });

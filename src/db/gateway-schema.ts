@@ -41,7 +41,7 @@ export async function migrateGatewaySchema(url: string, logger?: Logger): Promis
     try {
       // Checked first: CREATE SCHEMA IF NOT EXISTS needs the CREATE right on the database even when
       // the schema exists (a DBA may have made it for a role without that right).
-      const present = (await ds.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [GATEWAY_SCHEMA])) as unknown[];
+      const present = await ds.query<unknown[]>(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [GATEWAY_SCHEMA]);
       if (present.length === 0) await ds.query(`CREATE SCHEMA ${GATEWAY_SCHEMA}`);
       const applied = await ds.runMigrations({ transaction: "all" });
       if (applied.length) logger?.info("gateway schema migrated", { migrations: applied.map((x) => x.name) });

@@ -3,7 +3,7 @@
  * transpilers (swc under jest) would otherwise rewrite it into `require()`, which cannot load
  * ESM-only packages such as the embedded Postgres binaries.
  */
-// eslint-disable-next-line @typescript-eslint/no-implied-eval
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- a real import() that tsc, compiling to CommonJS, would otherwise turn into require()
 const dynamicImport = new Function("specifier", "return import(specifier)") as (s: string) => Promise<unknown>;
 
 export function importEsm<T>(specifier: string): Promise<T> {

@@ -60,9 +60,9 @@ function isolationFor(runner: QueryRunner): Promise<IsolationLevel> {
   return cached(isolation, dataSource, () => {
     const level = runner
       .query(`SHOW default_transaction_isolation`)
-      .then((rows: Array<{ default_transaction_isolation: string }>) =>
+      .then((rows: Array<{ default_transaction_isolation: string }>): IsolationLevel =>
         rows[0]?.default_transaction_isolation === "serializable" ? "SERIALIZABLE" : "READ COMMITTED",
-      ) as Promise<IsolationLevel>;
+      );
     // A failed look-up (the database went away) is asked again by the next transaction.
     level.catch(() => isolation.delete(dataSource));
     return level;

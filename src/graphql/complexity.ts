@@ -1,8 +1,7 @@
 import {
   getNamedType, getNullableType, isListType, Kind, type DocumentNode, type FieldNode, type FragmentDefinitionNode,
   type GraphQLField, type GraphQLObjectType, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
-  getArgumentValues, isObjectType, isInterfaceType,
-} from "graphql";
+  getArgumentValues, isObjectType, isInterfaceType, OperationTypeNode } from "graphql";
 import { MAX_TAKE } from "../domain/booking/booking-read.service";
 
 /** Limits on an operation, checked before anything executes. */
@@ -40,7 +39,7 @@ export function measureOperation(
 ): OperationMeasure {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-  const root = operation.operation === "mutation" ? schema.getMutationType() : schema.getQueryType();
+  const root = operation.operation === OperationTypeNode.MUTATION ? schema.getMutationType() : schema.getQueryType();
   let aliases = 0;
   let depth = 0;
 
@@ -99,7 +98,7 @@ function pagedSize(
   if (!field) return null;
   const hasArg = (arg: string) => field.args.some((a) => a.name === arg);
   if (!hasArg("take") && !hasArg("first")) return null;
-  let args: Record<string, unknown> = {};
+  let args: Record<string, unknown>;
   try {
     args = getArgumentValues(field, node, variables);
   } catch {

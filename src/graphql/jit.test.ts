@@ -15,7 +15,7 @@ describe("jitExecutor", () => {
 
   async function executorOf() {
     const gateway = jitExecutor(schema);
-    const { executor } = await gateway.load({ apollo: {} as never });
+    const { executor } = await gateway.load({ apollo: {} });
     return (document: DocumentNode, operationName: string | null = null) =>
       executor!({ document, operationName, request: { variables: {} }, context: {} } as never) as Promise<{ data?: unknown }>;
   }

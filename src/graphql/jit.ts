@@ -60,7 +60,7 @@ export function jitRunner(schema: GraphQLSchema, options: RunnerOptions = {}) {
         seenOnce.add(document);
         return null;
       }
-      cache.set(document, (byName = new Map()));
+      cache.set(document, (byName = new Map<string, CompiledQuery | null>()));
     }
     const name = operationName ?? "";
     if (!byName.has(name) && byName.size >= MAX_COMPILED_OPERATIONS_PER_DOCUMENT) return null;
@@ -89,7 +89,7 @@ export function jitRunner(schema: GraphQLSchema, options: RunnerOptions = {}) {
       const result = (await query.query(undefined, contextValue, variables)) as ExecutionResult;
       if (result.data !== undefined) return result.errors ? { ...result, errors: result.errors.map(asGraphQLError) } : result;
     }
-    return execute({ schema, document, contextValue, variableValues: variables, operationName }) as Promise<ExecutionResult>;
+    return execute({ schema, document, contextValue, variableValues: variables, operationName });
   };
 }
 

@@ -1,5 +1,5 @@
 import { getNamedType, getNullableType, isEnumType, isListType, isNonNullType, isObjectType, isScalarType, type GraphQLField, type GraphQLSchema } from "graphql";
-import type { DataSource } from "typeorm";
+import type { DataSource, EntityTarget, ObjectLiteral } from "typeorm";
 import {
   Attendee, Booking, BookingReference, BookingSeat, DestinationCalendar, EventType, InstantMeetingToken, Payment, User,
   WebhookScheduledTrigger, WorkflowReminder,
@@ -13,7 +13,7 @@ import {
  */
 
 /** The entity class of each GraphQL object type the read path reads from a table. */
-const ENTITY_OF_TYPE: Record<string, Function> = {
+const ENTITY_OF_TYPE: Record<string, EntityTarget<ObjectLiteral>> = {
   Booking, User, EventType, Attendee, Payment, BookingReference, DestinationCalendar, WorkflowReminder, BookingSeat, InstantMeetingToken,
   WebhookScheduledTrigger,
 };

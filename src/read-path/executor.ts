@@ -1,7 +1,6 @@
 import {
   getArgumentValues, getVariableValues, GraphQLError, Kind, locatedError, visit, type DocumentNode, type ExecutionResult,
-  type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode,
-} from "graphql";
+  type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode, OperationTypeNode } from "graphql";
 import type { DataSource } from "typeorm";
 import type { RequestContext } from "../context";
 import { DomainError } from "../domain/errors";
@@ -104,7 +103,7 @@ export class ReadPath {
     // Text the input hygiene rule refuses: the executor reports it (BAD_USER_INPUT naming the field).
     if (args.some((a) => containsDirtyText(a))) return undefined;
     try {
-      texts = await Promise.all(plan.fields.map(({ plan: field }, i) => field.run(ctx, args[i] as Record<string, unknown>)));
+      texts = await Promise.all(plan.fields.map(({ plan: field }, i) => field.run(ctx, args[i])));
     } catch (err) {
       // The domain's own errors (bad arguments, FORBIDDEN) and refused values: the executor reports them.
       if (err instanceof GraphQLError || err instanceof DomainError || (err as { code?: string }).code === "22P02" || plan.fields.length > 1) return undefined;
@@ -148,7 +147,7 @@ export class ReadPath {
       entry = {
         document,
         compiled: false,
-        operation: operation?.operation === "query" ? operation : null,
+        operation: operation?.operation === OperationTypeNode.QUERY ? operation : null,
         fragments,
         directiveVariables: [...directiveVariables],
         plans: new LruMap(MAX_PLANS_PER_OPERATION),

@@ -63,8 +63,8 @@ export function subSelections(selected: Selected): SelectionSetNode[] {
 
 function included(node: { directives?: readonly DirectiveNode[] }, scope: SelectionScope): boolean {
   if (!node.directives?.length) return true;
-  const skip = getDirectiveValues(GraphQLSkipDirective, node, scope.variables as Record<string, unknown>);
+  const skip = getDirectiveValues(GraphQLSkipDirective, node, scope.variables);
   if (skip?.if === true) return false;
-  const include = getDirectiveValues(GraphQLIncludeDirective, node, scope.variables as Record<string, unknown>);
+  const include = getDirectiveValues(GraphQLIncludeDirective, node, scope.variables);
   return include?.if !== false;
 }

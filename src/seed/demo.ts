@@ -413,6 +413,6 @@ async function insertAll<T extends object>(
   if (rows.length === 0) return [];
   const repo = m.getRepository(entity);
   const created = rows.map((row) => repo.create(row as T));
-  await repo.insert(created as never);
+  await repo.insert(created);
   return created;
 }

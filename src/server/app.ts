@@ -125,7 +125,6 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
     maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases, maxCost: config.maxQueryCost, unpagedListSize: config.maxUnpagedBookings,
   };
 
-  let subscriptions: { dispose(): Promise<void> } | undefined;
   const readPathOperations = new Counter({
     name: "gateway_read_path_operations_total",
     help: "Operations offered to the read path, by who answered: compiled (one statement per root field) or executor (resolvers).",
@@ -169,7 +168,8 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   // Webhook deliveries: graphile-worker jobs queued by the mutations (domain/webhooks).
   const webhooks = config.bookingEvents && url ? new WebhookWorker({ url, config: config.webhooks, logger, registry: metrics.registry }) : undefined;
   webhooks?.start();
-  subscriptions = bus
+  // Declared here, read by the drain step above once the server stops.
+  const subscriptions = bus
     ? serveSubscriptions({ httpServer, config, dataSource, authenticator, bus, limits, rateLimit, metrics, logger, clientIp: (req) => clientAddress(req, config.browser.trustProxy) })
     : undefined;
   if (bus) {
@@ -258,7 +258,7 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   // Loaded on the first /v1 request (zod and the OpenAPI generator cost ~12 MB resident).
   let v1: Router | undefined;
   app.use("/v1", requestTimeout(config.requestTimeoutMs), (req: Request, res: Response, next: NextFunction) => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, on the first /v1 request
     v1 ??= (require("../rest/v1/router") as typeof import("../rest/v1/router")).v1Router({ config, dataSource, authenticator, rateLimit, registry: metrics.registry, logger, readPath });
     v1(req, res, next);
   });
@@ -333,12 +333,12 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
         () => readiness.close(),
         () => (redis && redis.status !== "end" ? redis.quit().catch(() => undefined) : undefined),
       ];
-      let failure: unknown;
+      let failure: Error | undefined;
       for (const step of steps) {
         try {
           await step();
         } catch (err) {
-          failure ??= err;
+          failure ??= err instanceof Error ? err : new Error("a shutdown step failed", { cause: err });
         }
       }
       if (failure) throw failure;

@@ -156,7 +156,7 @@ export class BookingEventBus {
    */
   private async refreshThenWake(force: boolean): Promise<void> {
     if (this.subscribers === 0) return;
-    let arrived = false;
+    let arrived: boolean;
     try {
       arrived = this.dataSource.isInitialized ? await this.window.refresh() : false;
     } catch {

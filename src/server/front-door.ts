@@ -30,7 +30,7 @@ export function frontDoor(options: FrontDoorOptions): http.RequestListener {
   return (req, res) => {
     const length = eligibleLength(req, bodyLimitBytes);
     if (length === undefined) return app(req, res);
-    const locals = requestLocals(req, res as WithLocals);
+    const locals = requestLocals(req, res);
     // The deadline starts before anything that could wait, as on Express's GraphQL route.
     startDeadline(res, locals, requestTimeoutMs);
     // Synchronous for a POST: sets the CORS headers and calls back.
@@ -89,7 +89,7 @@ function readBody(req: http.IncomingMessage, length: number): Promise<string> {
     });
     req.on("end", () => {
       if (received !== length) return reject(new Error("body length differs from content-length"));
-      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received)).toString("utf8");
+      const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received)).toString("utf8");
       resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text); // a BOM, dropped as the body parser's decoder does
     });
     req.on("error", reject);
@@ -103,7 +103,7 @@ function readBody(req: http.IncomingMessage, length: number): Promise<string> {
  */
 function parseJsonBody(text: string): { body: unknown } | { error: NonNullable<RequestLocals["bodyError"]> } {
   if (text.length === 0) return { body: {} }; // the parser's special case (only a BOM was sent)
-  const first = /^[\x20\x09\x0a\x0d]*(.|$)/s.exec(text)?.[1];
+  const first = /^[ \t\n\r]*(.|$)/s.exec(text)?.[1]; // JSON's whitespace, then the first character
   if (first === "{" || first === "[") {
     try {
       return { body: JSON.parse(text) };

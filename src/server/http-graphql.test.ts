@@ -50,6 +50,7 @@ describe("inSequence", () => {
   });
 
   it("treats a promise rejected without a reason as an error, and falsy next values as none (like express)", async () => {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the case under test: a rejection without a reason
     const rejectedEmpty: RequestHandler = () => Promise.reject(undefined);
     const outcome = await run(inSequence(rejectedEmpty));
     expect(outcome.calledNext).toBe(true);

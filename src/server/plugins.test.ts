@@ -1,11 +1,11 @@
-import { parse, type OperationDefinitionNode } from "graphql";
+import { Kind, parse, type OperationDefinitionNode } from "graphql";
 import { bearerToken } from "../auth/api-key";
 import { loadConfig } from "../config";
 import { isIntrospectionOnly } from "./plugins";
 
 const only = (query: string) => {
   const doc = parse(query);
-  return isIntrospectionOnly(doc, doc.definitions.find((d) => d.kind === "OperationDefinition") as OperationDefinitionNode);
+  return isIntrospectionOnly(doc, doc.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION) as OperationDefinitionNode);
 };
 
 describe("isIntrospectionOnly", () => {

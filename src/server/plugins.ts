@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, GraphQLRequestContext } from "@apollo/server";
 import type { RawJsonSink } from "../read-path/raw-json";
-import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from "graphql";
+import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode, OperationTypeNode } from "graphql";
 import type { DataSource } from "typeorm";
 import { bearerToken } from "../auth/api-key";
 import type { Authenticator } from "../auth/credentials";
@@ -181,7 +181,7 @@ export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLim
           if (!dataSource.isInitialized) throw infrastructureError({ code: "SERVICE_UNAVAILABLE" });
           // The operation's own bookkeeping: queries may read from replicas; a mutation and
           // everything it reads back use the primary.
-          const store = { sqlStatements: 0, readOnly: operation.operation === "query", deadline: contextValue.store.deadline };
+          const store = { sqlStatements: 0, readOnly: operation.operation === OperationTypeNode.QUERY, deadline: contextValue.store.deadline };
           contextValue.store = store;
           const key = bearerToken(contextValue.authorization);
           // A refused credential counts against the client IP: in the public budget for booking
@@ -308,7 +308,7 @@ export function loggingPlugin(metrics: Metrics, exposeSqlCount: boolean): Apollo
             operationType: rc.operation?.operation ?? "unknown",
             context: contextValue,
             status: response.http.status ?? 200,
-            errorCodes: [...new Set(errors.map((e) => String(e.extensions?.code ?? "UNKNOWN")))],
+            errorCodes: [...new Set(errors.map((e) => (typeof e.extensions?.code === "string" ? e.extensions.code : "UNKNOWN")))],
           });
         },
       };

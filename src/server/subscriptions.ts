@@ -1,5 +1,5 @@
 import type http from "node:http";
-import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type DocumentNode } from "graphql";
+import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type DocumentNode, OperationTypeNode } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import type { DataSource } from "typeorm";
 import { WebSocketServer } from "ws";
@@ -104,7 +104,7 @@ export function serveSubscriptions(options: {
         if (invalid.length) return invalid;
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return refuse("Say which operation to run in operationName.", "OPERATION_RESOLUTION_FAILURE");
-        if (operation.operation !== "subscription") {
+        if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
           return refuse("Only subscriptions run over WebSocket; send queries and mutations as HTTP POST to /graphql.", "BAD_REQUEST");
         }
         const exceeded = exceededLimit(measureOperation(schema, document, operation, payload.variables ?? {}, limits.unpagedListSize), limits);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { freePort } from "../../src/db/embedded-postgres";
 import path from "node:path";
+import type { AnyJson } from "./json";
 
 /**
  * The BUILT gateway (`dist/src/main.js`, built by `npm test`) as a real child process, for what only
@@ -17,7 +18,7 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined 
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();
-    if (value !== undefined && value !== null && value !== false) return value as T;
+    if (value !== undefined && value !== null && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await sleep(100);
   }
@@ -25,10 +26,10 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined 
 
 export { freePort };
 
-export interface GqlResult<T = Record<string, any>> {
+export interface GqlResult<T = Record<string, AnyJson>> {
   status: number;
   headers: Headers;
-  body: { data?: T | null; errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, any> }> };
+  body: { data?: T | null; errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, AnyJson> }> };
   /** Wall time of the request, answer body included. */
   ms: number;
 }
@@ -38,7 +39,7 @@ export interface GqlResult<T = Record<string, any>> {
  * given. Rejects with a clear message when no complete answer arrives within `timeoutMs`, or when the
  * answer is not JSON.
  */
-export async function postGraphql<T = Record<string, any>>(
+export async function postGraphql<T = Record<string, AnyJson>>(
   url: string,
   query: string,
   variables?: Record<string, unknown>,
@@ -65,7 +66,7 @@ export async function postGraphql<T = Record<string, any>>(
     return { status: res.status, headers: res.headers, body, ms: Date.now() - began };
   } catch (err) {
     if ((err as Error).name === "TimeoutError") {
-      throw new Error(`no answer from ${url} within ${timeoutMs} ms for ${query.slice(0, 100)}`);
+      throw new Error(`no answer from ${url} within ${timeoutMs} ms for ${query.slice(0, 100)}`, { cause: err });
     }
     throw err;
   }
@@ -78,7 +79,7 @@ export async function getStatus(url: string, timeoutMs = 30_000): Promise<number
     await res.arrayBuffer();
     return res.status;
   } catch (err) {
-    if ((err as Error).name === "TimeoutError") throw new Error(`no answer from ${url} within ${timeoutMs} ms`);
+    if ((err as Error).name === "TimeoutError") throw new Error(`no answer from ${url} within ${timeoutMs} ms`, { cause: err });
     throw err;
   }
 }
@@ -92,7 +93,7 @@ export interface GatewayProcess {
   /** Resolves with the exit code (null when killed by a signal) once the process has exited. */
   readonly exited: Promise<number | null>;
   /** POSTs to /graphql; see postGraphql. */
-  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, key?: string, timeoutMs?: number): Promise<GqlResult<T>>;
+  gql<T = Record<string, AnyJson>>(query: string, variables?: Record<string, unknown>, key?: string, timeoutMs?: number): Promise<GqlResult<T>>;
   /** The status of GET /readyz (rejects after `timeoutMs`, default 30 s, with no answer). */
   readyz(timeoutMs?: number): Promise<number>;
   /** Everything the process printed so far, stdout and stderr interleaved (at most the last 4 MB). */
@@ -149,8 +150,8 @@ export async function startGatewayProcess(
     }
     if (out.length > OUTPUT_LIMIT) out = out.slice(out.length - OUTPUT_LIMIT);
   };
-  child.stdout!.on("data", collect);
-  child.stderr!.on("data", collect);
+  child.stdout.on("data", collect);
+  child.stderr.on("data", collect);
   let exitCode: number | null | undefined;
   const exited = new Promise<number | null>((resolve) =>
     child.on("exit", (code) => {
@@ -180,7 +181,7 @@ export async function startGatewayProcess(
     );
   } catch (err) {
     await kill("SIGKILL");
-    throw new Error(`${(err as Error).message}\n--- gateway output ---\n${out}`);
+    throw new Error(`${(err as Error).message}\n--- gateway output ---\n${out}`, { cause: err });
   }
 
   const url = `http://127.0.0.1:${port}`;

@@ -7,11 +7,12 @@ import { openDatabase } from "../../src/db/database";
 import { createLogger } from "../../src/logger";
 import { createGateway, type Gateway } from "../../src/server/app";
 import { adminUrl, TEMPLATE_DB, urlForDatabase } from "./env";
+import type { AnyJson } from "./json";
 
-export interface GqlResponse<T = Record<string, any>> {
+export interface GqlResponse<T = Record<string, AnyJson>> {
   status: number;
   headers: Headers;
-  body: { data?: T | null; errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, any> }> };
+  body: { data?: T | null; errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, AnyJson> }> };
 }
 
 export interface TestGateway {
@@ -20,7 +21,7 @@ export interface TestGateway {
   databaseName: string;
   logLines: Array<Record<string, unknown>>;
   /** POSTs a GraphQL operation, with `key` as the Bearer token when given. */
-  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, key?: string): Promise<GqlResponse<T>>;
+  gql<T = Record<string, AnyJson>>(query: string, variables?: Record<string, unknown>, key?: string): Promise<GqlResponse<T>>;
   close(): Promise<void>;
 }
 
@@ -103,7 +104,7 @@ export async function startTestGateway(
       const headers: Record<string, string> = { "content-type": "application/json" };
       if (key) headers.authorization = `Bearer ${key}`;
       const res = await fetch(`${url}/graphql`, { method: "POST", headers, body: JSON.stringify({ query, variables }) });
-      return { status: res.status, headers: res.headers, body: (await res.json()) as GqlResponse<any>["body"] };
+      return { status: res.status, headers: res.headers, body: (await res.json()) as GqlResponse<AnyJson>["body"] };
     },
     async close() {
       await gateway.stop();
@@ -114,7 +115,7 @@ export async function startTestGateway(
 }
 
 /** The single error of a response, asserting there is exactly one. */
-export function onlyError(res: GqlResponse): { message: string; extensions?: Record<string, any> } {
+export function onlyError(res: GqlResponse): { message: string; extensions?: Record<string, AnyJson> } {
   if (!res.body.errors || res.body.errors.length !== 1) {
     throw new Error(`expected exactly one error, got ${JSON.stringify(res.body)}`);
   }

@@ -153,7 +153,7 @@ export async function startTcpProxy(options: { targetHost: string; targetPort: n
     get mode() {
       return mode;
     },
-    setMode: setMode as TcpProxy["setMode"],
+    setMode: setMode,
     connections: () => [...pairs].filter((p) => !p.client.destroyed).length,
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { AnyJson } from "./json";
 
 /**
  * A real HTTP receiver on 127.0.0.1 for webhook tests: records every request (path, headers, raw
@@ -10,7 +11,7 @@ export interface Received {
   path: string;
   headers: http.IncomingHttpHeaders;
   body: string;
-  json: { triggerEvent: string; createdAt: string; payload: Record<string, any> };
+  json: { triggerEvent: string; createdAt: string; payload: Record<string, AnyJson> };
   at: number;
 }
 

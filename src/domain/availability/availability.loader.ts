@@ -159,7 +159,7 @@ export async function loadAvailability(
   const range = { start: options.range.start, end: options.range.end + Math.max(...eventType.lengths) * 60_000 };
   const partial = { eventType, hosts, schedules };
   // A moved booking's organizer stays busy-checked even when no longer a host of the event type.
-  const extra = pinned && !hosts.some((h) => h.userId === pinned!.userId) ? [pinned] : [];
+  const extra = pinned && !hosts.some((h) => h.userId === pinned.userId) ? [pinned] : [];
   const seatJoins = exclude == null;
   const busy = await loadBusy(sql, { ...eventType, seatsPerTimeSlot: seatJoins ? eventType.seatsPerTimeSlot : null }, [...hosts, ...extra], range, exclude?.bookingId ?? null);
   const limitCounts = parseBookingLimits(eventType.bookingLimits)
@@ -172,7 +172,7 @@ export async function loadAvailability(
     busy,
     limitCounts,
     pinnedOrganizer: exclude?.organizerId ?? null,
-    pinnedOutsideHosts: extra.length ? extra[0]!.userId : null,
+    pinnedOutsideHosts: extra.length ? extra[0].userId : null,
     seatJoins,
   };
 }

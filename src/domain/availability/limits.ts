@@ -120,7 +120,7 @@ export class LimitCounts {
   /** True when a period containing the local date is full. */
   isFull(date: string): boolean {
     const keys = periodKeys(date);
-    return LIMIT_KEYS.some((k) => this.limits[k] !== undefined && (this.counts.get(keys[k]) ?? 0) >= this.limits[k]!);
+    return LIMIT_KEYS.some((k) => this.limits[k] !== undefined && (this.counts.get(keys[k]) ?? 0) >= this.limits[k]);
   }
 }
 

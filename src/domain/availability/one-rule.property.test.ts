@@ -65,7 +65,7 @@ const limitsArb = fc.record(
   { requiredKeys: [] },
 );
 const periodArb = fc.oneof(
-  { weight: 3, arbitrary: fc.constant({ type: PeriodType.UNLIMITED as PeriodType, days: 0, calendar: false, startDay: 0, endDay: 0 }) },
+  { weight: 3, arbitrary: fc.constant({ type: PeriodType.UNLIMITED, days: 0, calendar: false, startDay: 0, endDay: 0 }) },
   {
     weight: 1,
     arbitrary: fc.record({

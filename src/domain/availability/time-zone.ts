@@ -47,7 +47,7 @@ export function isKnownZone(name: string): boolean {
 export function offsetMinutes(zoneName: string, ms: number): number {
   const bucket = Math.floor(ms / BUCKET);
   let buckets = offsets.get(zoneName);
-  if (!buckets) offsets.set(zoneName, (buckets = new Map()));
+  if (!buckets) offsets.set(zoneName, (buckets = new Map<number, number>()));
   const known = buckets.get(bucket);
   if (known !== undefined && known === known) return known; // not NaN
   const zone = zoneOf(zoneName);

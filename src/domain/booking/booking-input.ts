@@ -38,7 +38,7 @@ const ATTENDEE_SUPPLIED = new Set(["phone", "attendeeInPerson"]);
 
 export const LIMITS = { name: 200, email: 254, title: 500, text: 10_000, guests: 30, key: 255, metadataKeys: 50, language: 35 } as const;
 
-const EMAIL = /^[^\s@<>(),;:"\[\]]+@[^\s@<>(),;:"\[\]]+\.[^\s@<>(),;:"\[\]]+$/;
+const EMAIL = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/;
 
 export function isValidEmail(email: string): boolean {
   return email.length <= LIMITS.email && EMAIL.test(email);
@@ -76,7 +76,7 @@ function ianaLetterCase(zone: string): string {
  * `Asia/Kolkata` → `Asia/Calcutta`), so its answer is taken only when it is the same name.
  */
 export function canonicalTimeZone(zone: string): string | undefined {
-  if (!zone || zone.length > 64 || !/^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/.test(zone)) return undefined;
+  if (!zone || zone.length > 64 || !/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(zone)) return undefined;
   // Building an Intl.DateTimeFormat costs about 0.25 ms: answers are kept (a bounded map, misses too).
   const known = canonicalZones.get(zone);
   if (known !== undefined) return known ?? undefined;
@@ -171,7 +171,7 @@ interface ConfiguredLocation {
 /** The event type's configured locations (`[{type, address?, link?}]`), ignoring malformed entries. */
 function configuredLocations(eventType: Pick<EventType, "locations">): ConfiguredLocation[] {
   return Array.isArray(eventType.locations)
-    ? (eventType.locations as unknown[]).filter(
+    ? (eventType.locations).filter(
         (l): l is ConfiguredLocation => typeof l === "object" && l !== null && typeof (l as ConfiguredLocation).type === "string",
       )
     : [];

@@ -112,8 +112,8 @@ export async function cancelBooking(
     if (allRemainingBookings) {
       // Series cancels queue on the series before locking any of its rows, so two of them never
       // lock each other's rows in opposite orders (occurrence ids need not follow their times).
-      const [row] = await m.query(`SELECT "recurringEventId" FROM "Booking" WHERE id = $1`, [id]);
-      if (row?.recurringEventId) await lockSeries(m, row.recurringEventId as string);
+      const [row] = await m.query<Array<{ recurringEventId: string | null }>>(`SELECT "recurringEventId" FROM "Booking" WHERE id = $1`, [id]);
+      if (row?.recurringEventId) await lockSeries(m, row.recurringEventId);
     }
     const { booking: b, manages } = await lockForWrite(m, viewer, id, "cancel");
     if (b.status === CANCELLED) throw conflict("ALREADY_CANCELLED", "This booking is already cancelled.");
@@ -177,11 +177,11 @@ export async function rescheduleBooking(
   const { created, old } = await inTransaction(ctx, async (m) => {
     // A seated booking's seats lock comes before its row (the global lock order, slots.ts): a seat
     // holder's move joins or creates a seated booking under it, as createBooking does.
-    const [seated] = await m.query(
+    const [seated] = await m.query<Array<{ eventTypeId: number }>>(
       `SELECT b."eventTypeId" FROM "Booking" b WHERE b.id = $1 AND b."eventTypeId" IS NOT NULL AND ${SEATED_BOOKING}`,
       [id],
     );
-    if (seated) await lockSeats(m, seated.eventTypeId as number);
+    if (seated) await lockSeats(m, seated.eventTypeId);
     const { booking: b, manages } = await lockForWrite(m, viewer, id, "cancel");
     // A reschedule cancels the old booking: only a booking that may become CANCELLED can move.
     if (!canTransition(b.status, CANCELLED)) {

@@ -97,7 +97,7 @@ export function decodeCursor(cursor: string, sort: BookingSort): BookingPosition
   if (!/^[A-Za-z0-9_-]{1,512}$/.test(cursor)) throw invalid();
   let payload: Partial<CursorPayload> | null;
   try {
-    payload = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    payload = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Partial<CursorPayload> | null;
   } catch {
     throw invalid();
   }

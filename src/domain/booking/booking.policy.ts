@@ -68,10 +68,10 @@ export async function mayActAs(ctx: RequestContext, userId: number): Promise<Vie
   if (!viewer || viewer.kind !== "user") return undefined;
   if (!viewer.isSystemAdmin) {
     if (!isOrganizationAdmin(viewer)) return undefined;
-    const member = (await ctx.dataSource.query(
+    const member = await ctx.dataSource.query<unknown[]>(
       `SELECT 1 FROM "Membership" m WHERE m."userId" = $1 AND m."teamId" = ANY($2) AND m."accepted"`,
       [userId, viewer.adminOrganizationIds],
-    )) as unknown[];
+    );
     if (member.length === 0) return undefined;
   }
   const record = await loadUserRecord(ctx.dataSource, userId, ctx.store);
@@ -260,36 +260,36 @@ export function bookingViewSql(viewer: Viewer): SqlCondition | undefined {
 export const SEATED_BOOKING = `(EXISTS (SELECT 1 FROM "EventType" vet WHERE vet."id" = b."eventTypeId" AND vet."seatsPerTimeSlot" > 0)
   OR EXISTS (SELECT 1 FROM "BookingSeat" vs WHERE vs."bookingId" = b.id))`;
 
-/** Redactions of each view: what a relation of the booking shows to it. */
+/** Redactions of each view: what a relation of the booking shows to it (plain functions, passed around as values). */
 export const bookingViews = {
   /** `seat`: only the viewer's own attendee entries (same e-mail, ignoring case). */
-  attendees<T extends { email: string }>(view: BookingView, viewer: Viewer, attendees: T[]): T[] {
+  attendees: <T extends { email: string }>(view: BookingView, viewer: Viewer, attendees: T[]): T[] => {
     if (view !== "seat") return attendees;
     const email = viewer.user.email.toLowerCase();
     return attendees.filter((a) => a.email.toLowerCase() === email);
   },
   /** `seat`: only the seats of the viewer's own attendee entries. */
-  seats<T extends { attendeeId: number }>(view: BookingView, ownAttendeeIds: ReadonlySet<number>, seats: T[]): T[] {
+  seats: <T extends { attendeeId: number }>(view: BookingView, ownAttendeeIds: ReadonlySet<number>, seats: T[]): T[] => {
     return view === "seat" ? seats.filter((s) => ownAttendeeIds.has(s.attendeeId)) : seats;
   },
   /** The booking form's answers (and the SMS number copied from them) are the first booker's: not for other seat holders. */
-  responses<T>(view: BookingView, responses: T): T | null {
+  responses: <T>(view: BookingView, responses: T): T | null => {
     return view === "seat" ? null : responses;
   },
   /** Organizer-internal lists (webhook triggers, workflow reminders): empty unless `full`. */
-  internalList<T>(view: BookingView, rows: T[]): T[] {
+  internalList: <T>(view: BookingView, rows: T[]): T[] => {
     return view === "full" ? rows : [];
   },
   /** Organizer-internal objects (the destination calendar): null unless `full`. */
-  internalObject<T>(view: BookingView, row: T | null): T | null {
+  internalObject: <T>(view: BookingView, row: T | null): T | null => {
     return view === "full" ? row : null;
   },
   /** Payments without the provider's data and ids unless `full`. */
-  payments<T extends { data: unknown; externalId: string | null }>(view: BookingView, payments: T[]): T[] {
+  payments: <T extends { data: unknown; externalId: string | null }>(view: BookingView, payments: T[]): T[] => {
     return view === "full" ? payments : payments.map((p) => copy(p, { data: null, externalId: null }));
   },
   /** Calendar and video references without credential and external calendar ids unless `full`. */
-  references<T extends { credentialId: number | null; externalCalendarId: string | null }>(view: BookingView, references: T[]): T[] {
+  references: <T extends { credentialId: number | null; externalCalendarId: string | null }>(view: BookingView, references: T[]): T[] => {
     return view === "full" ? references : references.map((r) => copy(r, { credentialId: null, externalCalendarId: null }));
   },
 };
@@ -330,5 +330,5 @@ export function bookingSecretsSql(viewer: Viewer): SqlCondition | undefined {
 
 /** A copy of an entity row (same prototype) with some properties replaced. */
 function copy<T extends object>(row: T, changes: object): T {
-  return Object.assign(Object.create(Object.getPrototypeOf(row)) as T, row, changes);
+  return Object.assign(Object.create(Object.getPrototypeOf(row) as object | null) as T, row, changes);
 }

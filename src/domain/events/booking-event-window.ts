@@ -69,7 +69,9 @@ export class BookingEventWindow {
     let arrived = false;
     for (let page = 0; page < MAX_EVENTS / PAGE; page += 1) {
       const after = this.end;
-      const rows = (await this.dataSource.query(
+      const rows = await this.dataSource.query<
+        Array<{ horizon: string; id: string | null; xid: string; type: BookingEventType; bookingId: number; previousBookingId: number | null; occurredAt: Date }>
+      >(
         `WITH h AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x)
          SELECT h.x::text AS horizon, ev.* FROM h LEFT JOIN LATERAL (
            SELECT e.id::text AS id, e.xid::text AS xid, e.type, e.booking_id AS "bookingId",
@@ -78,7 +80,7 @@ export class BookingEventWindow {
            WHERE $1::boolean AND e.xid < h.x AND (e.xid, e.id) > ($2::xid8, $3::bigint)
            ORDER BY e.xid, e.id LIMIT $4) ev ON TRUE`,
         [after !== undefined, String(after?.xid ?? 0n), String(after?.id ?? 0n), PAGE],
-      )) as Array<{ horizon: string; id: string | null; xid: string; type: BookingEventType; bookingId: number; previousBookingId: number | null; occurredAt: Date }>;
+      );
       const horizon: Position = { xid: BigInt(rows[0].horizon), id: 0n };
       const found = rows.filter((r) => r.id != null);
       for (const r of found) {

@@ -51,9 +51,9 @@ export function guardedLookup(hostname: string, options: { all?: boolean; family
   const opts = typeof options === "number" ? { family: options } : (options ?? {});
   dnsLookup(hostname, { family: opts.family ?? 0, all: true }, (err, addresses) => {
     if (err) return callback(err, "");
-    const list = addresses as LookupAddress[];
+    const list = addresses;
     const bad = list.find((a) => isBlockedAddress(a.address));
-    if (bad) return callback(new BlockedAddressError(hostname, bad.address) as unknown as NodeJS.ErrnoException, "");
+    if (bad) return callback(new BlockedAddressError(hostname, bad.address), "");
     if (list.length === 0) return callback(Object.assign(new Error(`${hostname} has no address`), { code: "ENOTFOUND" }), "");
     if (opts.all) return callback(null, list);
     callback(null, list[0].address, list[0].family);

@@ -171,7 +171,9 @@ export class WebhookWorker {
   private async boot(): Promise<void> {
     try {
       const events = new EventEmitter() as WorkerEvents;
-      events.on("pool:create", ({ workerPool }) => (this.workerPool = workerPool));
+      events.on("pool:create", ({ workerPool }) => {
+        this.workerPool = workerPool;
+      });
       const runner = await run({
         pgPool: this.pool,
         noHandleSignals: true,
@@ -239,13 +241,14 @@ export class WebhookWorker {
     const { config, logger } = this.options;
     if (attempt > config.maxAttempts) {
       // The safety net of an interrupted last attempt.
-      await this.pool.query(
+      const failed = await this.pool.query<{ trigger: string }>(
         `WITH f AS (UPDATE gateway.webhook_deliveries SET status = 'FAILED', claim = NULL, next_attempt_at = NULL,
                       last_error = COALESCE(last_error, 'the last attempt was interrupted')
                     WHERE id = $1 AND status = 'PENDING' AND attempts = $2 - 1 RETURNING "trigger")
          SELECT "trigger" FROM f`,
         [deliveryId, attempt],
-      ).then((r) => r.rows[0] && this.deliveries.inc({ trigger: r.rows[0].trigger, result: "failed" }));
+      );
+      if (failed.rows[0]) this.deliveries.inc({ trigger: failed.rows[0].trigger, result: "failed" });
       return;
     }
     const claim = randomUUID();

@@ -25,12 +25,15 @@ export const v1 = {
 
 /** A GraphQL error (extensions.code, reason) as v1 answers it; `creating`: POST (event type errors). */
 export function fromGraphQL(error: { message: string; extensions?: Record<string, unknown> }, creating = false): V1Error {
-  const code = String(error.extensions?.code ?? "INTERNAL_SERVER_ERROR");
+  const code = typeof error.extensions?.code === "string" ? error.extensions.code : "INTERNAL_SERVER_ERROR";
   const reason = error.extensions?.reason;
   switch (code) {
     case "BAD_USER_INPUT":
     case "BAD_REQUEST":
-      return v1.invalid(error.extensions?.field ? `${String(error.extensions.field)}: ${error.message}` : error.message);
+    {
+      const field = error.extensions?.field;
+      return v1.invalid(typeof field === "string" && field ? `${field}: ${error.message}` : error.message);
+    }
     case "NOT_FOUND":
       return creating ? v1.invalid("Event type not found") : v1.notFound();
     case "FORBIDDEN":

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
-import { parse, type DocumentNode, type GraphQLError } from "graphql";
+import { parse, type DocumentNode } from "graphql";
 import { Counter, type Registry } from "prom-client";
 import type { DataSource } from "typeorm";
 import type { z } from "zod";
@@ -162,7 +162,7 @@ export function v1Router(options: V1Options): Router {
   const run = async <T>(ctx: RequestContext, text: string, variables: Record<string, unknown>, creating = false): Promise<T> => {
     const document = documentOf(text);
     const result = await runner(document, null, ctx, variables, text);
-    const error = result.errors?.[0] as GraphQLError | undefined;
+    const error = result.errors?.[0];
     if (error) {
       const formatted = formatError(error.toJSON(), error);
       if (formatted.extensions?.code === "INTERNAL_SERVER_ERROR") logger.error("rest v1 error", { error: error.message, stack: error.originalError?.stack });

@@ -34,7 +34,9 @@ export async function benchChartSvg(rows: ChartRow[], fullSize: number): Promise
     .filter((r) => r.size === fullSize && r.connections === 10 && paired.has(`${r.scenario}|${r.size}|${r.connections}`))
     .map((r) => ({ scenario: r.scenario, target: r.target, rps: r.rps }));
   const sizes = new Map<string, Set<number>>();
-  for (const r of rows) if (r.connections === 10 && r.target === "gateway") (sizes.get(r.scenario) ?? sizes.set(r.scenario, new Set()).get(r.scenario)!).add(r.size);
+  for (const r of rows)
+    if (r.connections === 10 && r.target === "gateway")
+      (sizes.get(r.scenario) ?? sizes.set(r.scenario, new Set()).get(r.scenario)!).add(r.size);
   const grown = [...sizes].filter(([, s]) => s.size >= 2).map(([name]) => name);
   const latency = rows
     .filter((r) => r.target === "gateway" && r.connections === 10 && grown.includes(r.scenario))

@@ -36,7 +36,9 @@ export async function generateDataset(url: string, bookings: number): Promise<nu
   await c.connect();
   try {
     await c.query("BEGIN");
-    await c.query(`INSERT INTO "Team" (id, name, slug, "isOrganization") VALUES (1, 'Bench Org', 'bench-org', true), (2, 'Bench Team', 'bench-team', false)`);
+    await c.query(
+      `INSERT INTO "Team" (id, name, slug, "isOrganization") VALUES (1, 'Bench Org', 'bench-org', true), (2, 'Bench Team', 'bench-team', false)`,
+    );
     await c.query(`UPDATE "Team" SET "parentId" = 1 WHERE id = 2`);
     await c.query(`SELECT setval('"Team_id_seq"', 2)`);
     await c.query(`INSERT INTO "OrganizationSettings" ("organizationId", "isAdminAPIEnabled") VALUES (1, true)`);
@@ -54,11 +56,20 @@ export async function generateDataset(url: string, bookings: number): Promise<nu
        SELECT 1, g, true, CASE WHEN g = 2 THEN 'OWNER' ELSE 'MEMBER' END::"MembershipRole" FROM generate_series(2, $1 + 1) g`,
       [ORG_MEMBERS],
     );
-    await c.query(`INSERT INTO "Membership" ("teamId", "userId", accepted, role) SELECT 2, g, true, 'MEMBER' FROM generate_series(300, 309) g`);
+    await c.query(
+      `INSERT INTO "Membership" ("teamId", "userId", accepted, role) SELECT 2, g, true, 'MEMBER' FROM generate_series(300, 309) g`,
+    );
     await c.query(
       `INSERT INTO "ApiKey" (id, "userId", "hashedKey", note) VALUES
        ('bench-sysadmin', $1, $2, 'bench'), ('bench-orgadmin', $3, $4, 'bench'), ('bench-user', $5, $6, 'bench')`,
-      [BENCH_USERS.systemAdmin, sha(BENCH_KEYS.systemAdmin), BENCH_USERS.orgAdmin, sha(BENCH_KEYS.orgAdmin), BENCH_USERS.regularUser, sha(BENCH_KEYS.regularUser)],
+      [
+        BENCH_USERS.systemAdmin,
+        sha(BENCH_KEYS.systemAdmin),
+        BENCH_USERS.orgAdmin,
+        sha(BENCH_KEYS.orgAdmin),
+        BENCH_USERS.regularUser,
+        sha(BENCH_KEYS.regularUser),
+      ],
     );
     // Two personal event types per user; the last 10 belong to the team.
     await c.query(
@@ -70,7 +81,10 @@ export async function generateDataset(url: string, bookings: number): Promise<nu
       [EVENT_TYPES, USERS],
     );
     await c.query(`SELECT setval('"EventType_id_seq"', $1)`, [EVENT_TYPES]);
-    await c.query(`INSERT INTO "Host" ("userId", "eventTypeId", "isFixed") SELECT u, et, false FROM generate_series(300, 309) u, generate_series($1 - 9, $1) et`, [EVENT_TYPES]);
+    await c.query(
+      `INSERT INTO "Host" ("userId", "eventTypeId", "isFixed") SELECT u, et, false FROM generate_series(300, 309) u, generate_series($1 - 9, $1) et`,
+      [EVENT_TYPES],
+    );
 
     // Booking i uses event type ((i-1) % 4000)+1, so its organizer repeats every 2,000 bookings:
     // with a slot every (2 years / N), one user's bookings are ≥ 2,000 slots apart (no overlaps).
@@ -164,7 +178,8 @@ export async function prepareAvailability(url: string): Promise<void> {
       );
       await c.query(`UPDATE users SET "defaultScheduleId" = id`);
       const zones = ["Europe/London", "America/New_York", "Europe/Berlin", "Asia/Kolkata"];
-      for (const [i, id] of OFFICE_HOURS_USERS.entries()) await c.query(`UPDATE users SET "timeZone" = $2 WHERE id = $1`, [id, zones[i % zones.length]]);
+      for (const [i, id] of OFFICE_HOURS_USERS.entries())
+        await c.query(`UPDATE users SET "timeZone" = $2 WHERE id = $1`, [id, zones[i % zones.length]]);
       await c.query(`UPDATE "EventType" SET "schedulingType" = 'roundRobin' WHERE id = $1`, [SLOT_EVENT_TYPES.roundRobin]);
     }
     await c.query(`DELETE FROM "Booking" WHERE title = 'bench-busy'`);

@@ -60,18 +60,30 @@ export async function explainListStatements(url: string): Promise<ExplainResult[
     return client;
   };
   // TypeORM asks with a callback, the gateway's reads without one.
-  pool.connect = ((callback?: (err: Error | undefined, client: Queryable, release: unknown) => void) =>
-    callback
-      ? connect((err, client, release) => callback(err, wrap(client), release))
-      : (connect() as Promise<Queryable>).then(wrap));
+  pool.connect = (callback?: (err: Error | undefined, client: Queryable, release: unknown) => void) =>
+    callback ? connect((err, client, release) => callback(err, wrap(client), release)) : (connect() as Promise<Queryable>).then(wrap);
   try {
     const auth = new ApiKeyAuthenticator(ds, 0);
     const readPath = new ReadPath(gatewaySchema(), ds);
     const results: ExplainResult[] = [];
-    for (const [role, key] of [["system admin", BENCH_KEYS.systemAdmin], ["organization admin", BENCH_KEYS.orgAdmin], ["regular user", BENCH_KEYS.regularUser]] as const) {
+    for (const [role, key] of [
+      ["system admin", BENCH_KEYS.systemAdmin],
+      ["organization admin", BENCH_KEYS.orgAdmin],
+      ["regular user", BENCH_KEYS.regularUser],
+    ] as const) {
       const viewer = await auth.authenticate(key);
       const store = { sqlStatements: 0 };
-      const ctx: RequestContext = { requestId: "explain", viewer, dataSource: ds, loaders: createLoaders(ds, store), logger: createLogger("silent"), store, maxUnpagedBookings: 1_000 , bookingEvents: false, bookingEventsRetentionDays: 30};
+      const ctx: RequestContext = {
+        requestId: "explain",
+        viewer,
+        dataSource: ds,
+        loaders: createLoaders(ds, store),
+        logger: createLogger("silent"),
+        store,
+        maxUnpagedBookings: 1_000,
+        bookingEvents: false,
+        bookingEventsRetentionDays: 30,
+      };
       capture.statements.length = 0;
       const answer = await readPath.run("explain", LIST_QUERY, null, ctx, {});
       if (!answer?.data) throw new Error("the read path did not answer the benchmark's list query");
@@ -79,8 +91,14 @@ export async function explainListStatements(url: string): Promise<ExplainResult[
       const count = capture.statements.find((st) => st.sql.startsWith(`SELECT count(*)`));
       const list = capture.statements.find((st) => st !== count);
       if (!list || !count) throw new Error(`expected a list and a count statement, got ${capture.statements.length}`);
-      for (const [kind, statement] of [["list", list], ["count", count]] as const) {
-        const rows: Array<{ "QUERY PLAN": string }> = await ds.query(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ${statement.sql}`, statement.params);
+      for (const [kind, statement] of [
+        ["list", list],
+        ["count", count],
+      ] as const) {
+        const rows: Array<{ "QUERY PLAN": string }> = await ds.query(
+          `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ${statement.sql}`,
+          statement.params,
+        );
         results.push({ label: `${role}: ${kind}`, sql: statement.sql, plan: rows.map((r) => r["QUERY PLAN"]).join("\n") });
       }
     }

@@ -55,14 +55,17 @@ export function processMemory(pid: number, expectCommand?: string): ProcessMemor
     if (expectCommand !== undefined) {
       const command = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
       if (command !== expectCommand) {
-        return { reason: `pid ${pid} is not a local ${expectCommand} process here (a server on another host or in another PID namespace?)` };
+        return {
+          reason: `pid ${pid} is not a local ${expectCommand} process here (a server on another host or in another PID namespace?)`,
+        };
       }
     }
     const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
     const kb = (field: string) => new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(rollup)?.[1];
     const pssAnon = kb("Pss_Anon");
     const rss = kb("Rss");
-    if (pssAnon === undefined || rss === undefined) return { reason: `/proc/${pid}/smaps_rollup has no Pss_Anon or Rss (kernel older than 5.10?)` };
+    if (pssAnon === undefined || rss === undefined)
+      return { reason: `/proc/${pid}/smaps_rollup has no Pss_Anon or Rss (kernel older than 5.10?)` };
     return { pssAnonBytes: Number(pssAnon) * 1024, rssBytes: Number(rss) * 1024 };
   } catch (err) {
     return { reason: `cannot read /proc/${pid}: ${(err as Error).message}` };

@@ -10,7 +10,16 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from "../src/db/embedded
 import { createLogger } from "../src/logger";
 import { benchChartSvg } from "./chart";
 import { runSubscriptionScenario, type SubscriptionResult } from "./subscriptions";
-import { BENCH_KEYS, BENCH_USERS, datasetSize, generateDataset, OFFICE_HOURS_USERS, prepareAvailability, SLOT_EVENT_TYPES, USERS } from "./dataset";
+import {
+  BENCH_KEYS,
+  BENCH_USERS,
+  datasetSize,
+  generateDataset,
+  OFFICE_HOURS_USERS,
+  prepareAvailability,
+  SLOT_EVENT_TYPES,
+  USERS,
+} from "./dataset";
 import { explainListStatements, type ExplainResult } from "./explain";
 import { runMemoryScenario, type MemoryReport } from "./memory";
 import { lastPageCursor } from "./keyset-cursor";
@@ -58,7 +67,9 @@ function eventCostLines(results: Measurement[]): string[] {
  * receiver) over tracing off, alternated in one run.
  */
 function tracingCostLines(results: Measurement[], exported: { requests: number; bytes: number } | undefined): string[] {
-  const names = [...new Set(results.filter((r) => / tracing on \(/.test(r.scenario)).map((r) => r.scenario.replace(/, tracing on \(\d+\)$/, "")))];
+  const names = [
+    ...new Set(results.filter((r) => / tracing on \(/.test(r.scenario)).map((r) => r.scenario.replace(/, tracing on \(\d+\)$/, ""))),
+  ];
   if (!names.length) return [];
   const mean = (rows: Measurement[]) => rows.reduce((a, r) => a + r.rps, 0) / rows.length;
   const lines = ["## Cost of tracing (c=10, both warmed, on / off in ABBA order in this run)", ""];
@@ -70,7 +81,11 @@ function tracingCostLines(results: Measurement[], exported: { requests: number; 
       `- ${name}: tracing on ${on.map((r) => r.rps).join(", ")} req/s (mean ${Math.round(mean(on))}, CPU ${cpu(on).toFixed(2)} ms/req); off ${off.map((r) => r.rps).join(", ")} (mean ${Math.round(mean(off))}, CPU ${cpu(off).toFixed(2)} ms/req). On / off = ${(mean(on) / mean(off)).toFixed(2)} (target: at least 0.85).`,
     );
   }
-  if (exported) lines.push("", `The receiver got ${exported.requests} OTLP export requests (${Math.round(exported.bytes / 1024)} KiB) from the traced instance.`);
+  if (exported)
+    lines.push(
+      "",
+      `The receiver got ${exported.requests} OTLP export requests (${Math.round(exported.bytes / 1024)} KiB) from the traced instance.`,
+    );
   return [...lines, ""];
 }
 
@@ -105,7 +120,9 @@ const BASELINE_ROOT = process.env.BENCH_BASELINE_ROOT;
 /** The organizer of scenario o (an ordinary user; each organizes about size / 2,000 bookings). */
 const ORGANIZER = 700;
 
-const ONLY = process.env.BENCH_SCENARIOS?.split(",").map((s) => s.trim()).filter(Boolean);
+const ONLY = process.env.BENCH_SCENARIOS?.split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
 
 const LIST_FIELDS = `id uid title status startTime endTime user { id name email } eventType { id title length } attendees { name email } payment { amount currency success }`;
 const ALL_RELATIONS = `id uid title description status startTime endTime location responses metadata iCalUID iCalSequence
@@ -184,7 +201,19 @@ async function main(): Promise<void> {
               results.push(await measure(s, "gateway", gateway, size, connections));
             } catch (err) {
               console.error(`  failed: ${(err as Error).message.slice(0, 300)}`);
-              results.push({ scenario: `${s.name} (FAILED: ${(err as Error).message.slice(0, 120)})`, target: "gateway", size, connections, rps: 0, p50: 0, p99: 0, errors: 1, sqlPerRequest: null, maxRssMb: null, cpuMsPerRequest: null });
+              results.push({
+                scenario: `${s.name} (FAILED: ${(err as Error).message.slice(0, 120)})`,
+                target: "gateway",
+                size,
+                connections,
+                rps: 0,
+                p50: 0,
+                p99: 0,
+                errors: 1,
+                sqlPerRequest: null,
+                maxRssMb: null,
+                cpuMsPerRequest: null,
+              });
             }
           }
         }
@@ -200,7 +229,18 @@ async function main(): Promise<void> {
             await measure({ ...create, name: "warm-up" }, "gateway", gateway, size, 10, 3);
             await measure({ ...create, name: "warm-up" }, "gateway", off, size, 10, 3);
             for (const [round, on] of [true, false, false, true, true, false, false, true].entries()) {
-              results.push(await measure({ ...create, name: on ? `f: createBooking, events on (${round + 1})` : `f: createBooking, BOOKING_EVENTS=off (${round + 1})` }, "gateway", on ? gateway : off, size, 10));
+              results.push(
+                await measure(
+                  {
+                    ...create,
+                    name: on ? `f: createBooking, events on (${round + 1})` : `f: createBooking, BOOKING_EVENTS=off (${round + 1})`,
+                  },
+                  "gateway",
+                  on ? gateway : off,
+                  size,
+                  10,
+                ),
+              );
             }
           } finally {
             await stopGateway(off);
@@ -218,7 +258,15 @@ async function main(): Promise<void> {
               await measure({ ...s, name: "warm-up" }, "gateway", traced, size, 10, 3);
               await measure({ ...s, name: "warm-up" }, "gateway", gateway, size, 10, 3);
               for (const [round, on] of [true, false, false, true, true, false, false, true].entries()) {
-                results.push(await measure({ ...s, name: `${s.name}, tracing ${on ? "on" : "off"} (${round + 1})` }, "gateway", on ? traced : gateway, size, 10));
+                results.push(
+                  await measure(
+                    { ...s, name: `${s.name}, tracing ${on ? "on" : "off"} (${round + 1})` },
+                    "gateway",
+                    on ? traced : gateway,
+                    size,
+                    10,
+                  ),
+                );
               }
             }
             tracingExport = { requests: sink.requests, bytes: sink.bytes };
@@ -234,16 +282,27 @@ async function main(): Promise<void> {
             console.log(`${size} subscriptions: commit on A → subscriber on B; ${SUBSCRIPTION_IDLE} idle subscriptions`);
             const base = Date.UTC(2040, 0, 1);
             subscriptions = await runSubscriptionScenario({
-              portA: gateway.port, portB: second.port, pidB: second.child!.pid!, adminKey: BENCH_KEYS.systemAdmin, idleKey: BENCH_KEYS.regularUser,
-              events: SUBSCRIPTION_EVENTS, idle: SUBSCRIPTION_IDLE,
-              databaseUrl: url, webhookEventTypeIds: Array.from({ length: SUBSCRIPTION_EVENTS }, (_, i) => subscriptionEventType(i)),
+              portA: gateway.port,
+              portB: second.port,
+              pidB: second.child!.pid!,
+              adminKey: BENCH_KEYS.systemAdmin,
+              idleKey: BENCH_KEYS.regularUser,
+              events: SUBSCRIPTION_EVENTS,
+              idle: SUBSCRIPTION_IDLE,
+              databaseUrl: url,
+              webhookEventTypeIds: Array.from({ length: SUBSCRIPTION_EVENTS }, (_, i) => subscriptionEventType(i)),
               book: async (i) => {
                 const eventTypeId = subscriptionEventType(i);
                 const res = await fetch(`http://127.0.0.1:${gateway.port}/graphql`, {
                   method: "POST",
                   headers: { "content-type": "application/json", authorization: `Bearer ${BENCH_KEYS.systemAdmin}` },
                   body: gql(`mutation S($in: CreateBookingInput!) { createBooking(input: $in) { id } }`, {
-                    in: { eventTypeId, start: new Date(base + (Date.now() % 1_000_000) * 60_000 + i * 30 * 60_000).toISOString(), timeZone: "UTC", responses: { name: "Sub", email: `sub${i}@bench.test` } },
+                    in: {
+                      eventTypeId,
+                      start: new Date(base + (Date.now() % 1_000_000) * 60_000 + i * 30 * 60_000).toISOString(),
+                      timeZone: "UTC",
+                      responses: { name: "Sub", email: `sub${i}@bench.test` },
+                    },
                   }),
                 });
                 const body = (await res.json()) as { data?: { createBooking: { id: number } }; errors?: unknown };
@@ -263,15 +322,32 @@ async function main(): Promise<void> {
             return [];
           });
           const overlaps = await createOverlaps(url);
-          results.push({ scenario: "f: overlapping ACCEPTED/PENDING pairs after the create run (SQL)", target: "gateway", size, connections: 10, rps: overlaps, p50: 0, p99: 0, errors: 0, sqlPerRequest: null, maxRssMb: null, cpuMsPerRequest: null });
+          results.push({
+            scenario: "f: overlapping ACCEPTED/PENDING pairs after the create run (SQL)",
+            target: "gateway",
+            size,
+            connections: 10,
+            rps: overlaps,
+            p50: 0,
+            p99: 0,
+            errors: 0,
+            sqlPerRequest: null,
+            maxRssMb: null,
+            cpuMsPerRequest: null,
+          });
           // Memory bounds on a gateway of its own (a fresh process, nothing cached yet).
           const fresh = await startGateway(url);
           try {
             console.log(`${size} memory: ${MEMORY_OPERATIONS} distinct operations, ${MEMORY_PAGES} distinct pages`);
             memory = await runMemoryScenario({
-              url: `http://127.0.0.1:${fresh.port}`, pid: fresh.child!.pid!, key: BENCH_KEYS.systemAdmin,
+              url: `http://127.0.0.1:${fresh.port}`,
+              pid: fresh.child!.pid!,
+              key: BENCH_KEYS.systemAdmin,
               bookingIds: Array.from({ length: 1_000 }, (_, i) => 1 + Math.floor((i * size) / 1_000)),
-              operations: MEMORY_OPERATIONS, pages: MEMORY_PAGES, adminUrl: url, databaseName: new URL(url).pathname.slice(1),
+              operations: MEMORY_OPERATIONS,
+              pages: MEMORY_PAGES,
+              adminUrl: url,
+              databaseName: new URL(url).pathname.slice(1),
             });
           } catch (err) {
             console.error("memory scenario failed:", (err as Error).message);
@@ -297,7 +373,8 @@ async function main(): Promise<void> {
         const before = BASELINE_ROOT ? await startGateway(attachUrl, env, BASELINE_ROOT) : undefined;
         try {
           for (const s of readPathScenarios(size, "attach: ")) {
-            for (const connections of s.connections) results.push(...(await pairedRounds(s, attached, floor, size, connections, ratioRounds, before)));
+            for (const connections of s.connections)
+              results.push(...(await pairedRounds(s, attached, floor, size, connections, ratioRounds, before)));
           }
           prepared.push(await preparedAfterPages("Cal.com's indexes only", "gateway", attached, size));
           if (before) prepared.push(await preparedAfterPages("Cal.com's indexes only", "baseline", before, size));
@@ -349,11 +426,16 @@ async function pairedRounds(
   for (let round = 1; round <= RATIO_ROUNDS; round += 1) {
     console.log(`${size} ${s.name} gateway/floor${baseline ? "/baseline" : ""} c=${connections} round ${round}/${RATIO_ROUNDS}`);
     gatewayRuns.push(await measure(s, "gateway", gateway, size, connections));
-    floorRuns.push(await measure({ name: s.name, body: "{}", path: s.floorPath, connections: [connections] }, "floor", floor, size, connections));
+    floorRuns.push(
+      await measure({ name: s.name, body: "{}", path: s.floorPath, connections: [connections] }, "floor", floor, size, connections),
+    );
     if (baseline) baselineRuns.push(await measure(s, "baseline", baseline, size, connections));
   }
   rounds.push({
-    scenario: s.name, size, connections, ratios: gatewayRuns.map((g, i) => g.rps / floorRuns[i].rps),
+    scenario: s.name,
+    size,
+    connections,
+    ratios: gatewayRuns.map((g, i) => g.rps / floorRuns[i].rps),
     baselineRatios: baselineRuns.map((b, i) => b.rps / floorRuns[i].rps),
   });
   const median = (runs: Measurement[]) => [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)];
@@ -364,9 +446,27 @@ async function pairedRounds(
 function readPathScenarios(size: number, prefix = ""): Scenario[] {
   const lastPage = Math.ceil(size / 50);
   return [
-    { name: `${prefix}a: page 1 of 50, all bookings`, key: BENCH_KEYS.systemAdmin, body: gql(`query A { bookings(take: 50, page: 1) { nodes { ${LIST_FIELDS} } } }`), floorPath: "/all", connections: [10] },
-    { name: `${prefix}o: one organizer's page of 50, system admin, userIds`, key: BENCH_KEYS.systemAdmin, body: gql(`query O { bookings(take: 50, page: 1, filter: { userIds: [${ORGANIZER}] }) { nodes { ${LIST_FIELDS} } } }`), floorPath: "/organizer", connections: [10] },
-    { name: `${prefix}b: offset page ${lastPage} (last) of 50`, key: BENCH_KEYS.systemAdmin, body: gql(`query B { bookings(take: 50, page: ${lastPage}) { nodes { ${LIST_FIELDS} } } }`), floorPath: "/last", connections: [10] },
+    {
+      name: `${prefix}a: page 1 of 50, all bookings`,
+      key: BENCH_KEYS.systemAdmin,
+      body: gql(`query A { bookings(take: 50, page: 1) { nodes { ${LIST_FIELDS} } } }`),
+      floorPath: "/all",
+      connections: [10],
+    },
+    {
+      name: `${prefix}o: one organizer's page of 50, system admin, userIds`,
+      key: BENCH_KEYS.systemAdmin,
+      body: gql(`query O { bookings(take: 50, page: 1, filter: { userIds: [${ORGANIZER}] }) { nodes { ${LIST_FIELDS} } } }`),
+      floorPath: "/organizer",
+      connections: [10],
+    },
+    {
+      name: `${prefix}b: offset page ${lastPage} (last) of 50`,
+      key: BENCH_KEYS.systemAdmin,
+      body: gql(`query B { bookings(take: 50, page: ${lastPage}) { nodes { ${LIST_FIELDS} } } }`),
+      floorPath: "/last",
+      connections: [10],
+    },
   ];
 }
 
@@ -465,15 +565,55 @@ async function fullScenarios(url: string, size: number): Promise<Scenario[]> {
   await c.end();
   const base = Math.max(Date.UTC(2031, 0, 1), new Date(rows[0].last ?? 0).getTime() + 86_400_000);
   return [
-    { name: "a: page 1 of 50, all bookings", key: BENCH_KEYS.systemAdmin, body: gql(`query A { bookings(take: 50, page: 1) { nodes { ${LIST_FIELDS} } } }`), floorPath: "/all", connections: [1, 10] },
+    {
+      name: "a: page 1 of 50, all bookings",
+      key: BENCH_KEYS.systemAdmin,
+      body: gql(`query A { bookings(take: 50, page: 1) { nodes { ${LIST_FIELDS} } } }`),
+      floorPath: "/all",
+      connections: [1, 10],
+    },
     // The same page through Cal.com's v1 route (its own, wider booking shape), beside GraphQL's.
-    { name: "v1: GET /v1/bookings?take=50&page=1, all bookings", method: "GET", key: BENCH_KEYS.systemAdmin, path: "/v1/bookings?take=50&page=1", body: "", connections: [10] },
-    { name: `b: offset page ${lastPage} (last) of 50`, key: BENCH_KEYS.systemAdmin, body: gql(`query B { bookings(take: 50, page: ${lastPage}) { nodes { ${LIST_FIELDS} } } }`), floorPath: "/last", connections: [10] },
+    {
+      name: "v1: GET /v1/bookings?take=50&page=1, all bookings",
+      method: "GET",
+      key: BENCH_KEYS.systemAdmin,
+      path: "/v1/bookings?take=50&page=1",
+      body: "",
+      connections: [10],
+    },
+    {
+      name: `b: offset page ${lastPage} (last) of 50`,
+      key: BENCH_KEYS.systemAdmin,
+      body: gql(`query B { bookings(take: 50, page: ${lastPage}) { nodes { ${LIST_FIELDS} } } }`),
+      floorPath: "/last",
+      connections: [10],
+    },
     readPathScenarios(size)[1],
-    { name: "c: regular user's page 1 of 50", key: BENCH_KEYS.regularUser, body: gql(`query C { bookings(take: 50) { nodes { ${LIST_FIELDS} } } }`), floorPath: "/user", connections: [1, 10] },
-    { name: "d: org admin's page 1 of 50", key: BENCH_KEYS.orgAdmin, body: gql(`query D { bookings(take: 50) { nodes { ${LIST_FIELDS} } } }`), connections: [1, 10] },
-    { name: "d': org admin's page 1 of 50 with totalCount", key: BENCH_KEYS.orgAdmin, body: gql(`query D2 { bookings(take: 50) { totalCount nodes { ${LIST_FIELDS} } } }`), connections: [10] },
-    { name: "e: booking(id) with all relations", key: BENCH_KEYS.systemAdmin, body: gql(`query E($id: Int) { booking(id: $id) { ${ALL_RELATIONS} } }`, { id: midId }), connections: [1, 10] },
+    {
+      name: "c: regular user's page 1 of 50",
+      key: BENCH_KEYS.regularUser,
+      body: gql(`query C { bookings(take: 50) { nodes { ${LIST_FIELDS} } } }`),
+      floorPath: "/user",
+      connections: [1, 10],
+    },
+    {
+      name: "d: org admin's page 1 of 50",
+      key: BENCH_KEYS.orgAdmin,
+      body: gql(`query D { bookings(take: 50) { nodes { ${LIST_FIELDS} } } }`),
+      connections: [1, 10],
+    },
+    {
+      name: "d': org admin's page 1 of 50 with totalCount",
+      key: BENCH_KEYS.orgAdmin,
+      body: gql(`query D2 { bookings(take: 50) { totalCount nodes { ${LIST_FIELDS} } } }`),
+      connections: [10],
+    },
+    {
+      name: "e: booking(id) with all relations",
+      key: BENCH_KEYS.systemAdmin,
+      body: gql(`query E($id: Int) { booking(id: $id) { ${ALL_RELATIONS} } }`, { id: midId }),
+      connections: [1, 10],
+    },
     {
       name: "f: createBooking",
       key: BENCH_KEYS.systemAdmin,
@@ -485,7 +625,13 @@ async function fullScenarios(url: string, size: number): Promise<Scenario[]> {
         let eventTypeId = (created % 3_990) + 1;
         while (OFFICE_HOURS_USERS.includes(((eventTypeId - 1) % USERS) + 1)) eventTypeId += 1;
         return gql(`mutation F($in: CreateBookingInput!) { createBooking(input: $in) { id } }`, {
-          in: { eventTypeId, start, timeZone: "UTC", title: "bench-create", responses: { name: "Bench", email: `bench${created}@bench.test` } },
+          in: {
+            eventTypeId,
+            start,
+            timeZone: "UTC",
+            title: "bench-create",
+            responses: { name: "Bench", email: `bench${created}@bench.test` },
+          },
         });
       },
       connections: [10],
@@ -502,16 +648,36 @@ async function slotScenarios(url: string): Promise<Scenario[]> {
   const from = new Date(Math.ceil(Date.now() / 86_400_000) * 86_400_000);
   const vars = (et: number) => ({ et, from: from.toISOString(), to: new Date(from.getTime() + 31 * 86_400_000).toISOString() });
   return [
-    { name: "slots: 31 days, personal event type", key: BENCH_KEYS.regularUser, body: gql(q, vars(SLOT_EVENT_TYPES.personal)), connections: [1, 10] },
-    { name: "slots: 31 days, 10-host round robin, busy hosts", key: BENCH_KEYS.regularUser, body: gql(q, vars(SLOT_EVENT_TYPES.roundRobin)), connections: [1, 10] },
+    {
+      name: "slots: 31 days, personal event type",
+      key: BENCH_KEYS.regularUser,
+      body: gql(q, vars(SLOT_EVENT_TYPES.personal)),
+      connections: [1, 10],
+    },
+    {
+      name: "slots: 31 days, 10-host round robin, busy hosts",
+      key: BENCH_KEYS.regularUser,
+      body: gql(q, vars(SLOT_EVENT_TYPES.roundRobin)),
+      connections: [1, 10],
+    },
   ];
 }
 
 async function growthScenarios(url: string, size: number): Promise<Scenario[]> {
   const lastPage = Math.ceil(size / 50);
   return [
-    { name: "a: page 1 of 50, all bookings", key: BENCH_KEYS.systemAdmin, body: gql(`query A { bookings(take: 50, page: 1) { nodes { ${LIST_FIELDS} } } }`), connections: [10] },
-    { name: `b: offset page ${lastPage} (last) of 50`, key: BENCH_KEYS.systemAdmin, body: gql(`query B { bookings(take: 50, page: ${lastPage}) { nodes { ${LIST_FIELDS} } } }`), connections: [10] },
+    {
+      name: "a: page 1 of 50, all bookings",
+      key: BENCH_KEYS.systemAdmin,
+      body: gql(`query A { bookings(take: 50, page: 1) { nodes { ${LIST_FIELDS} } } }`),
+      connections: [10],
+    },
+    {
+      name: `b: offset page ${lastPage} (last) of 50`,
+      key: BENCH_KEYS.systemAdmin,
+      body: gql(`query B { bookings(take: 50, page: ${lastPage}) { nodes { ${LIST_FIELDS} } } }`),
+      connections: [10],
+    },
     ...(await keysetScenarios(url, size)),
   ].map((s) => ({ ...s, connections: [10] }));
 }
@@ -520,7 +686,10 @@ async function growthScenarios(url: string, size: number): Promise<Scenario[]> {
 async function keysetScenarios(url: string, size: number): Promise<Scenario[]> {
   const c = new Client({ connectionString: url });
   await c.connect();
-  const { rows } = await c.query<{ id: number; startTime: Date }>(`SELECT id, "startTime" FROM "Booking" ORDER BY "startTime", id OFFSET $1 LIMIT 1`, [size - 51]);
+  const { rows } = await c.query<{ id: number; startTime: Date }>(
+    `SELECT id, "startTime" FROM "Booking" ORDER BY "startTime", id OFFSET $1 LIMIT 1`,
+    [size - 51],
+  );
   await c.end();
   const after = lastPageCursor({ id: rows[0].id, value: rows[0].startTime });
   const q = `query K($after: String) { bookingsConnection(first: 50, after: $after) { edges { node { ${LIST_FIELDS} } } pageInfo { hasNextPage endCursor } } }`;
@@ -539,7 +708,16 @@ async function startGateway(url: string, env: Record<string, string> = {}, root 
   // Started the way the README tells process managers to start it.
   const child = spawn(process.execPath, ["--max-semi-space-size=8", path.join(root, "dist", "src", "main.js")], {
     // The webhook receiver of the subscription scenario listens on this machine: allow loopback subscribers.
-    env: { ...process.env, DATABASE_URL: url, PORT: "0", LOG_LEVEL: "warn", NODE_ENV: "production", RATE_LIMIT_PER_MINUTE: "0", WEBHOOK_BLOCK_PRIVATE_ADDRESSES: "false", ...env },
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      PORT: "0",
+      LOG_LEVEL: "warn",
+      NODE_ENV: "production",
+      RATE_LIMIT_PER_MINUTE: "0",
+      WEBHOOK_BLOCK_PRIVATE_ADDRESSES: "false",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   let out = "";
@@ -557,8 +735,12 @@ async function startGateway(url: string, env: Record<string, string> = {}, root 
 async function startFloorProcess(url: string, size: number): Promise<Running> {
   const child = spawn(process.execPath, [path.join(ROOT, "dist", "bench", "floor.js")], {
     env: {
-      ...process.env, FLOOR_DATABASE_URL: url, FLOOR_USER_ID: String(BENCH_USERS.regularUser), FLOOR_USER_EMAIL: `user${BENCH_USERS.regularUser}@bench.test`,
-      FLOOR_ORGANIZER_ID: String(ORGANIZER), FLOOR_LAST_OFFSET: String((Math.ceil(size / 50) - 1) * 50),
+      ...process.env,
+      FLOOR_DATABASE_URL: url,
+      FLOOR_USER_ID: String(BENCH_USERS.regularUser),
+      FLOOR_USER_EMAIL: `user${BENCH_USERS.regularUser}@bench.test`,
+      FLOOR_ORGANIZER_ID: String(ORGANIZER),
+      FLOOR_LAST_OFFSET: String((Math.ceil(size / 50) - 1) * 50),
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -612,7 +794,14 @@ function cpuMs(pid: number | undefined): number | null {
   }
 }
 
-async function measure(s: Scenario, target: Measurement["target"], g: Running, size: number, connections: number, seconds = DURATION): Promise<Measurement> {
+async function measure(
+  s: Scenario,
+  target: Measurement["target"],
+  g: Running,
+  size: number,
+  connections: number,
+  seconds = DURATION,
+): Promise<Measurement> {
   const urlPath = s.path ?? "/graphql";
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (s.key) headers.authorization = `Bearer ${s.key}`;
@@ -625,7 +814,8 @@ async function measure(s: Scenario, target: Measurement["target"], g: Running, s
   const method = s.method ?? "POST";
   const probe = await fetch(`http://127.0.0.1:${g.port}${urlPath}`, { method, headers, body: method === "GET" ? undefined : body() });
   const probeBody = (await probe.json()) as { errors?: unknown[] };
-  if (probe.status !== 200 || probeBody.errors) throw new Error(`${s.name}: probe failed: ${probe.status} ${JSON.stringify(probeBody).slice(0, 500)}`);
+  if (probe.status !== 200 || probeBody.errors)
+    throw new Error(`${s.name}: probe failed: ${probe.status} ${JSON.stringify(probeBody).slice(0, 500)}`);
   const after = target !== "floor" ? await sqlMetric(g.port) : undefined;
   const sql = before && after && after.count > before.count ? String((after.sum - before.sum) / (after.count - before.count)) : null;
 
@@ -639,18 +829,23 @@ async function measure(s: Scenario, target: Measurement["target"], g: Running, s
     headers,
     connections,
     duration: seconds,
-    requests: [{
-      setupRequest: (req) => (method === "GET" ? req : { ...req, body: body() }),
-      // A GraphQL error in the body, or (REST) any status but 200.
-      onResponse: (status, resBody) => { if (resBody.includes('"errors"') || status !== 200) graphqlErrors += 1; },
-    }],
+    requests: [
+      {
+        setupRequest: (req) => (method === "GET" ? req : { ...req, body: body() }),
+        // A GraphQL error in the body, or (REST) any status but 200.
+        onResponse: (status, resBody) => {
+          if (resBody.includes('"errors"') || status !== 200) graphqlErrors += 1;
+        },
+      },
+    ],
   });
   clearInterval(sampler);
   const cpuAfter = cpuMs(g.child?.pid);
   return {
     scenario: s.name,
     target,
-    cpuMsPerRequest: cpuBefore !== null && cpuAfter !== null && result.requests.total > 0 ? (cpuAfter - cpuBefore) / result.requests.total : null,
+    cpuMsPerRequest:
+      cpuBefore !== null && cpuAfter !== null && result.requests.total > 0 ? (cpuAfter - cpuBefore) / result.requests.total : null,
     size,
     connections,
     rps: result.requests.average,
@@ -701,7 +896,9 @@ function readPathTargetLines(results: Measurement[], prepared: PreparedCount[]):
   const rows: string[] = [];
   // At 10 connections, as the targets were set.
   for (const g of results.filter((r) => r.target !== "floor" && r.connections === 10 && /^(attach: )?[aob]: /.test(r.scenario))) {
-    const floor = results.find((r) => r.target === "floor" && r.scenario === g.scenario && r.size === g.size && r.connections === g.connections);
+    const floor = results.find(
+      (r) => r.target === "floor" && r.scenario === g.scenario && r.size === g.size && r.connections === g.connections,
+    );
     if (!floor) continue;
     const ratio = g.rps / floor.rps;
     const cpu = g.cpuMsPerRequest !== null && floor.cpuMsPerRequest ? g.cpuMsPerRequest / floor.cpuMsPerRequest : null;
@@ -719,7 +916,10 @@ function readPathTargetLines(results: Measurement[], prepared: PreparedCount[]):
     "|---|---|---|---|---|---|---|",
     ...rows,
     "",
-    ...prepared.map((p) => `- ${p.database}, ${p.target}: after ${p.pages.toLocaleString("en")} distinct offset pages, at most ${p.maxPerConnection ?? "(not reported)"} prepared statements on one connection (target ≤ 50).`),
+    ...prepared.map(
+      (p) =>
+        `- ${p.database}, ${p.target}: after ${p.pages.toLocaleString("en")} distinct offset pages, at most ${p.maxPerConnection ?? "(not reported)"} prepared statements on one connection (target ≤ 50).`,
+    ),
     "",
   ];
 }
@@ -749,7 +949,9 @@ function writeResults(
     "",
     "Data sets (bookings; 2,000 users, one organization of 200 members, 4,000 event types, 3 attendees per booking, a payment per third and a reference per second booking):",
     "",
-    ...generation.map((g) => `- ${g.size.toLocaleString("en")} bookings${g.seconds === null ? " (reused)" : `: generated in ${fmt(g.seconds, 1)} s`}`),
+    ...generation.map(
+      (g) => `- ${g.size.toLocaleString("en")} bookings${g.seconds === null ? " (reused)" : `: generated in ${fmt(g.seconds, 1)} s`}`,
+    ),
     "",
     "| data | scenario | target | conns | req/s | p50 ms | p99 ms | errors | SQL/req | × floor | CPU ms/req | max RSS MB |",
     "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -761,10 +963,13 @@ function writeResults(
     "`× floor`: the gateway's requests/s over the floor's for the same query (the floor, a Node process of its own like the gateway, answers with one hand-written SQL statement that builds the JSON in Postgres).",
     `Scenarios the floor also answers ran as ${RATIO_ROUNDS} rounds of gateway then floor; their rows are each target's median round. The ratio of every round:`,
     "",
-    ...ratioRounds.map((r) => `- ${r.size.toLocaleString("en")}, ${r.scenario}, ${r.connections} connection${r.connections === 1 ? "" : "s"}: ${r.ratios.map((x) => fmt(x, 2)).join(", ")}${r.baselineRatios.length ? ` (baseline: ${r.baselineRatios.map((x) => fmt(x, 2)).join(", ")})` : ""}`),
+    ...ratioRounds.map(
+      (r) =>
+        `- ${r.size.toLocaleString("en")}, ${r.scenario}, ${r.connections} connection${r.connections === 1 ? "" : "s"}: ${r.ratios.map((x) => fmt(x, 2)).join(", ")}${r.baselineRatios.length ? ` (baseline: ${r.baselineRatios.map((x) => fmt(x, 2)).join(", ")})` : ""}`,
+    ),
     "",
     ...readPathTargetLines(results, prepared),
-    "For the f row labelled \"overlapping … pairs\", the req/s column holds the number of overlapping pairs found by SQL after the create run.",
+    'For the f row labelled "overlapping … pairs", the req/s column holds the number of overlapping pairs found by SQL after the create run.',
     "",
     ...(memory
       ? [

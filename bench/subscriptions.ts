@@ -26,7 +26,13 @@ export interface SubscriptionResult {
 const SUBSCRIBE = `subscription($after: String, $ids: [Int!]) { bookingEvents(after: $after, filter: { bookingIds: $ids }) { bookingId } }`;
 
 function client(port: number, key: string): Client {
-  return createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` }, retryAttempts: 0, lazy: false });
+  return createClient({
+    url: `ws://127.0.0.1:${port}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${key}` },
+    retryAttempts: 0,
+    lazy: false,
+  });
 }
 
 async function gql<T>(port: number, key: string, query: string, variables: Record<string, unknown> = {}) {
@@ -87,20 +93,28 @@ export async function runSubscriptionScenario(options: {
   // Start at the feed's end (the horizon cursor a full drain answers).
   let after: string | null = null;
   for (;;) {
-    const page: { data?: { bookingEvents: { endCursor: string; hasNextPage: boolean } } } = await gql(portA, adminKey, `query($a: String) { bookingEvents(after: $a, first: 250) { endCursor hasNextPage } }`, { a: after });
+    const page: { data?: { bookingEvents: { endCursor: string; hasNextPage: boolean } } } = await gql(
+      portA,
+      adminKey,
+      `query($a: String) { bookingEvents(after: $a, first: 250) { endCursor hasNextPage } }`,
+      { a: after },
+    );
     after = page.data!.bookingEvents.endCursor;
     if (!page.data!.bookingEvents.hasNextPage) break;
   }
   const arrived = new Map<number, number>();
   const listener = client(portB, adminKey);
-  listener.subscribe<{ bookingEvents: { bookingId: number } }>({ query: SUBSCRIBE, variables: { after } }, {
-    next: (r) => {
-      const id = r.data?.bookingEvents.bookingId;
-      if (id != null && !arrived.has(id)) arrived.set(id, performance.now());
+  listener.subscribe<{ bookingEvents: { bookingId: number } }>(
+    { query: SUBSCRIBE, variables: { after } },
+    {
+      next: (r) => {
+        const id = r.data?.bookingEvents.bookingId;
+        if (id != null && !arrived.has(id)) arrived.set(id, performance.now());
+      },
+      error: () => undefined,
+      complete: () => undefined,
     },
-    error: () => undefined,
-    complete: () => undefined,
-  });
+  );
   await new Promise((r) => setTimeout(r, 1_000));
   const committed = new Map<number, number>();
   for (let i = 0; i < options.events; i += 1) {
@@ -133,7 +147,10 @@ export async function runSubscriptionScenario(options: {
       const ws = client(portB, idleKey);
       clients.push(ws);
       for (let s = 0; s < 20 && c * 20 + s < options.idle; s += 1) {
-        ws.subscribe({ query: SUBSCRIBE, variables: { after, ids: [-1 - s] } }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+        ws.subscribe(
+          { query: SUBSCRIBE, variables: { after, ids: [-1 - s] } },
+          { next: () => undefined, error: () => undefined, complete: () => undefined },
+        );
       }
     }
     await new Promise((r) => setTimeout(r, 5_000));
@@ -146,9 +163,15 @@ export async function runSubscriptionScenario(options: {
     }
     await new Promise((r) => setTimeout(r, 3_000));
     const mb = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
-    idle = "reason" in after2
-      ? { reason: after2.reason }
-      : { subscriptions: options.idle, rssBeforeMb: mb(before.rssBytes), rssAfterMb: mb(after2.rssBytes), deltaMb: mb(after2.rssBytes - before.rssBytes) };
+    idle =
+      "reason" in after2
+        ? { reason: after2.reason }
+        : {
+            subscriptions: options.idle,
+            rssBeforeMb: mb(before.rssBytes),
+            rssAfterMb: mb(after2.rssBytes),
+            deltaMb: mb(after2.rssBytes - before.rssBytes),
+          };
     for (const c of clients) await c.dispose();
   }
   await listener.dispose();

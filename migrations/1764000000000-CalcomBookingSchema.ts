@@ -325,14 +325,32 @@ export class CalcomBookingSchema1764000000000 implements MigrationInterface {
 
   public async down(q: QueryRunner): Promise<void> {
     for (const table of [
-      "WebhookScheduledTriggers", "InstantMeetingToken", "BookingSeat", "WorkflowReminder", "BookingReference",
-      "Payment", "Attendee", "Booking", "DestinationCalendar", "Host", "EventType", "ApiKey", "Membership",
-      "OrganizationSettings", "users", "Team",
+      "WebhookScheduledTriggers",
+      "InstantMeetingToken",
+      "BookingSeat",
+      "WorkflowReminder",
+      "BookingReference",
+      "Payment",
+      "Attendee",
+      "Booking",
+      "DestinationCalendar",
+      "Host",
+      "EventType",
+      "ApiKey",
+      "Membership",
+      "OrganizationSettings",
+      "users",
+      "Team",
     ]) {
       await q.query(`DROP TABLE "${table}"`);
     }
     for (const type of [
-      "CreationSource", "WorkflowMethods", "PaymentOption", "SchedulingType", "UserPermissionRole", "MembershipRole",
+      "CreationSource",
+      "WorkflowMethods",
+      "PaymentOption",
+      "SchedulingType",
+      "UserPermissionRole",
+      "MembershipRole",
       "BookingStatus",
     ]) {
       await q.query(`DROP TYPE "${type}"`);

@@ -40,7 +40,9 @@ export class CalcomWebhookSchema1764000000004 implements MigrationInterface {
         CONSTRAINT "Webhook_eventTypeId_fkey" FOREIGN KEY ("eventTypeId") REFERENCES "EventType"("id") ON DELETE CASCADE ON UPDATE CASCADE
       )`);
     await q.query(`CREATE UNIQUE INDEX "Webhook_userId_subscriberUrl_key" ON "Webhook"("userId", "subscriberUrl")`);
-    await q.query(`CREATE UNIQUE INDEX "Webhook_platformOAuthClientId_subscriberUrl_key" ON "Webhook"("platformOAuthClientId", "subscriberUrl")`);
+    await q.query(
+      `CREATE UNIQUE INDEX "Webhook_platformOAuthClientId_subscriberUrl_key" ON "Webhook"("platformOAuthClientId", "subscriberUrl")`,
+    );
     await q.query(`CREATE INDEX "Webhook_active_idx" ON "Webhook"("active")`);
   }
 

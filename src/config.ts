@@ -164,7 +164,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     introspection: production ? boolVar(env, "INTROSPECTION", false) : true,
     sandbox: !production,
     corsOrigins: corsRaw
-      ? corsRaw.split(",").map((o) => o.trim()).filter(Boolean)
+      ? corsRaw
+          .split(",")
+          .map((o) => o.trim())
+          .filter(Boolean)
       : production
         ? [APOLLO_STUDIO_ORIGIN]
         : undefined,
@@ -172,7 +175,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedPort: intVar(env, "EMBEDDED_PG_PORT", 0, 0, 65535),
     bodyLimitBytes: intVar(env, "BODY_LIMIT_BYTES", 1_000_000, 1_000, 100_000_000),
     apiKeyCacheSeconds: intVar(env, "API_KEY_CACHE_SECONDS", 10, 0, 3600),
-    replicaUrls: (env.DATABASE_REPLICA_URLS ?? "").split(",").map((u) => u.trim()).filter(Boolean),
+    replicaUrls: (env.DATABASE_REPLICA_URLS ?? "")
+      .split(",")
+      .map((u) => u.trim())
+      .filter(Boolean),
     maxQueryDepth: intVar(env, "MAX_QUERY_DEPTH", 15, 1, 1000),
     maxAliases: intVar(env, "MAX_ALIASES", 30, 0, 100_000),
     maxQueryCost: intVar(env, "MAX_QUERY_COST", 50_000, 1, 100_000_000),
@@ -221,7 +227,8 @@ function browserConfig(env: NodeJS.ProcessEnv, production: boolean): BrowserConf
   }
   if (bookingTokenSecret && bookingTokenSecret.length < 16) throw new ConfigError("BOOKING_TOKEN_SECRET must be at least 16 characters.");
   // An HS256 key shorter than its hash can be guessed offline from any JWT it signed.
-  if (env.JWT_SECRET && Buffer.byteLength(env.JWT_SECRET, "utf8") < 32) throw new ConfigError("JWT_SECRET must be at least 32 bytes (e.g. `openssl rand -hex 32`).");
+  if (env.JWT_SECRET && Buffer.byteLength(env.JWT_SECRET, "utf8") < 32)
+    throw new ConfigError("JWT_SECRET must be at least 32 bytes (e.g. `openssl rand -hex 32`).");
   return {
     jwtSecret: env.JWT_SECRET ? env.JWT_SECRET : undefined,
     jwtJwksUrl: jwksUrl,

@@ -24,10 +24,26 @@ export interface Logger {
  * field at the top of a line or one level down.
  */
 export const REDACTED_PATHS = [
-  "authorization", "*.authorization", "headers.authorization", "*.headers.authorization",
-  "apiKey", "*.apiKey", "token", "*.token", "manageToken", "*.manageToken",
-  "secret", "*.secret", "webhookSecret", "*.webhookSecret",
-  "body", "*.body", "payload", "*.payload", "responseBody", "*.responseBody",
+  "authorization",
+  "*.authorization",
+  "headers.authorization",
+  "*.headers.authorization",
+  "apiKey",
+  "*.apiKey",
+  "token",
+  "*.token",
+  "manageToken",
+  "*.manageToken",
+  "secret",
+  "*.secret",
+  "webhookSecret",
+  "*.webhookSecret",
+  "body",
+  "*.body",
+  "payload",
+  "*.payload",
+  "responseBody",
+  "*.responseBody",
 ];
 
 export interface LoggerOptions {

@@ -78,10 +78,13 @@ function printBanner(port: number, config: Config, embedded: boolean): void {
   const lines = [
     "",
     `  Cal.com GraphQL gateway ready at ${base}/graphql` +
-      (config.host === "127.0.0.1" || config.host === "localhost" ? " (this machine only; set HOST to listen elsewhere)" : ` (listening on ${config.host})`),
+      (config.host === "127.0.0.1" || config.host === "localhost"
+        ? " (this machine only; set HOST to listen elsewhere)"
+        : ` (listening on ${config.host})`),
   ];
   if (config.nodeEnv !== "production") lines.push(`  Start page: ${base}/`);
-  for (const [label, path] of homeLinks({ base, restDocs: config.introspection, graphiql: config.sandbox })) lines.push(`    ${(base + path).padEnd(36)} ${label}`);
+  for (const [label, path] of homeLinks({ base, restDocs: config.introspection, graphiql: config.sandbox }))
+    lines.push(`    ${(base + path).padEnd(36)} ${label}`);
   if (embedded) {
     lines.push(
       "",
@@ -91,7 +94,11 @@ function printBanner(port: number, config: Config, embedded: boolean): void {
       `    system admin                ${DEMO_KEYS.systemAdmin}`,
     );
   }
-  lines.push("", "  First query:", `    ${firstQuery({ base, demoKey: embedded ? DEMO_KEYS.user : undefined, restDocs: config.introspection })}`);
+  lines.push(
+    "",
+    "  First query:",
+    `    ${firstQuery({ base, demoKey: embedded ? DEMO_KEYS.user : undefined, restDocs: config.introspection })}`,
+  );
   console.log(lines.join("\n") + "\n");
 }
 

@@ -10,7 +10,9 @@ import { EmbeddedPostgresError, embeddedDataLocation, refuseRunningServer } from
 function reset(): void {
   const config = loadConfig();
   if (config.databaseUrl) {
-    throw new ConfigError("DATABASE_URL is set: `npm run reset` only deletes the embedded database. Drop or recreate your own database yourself.");
+    throw new ConfigError(
+      "DATABASE_URL is set: `npm run reset` only deletes the embedded database. Drop or recreate your own database yourself.",
+    );
   }
   const dataDir = embeddedDataLocation(config.embeddedDataDir);
   if (!existsSync(dataDir)) {

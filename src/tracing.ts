@@ -47,8 +47,10 @@ if (TRACING) {
   /* eslint-disable @typescript-eslint/no-require-imports -- loaded only when tracing is on */
   const { NodeSDK } = require("@opentelemetry/sdk-node") as typeof import("@opentelemetry/sdk-node");
   const { HttpInstrumentation } = require("@opentelemetry/instrumentation-http") as typeof import("@opentelemetry/instrumentation-http");
-  const { ExpressInstrumentation, ExpressLayerType } = require("@opentelemetry/instrumentation-express") as typeof import("@opentelemetry/instrumentation-express");
-  const { GraphQLInstrumentation } = require("@opentelemetry/instrumentation-graphql") as typeof import("@opentelemetry/instrumentation-graphql");
+  const { ExpressInstrumentation, ExpressLayerType } =
+    require("@opentelemetry/instrumentation-express") as typeof import("@opentelemetry/instrumentation-express");
+  const { GraphQLInstrumentation } =
+    require("@opentelemetry/instrumentation-graphql") as typeof import("@opentelemetry/instrumentation-graphql");
   const { PgInstrumentation } = require("@opentelemetry/instrumentation-pg") as typeof import("@opentelemetry/instrumentation-pg");
   /* eslint-enable @typescript-eslint/no-require-imports -- the lazily loaded modules end here */
   const sdk = new NodeSDK({
@@ -62,7 +64,10 @@ if (TRACING) {
       // Operation-level spans (parse, validate; execute when graphql-js runs it), not one per field.
       new GraphQLInstrumentation({ ignoreResolveSpans: true, mergeItems: true }),
       // Statements of a request only (the job queue's polling has no trace); never the values.
-      new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false, ignoreConnectSpans: true,
+      new PgInstrumentation({
+        requireParentSpan: true,
+        enhancedDatabaseReporting: false,
+        ignoreConnectSpans: true,
         // The read path's statements run to kilobytes: a span keeps their start and end (with the
         // sqlcommenter comment); this halved the bytes exported per page (2.7 → 1.3 KB, measured).
         requestHook: (span, info) => span.setAttribute("db.query.text", clipStatement(info.query.text)),

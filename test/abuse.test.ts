@@ -131,10 +131,18 @@ describe("abuse resistance", () => {
 
     it("answer a wrong hash or version as BAD_REQUEST, never INTERNAL_SERVER_ERROR", async () => {
       const { key } = await createViewer(gw.dataSource);
-      const wrongHash = await post(gw, { query: `{ me { id } }`, extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } } }, key);
+      const wrongHash = await post(
+        gw,
+        { query: `{ me { id } }`, extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } } },
+        key,
+      );
       expect(wrongHash.status).toBe(400);
       expect(wrongHash.body.errors[0].extensions.code).toBe("BAD_REQUEST");
-      const wrongVersion = await post(gw, { query: `{ me { id } }`, extensions: { persistedQuery: { version: 9, sha256Hash: "0".repeat(64) } } }, key);
+      const wrongVersion = await post(
+        gw,
+        { query: `{ me { id } }`, extensions: { persistedQuery: { version: 9, sha256Hash: "0".repeat(64) } } },
+        key,
+      );
       expect(wrongVersion.status).toBe(400);
       expect(wrongVersion.body.errors[0].extensions.code).toBe("BAD_REQUEST");
     });
@@ -145,14 +153,26 @@ describe("abuse resistance", () => {
       const g = await start({ BATCHED_REQUESTS: "true", MAX_BATCH_SIZE: "5", RATE_LIMIT_PER_MINUTE: "7" });
       const { key } = await createViewer(g.dataSource);
       const op = { query: `{ me { id } }` };
-      const tooMany = await post(g, Array.from({ length: 6 }, () => op), key);
+      const tooMany = await post(
+        g,
+        Array.from({ length: 6 }, () => op),
+        key,
+      );
       expect(tooMany.status).toBe(400);
       expect(tooMany.body.errors[0].extensions.code).toBe("BAD_REQUEST");
-      const five = await post(g, Array.from({ length: 5 }, () => op), key);
+      const five = await post(
+        g,
+        Array.from({ length: 5 }, () => op),
+        key,
+      );
       expect(five.status).toBe(200);
       expect(five.body.map((a: GqlResponse["body"]) => Boolean(a.data?.me))).toEqual([true, true, true, true, true]);
       // 5 of 7 spent: of the next batch of 3, two run and one is refused.
-      const next = await post(g, Array.from({ length: 3 }, () => op), key);
+      const next = await post(
+        g,
+        Array.from({ length: 3 }, () => op),
+        key,
+      );
       const codes = next.body.map((a: GqlResponse["body"]) => a.errors?.[0].extensions?.code ?? "OK").sort();
       expect(codes).toEqual(["OK", "OK", "RATE_LIMITED"]);
     });
@@ -163,7 +183,8 @@ describe("abuse resistance", () => {
       const g = await start({ MAX_UNPAGED_BOOKINGS: "20", RATE_LIMIT_PER_MINUTE: "0" });
       const admin = await createViewer(g.dataSource, { role: UserPermissionRole.ADMIN });
       const few = await createViewer(g.dataSource);
-      for (let i = 0; i < 3; i += 1) await createBooking(g.dataSource, { userId: few.user.id, startTime: new Date(Date.UTC(2034, 0, 1 + i, 9)) });
+      for (let i = 0; i < 3; i += 1)
+        await createBooking(g.dataSource, { userId: few.user.id, startTime: new Date(Date.UTC(2034, 0, 1 + i, 9)) });
       const fine = await g.gql(`{ bookings { take page nodes { id } } }`, {}, few.key);
       expect(fine.body.data!.bookings).toMatchObject({ take: null, page: null });
       expect(fine.body.data!.bookings.nodes).toHaveLength(3);
@@ -180,16 +201,35 @@ describe("abuse resistance", () => {
     it("a reschedule keeps an allowed duration and the notice; refusals write nothing", async () => {
       const organizer = await createViewer(gw.dataSource);
       const attendee = await createViewer(gw.dataSource);
-      const et = await createEventType(gw.dataSource, { userId: organizer.user.id, length: 30, metadata: { multipleDuration: [30, 60] }, minimumBookingNotice: 0 });
+      const et = await createEventType(gw.dataSource, {
+        userId: organizer.user.id,
+        length: 30,
+        metadata: { multipleDuration: [30, 60] },
+        minimumBookingNotice: 0,
+      });
       const booking = await createBooking(gw.dataSource, {
-        userId: organizer.user.id, eventTypeId: et.id, startTime: at(2, 9), endTime: at(2, 9, 30), attendees: [{ email: attendee.user.email }],
+        userId: organizer.user.id,
+        eventTypeId: et.id,
+        startTime: at(2, 9),
+        endTime: at(2, 9, 30),
+        attendees: [{ email: attendee.user.email }],
       });
       const before = await snapshotTables(gw.dataSource);
       const move = (start: string, end?: string) =>
-        gw.gql(`mutation($s: DateTime!, $e: DateTime) { rescheduleBooking(id: ${booking.id}, start: $s, end: $e) { id startTime endTime recurringEventId } }`, { s: start, e: end }, attendee.key);
+        gw.gql(
+          `mutation($s: DateTime!, $e: DateTime) { rescheduleBooking(id: ${booking.id}, start: $s, end: $e) { id startTime endTime recurringEventId } }`,
+          { s: start, e: end },
+          attendee.key,
+        );
       // The attendee tries to block the organizer for millennia.
-      expect((await move(at(3, 9).toISOString(), "9999-12-31T23:59:00Z")).body.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "end" });
-      expect((await move(at(3, 9).toISOString(), at(3, 9, 45).toISOString())).body.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "end" });
+      expect((await move(at(3, 9).toISOString(), "9999-12-31T23:59:00Z")).body.errors?.[0].extensions).toMatchObject({
+        code: "BAD_USER_INPUT",
+        field: "end",
+      });
+      expect((await move(at(3, 9).toISOString(), at(3, 9, 45).toISOString())).body.errors?.[0].extensions).toMatchObject({
+        code: "BAD_USER_INPUT",
+        field: "end",
+      });
       expect((await move("9999-12-31T23:59:00Z")).body.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "end" });
       expect(await snapshotTables(gw.dataSource)).toEqual(before);
       // An event-type length is fine.
@@ -200,7 +240,12 @@ describe("abuse resistance", () => {
     it("a reschedule respects the minimum notice", async () => {
       const organizer = await createViewer(gw.dataSource);
       const et = await createEventType(gw.dataSource, { userId: organizer.user.id, length: 30, minimumBookingNotice: 24 * 60 });
-      const booking = await createBooking(gw.dataSource, { userId: organizer.user.id, eventTypeId: et.id, startTime: at(4, 9), endTime: at(4, 9, 30) });
+      const booking = await createBooking(gw.dataSource, {
+        userId: organizer.user.id,
+        eventTypeId: et.id,
+        startTime: at(4, 9),
+        endTime: at(4, 9, 30),
+      });
       const soon = new Date(Date.now() + 60 * 60_000).toISOString();
       const res = await gw.gql(`mutation { rescheduleBooking(id: ${booking.id}, start: "${soon}") { id } }`, {}, organizer.key);
       expect(res.body.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "start" });
@@ -210,9 +255,25 @@ describe("abuse resistance", () => {
       const organizer = await createViewer(gw.dataSource);
       const et = await createEventType(gw.dataSource, { userId: organizer.user.id, length: 30 });
       const series = "series-" + randomBytes(4).toString("hex");
-      const first = await createBooking(gw.dataSource, { userId: organizer.user.id, eventTypeId: et.id, startTime: at(5, 9), endTime: at(5, 9, 30), recurringEventId: series });
-      const second = await createBooking(gw.dataSource, { userId: organizer.user.id, eventTypeId: et.id, startTime: at(12, 9), endTime: at(12, 9, 30), recurringEventId: series });
-      const moved = await gw.gql(`mutation { rescheduleBooking(id: ${second.id}, start: "${at(13, 9).toISOString()}") { id recurringEventId } }`, {}, organizer.key);
+      const first = await createBooking(gw.dataSource, {
+        userId: organizer.user.id,
+        eventTypeId: et.id,
+        startTime: at(5, 9),
+        endTime: at(5, 9, 30),
+        recurringEventId: series,
+      });
+      const second = await createBooking(gw.dataSource, {
+        userId: organizer.user.id,
+        eventTypeId: et.id,
+        startTime: at(12, 9),
+        endTime: at(12, 9, 30),
+        recurringEventId: series,
+      });
+      const moved = await gw.gql(
+        `mutation { rescheduleBooking(id: ${second.id}, start: "${at(13, 9).toISOString()}") { id recurringEventId } }`,
+        {},
+        organizer.key,
+      );
       expect(moved.body.data!.rescheduleBooking.recurringEventId).toBe(series);
       await gw.gql(`mutation { cancelBooking(id: ${first.id}, allRemainingBookings: true) { id } }`, {}, organizer.key);
       const [row] = await gw.dataSource.query(`SELECT status FROM "Booking" WHERE id = $1`, [moved.body.data!.rescheduleBooking.id]);
@@ -223,9 +284,19 @@ describe("abuse resistance", () => {
       const organizer = await createViewer(gw.dataSource);
       const booking = await createBooking(gw.dataSource, { userId: organizer.user.id, startTime: at(20, 9), endTime: at(20, 9, 30) });
       const move = (start: Date, end: Date) =>
-        gw.gql(`mutation { updateBooking(id: ${booking.id}, input: { start: "${start.toISOString()}", end: "${end.toISOString()}" }) { id endTime } }`, {}, organizer.key);
-      expect((await move(at(21, 9), new Date(at(21, 9).getTime() + 24 * 3_600_000 + 60_000))).body.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "end" });
-      expect((await move(at(21, 9), new Date(at(21, 9).getTime() + 30_000))).body.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "end" });
+        gw.gql(
+          `mutation { updateBooking(id: ${booking.id}, input: { start: "${start.toISOString()}", end: "${end.toISOString()}" }) { id endTime } }`,
+          {},
+          organizer.key,
+        );
+      expect((await move(at(21, 9), new Date(at(21, 9).getTime() + 24 * 3_600_000 + 60_000))).body.errors?.[0].extensions).toMatchObject({
+        code: "BAD_USER_INPUT",
+        field: "end",
+      });
+      expect((await move(at(21, 9), new Date(at(21, 9).getTime() + 30_000))).body.errors?.[0].extensions).toMatchObject({
+        code: "BAD_USER_INPUT",
+        field: "end",
+      });
       expect((await move(at(21, 9), new Date(at(21, 9).getTime() + 24 * 3_600_000))).body.errors).toBeUndefined();
       expect((await move(at(23, 9), new Date(at(23, 9).getTime() + 60_000))).body.errors).toBeUndefined();
     });

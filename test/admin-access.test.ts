@@ -21,8 +21,24 @@ const MATRIX: Array<{ role: string; target: Target; list: boolean; get: Outcome;
   { role: "eventTypeOwner", target: "personal", list: true, get: "ok", create: "NOT_FOUND", update: "ok", cancel: "ok" },
   { role: "teamAdmin", target: "team", list: true, get: "ok", create: "NOT_FOUND", update: "ok", cancel: "ok" },
   { role: "orgAdmin", target: "personal", list: true, get: "ok", create: "ok", update: "ok", cancel: "ok" },
-  { role: "orgAdminApiDisabled", target: "personal", list: false, get: "NOT_FOUND", create: "NOT_FOUND", update: "NOT_FOUND", cancel: "NOT_FOUND" },
-  { role: "otherOrgAdmin", target: "personal", list: false, get: "NOT_FOUND", create: "NOT_FOUND", update: "NOT_FOUND", cancel: "NOT_FOUND" },
+  {
+    role: "orgAdminApiDisabled",
+    target: "personal",
+    list: false,
+    get: "NOT_FOUND",
+    create: "NOT_FOUND",
+    update: "NOT_FOUND",
+    cancel: "NOT_FOUND",
+  },
+  {
+    role: "otherOrgAdmin",
+    target: "personal",
+    list: false,
+    get: "NOT_FOUND",
+    create: "NOT_FOUND",
+    update: "NOT_FOUND",
+    cancel: "NOT_FOUND",
+  },
   { role: "systemAdmin", target: "personal", list: true, get: "ok", create: "ok", update: "ok", cancel: "ok" },
 ];
 
@@ -53,7 +69,19 @@ describe("admin access", () => {
   beforeAll(async () => {
     gw = await startTestGateway();
     ds = gw.dataSource;
-    for (const role of ["outsider", "attendee", "member", "eventTypeOwner", "teamAdmin", "orgAdmin", "orgAdminApiDisabled", "otherOrgAdmin", "pendingMember", "memberOfOrgA2", "memberOfOrgB"]) {
+    for (const role of [
+      "outsider",
+      "attendee",
+      "member",
+      "eventTypeOwner",
+      "teamAdmin",
+      "orgAdmin",
+      "orgAdminApiDisabled",
+      "otherOrgAdmin",
+      "pendingMember",
+      "memberOfOrgA2",
+      "memberOfOrgB",
+    ]) {
       const v = await createViewer(ds, { username: `${role}-${randomUUID().slice(0, 6)}` });
       keys[role] = v.key;
       users[role] = v.user;
@@ -103,7 +131,14 @@ describe("admin access", () => {
     it(`create on the member's hidden event type: ${row.create}`, async () => {
       const res = await gw.gql(
         `mutation($in: CreateBookingInput!) { createBooking(input: $in) { id userId } }`,
-        { in: { eventTypeId: hiddenMemberType, start: nextStart().toISOString(), timeZone: "UTC", responses: { name: "Booker", email: "booker@example.test" } } },
+        {
+          in: {
+            eventTypeId: hiddenMemberType,
+            start: nextStart().toISOString(),
+            timeZone: "UTC",
+            responses: { name: "Booker", email: "booker@example.test" },
+          },
+        },
         key(),
       );
       expect(outcome(res)).toBe(row.create);
@@ -112,7 +147,11 @@ describe("admin access", () => {
 
     it(`update: ${row.update}`, async () => {
       const b = await target(row.target);
-      const res = await gw.gql(`mutation($id: Int!) { updateBooking(id: $id, input: { title: "Renamed" }) { title } }`, { id: b.id }, key());
+      const res = await gw.gql(
+        `mutation($id: Int!) { updateBooking(id: $id, input: { title: "Renamed" }) { title } }`,
+        { id: b.id },
+        key(),
+      );
       expect(outcome(res)).toBe(row.update);
       const [{ title }] = await ds.query(`SELECT title FROM "Booking" WHERE id = $1`, [b.id]);
       expect(title === "Renamed").toBe(row.update === "ok");
@@ -143,7 +182,9 @@ describe("admin access", () => {
       const q = `query($u: [Int!]) { bookings(filter: { userIds: $u }) { totalCount nodes { userId } } }`;
       const members = await gw.gql(q, { u: [users.member.id, users.memberOfOrgA2.id] }, keys.orgAdmin);
       expect(members.body.errors).toBeUndefined();
-      expect(new Set(members.body.data!.bookings.nodes.map((n: { userId: number }) => n.userId))).toEqual(new Set([users.member.id, users.memberOfOrgA2.id]));
+      expect(new Set(members.body.data!.bookings.nodes.map((n: { userId: number }) => n.userId))).toEqual(
+        new Set([users.member.id, users.memberOfOrgA2.id]),
+      );
       const self = await gw.gql(q, { u: [users.orgAdmin.id] }, keys.orgAdmin);
       expect(self.body.errors).toBeUndefined();
       for (const outside of [users.pendingMember.id, users.memberOfOrgB.id, users.outsider.id]) {
@@ -158,7 +199,10 @@ describe("admin access", () => {
 
     it("pages exactly: all pages concatenated equal the unpaged list", async () => {
       for (let i = 0; i < 23; i += 1) {
-        await createBooking(ds, { userId: i % 2 ? users.member.id : users.memberOfOrgA2.id, startTime: new Date(Date.UTC(2035, 0, 1, i % 5)) });
+        await createBooking(ds, {
+          userId: i % 2 ? users.member.id : users.memberOfOrgA2.id,
+          startTime: new Date(Date.UTC(2035, 0, 1, i % 5)),
+        });
       }
       const all = await gw.gql(`{ bookings { totalCount nodes { id } } }`, {}, keys.orgAdmin);
       const expected = all.body.data!.bookings.nodes.map((n: { id: number }) => n.id);
@@ -176,7 +220,9 @@ describe("admin access", () => {
     it("shows the instant-meeting token of a member's booking to the org admin, not to the attendee", async () => {
       const team = await createTeam(ds);
       const b = await target("personal");
-      await ds.getRepository(InstantMeetingToken).insert({ token: `tok-${b.id}`, expires: b.endTime, teamId: team.id, bookingId: b.id, updatedAt: new Date() });
+      await ds
+        .getRepository(InstantMeetingToken)
+        .insert({ token: `tok-${b.id}`, expires: b.endTime, teamId: team.id, bookingId: b.id, updatedAt: new Date() });
       const q = `query($id: Int) { booking(id: $id) { instantMeetingToken { token } } }`;
       expect((await gw.gql(q, { id: b.id }, keys.orgAdmin)).body.data!.booking.instantMeetingToken.token).toBe(`tok-${b.id}`);
       expect((await gw.gql(q, { id: b.id }, keys.attendee)).body.data!.booking.instantMeetingToken.token).toBeNull();

@@ -74,7 +74,7 @@ describe("authentication", () => {
     const res = await post({}, "{ __schema { queryType { name } } }");
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ data: { __schema: { queryType: { name: "Query" } } } });
-    const viaFragment = await post({}, "query { ...F } fragment F on Query { __typename __type(name: \"Booking\") { name } }");
+    const viaFragment = await post({}, 'query { ...F } fragment F on Query { __typename __type(name: "Booking") { name } }');
     expect(((await viaFragment.json()) as GqlResponse["body"]).data).toEqual({ __typename: "Query", __type: { name: "Booking" } });
   });
 

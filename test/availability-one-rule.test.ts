@@ -17,7 +17,12 @@ const ZONES = ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC", "Aust
 const DAYS = ["2031-03-08", "2031-03-29", "2031-06-10", "2031-10-25", "2031-11-01", "2031-12-30"];
 const MINUTE = 60_000;
 
-interface Row { days: number[]; start: number; end: number; date?: string }
+interface Row {
+  days: number[];
+  start: number;
+  end: number;
+  date?: string;
+}
 interface Case {
   zone: string;
   requestZone: string;
@@ -36,11 +41,13 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   zone: fc.constantFrom(...ZONES),
   requestZone: fc.constantFrom("UTC", "Europe/Berlin", "America/New_York"),
   rows: fc.array(
-    fc.record({
-      days: fc.uniqueArray(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 7 }),
-      start: fc.integer({ min: 8, max: 26 }).map((h) => h * 30),
-      length: fc.integer({ min: 2, max: 20 }).map((n) => n * 30),
-    }).map((r) => ({ days: r.days, start: r.start, end: Math.min(1440, r.start + r.length) })),
+    fc
+      .record({
+        days: fc.uniqueArray(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 7 }),
+        start: fc.integer({ min: 8, max: 26 }).map((h) => h * 30),
+        length: fc.integer({ min: 2, max: 20 }).map((n) => n * 30),
+      })
+      .map((r) => ({ days: r.days, start: r.start, end: Math.min(1440, r.start + r.length) })),
     { minLength: 1, maxLength: 3 },
   ),
   length: fc.constantFrom(30 as const, 60 as const),
@@ -49,7 +56,13 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   perDay: fc.constantFrom(null, null, 1, 2),
   day: fc.constantFrom(...DAYS),
   busy: fc.array(
-    fc.record({ offsetSlots: fc.integer({ min: 0, max: 95 }), slots: fc.integer({ min: 1, max: 4 }), before: fc.constantFrom(0, 30), after: fc.constantFrom(0, 30), own: fc.boolean() }),
+    fc.record({
+      offsetSlots: fc.integer({ min: 0, max: 95 }),
+      slots: fc.integer({ min: 1, max: 4 }),
+      before: fc.constantFrom(0, 30),
+      after: fc.constantFrom(0, 30),
+      own: fc.boolean(),
+    }),
     { maxLength: 4 },
   ),
 });
@@ -85,9 +98,18 @@ describe("one rule for both (property, over GraphQL)", () => {
       fc.asyncProperty(caseArb, fc.integer({ min: 0, max: 1000 }), async (c, pick) => {
         cases += 1;
         const organizer = await createUser(ds, { timeZone: c.zone }, { hours: "builtin" });
-        await createSchedule(ds, organizer, c.rows.map((r) => ({ days: r.days, startTime: hhmm(r.start), endTime: hhmm(r.end) })), { makeDefault: true });
+        await createSchedule(
+          ds,
+          organizer,
+          c.rows.map((r) => ({ days: r.days, startTime: hhmm(r.start), endTime: hhmm(r.end) })),
+          { makeDefault: true },
+        );
         const et = await createEventType(ds, {
-          userId: organizer.id, length: c.length, minimumBookingNotice: 0, beforeEventBuffer: c.before, afterEventBuffer: c.after,
+          userId: organizer.id,
+          length: c.length,
+          minimumBookingNotice: 0,
+          beforeEventBuffer: c.before,
+          afterEventBuffer: c.after,
           bookingLimits: c.perDay ? { PER_DAY: c.perDay } : null,
         });
         const from = DateTime.fromISO(`${c.day}T00:00`, { zone: "UTC" }).toMillis();
@@ -101,7 +123,19 @@ describe("one rule for both (property, over GraphQL)", () => {
           const type = b.own
             ? { id: et.id, before: c.before, after: c.after }
             : b.before || b.after
-              ? { id: (await createEventType(ds, { userId: organizer.id, length: 30, minimumBookingNotice: 0, beforeEventBuffer: b.before, afterEventBuffer: b.after })).id, before: b.before, after: b.after }
+              ? {
+                  id: (
+                    await createEventType(ds, {
+                      userId: organizer.id,
+                      length: 30,
+                      minimumBookingNotice: 0,
+                      beforeEventBuffer: b.before,
+                      afterEventBuffer: b.after,
+                    })
+                  ).id,
+                  before: b.before,
+                  after: b.after,
+                }
               : { id: other.id, before: 0, after: 0 };
           await createBooking(ds, { userId: organizer.id, eventTypeId: type.id, startTime: new Date(start), endTime: new Date(end) });
           existing.push({ start, end, before: type.before, after: type.after, eventTypeId: type.id });
@@ -121,18 +155,31 @@ describe("one rule for both (property, over GraphQL)", () => {
         const unlisted: number[] = [];
         for (let s = from; s < to; s += 30 * MINUTE) if (!listed.has(s)) unlisted.push(s);
         // A sample of the unlisted starts (each refusal is a request), spread over the range.
-        const sample = unlisted.filter((_, i) => i % Math.max(1, Math.floor(unlisted.length / 8)) === pick % Math.max(1, Math.floor(unlisted.length / 8)));
+        const sample = unlisted.filter(
+          (_, i) => i % Math.max(1, Math.floor(unlisted.length / 8)) === pick % Math.max(1, Math.floor(unlisted.length / 8)),
+        );
         const localDay = (t: number) => DateTime.fromMillis(t, { zone: c.zone }).toISODate();
         for (const s of sample) {
           const e = s + c.length * MINUTE;
-          const fullDay = c.perDay != null && existing.filter((b) => b.eventTypeId === et.id && localDay(b.start) === localDay(s)).length >= c.perDay;
+          const fullDay =
+            c.perDay != null && existing.filter((b) => b.eventTypeId === et.id && localDay(b.start) === localDay(s)).length >= c.perDay;
           const busy = existing.some((b) => b.start - (b.before + c.after) * MINUTE < e && b.end + (b.after + c.before) * MINUTE > s);
           const hours = inHours(c, s, e);
           const onGrid = c.length === 30 || DateTime.fromMillis(s, { zone: c.requestZone }).minute === 0;
-          const expected = fullDay ? "BOOKING_LIMIT_REACHED" : !hours ? "NOT_AVAILABLE" : busy ? "SLOT_TAKEN" : onGrid ? "LISTED" : "OFF_GRID";
+          const expected = fullDay
+            ? "BOOKING_LIMIT_REACHED"
+            : !hours
+              ? "NOT_AVAILABLE"
+              : busy
+                ? "SLOT_TAKEN"
+                : onGrid
+                  ? "LISTED"
+                  : "OFF_GRID";
           const made = await gw.gql(
             `mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`,
-            { in: { eventTypeId: et.id, start: new Date(s).toISOString(), timeZone: "UTC", responses: { name: "P", email: booker.email } } },
+            {
+              in: { eventTypeId: et.id, start: new Date(s).toISOString(), timeZone: "UTC", responses: { name: "P", email: booker.email } },
+            },
             booker.key,
           );
           if (expected === "OFF_GRID") {
@@ -141,8 +188,13 @@ describe("one rule for both (property, over GraphQL)", () => {
             await ds.query(`DELETE FROM "Booking" WHERE id = $1`, [made.body.data!.createBooking.id]);
             continue;
           }
-          if (expected === "LISTED") throw new Error(`start ${new Date(s).toISOString()} is free by the oracle but not listed (case ${JSON.stringify(c)})`);
-          expect({ start: new Date(s).toISOString(), day: localDay(s), reason: onlyError(made).extensions?.reason }).toEqual({ start: new Date(s).toISOString(), day: localDay(s), reason: expected });
+          if (expected === "LISTED")
+            throw new Error(`start ${new Date(s).toISOString()} is free by the oracle but not listed (case ${JSON.stringify(c)})`);
+          expect({ start: new Date(s).toISOString(), day: localDay(s), reason: onlyError(made).extensions?.reason }).toEqual({
+            start: new Date(s).toISOString(),
+            day: localDay(s),
+            reason: expected,
+          });
           refusalsChecked += 1;
         }
         // One listed slot books.
@@ -151,7 +203,9 @@ describe("one rule for both (property, over GraphQL)", () => {
           const s = starts[pick % starts.length];
           const made = await gw.gql(
             `mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`,
-            { in: { eventTypeId: et.id, start: new Date(s).toISOString(), timeZone: "UTC", responses: { name: "P", email: booker.email } } },
+            {
+              in: { eventTypeId: et.id, start: new Date(s).toISOString(), timeZone: "UTC", responses: { name: "P", email: booker.email } },
+            },
             booker.key,
           );
           expect(made.body.errors).toBeUndefined();

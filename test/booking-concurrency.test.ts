@@ -2,7 +2,12 @@ import type { DataSource } from "typeorm";
 import { BookingStatus } from "../src/entities";
 import { createBooking, createEventType, createViewer } from "./support/factories";
 import {
-  createCalcomManagedDatabase, createTestDatabase, dropTestDatabase, startTestGateway, type GqlResponse, type TestGateway,
+  createCalcomManagedDatabase,
+  createTestDatabase,
+  dropTestDatabase,
+  startTestGateway,
+  type GqlResponse,
+  type TestGateway,
 } from "./support/harness";
 
 /**
@@ -29,7 +34,15 @@ describe.each([
   const create = (i: number, start: Date, extra: Record<string, unknown> = {}) =>
     both()[i % 2].gql(
       CREATE,
-      { input: { eventTypeId, start: start.toISOString(), timeZone: "UTC", responses: { name: `Racer ${i}`, email: `racer${i}@example.test` }, ...extra } },
+      {
+        input: {
+          eventTypeId,
+          start: start.toISOString(),
+          timeZone: "UTC",
+          responses: { name: `Racer ${i}`, email: `racer${i}@example.test` },
+          ...extra,
+        },
+      },
       key,
     );
   const holders = async (start: Date, end: Date) =>
@@ -37,7 +50,8 @@ describe.each([
       `SELECT id FROM "Booking" WHERE "userId" = $1 AND status IN ('accepted', 'pending') AND "startTime" < $3 AND "endTime" > $2`,
       [organizerId, start, end],
     );
-  const outcome = (res: GqlResponse) => (res.body.errors ? String(res.body.errors[0].extensions?.reason ?? res.body.errors[0].extensions?.code) : "OK");
+  const outcome = (res: GqlResponse) =>
+    res.body.errors ? String(res.body.errors[0].extensions?.reason ?? res.body.errors[0].extensions?.code) : "OK";
 
   beforeAll(async () => {
     name = await makeDatabase();
@@ -70,7 +84,11 @@ describe.each([
     const start = new Date(Date.UTC(2033, 0, 4, 10));
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        create(i, new Date(start.getTime() + (i % 2) * 30 * 60_000), i % 2 ? {} : { end: new Date(start.getTime() + 3_600_000).toISOString() }),
+        create(
+          i,
+          new Date(start.getTime() + (i % 2) * 30 * 60_000),
+          i % 2 ? {} : { end: new Date(start.getTime() + 3_600_000).toISOString() },
+        ),
       ),
     );
     expect(results.map(outcome).filter((o) => o === "OK")).toHaveLength(1);
@@ -104,7 +122,11 @@ describe.each([
       const target = new Date(Date.UTC(2033, 1, 1 + round, 15));
       const old = await createBooking(ds, { userId: organizerId, eventTypeId, startTime: new Date(Date.UTC(2033, 1, 1 + round, 9)) });
       const [moved, created] = await Promise.all([
-        a.gql(`mutation($id: Int!, $s: DateTime!) { rescheduleBooking(id: $id, start: $s) { id } }`, { id: old.id, s: target.toISOString() }, organizerKey),
+        a.gql(
+          `mutation($id: Int!, $s: DateTime!) { rescheduleBooking(id: $id, start: $s) { id } }`,
+          { id: old.id, s: target.toISOString() },
+          organizerKey,
+        ),
         create(1, target),
       ]);
       expect([outcome(moved), outcome(created)].sort()).toEqual(["OK", "SLOT_TAKEN"]);
@@ -113,5 +135,4 @@ describe.each([
       expect(oldRow.status).toBe(outcome(moved) === "OK" ? BookingStatus.CANCELLED : BookingStatus.ACCEPTED);
     }
   });
-
 });

@@ -3,7 +3,12 @@ import { bookingSlotKey } from "../src/domain/booking/idempotency";
 import { BookingStatus, DestinationCalendar, Host, MembershipRole, UserPermissionRole } from "../src/entities";
 import { addMember, createBooking, createEventType, createTeam, createUser, createViewer } from "./support/factories";
 import {
-  createCalcomManagedDatabase, createTestDatabase, dropTestDatabase, onlyError, startTestGateway, type TestGateway,
+  createCalcomManagedDatabase,
+  createTestDatabase,
+  dropTestDatabase,
+  onlyError,
+  startTestGateway,
+  type TestGateway,
 } from "./support/harness";
 import { snapshotTables } from "./support/snapshot";
 
@@ -54,15 +59,28 @@ describe.each([
   });
 
   it("writes the booking as Cal.com does", async () => {
-    const et = await createEventType(ds, { userId: owner.id, length: 30, title: "Intro call", locations: [{ type: "integrations:daily" }] });
-    const calendar = await ds.getRepository(DestinationCalendar).save({ integration: "google_calendar", externalId: "c1", userId: owner.id });
+    const et = await createEventType(ds, {
+      userId: owner.id,
+      length: 30,
+      title: "Intro call",
+      locations: [{ type: "integrations:daily" }],
+    });
+    const calendar = await ds
+      .getRepository(DestinationCalendar)
+      .save({ integration: "google_calendar", externalId: "c1", userId: owner.id });
     const start = nextStart();
     const before = Date.now();
     const res = await create(
       input(et.id, start, {
         language: "de",
         metadata: { source: "crm" },
-        responses: { name: "Bea Booker", email: booker.email, guests: ["guest.one@example.test"], notes: "About the contract", location: { value: "integrations:daily" } },
+        responses: {
+          name: "Bea Booker",
+          email: booker.email,
+          guests: ["guest.one@example.test"],
+          notes: "About the contract",
+          location: { value: "integrations:daily" },
+        },
       }),
     );
     expect(res.body.errors).toBeUndefined();
@@ -83,7 +101,10 @@ describe.each([
       metadata: { source: "crm" },
       destinationCalendarId: calendar.id,
       responses: {
-        name: "Bea Booker", email: booker.email, guests: ["guest.one@example.test"], notes: "About the contract",
+        name: "Bea Booker",
+        email: booker.email,
+        guests: ["guest.one@example.test"],
+        notes: "About the contract",
         location: { value: "integrations:daily", optionValue: "" },
       },
       attendees: [
@@ -104,7 +125,11 @@ describe.each([
   });
 
   it("uses the event type's eventName template, an explicit title, and an explicit description", async () => {
-    const et = await createEventType(ds, { userId: owner.id, eventName: "{Event type title} with {Scheduler} ({Organiser})", title: "Demo" });
+    const et = await createEventType(ds, {
+      userId: owner.id,
+      eventName: "{Event type title} with {Scheduler} ({Organiser})",
+      title: "Demo",
+    });
     const templated = await create(input(et.id, nextStart()));
     expect(templated.body.data!.createBooking.title).toBe("Demo with Bea Booker (Olga Owner)");
     const explicit = await create(input(et.id, nextStart(), { title: "My own title", description: "Given" }));
@@ -141,12 +166,31 @@ describe.each([
     ["a bad language", (et: number) => input(et, nextStart(), { language: "english please" }), "language"],
     ["a bad booker e-mail", (et: number) => input(et, nextStart(), { responses: { name: "X", email: "not-an-email" } }), "responses.email"],
     ["an empty name", (et: number) => input(et, nextStart(), { responses: { name: "  ", email: "x@example.test" } }), "responses.name"],
-    ["a bad guest e-mail", (et: number) => input(et, nextStart(), { responses: { name: "X", email: "x@example.test", guests: ["ok@example.test", "nope"] } }), "responses.guests"],
-    ["an unknown location", (et: number) => input(et, nextStart(), { responses: { name: "X", email: "x@example.test", location: { value: "integrations:teleport" } } }), "responses.location"],
-    ["a location the event type does not offer", (et: number) => input(et, nextStart(), { responses: { name: "X", email: "x@example.test", location: { value: "integrations:zoom" } } }), "responses.location"],
+    [
+      "a bad guest e-mail",
+      (et: number) => input(et, nextStart(), { responses: { name: "X", email: "x@example.test", guests: ["ok@example.test", "nope"] } }),
+      "responses.guests",
+    ],
+    [
+      "an unknown location",
+      (et: number) =>
+        input(et, nextStart(), { responses: { name: "X", email: "x@example.test", location: { value: "integrations:teleport" } } }),
+      "responses.location",
+    ],
+    [
+      "a location the event type does not offer",
+      (et: number) =>
+        input(et, nextStart(), { responses: { name: "X", email: "x@example.test", location: { value: "integrations:zoom" } } }),
+      "responses.location",
+    ],
     ["non-string metadata", (et: number) => input(et, nextStart(), { metadata: { n: 5 } }), "metadata"],
   ])("refuses %s with BAD_USER_INPUT naming the field, writing nothing", async (_label, make, field) => {
-    const et = await createEventType(ds, { userId: owner.id, length: 30, minimumBookingNotice: 120, locations: [{ type: "integrations:daily" }] });
+    const et = await createEventType(ds, {
+      userId: owner.id,
+      length: 30,
+      minimumBookingNotice: 120,
+      locations: [{ type: "integrations:daily" }],
+    });
     const before = await snapshotTables(ds);
     const res = await create(make(et.id));
     expect(res.status).toBe(200);
@@ -156,11 +200,19 @@ describe.each([
 
   it("needs the attendee's value for phone and attendeeInPerson, and stores optionValue as the location", async () => {
     const et = await createEventType(ds, { userId: owner.id, locations: [{ type: "phone" }, { type: "inPerson", address: "1 Main St" }] });
-    const missing = await create(input(et.id, nextStart(), { responses: { name: "X", email: "x@example.test", location: { value: "phone" } } }));
+    const missing = await create(
+      input(et.id, nextStart(), { responses: { name: "X", email: "x@example.test", location: { value: "phone" } } }),
+    );
     expect(onlyError(missing).extensions).toEqual({ code: "BAD_USER_INPUT", field: "responses.location" });
-    const phone = await create(input(et.id, nextStart(), { responses: { name: "X", email: "x@example.test", location: { value: "phone", optionValue: "+15555550100" } } }));
+    const phone = await create(
+      input(et.id, nextStart(), {
+        responses: { name: "X", email: "x@example.test", location: { value: "phone", optionValue: "+15555550100" } },
+      }),
+    );
     expect(phone.body.data!.createBooking.location).toBe("+15555550100");
-    const inPerson = await create(input(et.id, nextStart(), { responses: { name: "X", email: "x@example.test", location: { value: "inPerson" } } }));
+    const inPerson = await create(
+      input(et.id, nextStart(), { responses: { name: "X", email: "x@example.test", location: { value: "inPerson" } } }),
+    );
     expect(inPerson.body.data!.createBooking.location).toBe("1 Main St");
     const defaulted = await create(input(et.id, nextStart()));
     expect(defaulted.body.data!.createBooking.responses.location).toEqual({ value: "phone", optionValue: "" });
@@ -208,7 +260,12 @@ describe.each([
     expect((await create(input(et.id, before))).body.errors).toBeUndefined();
 
     const pendingStart = new Date(Date.UTC(2032, 0, 11, 10));
-    await createBooking(ds, { userId: owner.id, startTime: pendingStart, endTime: new Date(pendingStart.getTime() + 3_600_000), status: BookingStatus.PENDING });
+    await createBooking(ds, {
+      userId: owner.id,
+      startTime: pendingStart,
+      endTime: new Date(pendingStart.getTime() + 3_600_000),
+      status: BookingStatus.PENDING,
+    });
     expect(onlyError(await create(input(et.id, pendingStart))).extensions).toEqual({ code: "CONFLICT", reason: "SLOT_TAKEN" });
   });
 
@@ -228,7 +285,10 @@ describe.each([
   it("round robin: the first free host in host order (priority, then weight, then id) organizes; SLOT_TAKEN when none is free", async () => {
     const team = await createTeam(ds);
     const [high, heavy, light, locked] = await Promise.all([
-      createUser(ds), createUser(ds), createUser(ds), createUser(ds, { locked: true }),
+      createUser(ds),
+      createUser(ds),
+      createUser(ds),
+      createUser(ds, { locked: true }),
     ]);
     const et = await createEventType(ds, { teamId: team.id, length: 30 });
     await ds.getRepository(Host).insert([
@@ -271,12 +331,17 @@ describe.each([
     const et = await createEventType(ds, { userId: owner.id, length: 60, seatsPerTimeSlot: 3 });
     const start = nextStart();
     const first = await create(input(et.id, start, { responses: { name: "One", email: "one@example.test" } }));
-    const second = await create(input(et.id, start, { responses: { name: "Two", email: "two@example.test", guests: ["three@example.test"] } }));
+    const second = await create(
+      input(et.id, start, { responses: { name: "Two", email: "two@example.test", guests: ["three@example.test"] } }),
+    );
     expect(second.body.data!.createBooking.id).toBe(first.body.data!.createBooking.id);
     // The joiner's own view: the API key's owner holds none of these seats, so sees none of them.
     expect(second.body.data!.createBooking.attendees).toEqual([]);
     expect(second.body.data!.createBooking.seatsReferences).toEqual([]);
-    const seated = await ds.query(`SELECT a.email FROM "Attendee" a JOIN "BookingSeat" s ON s."attendeeId" = a.id WHERE a."bookingId" = $1 ORDER BY a.id`, [first.body.data!.createBooking.id]);
+    const seated = await ds.query(
+      `SELECT a.email FROM "Attendee" a JOIN "BookingSeat" s ON s."attendeeId" = a.id WHERE a."bookingId" = $1 ORDER BY a.id`,
+      [first.body.data!.createBooking.id],
+    );
     expect(seated.map((a: { email: string }) => a.email)).toEqual(["one@example.test", "two@example.test", "three@example.test"]);
     const again = await create(input(et.id, start, { responses: { name: "Two", email: "TWO@example.test" } }));
     expect(onlyError(again).extensions).toEqual({ code: "CONFLICT", reason: "SLOT_TAKEN" });
@@ -296,7 +361,10 @@ describe.each([
     expect(await snapshotTables(ds)).toEqual(before);
     // Keys are per API-key owner: another viewer's "order-42" is a different booking.
     const other = await createViewer(ds);
-    const theirs = await create(input(et.id, nextStart(), { idempotencyKey: "order-42", responses: { name: "Other", email: other.user.email } }), other.key);
+    const theirs = await create(
+      input(et.id, nextStart(), { idempotencyKey: "order-42", responses: { name: "Other", email: other.user.email } }),
+      other.key,
+    );
     expect(theirs.body.data!.createBooking.id).not.toBe(first.body.data!.createBooking.id);
   });
 

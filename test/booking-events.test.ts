@@ -2,9 +2,7 @@ import { Client } from "pg";
 import type { DataSource } from "typeorm";
 import { Host, SchedulingType } from "../src/entities";
 import { createApiKey, createBooking, createEventType, createTeam, createUser, createViewer } from "./support/factories";
-import {
-  createCalcomManagedDatabase, dropTestDatabase, onlyError, startTestGateway, type TestGateway,
-} from "./support/harness";
+import { createCalcomManagedDatabase, dropTestDatabase, onlyError, startTestGateway, type TestGateway } from "./support/harness";
 import { urlForDatabase } from "./support/env";
 import { until } from "./support/gateway-process";
 import { startBookingEventRetention } from "../src/domain/events/booking-event-retention";
@@ -50,7 +48,10 @@ describe("booking events", () => {
     }
   };
   const rows = (bookingIds: number[]) =>
-    ds.query(`SELECT type, booking_id AS "bookingId", previous_booking_id AS "previousBookingId", "trigger" FROM gateway.booking_events WHERE booking_id = ANY($1) ORDER BY id`, [bookingIds]);
+    ds.query(
+      `SELECT type, booking_id AS "bookingId", previous_booking_id AS "previousBookingId", "trigger" FROM gateway.booking_events WHERE booking_id = ANY($1) ORDER BY id`,
+      [bookingIds],
+    );
 
   beforeAll(async () => {
     gw = await startTestGateway();
@@ -65,13 +66,22 @@ describe("booking events", () => {
   afterAll(() => gw.close());
 
   const create = (eventTypeId: number, start: string, key = booker.key, email = booker.email) =>
-    gw.gql(`mutation($in: CreateBookingInput!) { createBooking(input: $in) { id uid status } }`, {
-      in: { eventTypeId, start, timeZone: "UTC", responses: { name: "E", email } },
-    }, key);
+    gw.gql(
+      `mutation($in: CreateBookingInput!) { createBooking(input: $in) { id uid status } }`,
+      {
+        in: { eventTypeId, start, timeZone: "UTC", responses: { name: "E", email } },
+      },
+      key,
+    );
 
   it("records the contract's event for every write path, and none for a failed one", async () => {
     const et = await createEventType(ds, { userId: organizer.id, length: 30, minimumBookingNotice: 0 });
-    const pendingType = await createEventType(ds, { userId: organizer.id, length: 30, minimumBookingNotice: 0, requiresConfirmation: true });
+    const pendingType = await createEventType(ds, {
+      userId: organizer.id,
+      length: 30,
+      minimumBookingNotice: 0,
+      requiresConfirmation: true,
+    });
     const seated = await createEventType(ds, { userId: organizer.id, length: 30, minimumBookingNotice: 0, seatsPerTimeSlot: 3 });
     const m = (q: string, vars: Record<string, unknown> = {}, key = organizer.key) => gw.gql(q, vars, key);
 
@@ -85,7 +95,8 @@ describe("booking events", () => {
     await m(`mutation { confirmBooking(id: ${p.id}) { id } }`);
     const r = (await create(pendingType.id, "2032-01-05T14:00:00Z")).body.data!.createBooking;
     await m(`mutation { rejectBooking(id: ${r.id}, reason: "no") { id } }`);
-    const moved = (await m(`mutation { rescheduleBooking(id: ${a.id}, start: "2032-01-06T10:00:00Z") { id } }`)).body.data!.rescheduleBooking;
+    const moved = (await m(`mutation { rescheduleBooking(id: ${a.id}, start: "2032-01-06T10:00:00Z") { id } }`)).body.data!
+      .rescheduleBooking;
     await m(`mutation { cancelBooking(id: ${moved.id}) { id } }`);
     await gw.gql(`mutation { cancelBooking(id: ${s1.id}) { id } }`, {}, other.key); // a seat holder leaves
 
@@ -116,9 +127,20 @@ describe("booking events", () => {
     const et = await createEventType(ds, { userId: organizer.id, length: 30, minimumBookingNotice: 0 });
     const series = "events-series-1";
     const made = [];
-    for (const day of [10, 11, 12]) made.push(await createBooking(ds, { userId: organizer.id, eventTypeId: et.id, recurringEventId: series, startTime: new Date(Date.UTC(2032, 1, day, 10)), endTime: new Date(Date.UTC(2032, 1, day, 10, 30)) }));
+    for (const day of [10, 11, 12])
+      made.push(
+        await createBooking(ds, {
+          userId: organizer.id,
+          eventTypeId: et.id,
+          recurringEventId: series,
+          startTime: new Date(Date.UTC(2032, 1, day, 10)),
+          endTime: new Date(Date.UTC(2032, 1, day, 10, 30)),
+        }),
+      );
     await gw.gql(`mutation { cancelBooking(id: ${made[0].id}, allRemainingBookings: true) { id } }`, {}, organizer.key);
-    expect((await rows(made.map((b) => b.id))).map((r: { type: string; bookingId: number }) => [r.type, r.bookingId])).toEqual(made.map((b) => ["CANCELLED", b.id]));
+    expect((await rows(made.map((b) => b.id))).map((r: { type: string; bookingId: number }) => [r.type, r.bookingId])).toEqual(
+      made.map((b) => ["CANCELLED", b.id]),
+    );
   });
 
   it("pages in order with filters, shows only events of bookings the viewer may read, and checks its arguments", async () => {
@@ -130,7 +152,11 @@ describe("booking events", () => {
     await gw.gql(`mutation { cancelBooking(id: ${theirs.id}) { id } }`, {}, stranger.key);
 
     const all = (await drain(admin, start, 1)).all;
-    expect(all.map((n) => [n.type, n.bookingId])).toEqual([["CREATED", mine.id], ["CREATED", theirs.id], ["CANCELLED", theirs.id]]);
+    expect(all.map((n) => [n.type, n.bookingId])).toEqual([
+      ["CREATED", mine.id],
+      ["CREATED", theirs.id],
+      ["CANCELLED", theirs.id],
+    ]);
     expect(all[2].booking).toEqual({ id: theirs.id, status: "CANCELLED" });
     const bookerView = (await drain(booker.key, start)).all;
     expect(bookerView.map((n) => n.bookingId)).toEqual([mine.id]); // not the stranger's booking
@@ -161,7 +187,12 @@ describe("booking events", () => {
   it("never shows an event ahead of a transaction still running, so a late commit is not skipped", async () => {
     const start = (await drain(admin)).cursor;
     const et = await createEventType(ds, { userId: organizer.id, length: 30, minimumBookingNotice: 0 });
-    const b1 = await createBooking(ds, { userId: organizer.id, eventTypeId: et.id, startTime: new Date("2032-04-01T10:00:00Z"), endTime: new Date("2032-04-01T10:30:00Z") });
+    const b1 = await createBooking(ds, {
+      userId: organizer.id,
+      eventTypeId: et.id,
+      startTime: new Date("2032-04-01T10:00:00Z"),
+      endTime: new Date("2032-04-01T10:30:00Z"),
+    });
     const slow = new Client({ connectionString: urlForDatabase(gw.databaseName) });
     await slow.connect();
     try {
@@ -178,7 +209,10 @@ describe("booking events", () => {
       expect(age).toBeGreaterThanOrEqual(1);
       await slow.query("COMMIT");
       const after = await drain(admin, page.cursor);
-      expect(after.all.map((n) => [n.type, n.bookingId])).toEqual([["UPDATED", b1.id], ["CREATED", fast.id]]);
+      expect(after.all.map((n) => [n.type, n.bookingId])).toEqual([
+        ["UPDATED", b1.id],
+        ["CREATED", fast.id],
+      ]);
     } finally {
       await slow.end();
     }
@@ -189,7 +223,12 @@ describe("booking events", () => {
     const team = await createTeam(ds);
     const hosts = [];
     for (let i = 0; i < 3; i += 1) hosts.push(await createUser(ds));
-    const et = await createEventType(ds, { teamId: team.id, length: 30, minimumBookingNotice: 0, schedulingType: SchedulingType.ROUND_ROBIN });
+    const et = await createEventType(ds, {
+      teamId: team.id,
+      length: 30,
+      minimumBookingNotice: 0,
+      schedulingType: SchedulingType.ROUND_ROBIN,
+    });
     await ds.getRepository(Host).insert(hosts.map((h) => ({ userId: h.id, eventTypeId: et.id, isFixed: false })));
     const seen: Node[] = [];
     let cursor = start;
@@ -222,7 +261,11 @@ describe("booking events", () => {
     try {
       const o = await createViewer(off.dataSource);
       const et = await createEventType(off.dataSource, { userId: o.user.id, length: 30, minimumBookingNotice: 0 });
-      const made = await off.gql(`mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`, { in: { eventTypeId: et.id, start: "2032-06-01T10:00:00Z", timeZone: "UTC", responses: { name: "E", email: "e@example.test" } } }, o.key);
+      const made = await off.gql(
+        `mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`,
+        { in: { eventTypeId: et.id, start: "2032-06-01T10:00:00Z", timeZone: "UTC", responses: { name: "E", email: "e@example.test" } } },
+        o.key,
+      );
       expect(made.body.errors).toBeUndefined();
       expect(await off.dataSource.query(`SELECT count(*)::int AS n FROM gateway.booking_events`)).toEqual([{ n: 0 }]);
       expect(onlyError(await off.gql(FEED, {}, o.key)).extensions?.code).toBe("NOT_FOUND");
@@ -239,7 +282,8 @@ describe("booking events on a Cal.com-managed database (DB_MIGRATIONS=off)", () 
       const before = new Client({ connectionString: urlForDatabase(name) });
       await before.connect();
       expect((await before.query(`SELECT 1 FROM pg_namespace WHERE nspname IN ('gateway', 'gateway_worker')`)).rows).toEqual([]);
-      const publicTables = (await before.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)).rows;
+      const publicTables = (await before.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`))
+        .rows;
       await before.end();
       const gw = await startTestGateway({ databaseName: name });
       const receiver = await startWebhookReceiver();
@@ -247,15 +291,24 @@ describe("booking events on a Cal.com-managed database (DB_MIGRATIONS=off)", () 
         const o = await createViewer(gw.dataSource);
         const key = await createApiKey(gw.dataSource, o.user);
         const et = await createEventType(gw.dataSource, { userId: o.user.id, length: 30, minimumBookingNotice: 0 });
-        await gw.dataSource.query(`INSERT INTO "Webhook" (id, "userId", "subscriberUrl", "eventTriggers") VALUES ('calcom-hook', $1, $2, ARRAY['BOOKING_CREATED']::"WebhookTriggerEvents"[])`, [o.user.id, receiver.url + "/calcom"]);
-        const made = await gw.gql(`mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`, { in: { eventTypeId: et.id, start: "2032-06-01T10:00:00Z", timeZone: "UTC", responses: { name: "E", email: "e@example.test" } } }, key);
+        await gw.dataSource.query(
+          `INSERT INTO "Webhook" (id, "userId", "subscriberUrl", "eventTriggers") VALUES ('calcom-hook', $1, $2, ARRAY['BOOKING_CREATED']::"WebhookTriggerEvents"[])`,
+          [o.user.id, receiver.url + "/calcom"],
+        );
+        const made = await gw.gql(
+          `mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`,
+          { in: { eventTypeId: et.id, start: "2032-06-01T10:00:00Z", timeZone: "UTC", responses: { name: "E", email: "e@example.test" } } },
+          key,
+        );
         const id = made.body.data!.createBooking.id;
         const page = await gw.gql<{ bookingEvents: Page }>(FEED, {}, key);
         expect(page.body.data!.bookingEvents.nodes.map((n) => [n.type, n.bookingId])).toEqual([["CREATED", id]]);
         // Cal.com's own webhook subscribers get the booking the gateway made.
         await until("the webhook delivery", () => receiver.at("/calcom").length || undefined, 10_000);
         expect(receiver.at("/calcom")[0].json).toMatchObject({ triggerEvent: "BOOKING_CREATED", payload: { bookingId: id } });
-        expect(await gw.dataSource.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)).toEqual(publicTables);
+        expect(
+          await gw.dataSource.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`),
+        ).toEqual(publicTables);
       } finally {
         await receiver.close();
         await gw.close();
@@ -272,13 +325,20 @@ describe("retention (BOOKING_EVENTS_RETENTION_DAYS)", () => {
     try {
       const ds = gw.dataSource;
       const ev = async (daysAgo: number) =>
-        (await ds.query(`INSERT INTO gateway.booking_events (type, booking_id, occurred_at) VALUES ('CREATED', 1, (now() AT TIME ZONE 'UTC') - $1 * interval '1 day') RETURNING id::text AS id`, [daysAgo]))[0].id as string;
+        (
+          await ds.query(
+            `INSERT INTO gateway.booking_events (type, booking_id, occurred_at) VALUES ('CREATED', 1, (now() AT TIME ZONE 'UTC') - $1 * interval '1 day') RETURNING id::text AS id`,
+            [daysAgo],
+          )
+        )[0].id as string;
       const delivery = async (daysAgo: number, status: string) =>
-        (await ds.query(
-          `INSERT INTO gateway.webhook_deliveries (webhook_id, event_id, event_xid, "trigger", payload, status, created_at)
+        (
+          await ds.query(
+            `INSERT INTO gateway.webhook_deliveries (webhook_id, event_id, event_xid, "trigger", payload, status, created_at)
            VALUES ('w', 1, pg_current_xact_id(), 'BOOKING_CREATED', '{}', $2, (now() AT TIME ZONE 'UTC') - $1 * interval '1 day') RETURNING id::text AS id`,
-          [daysAgo, status],
-        ))[0].id as string;
+            [daysAgo, status],
+          )
+        )[0].id as string;
       const oldEvent = await ev(40);
       const edgeEvent = await ev(30.5); // inside the day of margin
       const newEvent = await ev(1);
@@ -288,14 +348,31 @@ describe("retention (BOOKING_EVENTS_RETENTION_DAYS)", () => {
       const newDone = await delivery(1, "DELIVERED");
       const stop = startBookingEventRetention(ds, 30, createLogger("silent"));
       try {
-        await until("pruned", async () => ((await ds.query(`SELECT 1 FROM gateway.booking_events WHERE id = $1`, [oldEvent])).length === 0 ? true : undefined), 10_000);
-        await until("deliveries pruned", async () => ((await ds.query(`SELECT 1 FROM gateway.webhook_deliveries WHERE id = $1`, [oldFailed])).length === 0 ? true : undefined), 10_000);
+        await until(
+          "pruned",
+          async () => ((await ds.query(`SELECT 1 FROM gateway.booking_events WHERE id = $1`, [oldEvent])).length === 0 ? true : undefined),
+          10_000,
+        );
+        await until(
+          "deliveries pruned",
+          async () =>
+            (await ds.query(`SELECT 1 FROM gateway.webhook_deliveries WHERE id = $1`, [oldFailed])).length === 0 ? true : undefined,
+          10_000,
+        );
       } finally {
         stop();
       }
-      const left = (await ds.query(`SELECT id::text FROM gateway.booking_events WHERE id = ANY($1::bigint[]) ORDER BY id`, [[oldEvent, edgeEvent, newEvent]])).map((r: { id: string }) => r.id);
+      const left = (
+        await ds.query(`SELECT id::text FROM gateway.booking_events WHERE id = ANY($1::bigint[]) ORDER BY id`, [
+          [oldEvent, edgeEvent, newEvent],
+        ])
+      ).map((r: { id: string }) => r.id);
       expect(left).toEqual([edgeEvent, newEvent]);
-      const kept = (await ds.query(`SELECT id::text FROM gateway.webhook_deliveries WHERE id = ANY($1::bigint[]) ORDER BY id`, [[oldDone, oldFailed, oldPending, newDone]])).map((r: { id: string }) => r.id);
+      const kept = (
+        await ds.query(`SELECT id::text FROM gateway.webhook_deliveries WHERE id = ANY($1::bigint[]) ORDER BY id`, [
+          [oldDone, oldFailed, oldPending, newDone],
+        ])
+      ).map((r: { id: string }) => r.id);
       expect(kept).toEqual([oldPending, newDone]);
     } finally {
       await gw.close();

@@ -1,8 +1,17 @@
 import { randomUUID } from "node:crypto";
 import type { DataSource } from "typeorm";
 import {
-  Attendee, BookingReference, BookingSeat, DestinationCalendar, InstantMeetingToken, Payment, PaymentOption,
-  UserPermissionRole, WebhookScheduledTrigger, WorkflowMethods, WorkflowReminder,
+  Attendee,
+  BookingReference,
+  BookingSeat,
+  DestinationCalendar,
+  InstantMeetingToken,
+  Payment,
+  PaymentOption,
+  UserPermissionRole,
+  WebhookScheduledTrigger,
+  WorkflowMethods,
+  WorkflowReminder,
 } from "../src/entities";
 import { createBooking, createEventType, createTeam, createViewer } from "./support/factories";
 import { startTestGateway, type TestGateway } from "./support/harness";
@@ -27,34 +36,71 @@ const ALL_FIELDS = `
 /** A booking with one or more rows in every related table. */
 async function richBooking(ds: DataSource, organizerId: number, eventTypeId: number, teamId: number, start: Date, attendeeEmail: string) {
   const booking = await createBooking(ds, {
-    userId: organizerId, eventTypeId, startTime: start, endTime: new Date(start.getTime() + 3_600_000),
+    userId: organizerId,
+    eventTypeId,
+    startTime: start,
+    endTime: new Date(start.getTime() + 3_600_000),
     attendees: [{ email: attendeeEmail, name: "Ann Attendee" }, { email: `guest-${randomUUID()}@example.test` }],
     responses: { name: "Ann Attendee", email: attendeeEmail, location: { value: "integrations:daily", optionValue: "" } },
-    metadata: { source: "test" }, location: "integrations:daily", iCalUID: `${randomUUID()}@Cal.com`,
+    metadata: { source: "test" },
+    location: "integrations:daily",
+    iCalUID: `${randomUUID()}@Cal.com`,
   });
   const [firstAttendee] = await ds.getRepository(Attendee).find({ where: { bookingId: booking.id }, order: { id: "ASC" } });
   await ds.getRepository(Payment).insert({
-    uid: randomUUID(), appId: "stripe", bookingId: booking.id, amount: 5000, fee: 175, currency: "usd", success: true,
-    refunded: false, data: { charge: "ch_1" }, externalId: `pi_${randomUUID()}`, paymentOption: PaymentOption.ON_BOOKING,
+    uid: randomUUID(),
+    appId: "stripe",
+    bookingId: booking.id,
+    amount: 5000,
+    fee: 175,
+    currency: "usd",
+    success: true,
+    refunded: false,
+    data: { charge: "ch_1" },
+    externalId: `pi_${randomUUID()}`,
+    paymentOption: PaymentOption.ON_BOOKING,
   });
   await ds.getRepository(BookingReference).insert([
-    { type: "daily_video", uid: `daily-${booking.id}`, meetingId: "m1", meetingPassword: "pw", meetingUrl: "https://daily.example/m1", bookingId: booking.id },
+    {
+      type: "daily_video",
+      uid: `daily-${booking.id}`,
+      meetingId: "m1",
+      meetingPassword: "pw",
+      meetingUrl: "https://daily.example/m1",
+      bookingId: booking.id,
+    },
     { type: "google_calendar", uid: `gcal-${booking.id}`, externalCalendarId: "primary", bookingId: booking.id, deleted: false },
   ]);
   await ds.getRepository(WorkflowReminder).insert({
-    bookingUid: booking.uid, method: WorkflowMethods.SMS, scheduledDate: new Date(start.getTime() - 86_400_000),
-    referenceId: `ref-${booking.id}`, scheduled: true, retryCount: 0,
+    bookingUid: booking.uid,
+    method: WorkflowMethods.SMS,
+    scheduledDate: new Date(start.getTime() - 86_400_000),
+    referenceId: `ref-${booking.id}`,
+    scheduled: true,
+    retryCount: 0,
   });
   await ds.getRepository(BookingSeat).insert({
-    referenceUid: randomUUID(), bookingId: booking.id, attendeeId: firstAttendee.id, data: { seat: 1 }, metadata: {},
+    referenceUid: randomUUID(),
+    bookingId: booking.id,
+    attendeeId: firstAttendee.id,
+    data: { seat: 1 },
+    metadata: {},
   });
   await ds.getRepository(InstantMeetingToken).insert({
-    token: `tok-${randomUUID()}`, expires: new Date(start.getTime() + 600_000), teamId, bookingId: booking.id,
-    createdAt: new Date("2030-01-01T00:00:00.000Z"), updatedAt: new Date("2030-01-01T00:05:00.000Z"),
+    token: `tok-${randomUUID()}`,
+    expires: new Date(start.getTime() + 600_000),
+    teamId,
+    bookingId: booking.id,
+    createdAt: new Date("2030-01-01T00:00:00.000Z"),
+    updatedAt: new Date("2030-01-01T00:05:00.000Z"),
   });
   await ds.getRepository(WebhookScheduledTrigger).insert({
-    jobName: `job-${booking.id}`, subscriberUrl: "https://hooks.example/x", payload: JSON.stringify({ a: 1 }),
-    startAfter: booking.endTime, retryCount: 0, bookingId: booking.id,
+    jobName: `job-${booking.id}`,
+    subscriberUrl: "https://hooks.example/x",
+    payload: JSON.stringify({ a: 1 }),
+    startAfter: booking.endTime,
+    retryCount: 0,
+    bookingId: booking.id,
   });
   return booking;
 }
@@ -76,9 +122,18 @@ describe("Booking fields and batching", () => {
     adminKey = (await createViewer(ds, { role: UserPermissionRole.ADMIN })).key;
     const team = await createTeam(ds);
     const eventType = await createEventType(ds, { userId: o.user.id, length: 60 });
-    calendarId = (await ds.getRepository(DestinationCalendar).save({ integration: "google_calendar", externalId: "cal-1", userId: o.user.id })).id;
+    calendarId = (
+      await ds.getRepository(DestinationCalendar).save({ integration: "google_calendar", externalId: "cal-1", userId: o.user.id })
+    ).id;
     for (let i = 0; i < 60; i += 1) {
-      const b = await richBooking(ds, o.user.id, eventType.id, team.id, new Date(Date.UTC(2031, 2, 1 + i, 14)), "Ann.Attendee@example.test");
+      const b = await richBooking(
+        ds,
+        o.user.id,
+        eventType.id,
+        team.id,
+        new Date(Date.UTC(2031, 2, 1 + i, 14)),
+        "Ann.Attendee@example.test",
+      );
       if (i === 0) firstBookingId = b.id;
     }
     await ds.query(`UPDATE "Booking" SET "destinationCalendarId" = $1`, [calendarId]);
@@ -90,8 +145,15 @@ describe("Booking fields and batching", () => {
     expect(res.body.errors).toBeUndefined();
     const b = res.body.data!.booking;
     expect(b).toMatchObject({
-      id: firstBookingId, userId: organizer.id, status: "ACCEPTED", paid: false, isRecorded: false, iCalSequence: 0,
-      startTime: "2031-03-01T14:00:00.000Z", endTime: "2031-03-01T15:00:00.000Z", metadata: { source: "test" },
+      id: firstBookingId,
+      userId: organizer.id,
+      status: "ACCEPTED",
+      paid: false,
+      isRecorded: false,
+      iCalSequence: 0,
+      startTime: "2031-03-01T14:00:00.000Z",
+      endTime: "2031-03-01T15:00:00.000Z",
+      metadata: { source: "test" },
       responses: { name: "Ann Attendee", email: "Ann.Attendee@example.test", location: { value: "integrations:daily", optionValue: "" } },
       user: { id: organizer.id, email: organizer.email, role: "USER" },
       eventType: { length: 60, owner: { id: organizer.id }, locations: [{ type: "integrations:daily" }] },
@@ -152,7 +214,11 @@ describe("Booking fields and batching", () => {
     expect(five.body.errors).toBeUndefined();
     expect(fifty.body.errors).toBeUndefined();
     expect(fifty.body.data!.bookings.nodes).toHaveLength(50);
-    expect(fifty.body.data!.bookings.nodes.every((n: { attendees: unknown[]; payment: unknown[] }) => n.attendees.length === 2 && n.payment.length === 1)).toBe(true);
+    expect(
+      fifty.body.data!.bookings.nodes.every(
+        (n: { attendees: unknown[]; payment: unknown[] }) => n.attendees.length === 2 && n.payment.length === 1,
+      ),
+    ).toBe(true);
     const count5 = Number(five.headers.get("x-sql-statements"));
     const count50 = Number(fifty.headers.get("x-sql-statements"));
     expect(count5).toBeGreaterThan(0);

@@ -1,9 +1,7 @@
 import type { DataSource } from "typeorm";
 import { bookingSlotKey } from "../src/domain/booking/idempotency";
 import { BookingStatus, Host, MembershipRole, UserPermissionRole, type EventType, type User } from "../src/entities";
-import {
-  addMember, createBooking, createEventType, createTeam, createUser, createViewer, type BookingSpec,
-} from "./support/factories";
+import { addMember, createBooking, createEventType, createTeam, createUser, createViewer, type BookingSpec } from "./support/factories";
 import { onlyError, startTestGateway, type GqlResponse, type TestGateway } from "./support/harness";
 import type { AnyJson } from "./support/json";
 
@@ -15,7 +13,11 @@ import type { AnyJson } from "./support/json";
 
 const { ACCEPTED, PENDING, AWAITING_HOST, CANCELLED, REJECTED } = BookingStatus;
 const API: Record<BookingStatus, string> = {
-  [ACCEPTED]: "ACCEPTED", [PENDING]: "PENDING", [AWAITING_HOST]: "AWAITING_HOST", [CANCELLED]: "CANCELLED", [REJECTED]: "REJECTED",
+  [ACCEPTED]: "ACCEPTED",
+  [PENDING]: "PENDING",
+  [AWAITING_HOST]: "AWAITING_HOST",
+  [CANCELLED]: "CANCELLED",
+  [REJECTED]: "REJECTED",
 };
 const ALL_STATUSES = [ACCEPTED, PENDING, AWAITING_HOST, CANCELLED, REJECTED];
 
@@ -103,10 +105,9 @@ describe("booking lifecycle", () => {
   }
 
   async function attendeesOf(id: number): Promise<Array<Record<string, unknown>>> {
-    return ds.query(
-      `SELECT email, name, "timeZone", "phoneNumber", locale, "noShow" FROM "Attendee" WHERE "bookingId" = $1 ORDER BY id`,
-      [id],
-    );
+    return ds.query(`SELECT email, name, "timeZone", "phoneNumber", locale, "noShow" FROM "Attendee" WHERE "bookingId" = $1 ORDER BY id`, [
+      id,
+    ]);
   }
 
   /** Every row of the tables a booking write touches, as JSON text, ordered by id. */
@@ -179,7 +180,11 @@ describe("booking lifecycle", () => {
     };
     const cancelLike: Record<string, Outcome> = { ...manage, attendee: "allowed" };
     const expected: Record<Op, Record<string, Outcome>> = {
-      update: manage, confirm: manage, reject: manage, cancel: cancelLike, reschedule: cancelLike,
+      update: manage,
+      confirm: manage,
+      reject: manage,
+      cancel: cancelLike,
+      reschedule: cancelLike,
     };
     const cases: Array<[string, Op, Outcome]> = [];
     for (const op of Object.keys(expected) as Op[]) {
@@ -248,7 +253,11 @@ describe("booking lifecycle", () => {
     });
 
     const statusFor: Record<Op, BookingStatus> = {
-      update: ACCEPTED, confirm: PENDING, reject: PENDING, cancel: ACCEPTED, reschedule: ACCEPTED,
+      update: ACCEPTED,
+      confirm: PENDING,
+      reject: PENDING,
+      cancel: ACCEPTED,
+      reschedule: ACCEPTED,
     };
 
     it.each(cases)("%s → %s: %s", async (actor, op, outcome) => {
@@ -257,7 +266,11 @@ describe("booking lifecycle", () => {
       const end = new Date(start.getTime() + 30 * MIN);
       const status = statusFor[op];
       const b = await createBooking(ds, {
-        userId: org.id, eventTypeId: eventType.id, startTime: start, endTime: end, status,
+        userId: org.id,
+        eventTypeId: eventType.id,
+        startTime: start,
+        endTime: end,
+        status,
         idempotencyKey: status === ACCEPTED ? bookingSlotKey(start, end, org.id) : null,
         attendees: attendees ?? [{ email: `guest.${slot}@example.test` }],
       });
@@ -265,11 +278,16 @@ describe("booking lifecycle", () => {
       const newStart = nextSlot();
       const run = (): Promise<GqlResponse> => {
         switch (op) {
-          case "update": return update(b.id, { title: `Changed by ${actor}` }, key);
-          case "confirm": return confirm(b.id, key);
-          case "reject": return reject(b.id, key, `Rejected by ${actor}`);
-          case "cancel": return cancel(b.id, key, `Cancelled by ${actor}`);
-          case "reschedule": return reschedule(b.id, key, newStart);
+          case "update":
+            return update(b.id, { title: `Changed by ${actor}` }, key);
+          case "confirm":
+            return confirm(b.id, key);
+          case "reject":
+            return reject(b.id, key, `Rejected by ${actor}`);
+          case "cancel":
+            return cancel(b.id, key, `Cancelled by ${actor}`);
+          case "reschedule":
+            return reschedule(b.id, key, newStart);
         }
       };
 
@@ -380,11 +398,14 @@ describe("booking lifecycle", () => {
         failed(await update(b.id, { start: iso(at(12)), end: iso(at(11, 30)) }, o.key), { code: "BAD_USER_INPUT", field: "end" });
         failed(await update(b.id, { start: iso(at(12)), end: iso(at(12)) }, o.key), { code: "BAD_USER_INPUT", field: "end" });
         failed(await update(b.id, { end: iso(at(9)) }, o.key), { code: "BAD_USER_INPUT", field: "end" });
-        failed(
-          await update(b.id, { start: "2020-01-01T10:00:00.000Z", end: "2020-01-01T10:30:00.000Z" }, o.key),
-          { code: "BAD_USER_INPUT", field: "start" },
-        );
-        failed(await update(b.id, { start: new Date(Date.now() - 5 * MIN).toISOString() }, o.key), { code: "BAD_USER_INPUT", field: "start" });
+        failed(await update(b.id, { start: "2020-01-01T10:00:00.000Z", end: "2020-01-01T10:30:00.000Z" }, o.key), {
+          code: "BAD_USER_INPUT",
+          field: "start",
+        });
+        failed(await update(b.id, { start: new Date(Date.now() - 5 * MIN).toISOString() }, o.key), {
+          code: "BAD_USER_INPUT",
+          field: "start",
+        });
       });
     });
 
@@ -510,8 +531,11 @@ describe("booking lifecycle", () => {
 
   describe("updateBooking: status transitions", () => {
     const allowed: Array<[BookingStatus, BookingStatus]> = [
-      [PENDING, ACCEPTED], [PENDING, REJECTED], [PENDING, CANCELLED],
-      [AWAITING_HOST, ACCEPTED], [AWAITING_HOST, CANCELLED],
+      [PENDING, ACCEPTED],
+      [PENDING, REJECTED],
+      [PENDING, CANCELLED],
+      [AWAITING_HOST, ACCEPTED],
+      [AWAITING_HOST, CANCELLED],
       [ACCEPTED, CANCELLED],
     ];
     const forbidden: Array<[BookingStatus, BookingStatus]> = [];
@@ -523,7 +547,13 @@ describe("booking lifecycle", () => {
 
     it("has 14 forbidden pairs, among them REJECTED→ACCEPTED, CANCELLED→ACCEPTED and ACCEPTED→PENDING", () => {
       expect(forbidden).toHaveLength(14);
-      expect(forbidden).toEqual(expect.arrayContaining([[REJECTED, ACCEPTED], [CANCELLED, ACCEPTED], [ACCEPTED, PENDING]]));
+      expect(forbidden).toEqual(
+        expect.arrayContaining([
+          [REJECTED, ACCEPTED],
+          [CANCELLED, ACCEPTED],
+          [ACCEPTED, PENDING],
+        ]),
+      );
     });
 
     it.each(allowed.map(([f, t]) => [API[f], API[t], f, t] as const))("allows %s → %s", async (_f, _t, from, to) => {
@@ -606,12 +636,20 @@ describe("booking lifecycle", () => {
       const b = await seed(o, { iCalSequence: 4 });
       const payload = data(await cancel(b.id, o.key, "Sick"), "cancelBooking");
       expect(payload).toMatchObject({
-        id: b.id, status: "CANCELLED", cancellationReason: "Sick", idempotencyKey: null, iCalSequence: 5,
+        id: b.id,
+        status: "CANCELLED",
+        cancellationReason: "Sick",
+        idempotencyKey: null,
+        iCalSequence: 5,
         attendees: [{ email: `guest.${o.user.id}@example.test`, name: "Guest Person" }],
       });
       const stored = await row(b.id);
       expect(stored).toMatchObject({
-        status: CANCELLED, cancellationReason: "Sick", cancelledBy: o.user.email, idempotencyKey: null, iCalSequence: 5,
+        status: CANCELLED,
+        cancellationReason: "Sick",
+        cancelledBy: o.user.email,
+        idempotencyKey: null,
+        iCalSequence: 5,
       });
       expect(stored.startTime.toISOString()).toBe(iso(at(10)));
       expect(await attendeesOf(b.id)).toHaveLength(1);
@@ -648,8 +686,7 @@ describe("booking lifecycle", () => {
       const payload = data(await cancel(occ[1].id, o.key, "Stopping", true), "cancelBooking");
       expect(payload).toMatchObject({ id: occ[1].id, status: "CANCELLED" });
 
-      const statuses = async (ids: number[]) =>
-        Promise.all(ids.map(async (id) => (await row(id)).status));
+      const statuses = async (ids: number[]) => Promise.all(ids.map(async (id) => (await row(id)).status));
       expect(await statuses(occ.map((b) => b.id))).toEqual([ACCEPTED, CANCELLED, CANCELLED, CANCELLED]);
       expect(await statuses([otherSeries.id, single.id])).toEqual([ACCEPTED, ACCEPTED]);
       for (const b of occ.slice(1)) {
@@ -684,14 +721,19 @@ describe("booking lifecycle", () => {
       const a = await seed(o, { startTime: at(11) });
       const booker = await createViewer(ds);
       const input = {
-        eventTypeId: o.et.id, start: iso(at(11)), timeZone: "Europe/Berlin",
+        eventTypeId: o.et.id,
+        start: iso(at(11)),
+        timeZone: "Europe/Berlin",
         responses: { name: "Second Booker", email: "second.booker@example.test" },
       };
       failed(await gw.gql(CREATE, { input }, booker.key), SLOT_TAKEN);
       data(await cancel(a.id, o.key), "cancelBooking");
       const created = data(await gw.gql(CREATE, { input }, booker.key), "createBooking");
       expect(created).toMatchObject({
-        status: "ACCEPTED", startTime: iso(at(11)), endTime: iso(at(11, 30)), userId: o.user.id,
+        status: "ACCEPTED",
+        startTime: iso(at(11)),
+        endTime: iso(at(11, 30)),
+        userId: o.user.id,
         idempotencyKey: bookingSlotKey(at(11), at(11, 30), o.user.id),
       });
     });
@@ -704,13 +746,20 @@ describe("booking lifecycle", () => {
     it("creates the new booking with the old one's details and cancels the old one", async () => {
       const o = await organizer();
       const old = await createBooking(ds, {
-        userId: o.user.id, userPrimaryEmail: o.user.email, eventTypeId: o.et.id,
-        startTime: at(10), endTime: at(10, 45), status: ACCEPTED,
+        userId: o.user.id,
+        userPrimaryEmail: o.user.email,
+        eventTypeId: o.et.id,
+        startTime: at(10),
+        endTime: at(10, 45),
+        status: ACCEPTED,
         idempotencyKey: bookingSlotKey(at(10), at(10, 45), o.user.id),
-        title: "Design review", description: "Bring drafts", location: "integrations:daily",
+        title: "Design review",
+        description: "Bring drafts",
+        location: "integrations:daily",
         responses: { name: "Ann Booker", email: "ann@example.test", notes: "hi", location: { value: "integrations:daily" } },
         metadata: { source: "test", ref: "42" },
-        iCalUID: "fixed-ical-uid@Cal.com", iCalSequence: 2,
+        iCalUID: "fixed-ical-uid@Cal.com",
+        iCalSequence: 2,
         attendees: [
           { email: "ann@example.test", name: "Ann Booker", timeZone: "Europe/Berlin" },
           { email: "Bob.Guest@Example.test", name: "Bob Guest", timeZone: "America/Chicago" },
@@ -724,12 +773,19 @@ describe("booking lifecycle", () => {
       expect(fresh.id).not.toBe(old.id);
       expect(fresh.uid).not.toBe(old.uid);
       expect(fresh).toMatchObject({
-        status: "ACCEPTED", startTime: iso(at(15)), endTime: iso(at(15, 45)),
-        userId: o.user.id, eventTypeId: o.et.id,
-        title: "Design review", description: "Bring drafts", location: "integrations:daily",
+        status: "ACCEPTED",
+        startTime: iso(at(15)),
+        endTime: iso(at(15, 45)),
+        userId: o.user.id,
+        eventTypeId: o.et.id,
+        title: "Design review",
+        description: "Bring drafts",
+        location: "integrations:daily",
         responses: { name: "Ann Booker", email: "ann@example.test", notes: "hi", location: { value: "integrations:daily" } },
         metadata: { source: "test", ref: "42" },
-        fromReschedule: old.uid, iCalUID: "fixed-ical-uid@Cal.com", iCalSequence: 3,
+        fromReschedule: old.uid,
+        iCalUID: "fixed-ical-uid@Cal.com",
+        iCalSequence: 3,
         cancellationReason: "Conflict with another meeting",
         idempotencyKey: bookingSlotKey(at(15), at(15, 45), o.user.id),
       });
@@ -740,9 +796,17 @@ describe("booking lifecycle", () => {
 
       const stored = await row(fresh.id);
       expect(stored).toMatchObject({
-        userId: o.user.id, eventTypeId: o.et.id, status: ACCEPTED, title: "Design review", description: "Bring drafts",
-        location: "integrations:daily", fromReschedule: old.uid, iCalUID: "fixed-ical-uid@Cal.com", iCalSequence: 3,
-        cancellationReason: "Conflict with another meeting", metadata: { source: "test", ref: "42" },
+        userId: o.user.id,
+        eventTypeId: o.et.id,
+        status: ACCEPTED,
+        title: "Design review",
+        description: "Bring drafts",
+        location: "integrations:daily",
+        fromReschedule: old.uid,
+        iCalUID: "fixed-ical-uid@Cal.com",
+        iCalSequence: 3,
+        cancellationReason: "Conflict with another meeting",
+        metadata: { source: "test", ref: "42" },
         responses: { name: "Ann Booker", email: "ann@example.test", notes: "hi", location: { value: "integrations:daily" } },
         idempotencyKey: bookingSlotKey(at(15), at(15, 45), o.user.id),
       });
@@ -755,11 +819,11 @@ describe("booking lifecycle", () => {
       expect(await attendeesOf(old.id)).toEqual(oldAttendees);
 
       // a later read shows both sides
-      const read = await gw.gql(
-        `query($id: Int) { booking(id: $id) { status rescheduled attendees { email } } }`, { id: old.id }, o.key,
-      );
+      const read = await gw.gql(`query($id: Int) { booking(id: $id) { status rescheduled attendees { email } } }`, { id: old.id }, o.key);
       expect(read.body.data!.booking).toEqual({
-        status: "CANCELLED", rescheduled: true, attendees: [{ email: "ann@example.test" }, { email: "Bob.Guest@Example.test" }],
+        status: "CANCELLED",
+        rescheduled: true,
+        attendees: [{ email: "ann@example.test" }, { email: "Bob.Guest@Example.test" }],
       });
     });
 
@@ -772,8 +836,8 @@ describe("booking lifecycle", () => {
       expect(fromPending).toMatchObject({ status: "PENDING", startTime: iso(at(13)), endTime: iso(at(13, 30)), idempotencyKey: null });
       const fromAwaiting = data(await reschedule(w.id, o.key, at(16)), "rescheduleBooking");
       expect(fromAwaiting).toMatchObject({ status: "AWAITING_HOST", startTime: iso(at(16)), endTime: iso(at(16, 30)) });
-      expect((await row(p.id))).toMatchObject({ status: CANCELLED, rescheduled: true });
-      expect((await row(w.id))).toMatchObject({ status: CANCELLED, rescheduled: true });
+      expect(await row(p.id)).toMatchObject({ status: CANCELLED, rescheduled: true });
+      expect(await row(w.id)).toMatchObject({ status: CANCELLED, rescheduled: true });
     });
 
     it("may move into a slot that overlaps only the old booking, or into exactly the same slot", async () => {
@@ -783,10 +847,12 @@ describe("booking lifecycle", () => {
       expect(shifted).toMatchObject({ startTime: iso(at(10, 30)), endTime: iso(at(11, 30)) });
       const same = data(await reschedule(shifted.id, o.key, at(10, 30)), "rescheduleBooking");
       expect(same).toMatchObject({
-        startTime: iso(at(10, 30)), endTime: iso(at(11, 30)), iCalSequence: 2,
+        startTime: iso(at(10, 30)),
+        endTime: iso(at(11, 30)),
+        iCalSequence: 2,
         idempotencyKey: bookingSlotKey(at(10, 30), at(11, 30), o.user.id),
       });
-      expect((await row(shifted.id))).toMatchObject({ status: CANCELLED, idempotencyKey: null });
+      expect(await row(shifted.id)).toMatchObject({ status: CANCELLED, idempotencyKey: null });
     });
 
     it.each([ACCEPTED, PENDING])("into another %s booking's slot is SLOT_TAKEN and changes nothing", async (status) => {
@@ -890,7 +956,10 @@ describe("booking lifecycle", () => {
         failed(await update(b.id, { title: "Should not stick", status: "PENDING" }, o.key), INVALID_TRANSITION);
         failed(await update(rejected.id, { title: "x", status: "ACCEPTED" }, o.key), INVALID_TRANSITION);
         // title + a bad time
-        failed(await update(b.id, { title: "Should not stick", start: iso(at(11)), end: iso(at(10)) }, o.key), { code: "BAD_USER_INPUT", field: "end" });
+        failed(await update(b.id, { title: "Should not stick", start: iso(at(11)), end: iso(at(10)) }, o.key), {
+          code: "BAD_USER_INPUT",
+          field: "end",
+        });
         // the attendee may read but not update / confirm / reject
         failed(await update(b.id, { title: "Attendee title" }, attendee.key), { code: "FORBIDDEN" });
         failed(await confirm(pending.id, attendee.key), { code: "NOT_FOUND" }); // not their booking at all
@@ -958,27 +1027,44 @@ describe("booking lifecycle", () => {
         } }`;
       const payload = data(await gw.gql(q, { id: b.id }, o.key), "updateBooking");
       expect(payload).toEqual({
-        title: "Nested", startTime: iso(at(12)),
-        attendees: [{ email: "nested@example.test" }], eventType: { id: o.et.id }, user: { id: o.user.id, email: o.user.email },
+        title: "Nested",
+        startTime: iso(at(12)),
+        attendees: [{ email: "nested@example.test" }],
+        eventType: { id: o.et.id },
+        user: { id: o.user.id, email: o.user.email },
       });
       // read first (warming any cache), then cancel and read the booking in the same operation's response
       await gw.gql(`query($id: Int) { booking(id: $id) { status } }`, { id: b.id }, o.key);
       const cancelled = data(await cancel(b.id, o.key, "done"), "cancelBooking");
-      expect(cancelled).toMatchObject({ status: "CANCELLED", cancellationReason: "done", attendees: [{ email: "nested@example.test", name: "Nested" }] });
+      expect(cancelled).toMatchObject({
+        status: "CANCELLED",
+        cancellationReason: "done",
+        attendees: [{ email: "nested@example.test", name: "Nested" }],
+      });
       const read = await gw.gql(`query($id: Int) { booking(id: $id) { status title startTime } }`, { id: b.id }, o.key);
       expect(read.body.data!.booking).toEqual({ status: "CANCELLED", title: "Nested", startTime: iso(at(12)) });
     });
 
     it("rescheduleBooking's result lists the copied attendees and a fresh read of the list shows both bookings", async () => {
       const o = await organizer();
-      const b = await seed(o, { attendees: [{ email: "one@example.test", name: "One" }, { email: "two@example.test", name: "Two" }] });
+      const b = await seed(o, {
+        attendees: [
+          { email: "one@example.test", name: "One" },
+          { email: "two@example.test", name: "Two" },
+        ],
+      });
       const q = `mutation($id: Int!, $start: DateTime!) {
         rescheduleBooking(id: $id, start: $start) { id fromReschedule attendees { email name } eventType { id } user { id } }
       }`;
       const fresh = data(await gw.gql(q, { id: b.id, start: iso(at(13)) }, o.key), "rescheduleBooking");
       expect(fresh).toMatchObject({
-        fromReschedule: b.uid, eventType: { id: o.et.id }, user: { id: o.user.id },
-        attendees: [{ email: "one@example.test", name: "One" }, { email: "two@example.test", name: "Two" }],
+        fromReschedule: b.uid,
+        eventType: { id: o.et.id },
+        user: { id: o.user.id },
+        attendees: [
+          { email: "one@example.test", name: "One" },
+          { email: "two@example.test", name: "Two" },
+        ],
       });
       const list = await gw.gql(`{ bookings { nodes { id status rescheduled fromReschedule } } }`, {}, o.key);
       const nodes = list.body.data!.bookings.nodes;

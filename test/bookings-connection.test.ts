@@ -11,7 +11,16 @@ describe("bookingsConnection", () => {
   let typeA: number;
   const otherIds: number[] = [];
   /** The viewer's rows as inserted, to compute expected orders independently of the gateway. */
-  const rows: Array<{ id: number; start: number; end: number; created: number; updated: number | null; status: string; type: number; vip: boolean }> = [];
+  const rows: Array<{
+    id: number;
+    start: number;
+    end: number;
+    created: number;
+    updated: number | null;
+    status: string;
+    type: number;
+    vip: boolean;
+  }> = [];
 
   const CONNECTION = `query($first: Int, $after: String, $orderBy: BookingOrder, $filter: BookingFilter) {
     bookingsConnection(first: $first, after: $after, orderBy: $orderBy, filter: $filter) {
@@ -124,16 +133,19 @@ describe("bookingsConnection", () => {
     ["ID", "DESC", (a, b) => b.id - a.id],
   ];
 
-  it.each(ORDERS)("walks %s %s in pages of 7: exactly the unpaged bookings list, no repeats or skips", async (field, direction, compare) => {
-    const orderBy = { field, direction };
-    const all = await unpaged({ orderBy });
-    expect(all).toEqual([...rows].sort(compare).map((r) => r.id));
-    const { seen, pages } = await walk({ orderBy }, 7);
-    expect(seen).toEqual(all);
-    expect(new Set(seen).size).toBe(30);
-    expect(pages.map((p) => p.edges.length)).toEqual([7, 7, 7, 7, 2]);
-    for (const p of pages) expect(p.totalCount).toBe(30);
-  });
+  it.each(ORDERS)(
+    "walks %s %s in pages of 7: exactly the unpaged bookings list, no repeats or skips",
+    async (field, direction, compare) => {
+      const orderBy = { field, direction };
+      const all = await unpaged({ orderBy });
+      expect(all).toEqual([...rows].sort(compare).map((r) => r.id));
+      const { seen, pages } = await walk({ orderBy }, 7);
+      expect(seen).toEqual(all);
+      expect(new Set(seen).size).toBe(30);
+      expect(pages.map((p) => p.edges.length)).toEqual([7, 7, 7, 7, 2]);
+      for (const p of pages) expect(p.totalCount).toBe(30);
+    },
+  );
 
   it("defaults to START_TIME ASC and first 10", async () => {
     const res = await gw.gql(`{ bookingsConnection { edges { node { id } } pageInfo { hasNextPage } } }`, {}, key);
@@ -180,7 +192,11 @@ describe("bookingsConnection", () => {
 
   it("says hasNextPage false on a last page that is exactly full", async () => {
     const { pages } = await walk({}, 10);
-    expect(pages.map((p) => [p.edges.length, p.pageInfo.hasNextPage])).toEqual([[10, true], [10, true], [10, false]]);
+    expect(pages.map((p) => [p.edges.length, p.pageInfo.hasNextPage])).toEqual([
+      [10, true],
+      [10, true],
+      [10, false],
+    ]);
     const capped = await page({ first: 250 });
     expect(capped.page.edges).toHaveLength(30);
     expect(capped.page.pageInfo.hasNextPage).toBe(false);
@@ -245,13 +261,24 @@ describe("bookingsConnection", () => {
     const filters: Array<[Record<string, unknown>, (r: (typeof rows)[0]) => boolean]> = [
       [{ attendeeEmail: "VIP.client@example.COM" }, (r) => r.vip],
       [{ status: ["ACCEPTED", "PENDING"] }, (r) => ["accepted", "pending"].includes(r.status)],
-      [{ eventTypeIds: [typeA], dateFrom: new Date(Date.UTC(2031, 0, 4, 9)).toISOString() }, (r) => r.type === typeA && r.start >= Date.UTC(2031, 0, 4, 9)],
+      [
+        { eventTypeIds: [typeA], dateFrom: new Date(Date.UTC(2031, 0, 4, 9)).toISOString() },
+        (r) => r.type === typeA && r.start >= Date.UTC(2031, 0, 4, 9),
+      ],
       [{ dateTo: new Date(Date.UTC(2031, 0, 6)).toISOString() }, (r) => r.end <= Date.UTC(2031, 0, 6)],
     ];
     for (const [filter, matches] of filters) {
-      for (const orderBy of [{ field: "UPDATED_AT", direction: "DESC" }, { field: "START_TIME", direction: "ASC" }]) {
+      for (const orderBy of [
+        { field: "UPDATED_AT", direction: "DESC" },
+        { field: "START_TIME", direction: "ASC" },
+      ]) {
         const expected = await unpaged({ filter, orderBy });
-        expect([...expected].sort((a, b) => a - b)).toEqual(rows.filter(matches).map((r) => r.id).sort((a, b) => a - b));
+        expect([...expected].sort((a, b) => a - b)).toEqual(
+          rows
+            .filter(matches)
+            .map((r) => r.id)
+            .sort((a, b) => a - b),
+        );
         const { seen, pages } = await walk({ filter, orderBy }, 7);
         expect(seen).toEqual(await unpaged({ filter, orderBy }));
         for (const p of pages) expect(p.totalCount).toBe(expected.length);

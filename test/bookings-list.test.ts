@@ -39,7 +39,15 @@ describe("bookings list", () => {
         status: statuses[i % statuses.length],
         attendees: [{ email: i % 5 === 0 ? `Vip.Client@Example.com` : `client${i}@example.com` }],
       });
-      rows.push({ id: b.id, start, end: start + (30 + (i % 2) * 30) * 60_000, created: b.createdAt.getTime(), updated, status: b.status, type: b.eventTypeId! });
+      rows.push({
+        id: b.id,
+        start,
+        end: start + (30 + (i % 2) * 30) * 60_000,
+        created: b.createdAt.getTime(),
+        updated,
+        status: b.status,
+        type: b.eventTypeId!,
+      });
     }
     // Someone else's booking: never in this viewer's list.
     const other = await createUser(ds);
@@ -67,7 +75,15 @@ describe("bookings list", () => {
   });
 
   it("never repeats or skips a row across pages, and reports the last page correctly", async () => {
-    for (const [field, direction] of [["START_TIME", "ASC"], ["START_TIME", "DESC"], ["UPDATED_AT", "ASC"], ["UPDATED_AT", "DESC"], ["CREATED_AT", "DESC"], ["END_TIME", "ASC"], ["ID", "DESC"]]) {
+    for (const [field, direction] of [
+      ["START_TIME", "ASC"],
+      ["START_TIME", "DESC"],
+      ["UPDATED_AT", "ASC"],
+      ["UPDATED_AT", "DESC"],
+      ["CREATED_AT", "DESC"],
+      ["END_TIME", "ASC"],
+      ["ID", "DESC"],
+    ]) {
       const all = await gw.gql(`{ bookings(orderBy: { field: ${field}, direction: ${direction} }) { nodes { id } } }`, {}, key);
       const seen: number[] = [];
       for (let page = 1; ; page += 1) {
@@ -103,7 +119,13 @@ describe("bookings list", () => {
   });
 
   it("rejects take and page out of range with BAD_USER_INPUT naming the argument", async () => {
-    for (const [args, field] of [["take: 0", "take"], ["take: 251", "take"], ["take: -5", "take"], ["page: 0", "page"], ["take: 5, page: -1", "page"]]) {
+    for (const [args, field] of [
+      ["take: 0", "take"],
+      ["take: 251", "take"],
+      ["take: -5", "take"],
+      ["page: 0", "page"],
+      ["take: 5, page: -1", "page"],
+    ]) {
       const res = await gw.gql(`{ bookings(${args}) { totalCount } }`, {}, key);
       expect(res.status).toBe(200);
       expect(onlyError(res).extensions).toEqual({ code: "BAD_USER_INPUT", field });
@@ -131,7 +153,12 @@ describe("bookings list", () => {
     expect(statuses).toHaveLength(rows.filter((r) => ["pending", "awaiting_host"].includes(r.status)).length);
 
     const types = await gw.gql(`query($t: [Int!]) { bookings(filter: { eventTypeIds: $t }) { nodes { id } } }`, { t: [typeA] }, key);
-    expect(ids(types).sort()).toEqual(rows.filter((r) => r.type === typeA).map((r) => r.id).sort());
+    expect(ids(types).sort()).toEqual(
+      rows
+        .filter((r) => r.type === typeA)
+        .map((r) => r.id)
+        .sort(),
+    );
 
     // Bounds are inclusive: startTime >= dateFrom and endTime <= dateTo.
     const from = rows[6].start;
@@ -141,7 +168,12 @@ describe("bookings list", () => {
       { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
       key,
     );
-    expect(ids(window).sort()).toEqual(rows.filter((r) => r.start >= from && r.end <= to).map((r) => r.id).sort());
+    expect(ids(window).sort()).toEqual(
+      rows
+        .filter((r) => r.start >= from && r.end <= to)
+        .map((r) => r.id)
+        .sort(),
+    );
 
     const combined = await gw.gql(
       `query($t: [Int!], $from: DateTime) { bookings(filter: { eventTypeIds: $t, dateFrom: $from, status: [ACCEPTED] }) { nodes { id } } }`,
@@ -149,7 +181,10 @@ describe("bookings list", () => {
       key,
     );
     expect(ids(combined).sort()).toEqual(
-      rows.filter((r) => r.type === typeB && r.start >= from && r.status === "accepted").map((r) => r.id).sort(),
+      rows
+        .filter((r) => r.type === typeB && r.start >= from && r.status === "accepted")
+        .map((r) => r.id)
+        .sort(),
     );
   });
 

@@ -32,7 +32,9 @@ async function startJwks() {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`,
     set: (next: JWK[]) => (keys = next),
-    get fetches() { return fetches; },
+    get fetches() {
+      return fetches;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -58,7 +60,10 @@ describe("browser access", () => {
       databaseName: name,
       env: { JWT_SECRET, PUBLIC_BOOKING: "true", BOOKING_TOKEN_SECRET: TOKEN_SECRET, PUBLIC_RATE_LIMIT_PER_MINUTE: "10000" },
     });
-    rsaGw = await startTestGateway({ databaseName: name, env: { JWT_JWKS_URL: jwks.url, JWT_ISSUER: "https://app.example", JWT_AUDIENCE: "calcom-gateway" } });
+    rsaGw = await startTestGateway({
+      databaseName: name,
+      env: { JWT_JWKS_URL: jwks.url, JWT_ISSUER: "https://app.example", JWT_AUDIENCE: "calcom-gateway" },
+    });
     ds = gw.dataSource;
   });
   afterAll(async () => {
@@ -99,12 +104,26 @@ describe("browser access", () => {
       ];
       // alg none: a JWT with no signature, and a tampered payload on a valid signature.
       const body = (claims: object) => Buffer.from(JSON.stringify(claims)).toString("base64url");
-      cases.push(["alg none", `${body({ alg: "none", typ: "JWT" })}.${body({ sub: String(user.id), exp: now() + 300 })}.`, 401, "UNAUTHENTICATED"]);
+      cases.push([
+        "alg none",
+        `${body({ alg: "none", typ: "JWT" })}.${body({ sub: String(user.id), exp: now() + 300 })}.`,
+        401,
+        "UNAUTHENTICATED",
+      ]);
       const [h, , s] = (await hs({ sub: String(user.id), exp: now() + 300 })).split(".");
-      cases.push(["tampered payload", `${h}.${body({ sub: String(locked.id === user.id ? 1 : user.id + 1), exp: now() + 300 })}.${s}`, 401, "UNAUTHENTICATED"]);
+      cases.push([
+        "tampered payload",
+        `${h}.${body({ sub: String(locked.id === user.id ? 1 : user.id + 1), exp: now() + 300 })}.${s}`,
+        401,
+        "UNAUTHENTICATED",
+      ]);
       for (const [label, token, status, expected] of cases) {
         const res = await post(gw, me, {}, bearer(token));
-        expect({ label, status: res.status, code: res.body.errors?.[0]?.extensions?.code ?? "" }).toEqual({ label, status, code: expected });
+        expect({ label, status: res.status, code: res.body.errors?.[0]?.extensions?.code ?? "" }).toEqual({
+          label,
+          status,
+          code: expected,
+        });
       }
     });
 
@@ -135,12 +154,19 @@ describe("browser access", () => {
     });
 
     it("JWT_USER_ID_CLAIM: only that claim names the user (no fallback to sub)", async () => {
-      const other = await startTestGateway({ databaseName: name, env: { JWT_SECRET, JWT_USER_ID_CLAIM: "https://app.example/calcom_user_id" } });
+      const other = await startTestGateway({
+        databaseName: name,
+        env: { JWT_SECRET, JWT_USER_ID_CLAIM: "https://app.example/calcom_user_id" },
+      });
       try {
         const { user } = await createViewer(ds);
         const claim = "https://app.example/calcom_user_id";
-        expect((await post(other, `{ me { id } }`, {}, bearer(await hs({ [claim]: user.id, sub: "ignored", exp: now() + 300 })))).body.data).toEqual({ me: { id: user.id } });
-        expect(code(await post(other, `{ me { id } }`, {}, bearer(await hs({ sub: String(user.id), exp: now() + 300 }))))).toBe("UNAUTHENTICATED");
+        expect(
+          (await post(other, `{ me { id } }`, {}, bearer(await hs({ [claim]: user.id, sub: "ignored", exp: now() + 300 })))).body.data,
+        ).toEqual({ me: { id: user.id } });
+        expect(code(await post(other, `{ me { id } }`, {}, bearer(await hs({ sub: String(user.id), exp: now() + 300 }))))).toBe(
+          "UNAUTHENTICATED",
+        );
       } finally {
         await other.close();
       }
@@ -149,9 +175,18 @@ describe("browser access", () => {
     it("a JWT viewer gets exactly the answers of that user's API key", async () => {
       const { user, key } = await createViewer(ds);
       const et = await createEventType(ds, { userId: user.id, slug: "jwt-same" });
-      const booking = await createBooking(ds, { userId: user.id, eventTypeId: et.id, startTime: new Date("2034-01-02T10:00:00Z"), endTime: new Date("2034-01-02T10:30:00Z") });
+      const booking = await createBooking(ds, {
+        userId: user.id,
+        eventTypeId: et.id,
+        startTime: new Date("2034-01-02T10:00:00Z"),
+        endTime: new Date("2034-01-02T10:30:00Z"),
+      });
       const otherUser = await createViewer(ds);
-      const theirs = await createBooking(ds, { userId: otherUser.user.id, startTime: new Date("2034-01-03T10:00:00Z"), endTime: new Date("2034-01-03T10:30:00Z") });
+      const theirs = await createBooking(ds, {
+        userId: otherUser.user.id,
+        startTime: new Date("2034-01-03T10:00:00Z"),
+        endTime: new Date("2034-01-03T10:30:00Z"),
+      });
       const jwt = await hs({ sub: String(user.id), exp: now() + 300 });
       const corpus: Array<[string, Record<string, unknown>]> = [
         [`{ me { id username email role } }`, {}],
@@ -176,17 +211,31 @@ describe("browser access", () => {
       const open = await createEventType(ds, { userId: user.id, slug: "open", length: 30 });
       const hidden = await createEventType(ds, { userId: user.id, slug: "secret", hidden: true, length: 30 });
       const list = await post(gw, `query($u: Int!) { eventTypes(userId: $u) { id slug owner { id username email } } }`, { u: user.id });
-      expect(list.body.data).toEqual({ eventTypes: [{ id: open.id, slug: "open", owner: { id: user.id, username: user.username, email: "" } }] });
+      expect(list.body.data).toEqual({
+        eventTypes: [{ id: open.id, slug: "open", owner: { id: user.id, username: user.username, email: "" } }],
+      });
       const missing = onlyError(await post(gw, `{ eventType(id: 99999999) { id } }`));
       const hiddenOne = onlyError(await post(gw, `query($id: Int!) { eventType(id: $id) { id } }`, { id: hidden.id }));
       expect(hiddenOne.extensions?.code).toBe("NOT_FOUND");
       expect(hiddenOne.message.replace(String(hidden.id), "N")).toBe(missing.message.replace("99999999", "N")); // no existence leak
       const bySlug = await post(gw, `query($u: String!) { eventType(username: $u, slug: "open") { id } }`, { u: user.username });
       expect(bySlug.body.data).toEqual({ eventType: { id: open.id } });
-      const slots = await post(gw, `query($id: Int!) { slots(eventTypeId: $id, from: "2034-02-06T00:00:00Z", to: "2034-02-07T00:00:00Z", timeZone: "UTC") { date slots { start } } }`, { id: open.id });
+      const slots = await post(
+        gw,
+        `query($id: Int!) { slots(eventTypeId: $id, from: "2034-02-06T00:00:00Z", to: "2034-02-07T00:00:00Z", timeZone: "UTC") { date slots { start } } }`,
+        { id: open.id },
+      );
       expect(slots.body.errors).toBeUndefined();
       const start = slots.body.data!.slots[0].slots[0].start as string;
-      expect(code(await post(gw, `query($id: Int!) { slots(eventTypeId: $id, from: "2034-02-06T00:00:00Z", to: "2034-02-07T00:00:00Z", timeZone: "UTC") { date } }`, { id: hidden.id }))).toBe("NOT_FOUND");
+      expect(
+        code(
+          await post(
+            gw,
+            `query($id: Int!) { slots(eventTypeId: $id, from: "2034-02-06T00:00:00Z", to: "2034-02-07T00:00:00Z", timeZone: "UTC") { date } }`,
+            { id: hidden.id },
+          ),
+        ),
+      ).toBe("NOT_FOUND");
 
       const make = (eventTypeId: number, at: string) =>
         post(gw, `mutation($in: CreateBookingInput!) { createBooking(input: $in) { id uid status manageToken } }`, {
@@ -199,20 +248,32 @@ describe("browser access", () => {
 
       const id = made.body.data!.createBooking.id as number;
       for (const q of [
-        `{ me { id } }`, `{ bookings { nodes { id } } }`, `{ booking(id: ${id}) { id } }`, `{ bookingsConnection { edges { node { id } } } }`,
-        `{ bookingEvents { nodes { id } } }`, `{ webhookDeliveries(webhookId: "x") { nodes { id } } }`,
-        `mutation { cancelBooking(id: ${id}) { id } }`, `mutation { updateBooking(id: ${id}, input: { title: "x" }) { id } }`,
-        `mutation { confirmBooking(id: ${id}) { id } }`, `mutation { rescheduleBooking(id: ${id}, start: "2034-02-06T12:00:00Z") { id } }`,
+        `{ me { id } }`,
+        `{ bookings { nodes { id } } }`,
+        `{ booking(id: ${id}) { id } }`,
+        `{ bookingsConnection { edges { node { id } } } }`,
+        `{ bookingEvents { nodes { id } } }`,
+        `{ webhookDeliveries(webhookId: "x") { nodes { id } } }`,
+        `mutation { cancelBooking(id: ${id}) { id } }`,
+        `mutation { updateBooking(id: ${id}, input: { title: "x" }) { id } }`,
+        `mutation { confirmBooking(id: ${id}) { id } }`,
+        `mutation { rescheduleBooking(id: ${id}, start: "2034-02-06T12:00:00Z") { id } }`,
         `{ eventTypes(userId: ${user.id}) { id } me { id } }`,
       ]) {
         const res = await post(gw, q);
-        expect({ q, status: res.status, code: res.body.errors?.[0]?.extensions?.code }).toEqual({ q, status: 401, code: "UNAUTHENTICATED" });
+        expect({ q, status: res.status, code: res.body.errors?.[0]?.extensions?.code }).toEqual({
+          q,
+          status: 401,
+          code: "UNAUTHENTICATED",
+        });
       }
       // With PUBLIC_BOOKING off (the default) nothing answers without a credential.
       expect((await post(rsaGw, `query($u: Int!) { eventTypes(userId: $u) { id } }`, { u: user.id })).status).toBe(401);
       // manageToken is null in every other read.
       const { key } = await createViewer(ds, { role: "ADMIN" as never });
-      expect((await post(gw, `{ booking(id: ${id}) { manageToken } }`, {}, bearer(key))).body.data).toEqual({ booking: { manageToken: null } });
+      expect((await post(gw, `{ booking(id: ${id}) { manageToken } }`, {}, bearer(key))).body.data).toEqual({
+        booking: { manageToken: null },
+      });
     });
 
     it("a booking token reads, cancels and reschedules its booking only; any other booking, list entry or write is refused", async () => {
@@ -231,10 +292,15 @@ describe("browser access", () => {
       });
       expect(code(await post(gw, `{ booking(id: ${other.id}) { id } }`, {}, token))).toBe("NOT_FOUND");
       expect((await post(gw, `{ bookings { nodes { id } } }`, {}, token)).body.data).toEqual({ bookings: { nodes: [{ id: mine.id }] } });
-      expect((await post(gw, `{ bookingsConnection { edges { node { id } } } }`, {}, token)).body.data).toEqual({ bookingsConnection: { edges: [{ node: { id: mine.id } }] } });
+      expect((await post(gw, `{ bookingsConnection { edges { node { id } } } }`, {}, token)).body.data).toEqual({
+        bookingsConnection: { edges: [{ node: { id: mine.id } }] },
+      });
       for (const q of [
-        `mutation { updateBooking(id: ${mine.id}, input: { title: "x" }) { id } }`, `mutation { confirmBooking(id: ${mine.id}) { id } }`,
-        `mutation { rejectBooking(id: ${mine.id}) { id } }`, `{ me { id } }`, `{ bookingEvents { nodes { id } } }`,
+        `mutation { updateBooking(id: ${mine.id}, input: { title: "x" }) { id } }`,
+        `mutation { confirmBooking(id: ${mine.id}) { id } }`,
+        `mutation { rejectBooking(id: ${mine.id}) { id } }`,
+        `{ me { id } }`,
+        `{ bookingEvents { nodes { id } } }`,
         `mutation { createBooking(input: { eventTypeId: ${et.id}, start: "2034-03-02T10:00:00Z", timeZone: "UTC", responses: { name: "T", email: "t@example.org" } }) { id } }`,
       ]) {
         const res = await post(gw, q, {}, token);
@@ -243,7 +309,12 @@ describe("browser access", () => {
       expect(code(await post(gw, `mutation { cancelBooking(id: ${other.id}) { id } }`, {}, token))).toBe("NOT_FOUND");
 
       // Reschedule: a new booking with a new token; the old token then reads only the old booking.
-      const moved = await post(gw, `mutation { rescheduleBooking(id: ${mine.id}, start: "2034-03-01T14:00:00Z") { id status manageToken rescheduledBy } }`, {}, token);
+      const moved = await post(
+        gw,
+        `mutation { rescheduleBooking(id: ${mine.id}, start: "2034-03-01T14:00:00Z") { id status manageToken rescheduledBy } }`,
+        {},
+        token,
+      );
       expect(moved.body.errors).toBeUndefined();
       const next = moved.body.data!.rescheduleBooking;
       expect(next.manageToken).toMatch(/^bk_/);
@@ -255,7 +326,12 @@ describe("browser access", () => {
       expect(code(await post(gw, `mutation { cancelBooking(id: ${next.id}) { id } }`, {}, token))).toBe("NOT_FOUND");
 
       // Cancel with the new token: the booker's e-mail is recorded as cancelledBy.
-      const cancelled = await post(gw, `mutation { cancelBooking(id: ${next.id}, cancellationReason: "can't") { status cancelledBy } }`, {}, bearer(next.manageToken));
+      const cancelled = await post(
+        gw,
+        `mutation { cancelBooking(id: ${next.id}, cancellationReason: "can't") { status cancelledBy } }`,
+        {},
+        bearer(next.manageToken),
+      );
       expect(cancelled.body.data).toEqual({ cancelBooking: { status: "CANCELLED", cancelledBy: "tok@example.org" } });
 
       // Tampered, expired, another secret's: UNAUTHENTICATED; a token whose booking is gone: NOT_FOUND.
@@ -272,7 +348,9 @@ describe("browser access", () => {
       await ds.query(`DELETE FROM "Booking" WHERE id = $1`, [other.id]);
       expect(code(await post(gw, `{ bookings { nodes { id } } }`, {}, bearer(other.manageToken)))).toBe("NOT_FOUND");
       // The organizer still reads both with their key.
-      expect((await post(gw, `{ booking(id: ${next.id}) { status } }`, {}, bearer(organizerKey))).body.data).toEqual({ booking: { status: "CANCELLED" } });
+      expect((await post(gw, `{ booking(id: ${next.id}) { status } }`, {}, bearer(organizerKey))).body.data).toEqual({
+        booking: { status: "CANCELLED" },
+      });
     });
 
     it("without an account an idempotencyKey must be a secret (32+ characters), and a repeat is scoped to the booker's e-mail", async () => {
@@ -282,7 +360,10 @@ describe("browser access", () => {
         post(gw, `mutation($in: CreateBookingInput!) { createBooking(input: $in) { id manageToken } }`, {
           in: { eventTypeId: et.id, start, timeZone: "UTC", responses: { name: "K", email }, idempotencyKey },
         });
-      expect(onlyError(await make("k@example.org", "short-key")).extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "idempotencyKey" });
+      expect(onlyError(await make("k@example.org", "short-key")).extensions).toMatchObject({
+        code: "BAD_USER_INPUT",
+        field: "idempotencyKey",
+      });
       const key = "b6a7c1e2-58f4-4c3e-9d0a-7f1e2d3c4b5a";
       const first = (await make("k@example.org", key)).body.data!.createBooking;
       const again = (await make("k@example.org", key)).body.data!.createBooking;
@@ -321,7 +402,10 @@ describe("browser access", () => {
     });
 
     it("requests without a credential or with a booking token share a per-IP budget of their own", async () => {
-      const limited = await startTestGateway({ databaseName: name, env: { PUBLIC_BOOKING: "true", PUBLIC_RATE_LIMIT_PER_MINUTE: "3", RATE_LIMIT_PER_MINUTE: "100" } });
+      const limited = await startTestGateway({
+        databaseName: name,
+        env: { PUBLIC_BOOKING: "true", PUBLIC_RATE_LIMIT_PER_MINUTE: "3", RATE_LIMIT_PER_MINUTE: "100" },
+      });
       try {
         const { user, key } = await createViewer(ds);
         const q = `query($u: Int!) { eventTypes(userId: $u) { id } }`;
@@ -348,7 +432,11 @@ describe("browser access", () => {
       try {
         const { user } = await createViewer(ds);
         const q = `query($u: Int!) { eventTypes(userId: $u) { id } }`;
-        const statuses = [(await post(a, q, { u: user.id })).status, (await post(b, q, { u: user.id })).status, (await post(a, q, { u: user.id })).status];
+        const statuses = [
+          (await post(a, q, { u: user.id })).status,
+          (await post(b, q, { u: user.id })).status,
+          (await post(a, q, { u: user.id })).status,
+        ];
         expect([...statuses, (await post(b, q, { u: user.id })).status]).toEqual([200, 200, 200, 429]);
       } finally {
         await a.close();
@@ -363,13 +451,19 @@ describe("browser access", () => {
       try {
         const { user } = await createViewer(ds);
         const ask = async (target: TestGateway, forwardedFor: string) =>
-          (await fetch(`${target.url}/graphql`, {
-            method: "POST",
-            headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor },
-            body: JSON.stringify({ query: `{ eventTypes(userId: ${user.id}) { id } }` }),
-          })).status;
+          (
+            await fetch(`${target.url}/graphql`, {
+              method: "POST",
+              headers: { "content-type": "application/json", "x-forwarded-for": forwardedFor },
+              body: JSON.stringify({ query: `{ eventTypes(userId: ${user.id}) { id } }` }),
+            })
+          ).status;
         // Behind the proxy, two clients have a budget each; a forged left-most entry does not count.
-        expect([await ask(proxied, "203.0.113.7"), await ask(proxied, "203.0.113.8"), await ask(proxied, "198.51.100.1, 203.0.113.7")]).toEqual([200, 200, 429]);
+        expect([
+          await ask(proxied, "203.0.113.7"),
+          await ask(proxied, "203.0.113.8"),
+          await ask(proxied, "198.51.100.1, 203.0.113.7"),
+        ]).toEqual([200, 200, 429]);
         // Without TRUST_PROXY every request is the socket's address: one budget.
         expect([await ask(direct, "203.0.113.7"), await ask(direct, "203.0.113.8")]).toEqual([200, 429]);
       } finally {
@@ -382,16 +476,27 @@ describe("browser access", () => {
       const { createClient } = await import("graphql-ws");
       const WebSocket = (await import("ws")).default;
       const made = await post(gw, `mutation($in: CreateBookingInput!) { createBooking(input: $in) { manageToken } }`, {
-        in: { eventTypeId: (await createEventType(ds, { userId: (await createViewer(ds)).user.id })).id, start: "2034-06-01T10:00:00Z", timeZone: "UTC", responses: { name: "W", email: "w@example.org" } },
+        in: {
+          eventTypeId: (await createEventType(ds, { userId: (await createViewer(ds)).user.id })).id,
+          start: "2034-06-01T10:00:00Z",
+          timeZone: "UTC",
+          responses: { name: "W", email: "w@example.org" },
+        },
       });
       for (const authorization of [undefined, `Bearer ${made.body.data!.createBooking.manageToken}`]) {
         const closed = await new Promise<number>((resolve) => {
           const client = createClient({
-            url: gw.url.replace("http://", "ws://") + "/graphql", webSocketImpl: WebSocket, retryAttempts: 0, lazy: true,
+            url: gw.url.replace("http://", "ws://") + "/graphql",
+            webSocketImpl: WebSocket,
+            retryAttempts: 0,
+            lazy: true,
             connectionParams: authorization ? { authorization } : undefined,
             on: { closed: (e) => resolve((e as { code: number }).code) },
           });
-          client.subscribe({ query: `subscription { bookingEvents { id } }` }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+          client.subscribe(
+            { query: `subscription { bookingEvents { id } }` },
+            { next: () => undefined, error: () => undefined, complete: () => undefined },
+          );
         });
         expect(closed).toBe(4403);
       }
@@ -403,8 +508,13 @@ describe("browser access", () => {
         headers: { "content-type": "application/json", origin: "https://shop.example" },
         body: JSON.stringify({ query: `{ __typename }` }),
       });
-      const exposed = (res.headers.get("access-control-expose-headers") ?? "").toLowerCase().split(",").map((h) => h.trim());
-      expect(exposed).toEqual(expect.arrayContaining(["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after", "x-request-id"]));
+      const exposed = (res.headers.get("access-control-expose-headers") ?? "")
+        .toLowerCase()
+        .split(",")
+        .map((h) => h.trim());
+      expect(exposed).toEqual(
+        expect.arrayContaining(["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after", "x-request-id"]),
+      );
       expect(res.headers.get("access-control-allow-origin")).toBeTruthy();
     });
   });
@@ -412,7 +522,9 @@ describe("browser access", () => {
   it("in production, public booking without BOOKING_TOKEN_SECRET refuses to start, naming it", () => {
     expect(() => loadConfig({ NODE_ENV: "production", PUBLIC_BOOKING: "true" })).toThrow(ConfigError);
     expect(() => loadConfig({ NODE_ENV: "production", PUBLIC_BOOKING: "true" })).toThrow(/BOOKING_TOKEN_SECRET/);
-    expect(loadConfig({ NODE_ENV: "production", PUBLIC_BOOKING: "true", BOOKING_TOKEN_SECRET: TOKEN_SECRET }).browser.publicBooking).toBe(true);
+    expect(loadConfig({ NODE_ENV: "production", PUBLIC_BOOKING: "true", BOOKING_TOKEN_SECRET: TOKEN_SECRET }).browser.publicBooking).toBe(
+      true,
+    );
     expect(loadConfig({ NODE_ENV: "production" }).browser.publicBooking).toBe(false);
     // In production without a secret no token is issued or accepted (it would not survive a restart).
     expect(loadConfig({ NODE_ENV: "production" }).browser.bookingTokens).toBe(false);

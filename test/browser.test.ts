@@ -61,8 +61,13 @@ async function gql(query, variables, token) {
       executablePath: CHROMIUM,
       headless: true,
       args: [
-        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
       ],
     });
   });
@@ -77,10 +82,14 @@ async function gql(query, variables, token) {
     const pageUrl = `http://localhost:${(site.address() as AddressInfo).port}/`;
     const page = await browser.newPage();
     // Nothing leaves this machine.
-    await page.route("**/*", (route) => (/^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(route.request().url()) ? route.continue() : route.abort()));
+    await page.route("**/*", (route) =>
+      /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(route.request().url()) ? route.continue() : route.abort(),
+    );
     await page.goto(pageUrl);
     // (Run in the page: `globalThis` is its window.)
-    await page.waitForFunction(() => (globalThis as unknown as { __result?: unknown }).__result !== undefined, undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => (globalThis as unknown as { __result?: unknown }).__result !== undefined, undefined, {
+      timeout: 20_000,
+    });
     const result = await page.evaluate(() => (globalThis as unknown as { __result: Record<string, unknown> }).__result);
     expect(result).toEqual({
       start: expect.stringMatching(/^2034-05-01T/),

@@ -25,7 +25,8 @@ function outcome(res: GqlResponse): string {
   if (!error) return res.status === 200 && res.body.data ? "OK" : `HTTP ${res.status} without data`;
   const { code, reason } = error.extensions ?? {};
   if (code === "CONFLICT" && res.status === 200) return String(reason);
-  if (code === "SERVICE_UNAVAILABLE" && reason === "CONTENTION" && res.status === 503 && res.headers.get("retry-after")) return "CONTENTION";
+  if (code === "SERVICE_UNAVAILABLE" && reason === "CONTENTION" && res.status === 503 && res.headers.get("retry-after"))
+    return "CONTENTION";
   return `${String(code)}/${String(reason)} HTTP ${res.status}`;
 }
 
@@ -190,7 +191,10 @@ describe("contention faults (in process)", () => {
 
     beforeAll(async () => {
       // Every request looks its key up (a prepared statement over users' columns) on a small pool.
-      typed = await startTestGateway({ databaseName: name, env: { DB_POOL_SIZE: "3", API_KEY_CACHE_SECONDS: "0", RATE_LIMIT_PER_MINUTE: "0" } });
+      typed = await startTestGateway({
+        databaseName: name,
+        env: { DB_POOL_SIZE: "3", API_KEY_CACHE_SECONDS: "0", RATE_LIMIT_PER_MINUTE: "0" },
+      });
     });
     afterAll(async () => {
       await typed?.close();
@@ -200,7 +204,12 @@ describe("contention faults (in process)", () => {
       const organizer = await createViewer(typed.dataSource);
       const et = await createEventType(typed.dataSource, { userId: organizer.user.id, title: "Typed" });
       for (let i = 0; i < 3; i += 1) {
-        await createBooking(typed.dataSource, { userId: organizer.user.id, eventTypeId: et.id, title: `typed ${i}`, startTime: new Date(Date.UTC(2034, 5, 1 + i, 9)) });
+        await createBooking(typed.dataSource, {
+          userId: organizer.user.id,
+          eventTypeId: et.id,
+          title: `typed ${i}`,
+          startTime: new Date(Date.UTC(2034, 5, 1 + i, 9)),
+        });
       }
       const LIST = `{ bookings(take: 10) { totalCount nodes { id title eventType { title owner { id name } } user { name } } } }`;
       const expected = {

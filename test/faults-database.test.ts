@@ -45,15 +45,28 @@ interface Answer {
 }
 
 async function ask(
-  gw: GatewayProcess, op: string, query: string, variables: Record<string, unknown>, key: string, timeoutMs: number, extra: Partial<Answer> = {},
+  gw: GatewayProcess,
+  op: string,
+  query: string,
+  variables: Record<string, unknown>,
+  key: string,
+  timeoutMs: number,
+  extra: Partial<Answer> = {},
 ): Promise<Answer> {
   const at = Date.now();
   try {
     const res = await gw.gql(query, variables, key, timeoutMs);
     const error = res.body.errors?.[0];
     return {
-      op, status: res.status, code: error?.extensions?.code, reason: error?.extensions?.reason, retryAfter: res.headers.get("retry-after"),
-      at, ms: res.ms, data: res.body.data, ...extra,
+      op,
+      status: res.status,
+      code: error?.extensions?.code,
+      reason: error?.extensions?.reason,
+      retryAfter: res.headers.get("retry-after"),
+      at,
+      ms: res.ms,
+      data: res.body.data,
+      ...extra,
     };
   } catch (err) {
     return { op, status: 0, retryAfter: null, at, ms: Date.now() - at, error: (err as Error).message, ...extra };
@@ -61,7 +74,8 @@ async function ask(
 }
 
 const ok = (a: Answer) => a.status === 200 && a.code === undefined && a.data != null;
-const brief = (a: Answer) => `${a.op} ${a.status} ${a.code ?? ""}${a.reason ? `/${a.reason}` : ""} ${a.ms}ms${a.error ? ` ${a.error}` : ""}`;
+const brief = (a: Answer) =>
+  `${a.op} ${a.status} ${a.code ?? ""}${a.reason ? `/${a.reason}` : ""} ${a.ms}ms${a.error ? ` ${a.error}` : ""}`;
 const tally = (answers: Answer[]) =>
   answers.reduce<Record<string, number>>((t, a) => {
     const k = `${a.op} ${a.status}${a.code ? ` ${a.code}` : ""}${a.reason ? `/${a.reason}` : ""}`;
@@ -112,7 +126,13 @@ async function seed(name: string, bookings: number): Promise<Fixture> {
     `INSERT INTO "Attendee" (email, name, "timeZone", "bookingId") SELECT 'seed' || id || '@example.test', 'Seed', 'UTC', id FROM unnest($1::int[]) id`,
     [rows.map((r) => r.id)],
   );
-  return { ds, key: organizer.key, organizerId: organizer.user.id, eventTypeId: et.id, bookingIds: rows.map((r) => r.id).sort((a, b) => a - b) };
+  return {
+    ds,
+    key: organizer.key,
+    organizerId: organizer.user.id,
+    eventTypeId: et.id,
+    bookingIds: rows.map((r) => r.id).sort((a, b) => a - b),
+  };
 }
 
 /**
@@ -127,7 +147,11 @@ afterEach(async () => {
   for (const load of runningLoads) await load.stop();
 });
 
-function startLoad(gw: GatewayProcess, f: Fixture, options: { readers: number; writers: number; timeoutMs: number; tag: string; slotBase: number }) {
+function startLoad(
+  gw: GatewayProcess,
+  f: Fixture,
+  options: { readers: number; writers: number; timeoutMs: number; tag: string; slotBase: number },
+) {
   let running = true;
   let paused = false;
   let writesInFlight = 0;
@@ -156,14 +180,19 @@ function startLoad(gw: GatewayProcess, f: Fixture, options: { readers: number; w
           const k = (slot += 1);
           const title = `${options.tag}-create-${k}`;
           const input = {
-            eventTypeId: f.eventTypeId, start: new Date(options.slotBase + k * 3_600_000).toISOString(), timeZone: "UTC", title,
+            eventTypeId: f.eventTypeId,
+            start: new Date(options.slotBase + k * 3_600_000).toISOString(),
+            timeZone: "UTC",
+            title,
             responses: { name: `Load ${k}`, email: `load${k}@example.test` },
           };
           answers.push(await ask(gw, "create", CREATE, { input }, f.key, options.timeoutMs, { title }));
         } else {
           const bookingId = f.bookingIds[nextUpdate++];
           const title = `${options.tag}-update-${bookingId}`;
-          answers.push(await ask(gw, "update", UPDATE, { id: bookingId, input: { title } }, f.key, options.timeoutMs, { title, bookingId }));
+          answers.push(
+            await ask(gw, "update", UPDATE, { id: bookingId, input: { title } }, f.key, options.timeoutMs, { title, bookingId }),
+          );
         }
       } finally {
         writesInFlight -= 1;
@@ -208,7 +237,9 @@ async function checkWrites(ds: DataSource, answers: Answer[], tag: string) {
      FROM "Booking" b WHERE b.title LIKE $1 ORDER BY b.id`,
     [`${tag}-create-%`],
   );
-  const updated: Array<{ id: number; title: string }> = await ds.query(`SELECT id, title FROM "Booking" WHERE title LIKE $1`, [`${tag}-update-%`]);
+  const updated: Array<{ id: number; title: string }> = await ds.query(`SELECT id, title FROM "Booking" WHERE title LIKE $1`, [
+    `${tag}-update-%`,
+  ]);
   const rowsByTitle = new Map<string, number>();
   for (const row of [...created, ...updated]) rowsByTitle.set(row.title, (rowsByTitle.get(row.title) ?? 0) + 1);
   const writes = answers.filter((a) => a.op === "create" || a.op === "update");
@@ -223,7 +254,11 @@ async function checkWrites(ds: DataSource, answers: Answer[], tag: string) {
   const asked = new Set(writes.map((a) => a.title));
   for (const title of rowsByTitle.keys()) if (!asked.has(title)) problems.push(`written without a request: ${title}`);
   expect(problems).toEqual([]);
-  return { created: created.length, updated: updated.length, committedDespite503: writes.filter((a) => a.status === 503 && rowsByTitle.has(a.title!)).length };
+  return {
+    created: created.length,
+    updated: updated.length,
+    committedDespite503: writes.filter((a) => a.status === 503 && rowsByTitle.has(a.title!)).length,
+  };
 }
 
 async function overlapping(ds: DataSource, organizerId: number): Promise<unknown[]> {
@@ -242,7 +277,11 @@ async function overlapping(ds: DataSource, organizerId: number): Promise<unknown
 function expectHealthyProcess(gw: GatewayProcess, from = 0) {
   const out = gw.output().slice(from);
   const unexpected = out.split("\n").filter((line) => line.includes('"msg":"unexpected error"') || line.includes('"msg":"http error"'));
-  expect({ alive: gw.alive(), unexpected: unexpected.slice(0, 3), tail: gw.alive() ? "" : out.slice(-4_000) }).toEqual({ alive: true, unexpected: [], tail: "" });
+  expect({ alive: gw.alive(), unexpected: unexpected.slice(0, 3), tail: gw.alive() ? "" : out.slice(-4_000) }).toEqual({
+    alive: true,
+    unexpected: [],
+    tail: "",
+  });
 }
 
 /** Waits (bounded) until a read, a write and /readyz all succeed; returns how long that took. */
@@ -263,7 +302,13 @@ async function recovery(gw: GatewayProcess, f: Fixture, what: string, ms: number
   });
   let n = 0;
   await waitFor("a write to succeed", async () => {
-    const input = { eventTypeId: f.eventTypeId, start: new Date(slotStart + (n += 1) * 3_600_000).toISOString(), timeZone: "UTC", title: `${writeTitle}-${n}`, responses: { name: "R", email: "r@example.test" } };
+    const input = {
+      eventTypeId: f.eventTypeId,
+      start: new Date(slotStart + (n += 1) * 3_600_000).toISOString(),
+      timeZone: "UTC",
+      title: `${writeTitle}-${n}`,
+      responses: { name: "R", email: "r@example.test" },
+    };
     return seen(await ask(gw, "create", CREATE, { input }, f.key, 5_000));
   });
   return Date.now() - began;
@@ -272,7 +317,8 @@ async function recovery(gw: GatewayProcess, f: Fixture, what: string, ms: number
 /** Pooled connections in use (total minus idle), from the gateway's /metrics. */
 async function busyConnections(gw: GatewayProcess): Promise<number> {
   const text = await (await fetch(`${gw.url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
-  const gauge = (state: string) => Number(new RegExp(`^gateway_db_pool_connections\\{state="${state}"\\} (\\d+)`, "m").exec(text)?.[1] ?? NaN);
+  const gauge = (state: string) =>
+    Number(new RegExp(`^gateway_db_pool_connections\\{state="${state}"\\} (\\d+)`, "m").exec(text)?.[1] ?? NaN);
   return gauge("total") - gauge("idle");
 }
 
@@ -299,10 +345,15 @@ describe("backends terminated under load (issue item 1), and a database that ref
     f = await seed(name, 300);
     gw = await startGatewayProcess({
       env: {
-        DATABASE_URL: urlForDatabase(name), DB_MIGRATIONS: "off", LOG_LEVEL: "warn", RATE_LIMIT_PER_MINUTE: "0",
+        DATABASE_URL: urlForDatabase(name),
+        DB_MIGRATIONS: "off",
+        LOG_LEVEL: "warn",
+        RATE_LIMIT_PER_MINUTE: "0",
         // Short enough that key lookups keep happening under the storm too.
         API_KEY_CACHE_SECONDS: "1",
-        STATEMENT_TIMEOUT_MS: "2000", REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS), DB_POOL_WAIT_MS: "1000",
+        STATEMENT_TIMEOUT_MS: "2000",
+        REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+        DB_POOL_WAIT_MS: "1000",
       },
     });
     killer = await connect(urlForDatabase(name), "faults-killer");
@@ -329,7 +380,13 @@ describe("backends terminated under load (issue item 1), and a database that ref
   it("stays up through storms of pg_terminate_backend under reads and writes: every answer 200 or 503, then recovers", async () => {
     const logFrom = gw!.output().length;
     expect(ok(await ask(gw!, "list", LIST, {}, f.key, 5_000))).toBe(true);
-    const load = startLoad(gw!, f, { readers: 4, writers: 2, timeoutMs: REQUEST_TIMEOUT_MS + 5_000, tag: "storm", slotBase: Date.UTC(2041, 0, 1) });
+    const load = startLoad(gw!, f, {
+      readers: 4,
+      writers: 2,
+      timeoutMs: REQUEST_TIMEOUT_MS + 5_000,
+      tag: "storm",
+      slotBase: Date.UTC(2041, 0, 1),
+    });
     let terminated = 0;
     const began = Date.now();
     await sleep(300);
@@ -371,12 +428,22 @@ describe("backends terminated under load (issue item 1), and a database that ref
       // createBooking waits on the organizer's advisory lock, mid-transaction.
       await holder.query("BEGIN");
       await holder.query("SELECT pg_advisory_xact_lock($1, $2)", [ORGANIZER_LOCK_NAMESPACE, f.organizerId]);
-      const input = { eventTypeId: f.eventTypeId, start: new Date(slot).toISOString(), timeZone: "UTC", title: "killed-create", responses: { name: "K", email: "k@example.test" } };
+      const input = {
+        eventTypeId: f.eventTypeId,
+        start: new Date(slot).toISOString(),
+        timeZone: "UTC",
+        title: "killed-create",
+        responses: { name: "K", email: "k@example.test" },
+      };
       const creating = ask(gw!, "create", CREATE, { input }, f.key, 10_000);
-      const [waiting] = await until("createBooking waiting on the organizer lock", async () => {
-        const waits = (await gatewayLockWaits(killer, name)).filter((w) => w.wait_event === "advisory");
-        return waits.length ? waits : undefined;
-      }, 5_000);
+      const [waiting] = await until(
+        "createBooking waiting on the organizer lock",
+        async () => {
+          const waits = (await gatewayLockWaits(killer, name)).filter((w) => w.wait_event === "advisory");
+          return waits.length ? waits : undefined;
+        },
+        5_000,
+      );
       await killer.query("SELECT pg_terminate_backend($1)", [waiting.pid]);
       const killedCreate = await creating;
       expect([killedCreate.status, killedCreate.code, killedCreate.reason]).toEqual([503, "SERVICE_UNAVAILABLE", undefined]);
@@ -388,10 +455,14 @@ describe("backends terminated under load (issue item 1), and a database that ref
       await holder.query("BEGIN");
       await holder.query(`SELECT id FROM "Booking" WHERE id = $1 FOR UPDATE`, [target]);
       const updating = ask(gw!, "update", UPDATE, { id: target, input: { title: "killed-update" } }, f.key, 10_000);
-      const [rowWait] = await until("updateBooking waiting on the row lock", async () => {
-        const waits = (await gatewayLockWaits(killer, name)).filter((w) => w.wait_event === "transactionid" || w.wait_event === "tuple");
-        return waits.length ? waits : undefined;
-      }, 5_000);
+      const [rowWait] = await until(
+        "updateBooking waiting on the row lock",
+        async () => {
+          const waits = (await gatewayLockWaits(killer, name)).filter((w) => w.wait_event === "transactionid" || w.wait_event === "tuple");
+          return waits.length ? waits : undefined;
+        },
+        5_000,
+      );
       await killer.query("SELECT pg_terminate_backend($1)", [rowWait.pid]);
       const killedUpdate = await updating;
       expect([killedUpdate.status, killedUpdate.code, killedUpdate.reason]).toEqual([503, "SERVICE_UNAVAILABLE", undefined]);
@@ -402,7 +473,11 @@ describe("backends terminated under load (issue item 1), and a database that ref
       const retried = await ask(gw!, "create", CREATE, { input }, f.key, 10_000);
       expect([retried.status, retried.code, retried.data?.createBooking?.title]).toEqual([200, undefined, "killed-create"]);
       const retriedUpdate = await ask(gw!, "update", UPDATE, { id: target, input: { title: "killed-update" } }, f.key, 10_000);
-      expect([retriedUpdate.status, retriedUpdate.code, retriedUpdate.data?.updateBooking?.title]).toEqual([200, undefined, "killed-update"]);
+      expect([retriedUpdate.status, retriedUpdate.code, retriedUpdate.data?.updateBooking?.title]).toEqual([
+        200,
+        undefined,
+        "killed-update",
+      ]);
     } finally {
       await holder.end().catch(() => undefined);
     }
@@ -418,24 +493,43 @@ describe("backends terminated under load (issue item 1), and a database that ref
     try {
       await admin.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
       await terminateGatewayBackends();
-      await until("the gateway's backends to be gone", async () => {
-        const { rows } = await killer.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2`, [name, GATEWAY_APP]);
-        return rows[0].n === 0;
-      }, 5_000);
+      await until(
+        "the gateway's backends to be gone",
+        async () => {
+          const { rows } = await killer.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2`,
+            [name, GATEWAY_APP],
+          );
+          return rows[0].n === 0;
+        },
+        5_000,
+      );
       await sleep(1_100); // past API_KEY_CACHE_SECONDS: the key lookup needs the database too
 
       const answers: Answer[] = [];
       for (let i = 0; i < 4; i += 1) {
         answers.push(await ask(gw!, "list", LIST, {}, f.key, 10_000));
         answers.push(await ask(gw!, "one", ONE, { id: f.bookingIds[i] }, f.key, 10_000));
-        const input = { eventTypeId: f.eventTypeId, start: new Date(Date.UTC(2044, 0, 1 + i, 9)).toISOString(), timeZone: "UTC", title: `refused-${i}`, responses: { name: "R", email: "r@example.test" } };
+        const input = {
+          eventTypeId: f.eventTypeId,
+          start: new Date(Date.UTC(2044, 0, 1 + i, 9)).toISOString(),
+          timeZone: "UTC",
+          title: `refused-${i}`,
+          responses: { name: "R", email: "r@example.test" },
+        };
         answers.push(await ask(gw!, "create", CREATE, { input }, f.key, 10_000, { title: `refused-${i}` }));
         answers.push(await ask(gw!, "update", UPDATE, { id: f.bookingIds[i], input: { title: `refused-update-${i}` } }, f.key, 10_000));
       }
-      console.log(`[faults-database] ALLOW_CONNECTIONS false: ${JSON.stringify(tally(answers))}, slowest ${Math.max(...answers.map((a) => a.ms))} ms`);
+      console.log(
+        `[faults-database] ALLOW_CONNECTIONS false: ${JSON.stringify(tally(answers))}, slowest ${Math.max(...answers.map((a) => a.ms))} ms`,
+      );
       for (const a of answers) {
         expect({ op: a.op, status: a.status, code: a.code, reason: a.reason, retryAfter: a.retryAfter }).toEqual({
-          op: a.op, status: 503, code: "SERVICE_UNAVAILABLE", reason: undefined, retryAfter: expect.stringMatching(/^[1-9][0-9]*$/),
+          op: a.op,
+          status: 503,
+          code: "SERVICE_UNAVAILABLE",
+          reason: undefined,
+          retryAfter: expect.stringMatching(/^[1-9][0-9]*$/),
         });
         expect(a.ms).toBeLessThan(3_000); // fails fast: the server refuses at once
       }
@@ -474,9 +568,14 @@ describe("network partition and resets between the gateway and Postgres (issue i
     proxy = await startTcpProxy({ targetHost: target.hostname, targetPort: Number(target.port || 5432) });
     gw = await startGatewayProcess({
       env: {
-        DATABASE_URL: throughProxy(urlForDatabase(name), proxy), DB_MIGRATIONS: "off", LOG_LEVEL: "warn", RATE_LIMIT_PER_MINUTE: "0",
+        DATABASE_URL: throughProxy(urlForDatabase(name), proxy),
+        DB_MIGRATIONS: "off",
+        LOG_LEVEL: "warn",
+        RATE_LIMIT_PER_MINUTE: "0",
         API_KEY_CACHE_SECONDS: "1",
-        STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS), REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS), DB_POOL_WAIT_MS: "1000",
+        STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
+        REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+        DB_POOL_WAIT_MS: "1000",
       },
     });
   });
@@ -490,7 +589,13 @@ describe("network partition and resets between the gateway and Postgres (issue i
   it("answers every request during a 3 s blackhole (503 or 504, in time), and within 30 s of healing reads, writes and /readyz succeed", async () => {
     const logFrom = gw!.output().length;
     expect(await gw!.readyz(5_000)).toBe(200);
-    const load = startLoad(gw!, f, { readers: 3, writers: 2, timeoutMs: REQUEST_TIMEOUT_MS + 5_000, tag: "partition", slotBase: Date.UTC(2045, 0, 1) });
+    const load = startLoad(gw!, f, {
+      readers: 3,
+      writers: 2,
+      timeoutMs: REQUEST_TIMEOUT_MS + 5_000,
+      tag: "partition",
+      slotBase: Date.UTC(2045, 0, 1),
+    });
     await sleep(800);
     // No write in flight at the instant the network goes: a COMMIT whose answer alone is lost would
     // have committed, which no client-side rule can undo. Writes resume inside the partition.
@@ -510,7 +615,11 @@ describe("network partition and resets between the gateway and Postgres (issue i
     const answers = await load.stop();
     // No connection stays stuck on a statement lost in the partition (the client-side deadline freed
     // them): with the load stopped, the whole pool is free again, within 30 s of healing.
-    await until("every pooled connection to be free again", async () => (await busyConnections(gw!)) === 0, Math.max(0, healedAt + 30_000 - Date.now()));
+    await until(
+      "every pooled connection to be free again",
+      async () => (await busyConnections(gw!)) === 0,
+      Math.max(0, healedAt + 30_000 - Date.now()),
+    );
     const poolFreeIn = Date.now() - healedAt;
 
     const during = answers.filter((a) => a.at >= partitionAt && a.at < healedAt);
@@ -520,7 +629,10 @@ describe("network partition and resets between the gateway and Postgres (issue i
         `requests and /readyz succeeded ${recoveredIn} ms after healing, every pooled connection free ${poolFreeIn} ms after`,
     );
     const bad = answers.filter(
-      (a) => !ok(a) && !(a.status === 503 && a.code === "SERVICE_UNAVAILABLE" && a.retryAfter !== null) && !(a.status === 504 && a.code === "TIMEOUT"),
+      (a) =>
+        !ok(a) &&
+        !(a.status === 503 && a.code === "SERVICE_UNAVAILABLE" && a.retryAfter !== null) &&
+        !(a.status === 504 && a.code === "TIMEOUT"),
     );
     expect(bad.map(brief)).toEqual([]);
     expect(answers.filter((a) => a.ms > REQUEST_TIMEOUT_MS + 1_500).map(brief)).toEqual([]);
@@ -536,7 +648,13 @@ describe("network partition and resets between the gateway and Postgres (issue i
   it("answers 503 while every connection is reset, and recovers once it stops", async () => {
     const logFrom = gw!.output().length;
     expect(await gw!.readyz(5_000)).toBe(200);
-    const load = startLoad(gw!, f, { readers: 3, writers: 2, timeoutMs: REQUEST_TIMEOUT_MS + 5_000, tag: "reset", slotBase: Date.UTC(2047, 0, 1) });
+    const load = startLoad(gw!, f, {
+      readers: 3,
+      writers: 2,
+      timeoutMs: REQUEST_TIMEOUT_MS + 5_000,
+      tag: "reset",
+      slotBase: Date.UTC(2047, 0, 1),
+    });
     await sleep(500);
     const resetAt = Date.now();
     proxy.setMode("reset");
@@ -581,8 +699,13 @@ describe("a mutation held by locks past REQUEST_TIMEOUT_MS answers 504 and never
     f = await seed(name, 5);
     gw = await startGatewayProcess({
       env: {
-        DATABASE_URL: urlForDatabase(name), DB_MIGRATIONS: "off", LOG_LEVEL: "warn", RATE_LIMIT_PER_MINUTE: "0", API_KEY_CACHE_SECONDS: "600",
-        STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS), REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+        DATABASE_URL: urlForDatabase(name),
+        DB_MIGRATIONS: "off",
+        LOG_LEVEL: "warn",
+        RATE_LIMIT_PER_MINUTE: "0",
+        API_KEY_CACHE_SECONDS: "600",
+        STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
+        REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
       },
     });
     observer = await connect(urlForDatabase(name), "faults-observer");
@@ -655,7 +778,9 @@ describe("a mutation held by locks past REQUEST_TIMEOUT_MS answers 504 and never
       ],
       () => ask(gw!, "update", UPDATE, { id: target, input: move }, f.key, 10_000),
     );
-    console.log(`[faults-database] late update: ${brief(result)}; gateway waited on ${waits.join(", ")}; last lock released after ${releasedAfter} ms`);
+    console.log(
+      `[faults-database] late update: ${brief(result)}; gateway waited on ${waits.join(", ")}; last lock released after ${releasedAfter} ms`,
+    );
     expect([result.status, result.code]).toEqual([504, "TIMEOUT"]);
     expect(result.ms).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 50);
     expect(result.ms).toBeLessThan(REQUEST_TIMEOUT_MS + 1_000);
@@ -666,14 +791,25 @@ describe("a mutation held by locks past REQUEST_TIMEOUT_MS answers 504 and never
 
     // No restart needed: without the locks the same move goes through.
     const again = await ask(gw!, "update", UPDATE, { id: target, input: move }, f.key, 10_000);
-    expect([again.status, again.code, again.data?.updateBooking?.title, again.data?.updateBooking?.startTime]).toEqual([200, undefined, "moved late", "2039-06-01T10:00:00.000Z"]);
+    expect([again.status, again.code, again.data?.updateBooking?.title, again.data?.updateBooking?.startTime]).toEqual([
+      200,
+      undefined,
+      "moved late",
+      "2039-06-01T10:00:00.000Z",
+    ]);
     expectHealthyProcess(gw!, logFrom);
   });
 
   it("createBooking: event type, organizer lock, then the destination calendars, each held under the statement timeout", async () => {
     const logFrom = gw!.output().length;
     const before = await snapshotTables(f.ds);
-    const input = { eventTypeId: f.eventTypeId, start: "2039-07-01T10:00:00Z", timeZone: "UTC", title: "created late", responses: { name: "L", email: "late@example.test" } };
+    const input = {
+      eventTypeId: f.eventTypeId,
+      start: "2039-07-01T10:00:00Z",
+      timeZone: "UTC",
+      title: "created late",
+      responses: { name: "L", email: "late@example.test" },
+    };
     const { result, waits } = await underStaggeredLocks(
       [
         [`LOCK TABLE "EventType" IN ACCESS EXCLUSIVE MODE`, []],
@@ -708,8 +844,15 @@ describe("busy is not down: a saturated pool answers 503 OVERLOADED while /ready
     f = await seed(name, 10);
     gw = await startGatewayProcess({
       env: {
-        DATABASE_URL: urlForDatabase(name), DB_MIGRATIONS: "off", LOG_LEVEL: "warn", RATE_LIMIT_PER_MINUTE: "0", API_KEY_CACHE_SECONDS: "600",
-        DB_POOL_SIZE: "2", DB_POOL_WAIT_MS: String(POOL_WAIT_MS), STATEMENT_TIMEOUT_MS: "10000", REQUEST_TIMEOUT_MS: "15000",
+        DATABASE_URL: urlForDatabase(name),
+        DB_MIGRATIONS: "off",
+        LOG_LEVEL: "warn",
+        RATE_LIMIT_PER_MINUTE: "0",
+        API_KEY_CACHE_SECONDS: "600",
+        DB_POOL_SIZE: "2",
+        DB_POOL_WAIT_MS: String(POOL_WAIT_MS),
+        STATEMENT_TIMEOUT_MS: "10000",
+        REQUEST_TIMEOUT_MS: "15000",
       },
     });
     observer = await connect(urlForDatabase(name), "faults-observer");
@@ -731,7 +874,11 @@ describe("busy is not down: a saturated pool answers 503 OVERLOADED while /ready
       await holder.query("BEGIN");
       await holder.query(`SELECT id FROM "Booking" WHERE id = ANY($1) FOR UPDATE`, [[a, b]]);
       const slow = [a, b].map((id) => ask(gw!, "update", UPDATE, { id, input: { title: `busy ${id}` } }, f.key, 20_000));
-      await until("both pooled connections to wait on the row locks", async () => (await gatewayLockWaits(observer, name)).length === 2, 5_000);
+      await until(
+        "both pooled connections to wait on the row locks",
+        async () => (await gatewayLockWaits(observer, name)).length === 2,
+        5_000,
+      );
 
       let probing = true;
       const probes = (async () => {
@@ -745,9 +892,22 @@ describe("busy is not down: a saturated pool answers 503 OVERLOADED while /ready
       const extra = await Promise.all([
         ...Array.from({ length: 4 }, () => ask(gw!, "list", LIST, {}, f.key, 10_000)),
         ask(gw!, "one", ONE, { id: f.bookingIds[5] }, f.key, 10_000),
-        ask(gw!, "create", CREATE, {
-          input: { eventTypeId: f.eventTypeId, start: "2039-09-01T10:00:00Z", timeZone: "UTC", title: "busy-create", responses: { name: "B", email: "b@example.test" } },
-        }, f.key, 10_000),
+        ask(
+          gw!,
+          "create",
+          CREATE,
+          {
+            input: {
+              eventTypeId: f.eventTypeId,
+              start: "2039-09-01T10:00:00Z",
+              timeZone: "UTC",
+              title: "busy-create",
+              responses: { name: "B", email: "b@example.test" },
+            },
+          },
+          f.key,
+          10_000,
+        ),
       ]);
       await sleep(300);
       probing = false;
@@ -755,7 +915,10 @@ describe("busy is not down: a saturated pool answers 503 OVERLOADED while /ready
       console.log(`[faults-database] saturated pool: ${extra.map(brief).join("; ")}; /readyz meanwhile ${JSON.stringify(readyzStatuses)}`);
       for (const e of extra) {
         expect({ status: e.status, code: e.code, reason: e.reason, retryAfter: e.retryAfter }).toEqual({
-          status: 503, code: "SERVICE_UNAVAILABLE", reason: "OVERLOADED", retryAfter: expect.stringMatching(/^[1-9][0-9]*$/),
+          status: 503,
+          code: "SERVICE_UNAVAILABLE",
+          reason: "OVERLOADED",
+          retryAfter: expect.stringMatching(/^[1-9][0-9]*$/),
         });
         expect(e.ms).toBeGreaterThanOrEqual(POOL_WAIT_MS - 50);
         expect(e.ms).toBeLessThan(POOL_WAIT_MS + 1_500);
@@ -796,7 +959,11 @@ describe("a connection terminated between two statements of a transaction answer
     gw = await startTestGateway({ databaseName: name, env: { RATE_LIMIT_PER_MINUTE: "0", API_KEY_CACHE_SECONDS: "600" } });
     const organizer = await createViewer(gw.dataSource, { role: UserPermissionRole.ADMIN });
     const et = await createEventType(gw.dataSource, { userId: organizer.user.id, length: 30 });
-    const booking = await createBookingRow(gw.dataSource, { userId: organizer.user.id, eventTypeId: et.id, startTime: new Date(Date.UTC(2040, 0, 1, 9)) });
+    const booking = await createBookingRow(gw.dataSource, {
+      userId: organizer.user.id,
+      eventTypeId: et.id,
+      startTime: new Date(Date.UTC(2040, 0, 1, 9)),
+    });
     f = { ds: gw.dataSource, key: organizer.key, organizerId: organizer.user.id, eventTypeId: et.id, bookingId: booking.id };
     admin = await connect(urlForDatabase(name), "faults-killer");
     // The gateway's own statements, held (never changed) between their answer and the next one: the
@@ -805,9 +972,12 @@ describe("a connection terminated between two statements of a transaction answer
       const result = originalQuery.call(this, config, values, callback);
       const text = typeof config === "string" ? config : (config as { text?: string } | undefined)?.text;
       const armed = pauseAfter;
-      if (!armed || !text || !armed.pattern.test(text) || !(result && typeof (result as Promise<unknown>).then === "function")) return result;
+      if (!armed || !text || !armed.pattern.test(text) || !(result && typeof (result as Promise<unknown>).then === "function"))
+        return result;
       pauseAfter = undefined;
-      return (result as Promise<unknown>).then((answer) => new Promise((resolve) => armed.reached({ client: this, resume: () => resolve(answer) })));
+      return (result as Promise<unknown>).then(
+        (answer) => new Promise((resolve) => armed.reached({ client: this, resume: () => resolve(answer) })),
+      );
     };
   });
   afterAll(async () => {
@@ -821,7 +991,10 @@ describe("a connection terminated between two statements of a transaction answer
   async function killedAfter(pattern: RegExp, mutate: () => Promise<GqlResponse>): Promise<GqlResponse> {
     const held = new Promise<{ client: GatewayClient; resume: () => void }>((reached) => (pauseAfter = { pattern, reached }));
     const answer = mutate();
-    const { client, resume } = await Promise.race([held, sleep(5_000).then(() => Promise.reject(new Error(`no statement matched ${pattern}`)))]);
+    const { client, resume } = await Promise.race([
+      held,
+      sleep(5_000).then(() => Promise.reject(new Error(`no statement matched ${pattern}`))),
+    ]);
     const pid = (client as unknown as { processID: number }).processID;
     await admin.query("SELECT pg_terminate_backend($1)", [pid]);
     await until("the terminated connection to be seen dead", () => !client.alive, 5_000);
@@ -830,11 +1003,20 @@ describe("a connection terminated between two statements of a transaction answer
   }
 
   const expectServiceUnavailable = (res: GqlResponse) =>
-    expect({ status: res.status, errors: res.body.errors?.map((e) => e.extensions) }).toEqual({ status: 503, errors: [{ code: "SERVICE_UNAVAILABLE" }] });
+    expect({ status: res.status, errors: res.body.errors?.map((e) => e.extensions) }).toEqual({
+      status: 503,
+      errors: [{ code: "SERVICE_UNAVAILABLE" }],
+    });
 
   it("createBooking killed after taking the organizer lock", async () => {
     const before = await snapshotTables(f.ds);
-    const input = { eventTypeId: f.eventTypeId, start: "2040-02-01T09:00:00Z", timeZone: "UTC", title: "between", responses: { name: "B", email: "b@example.test" } };
+    const input = {
+      eventTypeId: f.eventTypeId,
+      start: "2040-02-01T09:00:00Z",
+      timeZone: "UTC",
+      title: "between",
+      responses: { name: "B", email: "b@example.test" },
+    };
     const res = await killedAfter(/pg_advisory_xact_lock/, () => gw.gql(CREATE, { input }, f.key));
     expectServiceUnavailable(res);
     expect(await snapshotTables(f.ds)).toEqual(before);
@@ -844,7 +1026,13 @@ describe("a connection terminated between two statements of a transaction answer
 
   it("createBooking killed after its last statement, before COMMIT", async () => {
     const before = await snapshotTables(f.ds);
-    const input = { eventTypeId: f.eventTypeId, start: "2040-03-01T09:00:00Z", timeZone: "UTC", title: "before commit", responses: { name: "C", email: "c@example.test" } };
+    const input = {
+      eventTypeId: f.eventTypeId,
+      start: "2040-03-01T09:00:00Z",
+      timeZone: "UTC",
+      title: "before commit",
+      responses: { name: "C", email: "c@example.test" },
+    };
     const res = await killedAfter(/^INSERT INTO "Attendee"/, () => gw.gql(CREATE, { input }, f.key));
     expectServiceUnavailable(res);
     expect(await snapshotTables(f.ds)).toEqual(before);

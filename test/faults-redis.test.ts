@@ -20,7 +20,11 @@ const ANSWER_WITHIN_MS = 1_000;
 
 /** ioredis is "ready" once its INFO (the last handshake command) is answered; then commands go to the hung server. */
 async function redisReady(redis: HungRedis) {
-  await until("the gateway's Redis client to finish its handshake", () => redis.commands().some((c) => c[0].toLowerCase() === "info"), 10_000);
+  await until(
+    "the gateway's Redis client to finish its handshake",
+    () => redis.commands().some((c) => c[0].toLowerCase() === "info"),
+    10_000,
+  );
   await sleep(100);
 }
 
@@ -43,7 +47,10 @@ describe("a hung Redis (issue item 6)", () => {
     redis = await startHungRedis({ handshake: true });
     gw = await startGatewayProcess({
       env: {
-        DATABASE_URL: urlForDatabase(name), DB_MIGRATIONS: "off", LOG_LEVEL: "warn", REDIS_URL: redis.url,
+        DATABASE_URL: urlForDatabase(name),
+        DB_MIGRATIONS: "off",
+        LOG_LEVEL: "warn",
+        REDIS_URL: redis.url,
         RATE_LIMIT_PER_MINUTE: "1000", // on: every request asks the (hung) Redis first
       },
     });
@@ -60,7 +67,10 @@ describe("a hung Redis (issue item 6)", () => {
 
   const expectAnsweredInTime = (res: GqlResult, what: string) => {
     expect({ what, status: res.status, errors: res.body.errors, limit: res.headers.get("ratelimit-limit") }).toEqual({
-      what, status: 200, errors: undefined, limit: "1000",
+      what,
+      status: 200,
+      errors: undefined,
+      limit: "1000",
     });
     expect(res.ms).toBeLessThan(ANSWER_WITHIN_MS);
   };
@@ -75,7 +85,14 @@ describe("a hung Redis (issue item 6)", () => {
           ? await gw!.gql(`{ me { id } bookings(take: 5) { totalCount } }`, undefined, key, 10_000)
           : await gw!.gql(
               `mutation($input: CreateBookingInput!) { createBooking(input: $input) { id } }`,
-              { input: { eventTypeId, start: new Date(Date.UTC(2036, 0, 1 + i, 9)).toISOString(), timeZone: "UTC", responses: { name: "R", email: `r${i}@example.test` } } },
+              {
+                input: {
+                  eventTypeId,
+                  start: new Date(Date.UTC(2036, 0, 1 + i, 9)).toISOString(),
+                  timeZone: "UTC",
+                  responses: { name: "R", email: `r${i}@example.test` },
+                },
+              },
               key,
               10_000,
             );
@@ -118,10 +135,15 @@ describe("a hung Redis (issue item 6)", () => {
     expect({ status: registered.status, data: registered.json.data }).toEqual({ status: 200, data: { me: { id: expect.any(Number) } } });
     expect(registered.ms).toBeLessThan(ANSWER_WITHIN_MS);
     const lookedUp = await send({});
-    expect({ status: lookedUp.status, code: lookedUp.json.errors?.[0]?.extensions?.code }).toEqual({ status: 200, code: "PERSISTED_QUERY_NOT_FOUND" });
+    expect({ status: lookedUp.status, code: lookedUp.json.errors?.[0]?.extensions?.code }).toEqual({
+      status: 200,
+      code: "PERSISTED_QUERY_NOT_FOUND",
+    });
     expect(lookedUp.ms).toBeLessThan(ANSWER_WITHIN_MS);
     expect(commandsBeyondHandshake().some((c) => c[0].toLowerCase() === "get" && c[1].includes(sha256Hash))).toBe(true);
-    console.log(`[faults-redis] persisted query through a hung Redis: registered in ${registered.ms} ms, looked up (miss) in ${lookedUp.ms} ms`);
+    console.log(
+      `[faults-redis] persisted query through a hung Redis: registered in ${registered.ms} ms, looked up (miss) in ${lookedUp.ms} ms`,
+    );
     expect(gw!.alive()).toBe(true);
   });
 });

@@ -22,7 +22,15 @@ if (!available) console.warn(`[graphiql.test] ${CHROMIUM} not found: the headles
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
   });
   afterAll(async () => {
@@ -47,7 +55,9 @@ if (!available) console.warn(`[graphiql.test] ${CHROMIUM} not found: the headles
       return route.abort();
     });
     // The headers tab as a user leaves it (GraphiQL keeps it in localStorage).
-    await context.addInitScript(`localStorage.setItem("graphiql:headers", ${JSON.stringify(JSON.stringify({ Authorization: `Bearer ${key}` }))});`);
+    await context.addInitScript(
+      `localStorage.setItem("graphiql:headers", ${JSON.stringify(JSON.stringify({ Authorization: `Bearer ${key}` }))});`,
+    );
     const page = await context.newPage();
     const errors: string[] = [];
     page.on("pageerror", (err) => errors.push(err.message));
@@ -86,9 +96,13 @@ if (!available) console.warn(`[graphiql.test] ${CHROMIUM} not found: the headles
     for (let i = 0; i < 40 && !(await page.locator(".result-window").innerText()).includes('"CREATED"'); i += 1) {
       if (bookingId === undefined || i % 10 === 9) {
         const start = new Date(Date.UTC(2035, 0, 1, 9) + (i + 1) * 3_600_000).toISOString();
-        const made = await gw.gql(`mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`, {
-          in: { eventTypeId: eventType.id, start, timeZone: "UTC", responses: { name: "B", email: "b@example.test" } },
-        }, key);
+        const made = await gw.gql(
+          `mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`,
+          {
+            in: { eventTypeId: eventType.id, start, timeZone: "UTC", responses: { name: "B", email: "b@example.test" } },
+          },
+          key,
+        );
         bookingId ??= made.body.data?.createBooking.id as number | undefined;
       }
       await page.waitForTimeout(250);

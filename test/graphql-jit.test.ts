@@ -39,8 +39,16 @@ describe("compiled execution (graphql-jit) answers exactly like graphql-js", () 
       bookingIds.push(booking.id);
       if (i % 2 === 0) {
         await ds.getRepository(Payment).insert({
-          uid: `pay-${booking.id}`, appId: "stripe", bookingId: booking.id, amount: 1000 + i, fee: 30, currency: "eur",
-          success: i % 4 === 0, refunded: false, data: {}, externalId: `pi-${booking.id}`,
+          uid: `pay-${booking.id}`,
+          appId: "stripe",
+          bookingId: booking.id,
+          amount: 1000 + i,
+          fee: 30,
+          currency: "eur",
+          success: i % 4 === 0,
+          refunded: false,
+          data: {},
+          externalId: `pi-${booking.id}`,
         });
       }
     }
@@ -85,10 +93,18 @@ describe("compiled execution (graphql-jit) answers exactly like graphql-js", () 
   });
 
   it("reads connections page by page and single bookings", async () => {
-    const first = await same(`{ bookingsConnection(first: 4) { totalCount edges { cursor node { id title } } pageInfo { hasNextPage endCursor } } }`);
+    const first = await same(
+      `{ bookingsConnection(first: 4) { totalCount edges { cursor node { id title } } pageInfo { hasNextPage endCursor } } }`,
+    );
     const after = first.body.data!.bookingsConnection.pageInfo.endCursor;
-    await same(`query($after: String) { bookingsConnection(first: 4, after: $after) { edges { node { id attendees { email } } } pageInfo { hasNextPage hasPreviousPage } } }`, { after });
-    await same(`query($id: Int) { booking(id: $id) { id uid title responses metadata references { id } payment { amount fee } user { email } } }`, { id: bookingIds[4] });
+    await same(
+      `query($after: String) { bookingsConnection(first: 4, after: $after) { edges { node { id attendees { email } } } pageInfo { hasNextPage hasPreviousPage } } }`,
+      { after },
+    );
+    await same(
+      `query($id: Int) { booking(id: $id) { id uid title responses metadata references { id } payment { amount fee } user { email } } }`,
+      { id: bookingIds[4] },
+    );
     await same(`{ me { id name email } __typename }`);
   });
 
@@ -123,7 +139,10 @@ describe("compiled execution (graphql-jit) answers exactly like graphql-js", () 
     });
     await same(rename, { id: bookingIds[3], title: "x" }, outsider);
     await same(`mutation { cancelBooking(id: 999999999) { id } }`);
-    await same(`mutation($id: Int!) { updateBooking(id: $id, input: { start: "2031-02-01T10:00:00Z", end: "2031-02-01T09:00:00Z" }) { id } }`, { id: bookingIds[5] });
+    await same(
+      `mutation($id: Int!) { updateBooking(id: $id, input: { start: "2031-02-01T10:00:00Z", end: "2031-02-01T09:00:00Z" }) { id } }`,
+      { id: bookingIds[5] },
+    );
     await same(`{ bookings(take: 1) { nodes { id } } }`, {}, admin);
   });
 });

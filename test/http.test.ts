@@ -33,7 +33,10 @@ describe("HTTP surface", () => {
     });
     expect(res.status).toBeLessThan(300);
     expect(res.headers.get("access-control-allow-origin")).toBe(APOLLO_STUDIO_ORIGIN);
-    const allowed = res.headers.get("access-control-allow-headers")!.split(",").map((h) => h.trim().toLowerCase());
+    const allowed = res.headers
+      .get("access-control-allow-headers")!
+      .split(",")
+      .map((h) => h.trim().toLowerCase());
     expect(allowed).toEqual(expect.arrayContaining(["authorization", "content-type"]));
     expect(res.headers.get("access-control-allow-methods")).toContain("POST");
   });
@@ -63,8 +66,14 @@ describe("HTTP surface", () => {
     expect(res.headers.get("x-request-id")).toBe("req-test-123");
     const line = gw.logLines.find((l) => l.requestId === "req-test-123");
     expect(line).toMatchObject({
-      level: "info", msg: "graphql request", operationName: "Mine", operationType: "query",
-      viewerId: expect.any(Number), status: 200, errorCodes: ["BAD_USER_INPUT"], sqlStatements: expect.any(Number),
+      level: "info",
+      msg: "graphql request",
+      operationName: "Mine",
+      operationType: "query",
+      viewerId: expect.any(Number),
+      status: 200,
+      errorCodes: ["BAD_USER_INPUT"],
+      sqlStatements: expect.any(Number),
     });
     expect(typeof line!.durationMs).toBe("number");
     expect(typeof line!.time).toBe("string");
@@ -162,7 +171,10 @@ describe("unexpected failures", () => {
     const gw = await startTestGateway();
     try {
       const { user, key } = await createViewer(gw.dataSource);
-      await gw.dataSource.query(`INSERT INTO "Booking" (uid, title, "startTime", "endTime", "userId") VALUES ('u-1', 't', now(), now(), $1)`, [user.id]);
+      await gw.dataSource.query(
+        `INSERT INTO "Booking" (uid, title, "startTime", "endTime", "userId") VALUES ('u-1', 't', now(), now(), $1)`,
+        [user.id],
+      );
       await gw.dataSource.query(`DROP TABLE "Payment"`); // every read of payments now fails in SQL
       const res = await gw.gql(`{ bookings { nodes { id payment { id } } } }`, {}, key);
       const error = onlyError(res);

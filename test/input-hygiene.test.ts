@@ -110,7 +110,11 @@ describe("input hygiene over HTTP", () => {
     it.each([
       ["cancelBooking", `mutation($id: Int!, $r: String) { cancelBooking(id: $id, cancellationReason: $r) { id } }`, "cancellationReason"],
       ["rejectBooking", `mutation($id: Int!, $r: String) { rejectBooking(id: $id, reason: $r) { id } }`, "reason"],
-      ["rescheduleBooking", `mutation($id: Int!, $r: String) { rescheduleBooking(id: $id, start: "2034-01-01T09:00:00Z", reason: $r) { id } }`, "reason"],
+      [
+        "rescheduleBooking",
+        `mutation($id: Int!, $r: String) { rescheduleBooking(id: $id, start: "2034-01-01T09:00:00Z", reason: $r) { id } }`,
+        "reason",
+      ],
     ])("%s: the argument's name", async (_label, query, field) => {
       for (const r of [`why${NUL}`, `why${LONE_HIGH}`]) {
         const { extensions } = await refused(query, { id: pendingId, r }, owner.key);
@@ -132,7 +136,11 @@ describe("input hygiene over HTTP", () => {
         [`query($uid: String) { booking(uid: $uid) { id } }`, { uid: `u${NUL}` }, "uid"],
         [`{ booking(uid: "u\\u0000") { id } }`, {}, "uid"],
         [`query($after: String) { bookingsConnection(after: $after) { totalCount } }`, { after: `${LONE_HIGH}` }, "after"],
-        [`query($e: String) { bookings(filter: { attendeeEmail: $e }) { totalCount } }`, { e: `x${NUL}@example.test` }, "filter.attendeeEmail"],
+        [
+          `query($e: String) { bookings(filter: { attendeeEmail: $e }) { totalCount } }`,
+          { e: `x${NUL}@example.test` },
+          "filter.attendeeEmail",
+        ],
         [`{ bookings(take: 5, filter: { attendeeEmail: "x\\u0000@example.test" }) { totalCount } }`, {}, "filter.attendeeEmail"],
       ];
       for (const [query, variables, field] of cases) {
@@ -163,11 +171,7 @@ describe("input hygiene over HTTP", () => {
       expect(extensions).toEqual({ code: "BAD_USER_INPUT", field: "end" });
       const last = await jit.gql(CREATE, { input: input({ start: "9999-12-31T23:29:59.999Z" }) }, booker.key);
       expect(last.body.errors).toBeUndefined();
-      const read = await jit.gql(
-        `query($id: Int) { booking(id: $id) { endTime } }`,
-        { id: last.body.data!.createBooking.id },
-        booker.key,
-      );
+      const read = await jit.gql(`query($id: Int) { booking(id: $id) { endTime } }`, { id: last.body.data!.createBooking.id }, booker.key);
       expect(read.body.data!.booking.endTime).toBe("9999-12-31T23:59:59.999Z");
     });
   });
@@ -240,13 +244,13 @@ describe("input hygiene over HTTP", () => {
     it("hold each guest once (ignoring case, first spelling kept), never the booker again, and the canonical zone", async () => {
       const guests = [
         ...Array.from({ length: 10 }, () => booker.email.toUpperCase()),
-        "Ann@Example.test", "ann@example.test", "ANN@EXAMPLE.TEST", "carl@example.test", booker.email,
+        "Ann@Example.test",
+        "ann@example.test",
+        "ANN@EXAMPLE.TEST",
+        "carl@example.test",
+        booker.email,
       ];
-      const res = await jit.gql(
-        CREATE,
-        { input: input({ timeZone: "europe/berlin", language: "pt-BR" }, { guests }) },
-        booker.key,
-      );
+      const res = await jit.gql(CREATE, { input: input({ timeZone: "europe/berlin", language: "pt-BR" }, { guests }) }, booker.key);
       expect(res.body.errors).toBeUndefined();
       const id = res.body.data!.createBooking.id as number;
       const rows = await ds.getRepository(Attendee).find({ where: { bookingId: id }, order: { id: "ASC" } });
@@ -260,7 +264,11 @@ describe("input hygiene over HTTP", () => {
     });
 
     it("refuse a language longer than 35 characters, writing nothing", async () => {
-      const { extensions } = await refused(CREATE, { input: input({ language: "zh-Hant-TW-u-ca-chinese-nu-hanidec-co-stroke" }) }, booker.key);
+      const { extensions } = await refused(
+        CREATE,
+        { input: input({ language: "zh-Hant-TW-u-ca-chinese-nu-hanidec-co-stroke" }) },
+        booker.key,
+      );
       expect(extensions).toEqual({ code: "BAD_USER_INPUT", field: "language" });
     });
   });

@@ -1,8 +1,16 @@
 import { randomUUID } from "node:crypto";
 import type { DataSource } from "typeorm";
 import {
-  Attendee, BookingReference, BookingSeat, BookingStatus, DestinationCalendar, Payment, UserPermissionRole, WebhookScheduledTrigger,
-  WorkflowMethods, WorkflowReminder,
+  Attendee,
+  BookingReference,
+  BookingSeat,
+  BookingStatus,
+  DestinationCalendar,
+  Payment,
+  UserPermissionRole,
+  WebhookScheduledTrigger,
+  WorkflowMethods,
+  WorkflowReminder,
 } from "../src/entities";
 import { createBooking, createEventType, createViewer } from "./support/factories";
 import { createTestDatabase, dropTestDatabase, startTestGateway, type TestGateway } from "./support/harness";
@@ -35,7 +43,13 @@ interface BookingView {
   attendees: Array<{ id: number; email: string; name: string }>;
   seatsReferences: Array<{ id: number; attendeeId: number; referenceUid: string; data: unknown }>;
   payment: Array<{ id: number; amount: number; data: unknown; externalId: string | null }>;
-  references: Array<{ id: number; type: string; meetingUrl: string | null; credentialId: number | null; externalCalendarId: string | null }>;
+  references: Array<{
+    id: number;
+    type: string;
+    meetingUrl: string | null;
+    credentialId: number | null;
+    externalCalendarId: string | null;
+  }>;
   destinationCalendar: { id: number; externalId: string } | null;
   workflowReminders: Array<{ id: number; referenceId: string | null }>;
   scheduledTriggers: Array<{ id: number; subscriberUrl: string; payload: unknown }>;
@@ -44,7 +58,11 @@ interface BookingView {
 /** Every read path, each returning the bookings it read (one or a list). */
 const READ_PATHS: Array<{ name: string; query: (b: { id: number; uid: string }) => string; pick: (data: AnyJson) => BookingView[] }> = [
   { name: "bookings", query: () => `{ bookings(take: 250) { nodes { ${FIELDS} } } }`, pick: (d) => d.bookings.nodes },
-  { name: "bookingsConnection", query: () => `{ bookingsConnection(first: 250) { edges { node { ${FIELDS} } } } }`, pick: (d) => d.bookingsConnection.edges.map((e: { node: BookingView }) => e.node) },
+  {
+    name: "bookingsConnection",
+    query: () => `{ bookingsConnection(first: 250) { edges { node { ${FIELDS} } } } }`,
+    pick: (d) => d.bookingsConnection.edges.map((e: { node: BookingView }) => e.node),
+  },
   { name: "booking(id)", query: (b) => `{ booking(id: ${b.id}) { ${FIELDS} } }`, pick: (d) => [d.booking] },
   { name: "booking(uid)", query: (b) => `{ booking(uid: "${b.uid}") { ${FIELDS} } }`, pick: (d) => [d.booking] },
   {
@@ -69,19 +87,48 @@ const at = (day: number, hour: number) => new Date(Date.UTC(2033, 0, day, hour))
 
 async function organizerInternals(ds: DataSource, bookingId: number, uid: string, userId: number) {
   await ds.getRepository(Payment).insert({
-    uid: randomUUID(), appId: "stripe", bookingId, amount: 5000, fee: 10, currency: "usd", success: true, refunded: false,
-    data: { card: "4242" }, externalId: `pi_${randomUUID()}`,
+    uid: randomUUID(),
+    appId: "stripe",
+    bookingId,
+    amount: 5000,
+    fee: 10,
+    currency: "usd",
+    success: true,
+    refunded: false,
+    data: { card: "4242" },
+    externalId: `pi_${randomUUID()}`,
   });
   await ds.getRepository(BookingReference).insert({
-    type: "google_calendar", uid: `g-${bookingId}`, bookingId, externalCalendarId: "organizer@calendar.example", credentialId: 77,
+    type: "google_calendar",
+    uid: `g-${bookingId}`,
+    bookingId,
+    externalCalendarId: "organizer@calendar.example",
+    credentialId: 77,
   });
-  const calendar = await ds.getRepository(DestinationCalendar).save(
-    ds.getRepository(DestinationCalendar).create({ integration: "google_calendar", externalId: "organizer@calendar.example", userId: null, eventTypeId: null }),
-  );
+  const calendar = await ds
+    .getRepository(DestinationCalendar)
+    .save(
+      ds
+        .getRepository(DestinationCalendar)
+        .create({ integration: "google_calendar", externalId: "organizer@calendar.example", userId: null, eventTypeId: null }),
+    );
   await ds.query(`UPDATE "Booking" SET "destinationCalendarId" = $1 WHERE id = $2`, [calendar.id, bookingId]);
-  await ds.getRepository(WorkflowReminder).insert({ bookingUid: uid, method: WorkflowMethods.EMAIL, scheduledDate: at(1, 8), referenceId: `wr-${bookingId}`, scheduled: true, retryCount: 0 });
+  await ds
+    .getRepository(WorkflowReminder)
+    .insert({
+      bookingUid: uid,
+      method: WorkflowMethods.EMAIL,
+      scheduledDate: at(1, 8),
+      referenceId: `wr-${bookingId}`,
+      scheduled: true,
+      retryCount: 0,
+    });
   await ds.getRepository(WebhookScheduledTrigger).insert({
-    subscriberUrl: "https://hooks.internal.example/secret", payload: JSON.stringify({ organizer: userId }), startAfter: at(1, 8), retryCount: 0, bookingId,
+    subscriberUrl: "https://hooks.internal.example/secret",
+    payload: JSON.stringify({ organizer: userId }),
+    startAfter: at(1, 8),
+    retryCount: 0,
+    bookingId,
   });
 }
 
@@ -94,25 +141,51 @@ async function seed(ds: DataSource): Promise<World> {
   const plainType = await createEventType(ds, { userId: o.user.id, length: 60 });
   const seatedType = await createEventType(ds, { userId: o.user.id, length: 60, seatsPerTimeSlot: 5 });
   const plain = await createBooking(ds, {
-    userId: o.user.id, eventTypeId: plainType.id, startTime: at(10, 9), endTime: at(10, 10),
-    attendees: [{ email: a.user.email.toUpperCase(), name: "Ann" }, { email: "other.guest@example.test", name: "Guest" }],
+    userId: o.user.id,
+    eventTypeId: plainType.id,
+    startTime: at(10, 9),
+    endTime: at(10, 10),
+    attendees: [
+      { email: a.user.email.toUpperCase(), name: "Ann" },
+      { email: "other.guest@example.test", name: "Guest" },
+    ],
     responses: { name: "Ann", email: a.user.email },
   });
   await organizerInternals(ds, plain.id, plain.uid, o.user.id);
   const seated = await createBooking(ds, {
-    userId: o.user.id, eventTypeId: seatedType.id, startTime: at(11, 9), endTime: at(11, 10),
-    attendees: [{ email: sa.user.email, name: "Sam" }, { email: sb.user.email, name: "Sue" }],
+    userId: o.user.id,
+    eventTypeId: seatedType.id,
+    startTime: at(11, 9),
+    endTime: at(11, 10),
+    attendees: [
+      { email: sa.user.email, name: "Sam" },
+      { email: sb.user.email, name: "Sue" },
+    ],
     responses: { name: "Sam", email: sa.user.email, notes: "first booker's answers" },
   });
   const seatAttendees = await ds.getRepository(Attendee).find({ where: { bookingId: seated.id }, order: { id: "ASC" } });
   for (const attendee of seatAttendees) {
-    await ds.getRepository(BookingSeat).insert({ referenceUid: randomUUID(), bookingId: seated.id, attendeeId: attendee.id, data: { responses: { email: attendee.email } }, metadata: {} });
+    await ds
+      .getRepository(BookingSeat)
+      .insert({
+        referenceUid: randomUUID(),
+        bookingId: seated.id,
+        attendeeId: attendee.id,
+        data: { responses: { email: attendee.email } },
+        metadata: {},
+      });
   }
   await organizerInternals(ds, seated.id, seated.uid, o.user.id);
   const who = (v: { user: { id: number; email: string }; key: string }) => ({ id: v.user.id, email: v.user.email, key: v.key });
   return {
-    organizer: who(o), attendee: who(a), seatA: who(sa), seatB: who(sb), outsider: { key: outsider.key },
-    plainId: plain.id, seatedId: seated.id, seatedEventTypeId: seatedType.id,
+    organizer: who(o),
+    attendee: who(a),
+    seatA: who(sa),
+    seatB: who(sb),
+    outsider: { key: outsider.key },
+    plainId: plain.id,
+    seatedId: seated.id,
+    seatedEventTypeId: seatedType.id,
   };
 }
 
@@ -145,7 +218,10 @@ describe("least privilege: attendee and seat-holder views", () => {
   beforeAll(async () => {
     name = await createTestDatabase();
     gw = await startTestGateway({ databaseName: name, env: { RATE_LIMIT_PER_MINUTE: "0" } });
-    batching = await startTestGateway({ databaseName: name, env: { RATE_LIMIT_PER_MINUTE: "0", BATCHED_REQUESTS: "true", GRAPHQL_JIT: "false" } });
+    batching = await startTestGateway({
+      databaseName: name,
+      env: { RATE_LIMIT_PER_MINUTE: "0", BATCHED_REQUESTS: "true", GRAPHQL_JIT: "false" },
+    });
     w = await seed(gw.dataSource);
   });
   afterAll(async () => {
@@ -170,7 +246,9 @@ describe("least privilege: attendee and seat-holder views", () => {
       expect(rows).toHaveLength(1);
       expectAttendeeView(rows[0]);
       // An attendee of an unseated booking still sees its attendee list and answers.
-      expect(rows[0].attendees.map((a) => a.email.toLowerCase()).sort()).toEqual([w.attendee.email.toLowerCase(), "other.guest@example.test"].sort());
+      expect(rows[0].attendees.map((a) => a.email.toLowerCase()).sort()).toEqual(
+        [w.attendee.email.toLowerCase(), "other.guest@example.test"].sort(),
+      );
       expect(rows[0].responses).toMatchObject({ name: "Ann" });
     }
   });
@@ -199,13 +277,12 @@ describe("least privilege: attendee and seat-holder views", () => {
   });
 
   it("operations of a batch each get their own view (no shared loaders)", async () => {
-    const body = [
-      { query: `{ booking(id: ${w.seatedId}) { ${FIELDS} } }` },
-      { query: `{ booking(id: ${w.plainId}) { ${FIELDS} } }` },
-    ];
+    const body = [{ query: `{ booking(id: ${w.seatedId}) { ${FIELDS} } }` }, { query: `{ booking(id: ${w.plainId}) { ${FIELDS} } }` }];
     for (const holder of [w.seatA, w.attendee]) {
       const res = await fetch(`${batching.url}/graphql`, {
-        method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${holder.key}` }, body: JSON.stringify(body),
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${holder.key}` },
+        body: JSON.stringify(body),
       });
       const answers = (await res.json()) as Array<{ data?: AnyJson; errors?: Array<{ extensions: { code: string } }> }>;
       const seatedAnswer = answers[0];
@@ -233,19 +310,27 @@ describe("least privilege: attendee and seat-holder views", () => {
       const et = await createEventType(ds, { userId: organizer.user.id, length: 30, ...(seatedKind ? { seatsPerTimeSlot: 4 } : {}) });
       const guests = people.slice(2).filter(() => random() < 0.5);
       const booking = await createBooking(ds, {
-        userId: organizer.user.id, eventTypeId: et.id, startTime: at(20 + i, 9), endTime: at(20 + i, 9),
-        attendees: guests.map((g) => ({ email: g.user.email })), responses: { email: guests[0]?.user.email ?? "x@example.test" },
+        userId: organizer.user.id,
+        eventTypeId: et.id,
+        startTime: at(20 + i, 9),
+        endTime: at(20 + i, 9),
+        attendees: guests.map((g) => ({ email: g.user.email })),
+        responses: { email: guests[0]?.user.email ?? "x@example.test" },
       });
       await organizerInternals(ds, booking.id, booking.uid, organizer.user.id);
       if (seatedKind) {
         for (const a of await ds.getRepository(Attendee).find({ where: { bookingId: booking.id } })) {
-          await ds.getRepository(BookingSeat).insert({ referenceUid: randomUUID(), bookingId: booking.id, attendeeId: a.id, data: {}, metadata: {} });
+          await ds
+            .getRepository(BookingSeat)
+            .insert({ referenceUid: randomUUID(), bookingId: booking.id, attendeeId: a.id, data: {}, metadata: {} });
         }
       }
       bookings.push(booking.id);
     }
     const seatedIds = new Set<number>(
-      (await ds.query(`SELECT DISTINCT "bookingId" AS id FROM "BookingSeat" WHERE "bookingId" = ANY($1)`, [bookings])).map((r: { id: number }) => r.id),
+      (await ds.query(`SELECT DISTINCT "bookingId" AS id FROM "BookingSeat" WHERE "bookingId" = ANY($1)`, [bookings])).map(
+        (r: { id: number }) => r.id,
+      ),
     );
     for (const viewer of people.slice(2)) {
       const { bookings: page } = await read(viewer.key, `{ bookings(take: 250) { nodes { ${FIELDS} } } }`);
@@ -275,13 +360,18 @@ describe("least privilege: attendee and seat-holder views", () => {
       const seats = await ds.query(`SELECT count(*)::int AS n FROM "BookingSeat" WHERE "bookingId" = $1`, [w.seatedId]);
       expect(seats[0].n).toBe(1);
       // Sue no longer holds a seat: the booking is no longer hers to read.
-      expect((await mutate(w.seatB.key, `mutation { cancelBooking(id: ${w.seatedId}) { id } }`)).body.errors?.[0].extensions?.code).toBe("NOT_FOUND");
+      expect((await mutate(w.seatB.key, `mutation { cancelBooking(id: ${w.seatedId}) { id } }`)).body.errors?.[0].extensions?.code).toBe(
+        "NOT_FOUND",
+      );
     });
 
     it("a seat holder's reschedule moves only their seat into the seated booking at the new time", async () => {
       const ds = gw.dataSource;
       const newStart = at(12, 9).toISOString();
-      const res = await mutate(w.seatA.key, `mutation { rescheduleBooking(id: ${w.seatedId}, start: "${newStart}") { id startTime attendees { email } seatsReferences { id } } }`);
+      const res = await mutate(
+        w.seatA.key,
+        `mutation { rescheduleBooking(id: ${w.seatedId}, start: "${newStart}") { id startTime attendees { email } seatsReferences { id } } }`,
+      );
       expect(res.body.errors).toBeUndefined();
       const moved = res.body.data!.rescheduleBooking;
       expect(moved.id).not.toBe(w.seatedId);
@@ -296,8 +386,11 @@ describe("least privilege: attendee and seat-holder views", () => {
     it("joining a seated slot answers with the joiner's own view", async () => {
       const start = at(12, 9).toISOString();
       const joiner = await createViewer(gw.dataSource, { name: "Jo Joiner" });
-      const res = await mutate(joiner.key, `mutation { createBooking(input: { eventTypeId: ${w.seatedEventTypeId}, start: "${start}", timeZone: "UTC",
-        responses: { name: "Jo", email: "${joiner.user.email}" } }) { id responses attendees { email } seatsReferences { attendeeId } scheduledTriggers { id } } }`);
+      const res = await mutate(
+        joiner.key,
+        `mutation { createBooking(input: { eventTypeId: ${w.seatedEventTypeId}, start: "${start}", timeZone: "UTC",
+        responses: { name: "Jo", email: "${joiner.user.email}" } }) { id responses attendees { email } seatsReferences { attendeeId } scheduledTriggers { id } } }`,
+      );
       expect(res.body.errors).toBeUndefined();
       const joined = res.body.data!.createBooking;
       expect(joined.attendees.map((a: { email: string }) => a.email)).toEqual([joiner.user.email]);
@@ -308,13 +401,23 @@ describe("least privilege: attendee and seat-holder views", () => {
 
     it("the organizer's reschedule of a seated booking carries every seat over", async () => {
       const ds = gw.dataSource;
-      const [booking] = await ds.query(`SELECT b.id FROM "Booking" b WHERE b."eventTypeId" = $1 AND b.status = 'accepted' ORDER BY b.id DESC LIMIT 1`, [w.seatedEventTypeId]);
-      const seatsBefore = await ds.query(`SELECT "referenceUid" FROM "BookingSeat" WHERE "bookingId" = $1 ORDER BY "referenceUid"`, [booking.id]);
+      const [booking] = await ds.query(
+        `SELECT b.id FROM "Booking" b WHERE b."eventTypeId" = $1 AND b.status = 'accepted' ORDER BY b.id DESC LIMIT 1`,
+        [w.seatedEventTypeId],
+      );
+      const seatsBefore = await ds.query(`SELECT "referenceUid" FROM "BookingSeat" WHERE "bookingId" = $1 ORDER BY "referenceUid"`, [
+        booking.id,
+      ]);
       expect(seatsBefore.length).toBe(2);
-      const res = await mutate(w.organizer.key, `mutation { rescheduleBooking(id: ${booking.id}, start: "${at(14, 9).toISOString()}") { id attendees { id email } seatsReferences { referenceUid attendeeId } } }`);
+      const res = await mutate(
+        w.organizer.key,
+        `mutation { rescheduleBooking(id: ${booking.id}, start: "${at(14, 9).toISOString()}") { id attendees { id email } seatsReferences { referenceUid attendeeId } } }`,
+      );
       expect(res.body.errors).toBeUndefined();
       const next = res.body.data!.rescheduleBooking;
-      expect(next.seatsReferences.map((s: { referenceUid: string }) => s.referenceUid).sort()).toEqual(seatsBefore.map((s: { referenceUid: string }) => s.referenceUid).sort());
+      expect(next.seatsReferences.map((s: { referenceUid: string }) => s.referenceUid).sort()).toEqual(
+        seatsBefore.map((s: { referenceUid: string }) => s.referenceUid).sort(),
+      );
       const attendeeIds = new Set(next.attendees.map((a: { id: number }) => a.id));
       for (const seat of next.seatsReferences) expect(attendeeIds.has(seat.attendeeId)).toBe(true);
       // The old booking keeps its attendees but no seats: its former seat holders still see only themselves.
@@ -330,7 +433,10 @@ describe("least privilege: attendee and seat-holder views", () => {
         `SELECT a.email FROM "Attendee" a JOIN "Booking" b ON b.id = a."bookingId" WHERE b."eventTypeId" = $1 AND lower(a.email) <> lower($2) LIMIT 1`,
         [w.seatedEventTypeId, w.seatA.email],
       );
-      const probe = await read(w.seatA.key, `{ bookings(take: 50, filter: { attendeeEmail: "${other.email}" }) { totalCount nodes { id } } }`);
+      const probe = await read(
+        w.seatA.key,
+        `{ bookings(take: 50, filter: { attendeeEmail: "${other.email}" }) { totalCount nodes { id } } }`,
+      );
       expect(probe.bookings.totalCount).toBe(0);
       const own = await read(w.seatA.key, `{ bookings(take: 50, filter: { attendeeEmail: "${w.seatA.email}" }) { totalCount } }`);
       expect(own.bookings.totalCount).toBeGreaterThan(0);

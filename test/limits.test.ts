@@ -54,21 +54,32 @@ describe("operation limits", () => {
   it("costs list fields by page size, nested lists multiplied, unpaged bookings as MAX_UNPAGED_BOOKINGS", async () => {
     // MAX_QUERY_COST 100: 5 bookings with ids cost 5 × 2 = 10; 50 with attendees 50 × (1 + 1 × (1 + 10)) = 600.
     expect((await tight.gql(`{ bookings(take: 5) { nodes { id } } }`, {}, key)).status).toBe(200);
-    expectTooComplex(await tight.gql(`{ bookings(take: 50) { nodes { attendees { id } } } }`, {}, unknownKey), /about 600 objects; the limit is 100/);
+    expectTooComplex(
+      await tight.gql(`{ bookings(take: 50) { nodes { attendees { id } } } }`, {}, unknownKey),
+      /about 600 objects; the limit is 100/,
+    );
     expectTooComplex(await tight.gql(`query($t: Int) { bookings(take: $t) { nodes { id } } }`, { t: 60 }, unknownKey), /about 120 objects/);
     // Unpaged: as many as it may return (MAX_UNPAGED_BOOKINGS, default 1,000) × 2.
     expectTooComplex(await tight.gql(`{ bookings { nodes { id } } }`, {}, unknownKey), /about 2000 objects/);
-    expectTooComplex(await tight.gql(`{ bookingsConnection(first: 40) { edges { node { id } } } }`, {}, unknownKey), /about 120 objects; the limit is 100/);
+    expectTooComplex(
+      await tight.gql(`{ bookingsConnection(first: 40) { edges { node { id } } } }`, {}, unknownKey),
+      /about 120 objects; the limit is 100/,
+    );
   });
 
   it("applies configured depth and alias limits", async () => {
-    expectTooComplex(await tight.gql(`{ bookings(take: 1) { nodes { eventType { owner { id } } } } }`, {}, unknownKey), /nested 5 levels deep; the limit is 4/);
+    expectTooComplex(
+      await tight.gql(`{ bookings(take: 1) { nodes { eventType { owner { id } } } } }`, {}, unknownKey),
+      /nested 5 levels deep; the limit is 4/,
+    );
     expectTooComplex(await tight.gql(`{ a: me { id } b: me { id } c: me { id } }`, {}, unknownKey), /3 aliases; the limit is 2/);
   });
 
   it("leaves room for normal development use: 20 parallel requests from one key", async () => {
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => gw.gql(`{ me { id } bookings(take: 50) { totalCount nodes { id attendees { email } user { id } } } }`, {}, key)),
+      Array.from({ length: 20 }, () =>
+        gw.gql(`{ me { id } bookings(take: 50) { totalCount nodes { id attendees { email } user { id } } } }`, {}, key),
+      ),
     );
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
   });

@@ -29,7 +29,12 @@ describe("logging", () => {
     logger.info("hello", { answer: 42 });
     logger.warn("careful");
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toEqual({ time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), level: "info", msg: "hello", answer: 42 });
+    expect(lines[0]).toEqual({
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      level: "info",
+      msg: "hello",
+      answer: 42,
+    });
     expect(lines[1]).toMatchObject({ level: "warn", msg: "careful" });
     expect(Object.keys(lines[1]).sort()).toEqual(["level", "msg", "time"]); // no pid, hostname or trace fields
   });
@@ -38,15 +43,30 @@ describe("logging", () => {
     const { logger, lines, raw } = capture();
     const secret = "whsec-" + "s3cr3t";
     logger.info("leaky", {
-      authorization: "Bearer cal_123", apiKey: "cal_456", secret, token: "bk_789", manageToken: "bk_abc",
-      body: '{"password":"x"}', payload: { email: "x@example.test" }, responseBody: "raw",
-      headers: { authorization: "Bearer cal_999", accept: "*/*" }, webhook: { secret },
+      authorization: "Bearer cal_123",
+      apiKey: "cal_456",
+      secret,
+      token: "bk_789",
+      manageToken: "bk_abc",
+      body: '{"password":"x"}',
+      payload: { email: "x@example.test" },
+      responseBody: "raw",
+      headers: { authorization: "Bearer cal_999", accept: "*/*" },
+      webhook: { secret },
       kept: "visible",
     });
     expect(lines[0]).toMatchObject({
-      authorization: "[redacted]", apiKey: "[redacted]", secret: "[redacted]", token: "[redacted]", manageToken: "[redacted]",
-      body: "[redacted]", payload: "[redacted]", responseBody: "[redacted]",
-      headers: { authorization: "[redacted]", accept: "*/*" }, webhook: { secret: "[redacted]" }, kept: "visible",
+      authorization: "[redacted]",
+      apiKey: "[redacted]",
+      secret: "[redacted]",
+      token: "[redacted]",
+      manageToken: "[redacted]",
+      body: "[redacted]",
+      payload: "[redacted]",
+      responseBody: "[redacted]",
+      headers: { authorization: "[redacted]", accept: "*/*" },
+      webhook: { secret: "[redacted]" },
+      kept: "visible",
     });
     for (const leak of ["cal_", "bk_", secret, "password", "x@example.test", '"raw"']) expect(raw[0]).not.toContain(leak);
   });
@@ -73,8 +93,18 @@ describe("logging", () => {
   it("writes errors to stderr and everything else to stdout", () => {
     const r = runLogger({}, `const l = createLogger("info"); l.info("to stdout"); l.error("to stderr", { code: 1 });`);
     expect(r.status).toBe(0);
-    expect(r.stdout.trim().split("\n").map((l) => JSON.parse(l).msg)).toEqual(["to stdout"]);
-    expect(r.stderr.trim().split("\n").map((l) => JSON.parse(l).msg)).toEqual(["to stderr"]);
+    expect(
+      r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).msg),
+    ).toEqual(["to stdout"]);
+    expect(
+      r.stderr
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).msg),
+    ).toEqual(["to stderr"]);
   });
 
   it("LOG_FORMAT=pretty prints readable lines (pino-pretty), still redacted", () => {
@@ -108,7 +138,15 @@ describe("logging", () => {
       expect(res.status).toBe(200);
       const lines = gw.logLines.filter((l) => l.requestId === "log-test-1");
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatchObject({ msg: "graphql request", level: "info", operationName: "Who", operationType: "query", viewerId: viewer.user.id, status: 200, errorCodes: [] });
+      expect(lines[0]).toMatchObject({
+        msg: "graphql request",
+        level: "info",
+        operationName: "Who",
+        operationType: "query",
+        viewerId: viewer.user.id,
+        status: 200,
+        errorCodes: [],
+      });
       expect(JSON.stringify(gw.logLines)).not.toContain(viewer.key);
     });
   });

@@ -40,15 +40,31 @@ describe("memory bounds (real process)", () => {
     await ds.destroy();
     gateway = await startGatewayProcess({
       nodeArgs: ["--max-semi-space-size=8"],
-      env: { DATABASE_URL: urlForDatabase(name), DB_MIGRATIONS: "off", LOG_LEVEL: "warn", RATE_LIMIT_PER_MINUTE: "0", NODE_ENV: "production" },
+      env: {
+        DATABASE_URL: urlForDatabase(name),
+        DB_MIGRATIONS: "off",
+        LOG_LEVEL: "warn",
+        RATE_LIMIT_PER_MINUTE: "0",
+        NODE_ENV: "production",
+      },
     });
     report = await runMemoryScenario({
-      url: gateway.url, pid: gateway.pid, key, bookingIds, operations: OPERATIONS, pages: PAGES,
-      adminUrl: adminUrl(), databaseName: name, sampleEvery: 1_000,
+      url: gateway.url,
+      pid: gateway.pid,
+      key,
+      bookingIds,
+      operations: OPERATIONS,
+      pages: PAGES,
+      adminUrl: adminUrl(),
+      databaseName: name,
+      sampleEvery: 1_000,
     });
-    console.log(`[memory] ${OPERATIONS} operations + ${PAGES} pages in ${report.seconds.toFixed(0)} s; RSS MB by requests:`,
+    console.log(
+      `[memory] ${OPERATIONS} operations + ${PAGES} pages in ${report.seconds.toFixed(0)} s; RSS MB by requests:`,
       report.samples.map((s) => `${s.phase[0]}${s.done}:${s.rssMb}`).join(" "),
-      "; backends Pss_Anon MB:", report.backends.map((b) => b.pssAnonMb ?? b.reason).join(" "));
+      "; backends Pss_Anon MB:",
+      report.backends.map((b) => b.pssAnonMb ?? b.reason).join(" "),
+    );
   }, 600_000);
 
   afterAll(async () => {

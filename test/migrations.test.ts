@@ -20,9 +20,27 @@ describe("migrations", () => {
         );
       await ds.runMigrations();
       expect(await tables()).toEqual([
-        "ApiKey", "Attendee", "Availability", "Booking", "BookingReference", "BookingSeat", "DestinationCalendar", "EventType",
-        "Host", "InstantMeetingToken", "Membership", "OrganizationSettings", "OutOfOfficeEntry", "Payment", "Schedule", "Team",
-        "Webhook", "WebhookScheduledTriggers", "WorkflowReminder", "gateway_migrations", "users",
+        "ApiKey",
+        "Attendee",
+        "Availability",
+        "Booking",
+        "BookingReference",
+        "BookingSeat",
+        "DestinationCalendar",
+        "EventType",
+        "Host",
+        "InstantMeetingToken",
+        "Membership",
+        "OrganizationSettings",
+        "OutOfOfficeEntry",
+        "Payment",
+        "Schedule",
+        "Team",
+        "Webhook",
+        "WebhookScheduledTriggers",
+        "WorkflowReminder",
+        "gateway_migrations",
+        "users",
       ]);
       const [{ labels }] = await ds.query(
         `SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder)::text AS labels FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid WHERE t.typname = 'BookingStatus'`,
@@ -38,7 +56,11 @@ describe("migrations", () => {
 
       for (let i = 0; i < MIGRATIONS.length; i += 1) await ds.undoLastMigration();
       expect(await tables()).toEqual(["gateway_migrations"]);
-      expect(await ds.query(`SELECT 1 FROM pg_type WHERE typname IN ('BookingStatus', 'MembershipRole', 'PeriodType', 'WebhookTriggerEvents', 'TimeUnit')`)).toEqual([]);
+      expect(
+        await ds.query(
+          `SELECT 1 FROM pg_type WHERE typname IN ('BookingStatus', 'MembershipRole', 'PeriodType', 'WebhookTriggerEvents', 'TimeUnit')`,
+        ),
+      ).toEqual([]);
       await ds.runMigrations();
       expect(await tables()).toHaveLength(21);
     } finally {

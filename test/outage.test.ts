@@ -96,7 +96,15 @@ describe("database outages and shutdown (real process)", () => {
   });
 
   it("waits for a database that is down at start, answering /readyz 503 until it connects", async () => {
-    gateway = run(MAIN, [], { DATABASE_URL: dbUrl, PORT: String(httpPort), LOG_LEVEL: "info", API_KEY_CACHE_SECONDS: "0", RATE_LIMIT_PER_MINUTE: "0", MAX_UNPAGED_BOOKINGS: "10000", MAX_QUERY_COST: "200000" });
+    gateway = run(MAIN, [], {
+      DATABASE_URL: dbUrl,
+      PORT: String(httpPort),
+      LOG_LEVEL: "info",
+      API_KEY_CACHE_SECONDS: "0",
+      RATE_LIMIT_PER_MINUTE: "0",
+      MAX_UNPAGED_BOOKINGS: "10000",
+      MAX_QUERY_COST: "200000",
+    });
     await until("http server", async () => (await ready().catch(() => 0)) === 503);
     await until("a retry in the log", () => gateway!.output().includes("database unavailable; retrying"));
     const early = await gql();
@@ -110,7 +118,11 @@ describe("database outages and shutdown (real process)", () => {
     const c = new Client({ connectionString: dbUrl });
     await c.connect();
     const { rows } = await c.query(`INSERT INTO users (email, username) VALUES ('outage@example.test', 'outage') RETURNING id`);
-    await c.query(`INSERT INTO "ApiKey" (id, "userId", "hashedKey") VALUES ($1, $2, $3)`, [randomBytes(8).toString("hex"), rows[0].id, hashApiKey(key)]);
+    await c.query(`INSERT INTO "ApiKey" (id, "userId", "hashedKey") VALUES ($1, $2, $3)`, [
+      randomBytes(8).toString("hex"),
+      rows[0].id,
+      hashApiKey(key),
+    ]);
     // Enough of the user's bookings that listing them all takes a while (in-flight requests at SIGTERM).
     await c.query(
       `INSERT INTO "Booking" (uid, title, "startTime", "endTime", "userId") SELECT 'o-' || g, 'Outage ' || g, now(), now(), $1 FROM generate_series(1, 5000) g`,

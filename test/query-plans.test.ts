@@ -22,9 +22,12 @@ describe("query plans", () => {
 
   it("captures a list and a count statement for each role", () => {
     expect(plans.map((p) => p.label)).toEqual([
-      "system admin: list", "system admin: count",
-      "organization admin: list", "organization admin: count",
-      "regular user: list", "regular user: count",
+      "system admin: list",
+      "system admin: count",
+      "organization admin: list",
+      "organization admin: count",
+      "regular user: list",
+      "regular user: count",
     ]);
   });
 

@@ -34,7 +34,11 @@ describe("rate limiting", () => {
     expect((await gw.gql(`{ me { id } }`, {}, other.key)).status).toBe(200);
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
     expect(metrics).toMatch(/^gateway_rate_limit_rejections_total [1-9]/m);
-    expect(gw.logLines.find((l) => l.status === 429)).toMatchObject({ msg: "graphql request", errorCodes: ["RATE_LIMITED"], rateLimitBucket: "user" });
+    expect(gw.logLines.find((l) => l.status === 429)).toMatchObject({
+      msg: "graphql request",
+      errorCodes: ["RATE_LIMITED"],
+      rateLimitBucket: "user",
+    });
     expect(JSON.stringify(gw.logLines)).not.toContain(key.slice(4));
   });
 

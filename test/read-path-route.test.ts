@@ -39,7 +39,8 @@ describe("the read path's route", () => {
     const out: Record<string, string> = {};
     res.headers.forEach((value, name) => (out[name] = value));
     // Per request: the first one also looked the key up (one statement more).
-    for (const name of ["date", "x-request-id", "ratelimit-remaining", "ratelimit-reset", "keep-alive", "connection", "x-sql-statements"]) delete out[name];
+    for (const name of ["date", "x-request-id", "ratelimit-remaining", "ratelimit-reset", "keep-alive", "connection", "x-sql-statements"])
+      delete out[name];
     return out;
   };
 
@@ -97,7 +98,13 @@ describe("the read path's route", () => {
     new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
       const url = new URL(`${gw.url}/graphql`);
       const req = http.request(
-        { host: url.hostname, port: url.port, path: "/graphql", method: "POST", headers: chunked ? headers : { ...headers, "content-length": Buffer.byteLength(body) } },
+        {
+          host: url.hostname,
+          port: url.port,
+          path: "/graphql",
+          method: "POST",
+          headers: chunked ? headers : { ...headers, "content-length": Buffer.byteLength(body) },
+        },
         (res) => {
           let text = "";
           res.setEncoding("utf8");
@@ -122,14 +129,23 @@ describe("the read path's route", () => {
     const viaFrontDoor = await rawPost(JSON.stringify({ query }), { ...headers, "x-request-id": "front-door-1" }, false);
     expect(await routed()).toBe(routedBefore + 1);
     expect(viaFrontDoor.body).toBe(viaExpress.body);
-    const corsOf = (h: http.IncomingHttpHeaders) => ({ origin: h["access-control-allow-origin"], vary: h.vary, expose: h["access-control-expose-headers"], type: h["content-type"] });
+    const corsOf = (h: http.IncomingHttpHeaders) => ({
+      origin: h["access-control-allow-origin"],
+      vary: h.vary,
+      expose: h["access-control-expose-headers"],
+      type: h["content-type"],
+    });
     expect(corsOf(viaFrontDoor.headers)).toEqual(corsOf(viaExpress.headers));
     expect(viaFrontDoor.headers["access-control-allow-origin"]).toBe("https://app.example.test");
     expect(viaFrontDoor.headers["x-request-id"]).toBe("front-door-1");
     expect(gw.logLines.find((l) => l.requestId === "front-door-1")?.operationName).toBe("Cors");
 
     // Handed over after the front door read the body: the client's request id and CORS headers kept, answered by Apollo.
-    const handed = await rawPost(JSON.stringify({ query: `query Missing { booking(id: 99999999) { id } }` }), { ...headers, "x-request-id": "front-door-2" }, false);
+    const handed = await rawPost(
+      JSON.stringify({ query: `query Missing { booking(id: 99999999) { id } }` }),
+      { ...headers, "x-request-id": "front-door-2" },
+      false,
+    );
     expect(handed.status).toBe(200);
     expect(JSON.parse(handed.body).errors[0].extensions.code).toBe("NOT_FOUND");
     expect(handed.headers["x-request-id"]).toBe("front-door-2");

@@ -2,8 +2,18 @@ import { randomUUID } from "node:crypto";
 import { getNamedType, isObjectType } from "graphql";
 import { GatewayClient } from "../src/db/pg-client";
 import {
-  Attendee, BookingReference, BookingSeat, BookingStatus, DestinationCalendar, InstantMeetingToken, MembershipRole, Payment, UserPermissionRole,
-  WebhookScheduledTrigger, WorkflowMethods, WorkflowReminder,
+  Attendee,
+  BookingReference,
+  BookingSeat,
+  BookingStatus,
+  DestinationCalendar,
+  InstantMeetingToken,
+  MembershipRole,
+  Payment,
+  UserPermissionRole,
+  WebhookScheduledTrigger,
+  WorkflowMethods,
+  WorkflowReminder,
 } from "../src/entities";
 import { gatewaySchema } from "../src/graphql/schema";
 import { buildCatalog, EXECUTOR_ONLY, NULL_ON_READ, RELATIONS } from "../src/read-path/catalog";
@@ -50,7 +60,7 @@ describe("the read path answers exactly like the executor", () => {
     compiled = await startTestGateway({ databaseName });
     executor = await startTestGateway({ databaseName, env: { READ_PATH: "false" } });
     const ds = compiled.dataSource;
-    const organizer = await createViewer(ds, { name: "Olga \"O'Brien\" Organizer\n", locale: "en" });
+    const organizer = await createViewer(ds, { name: 'Olga "O\'Brien" Organizer\n', locale: "en" });
     const attendee = await createViewer(ds, { name: "Ann Attendee" });
     const seatA = await createViewer(ds, { name: "Sam Seat" });
     const seatB = await createViewer(ds, { name: "Sue Seat" });
@@ -59,41 +69,112 @@ describe("the read path answers exactly like the executor", () => {
     const org = await createTeam(ds, { isOrganization: true, adminApiEnabled: true });
     await addMember(ds, org, organizer.user, MembershipRole.MEMBER);
     await addMember(ds, org, orgAdmin.user, MembershipRole.ADMIN);
-    Object.assign(keys, { organizer: organizer.key, attendee: attendee.key, seatA: seatA.key, seatB: seatB.key, admin: admin.key, orgAdmin: orgAdmin.key, outsider: (await createViewer(ds)).key });
-    const plainType = await createEventType(ds, { userId: organizer.user.id, length: 60, title: "Tab\there, ünïcode ✓ and \\ backslash", metadata: { a: [1, 2.5, "x"] } });
+    Object.assign(keys, {
+      organizer: organizer.key,
+      attendee: attendee.key,
+      seatA: seatA.key,
+      seatB: seatB.key,
+      admin: admin.key,
+      orgAdmin: orgAdmin.key,
+      outsider: (await createViewer(ds)).key,
+    });
+    const plainType = await createEventType(ds, {
+      userId: organizer.user.id,
+      length: 60,
+      title: "Tab\there, ünïcode ✓ and \\ backslash",
+      metadata: { a: [1, 2.5, "x"] },
+    });
     const seatedType = await createEventType(ds, { userId: organizer.user.id, length: 60, seatsPerTimeSlot: 5 });
     const plain = await createBooking(ds, {
-      userId: organizer.user.id, eventTypeId: plainType.id, startTime: at(10, 9), endTime: at(10, 10),
-      attendees: [{ email: attendee.user.email.toUpperCase(), name: "Ann" }, { email: "other.guest@example.test", name: "Guest \u2028 line" }],
-      responses: { name: "Ann", email: attendee.user.email, guests: [], n: 1.5 }, metadata: { videoCallUrl: "https://x.example/?a=1&b=\"2\"" },
+      userId: organizer.user.id,
+      eventTypeId: plainType.id,
+      startTime: at(10, 9),
+      endTime: at(10, 10),
+      attendees: [
+        { email: attendee.user.email.toUpperCase(), name: "Ann" },
+        { email: "other.guest@example.test", name: "Guest \u2028 line" },
+      ],
+      responses: { name: "Ann", email: attendee.user.email, guests: [], n: 1.5 },
+      metadata: { videoCallUrl: 'https://x.example/?a=1&b="2"' },
     });
     const seated = await createBooking(ds, {
-      userId: organizer.user.id, eventTypeId: seatedType.id, startTime: at(11, 9), endTime: at(11, 10),
-      attendees: [{ email: seatA.user.email, name: "Sam" }, { email: seatB.user.email, name: "Sue" }],
+      userId: organizer.user.id,
+      eventTypeId: seatedType.id,
+      startTime: at(11, 9),
+      endTime: at(11, 10),
+      attendees: [
+        { email: seatA.user.email, name: "Sam" },
+        { email: seatB.user.email, name: "Sue" },
+      ],
       responses: { name: "Sam", email: seatA.user.email },
     });
     for (const booking of [plain, seated]) {
       await ds.getRepository(Payment).insert({
-        uid: randomUUID(), appId: "stripe", bookingId: booking.id, amount: 5000, fee: 10, currency: "usd", success: true, refunded: false,
-        data: { card: "4242" }, externalId: `pi_${randomUUID()}`,
+        uid: randomUUID(),
+        appId: "stripe",
+        bookingId: booking.id,
+        amount: 5000,
+        fee: 10,
+        currency: "usd",
+        success: true,
+        refunded: false,
+        data: { card: "4242" },
+        externalId: `pi_${randomUUID()}`,
       });
-      await ds.getRepository(BookingReference).insert({ type: "google_calendar", uid: `g-${booking.id}`, bookingId: booking.id, externalCalendarId: "cal@example", credentialId: 77 });
-      const calendar = await ds.getRepository(DestinationCalendar).save(
-        ds.getRepository(DestinationCalendar).create({ integration: "google_calendar", externalId: "cal@example", userId: null, eventTypeId: null }),
-      );
+      await ds
+        .getRepository(BookingReference)
+        .insert({
+          type: "google_calendar",
+          uid: `g-${booking.id}`,
+          bookingId: booking.id,
+          externalCalendarId: "cal@example",
+          credentialId: 77,
+        });
+      const calendar = await ds
+        .getRepository(DestinationCalendar)
+        .save(
+          ds
+            .getRepository(DestinationCalendar)
+            .create({ integration: "google_calendar", externalId: "cal@example", userId: null, eventTypeId: null }),
+        );
       await ds.query(`UPDATE "Booking" SET "destinationCalendarId" = $1, "updatedAt" = now() WHERE id = $2`, [calendar.id, booking.id]);
-      await ds.getRepository(WorkflowReminder).insert({ bookingUid: booking.uid, method: WorkflowMethods.EMAIL, scheduledDate: at(1, 8), referenceId: `wr-${booking.id}`, scheduled: true, retryCount: 0 });
-      await ds.getRepository(WebhookScheduledTrigger).insert({ subscriberUrl: "https://hooks.example/s", payload: "{}", startAfter: at(1, 8), retryCount: 0, bookingId: booking.id });
-      await ds.getRepository(InstantMeetingToken).insert({ token: `tok-${booking.id}`, expires: at(20, 0), teamId: org.id, bookingId: booking.id, updatedAt: at(2, 0) });
+      await ds
+        .getRepository(WorkflowReminder)
+        .insert({
+          bookingUid: booking.uid,
+          method: WorkflowMethods.EMAIL,
+          scheduledDate: at(1, 8),
+          referenceId: `wr-${booking.id}`,
+          scheduled: true,
+          retryCount: 0,
+        });
+      await ds
+        .getRepository(WebhookScheduledTrigger)
+        .insert({ subscriberUrl: "https://hooks.example/s", payload: "{}", startAfter: at(1, 8), retryCount: 0, bookingId: booking.id });
+      await ds
+        .getRepository(InstantMeetingToken)
+        .insert({ token: `tok-${booking.id}`, expires: at(20, 0), teamId: org.id, bookingId: booking.id, updatedAt: at(2, 0) });
     }
     for (const attendeeRow of await ds.getRepository(Attendee).find({ where: { bookingId: seated.id }, order: { id: "ASC" } })) {
-      await ds.getRepository(BookingSeat).insert({ referenceUid: randomUUID(), bookingId: seated.id, attendeeId: attendeeRow.id, data: { email: attendeeRow.email }, metadata: {} });
+      await ds
+        .getRepository(BookingSeat)
+        .insert({
+          referenceUid: randomUUID(),
+          bookingId: seated.id,
+          attendeeId: attendeeRow.id,
+          data: { email: attendeeRow.email },
+          metadata: {},
+        });
     }
     // More bookings of the organizer for paging (one cancelled, one with no event type).
     for (let i = 0; i < 7; i += 1) {
       await createBooking(ds, {
-        userId: organizer.user.id, eventTypeId: i === 3 ? null : plainType.id, startTime: at(12 + (i % 3), 9 + i), endTime: at(12 + (i % 3), 10 + i),
-        status: i === 2 ? BookingStatus.CANCELLED : BookingStatus.ACCEPTED, attendees: [{ email: `g${i}@example.test`, name: `G${i}` }],
+        userId: organizer.user.id,
+        eventTypeId: i === 3 ? null : plainType.id,
+        startTime: at(12 + (i % 3), 9 + i),
+        endTime: at(12 + (i % 3), 10 + i),
+        status: i === 2 ? BookingStatus.CANCELLED : BookingStatus.ACCEPTED,
+        attendees: [{ email: `g${i}@example.test`, name: `G${i}` }],
       });
     }
     ids = { plain: plain.id, seated: seated.id, plainUid: plain.uid };
@@ -121,19 +202,51 @@ describe("the read path answers exactly like the executor", () => {
   }
 
   const OPERATIONS: Array<[string, string, (v: typeof ids) => Record<string, unknown>]> = [
-    ["every field, list", `query L($take: Int) { bookings(take: $take, page: 1) { __typename page take hasNextPage totalCount nodes { ${EVERYTHING} } } }`, () => ({ take: 20 })],
-    ["every field, connection", `{ bookingsConnection(first: 20) { __typename totalCount edges { __typename cursor node { ${EVERYTHING} } } pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor } } }`, () => ({})],
+    [
+      "every field, list",
+      `query L($take: Int) { bookings(take: $take, page: 1) { __typename page take hasNextPage totalCount nodes { ${EVERYTHING} } } }`,
+      () => ({ take: 20 }),
+    ],
+    [
+      "every field, connection",
+      `{ bookingsConnection(first: 20) { __typename totalCount edges { __typename cursor node { ${EVERYTHING} } } pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor } } }`,
+      () => ({}),
+    ],
     ["every field, by id", `query B($id: Int) { booking(id: $id) { ${EVERYTHING} } }`, (v) => ({ id: v.plain })],
-    ["seated, by id", `query B($id: Int) { one: booking(id: $id) { ...F } } fragment F on Booking { ${EVERYTHING} }`, (v) => ({ id: v.seated })],
-    ["by uid, aliases", `query U($uid: String) { x: booking(uid: $uid) { a: id b: title c: user { d: name } e: attendees { f: email } } }`, (v) => ({ uid: v.plainUid })],
+    [
+      "seated, by id",
+      `query B($id: Int) { one: booking(id: $id) { ...F } } fragment F on Booking { ${EVERYTHING} }`,
+      (v) => ({ id: v.seated }),
+    ],
+    [
+      "by uid, aliases",
+      `query U($uid: String) { x: booking(uid: $uid) { a: id b: title c: user { d: name } e: attendees { f: email } } }`,
+      (v) => ({ uid: v.plainUid }),
+    ],
     ["plain list, page 2", `{ bookings(take: 3, page: 2) { nodes { ${PLAIN} } hasNextPage } }`, () => ({})],
     ["plain, ordered", `{ bookings(take: 4, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { id updatedAt } } }`, () => ({})],
-    ["connection, every order", `{ a: bookingsConnection(first: 3, orderBy: { field: END_TIME, direction: DESC }) { edges { cursor node { id } } pageInfo { endCursor } }
-       b: bookingsConnection(first: 3, orderBy: { field: ID }) { edges { cursor } } c: bookingsConnection(first: 2, orderBy: { field: UPDATED_AT }) { edges { cursor } } }`, () => ({})],
-    ["filters", `query F($s: [BookingStatus!], $from: DateTime) { bookings(filter: { status: $s, dateFrom: $from, attendeeEmail: "G1@example.test" }) { nodes { id status } } }`, () => ({ s: ["ACCEPTED"], from: "2034-01-01T00:00:00+02:00" })],
-    ["skip and include", `query S($yes: Boolean!, $no: Boolean!) { bookings(take: 2) { nodes { id title @include(if: $yes) status @skip(if: $yes) user @include(if: $no) { id } } } }`, () => ({ yes: true, no: false })],
+    [
+      "connection, every order",
+      `{ a: bookingsConnection(first: 3, orderBy: { field: END_TIME, direction: DESC }) { edges { cursor node { id } } pageInfo { endCursor } }
+       b: bookingsConnection(first: 3, orderBy: { field: ID }) { edges { cursor } } c: bookingsConnection(first: 2, orderBy: { field: UPDATED_AT }) { edges { cursor } } }`,
+      () => ({}),
+    ],
+    [
+      "filters",
+      `query F($s: [BookingStatus!], $from: DateTime) { bookings(filter: { status: $s, dateFrom: $from, attendeeEmail: "G1@example.test" }) { nodes { id status } } }`,
+      () => ({ s: ["ACCEPTED"], from: "2034-01-01T00:00:00+02:00" }),
+    ],
+    [
+      "skip and include",
+      `query S($yes: Boolean!, $no: Boolean!) { bookings(take: 2) { nodes { id title @include(if: $yes) status @skip(if: $yes) user @include(if: $no) { id } } } }`,
+      () => ({ yes: true, no: false }),
+    ],
     ["me and a list", `{ me { __typename id email name } bookings(take: 1) { nodes { id } } }`, () => ({})],
-    ["empty page", `{ bookings(take: 5, page: 99) { nodes { id } hasNextPage } bookingsConnection(first: 1, filter: { eventTypeIds: [999999] }) { edges { cursor } pageInfo { startCursor endCursor hasNextPage } } }`, () => ({})],
+    [
+      "empty page",
+      `{ bookings(take: 5, page: 99) { nodes { id } hasNextPage } bookingsConnection(first: 1, filter: { eventTypeIds: [999999] }) { edges { cursor } pageInfo { startCursor endCursor hasNextPage } } }`,
+      () => ({}),
+    ],
   ];
 
   for (const viewer of ["organizer", "attendee", "seatA", "seatB", "admin", "orgAdmin", "outsider"]) {
@@ -195,7 +308,11 @@ describe("the read path answers exactly like the executor", () => {
       expect(res.status).toBe(200);
     }
     for (let i = 0; i < 100; i += 1) {
-      const res = await compiled.gql(`{ booking(id: ${ids.plain + (i % 3)}) { id } bookingsConnection(first: ${1 + (i % 5)}) { edges { cursor } } }`, {}, keys.admin);
+      const res = await compiled.gql(
+        `{ booking(id: ${ids.plain + (i % 3)}) { id } bookingsConnection(first: ${1 + (i % 5)}) { edges { cursor } } }`,
+        {},
+        keys.admin,
+      );
       expect(res.status).toBe(200);
     }
     const text = await (await fetch(`${compiled.url}/metrics`)).text();
@@ -209,13 +326,24 @@ describe("the read path answers exactly like the executor", () => {
   it("maps every field of every table-backed type to a column, a relation or a listed exception", () => {
     const schema = gatewaySchema();
     const catalog = buildCatalog(schema, compiled.dataSource);
-    expect([...catalog.keys()].sort()).toEqual(
-      ["Attendee", "Booking", "BookingReference", "BookingSeat", "DestinationCalendar", "EventType", "InstantMeetingToken", "Payment", "User", "WebhookScheduledTrigger", "WorkflowReminder"],
-    );
+    expect([...catalog.keys()].sort()).toEqual([
+      "Attendee",
+      "Booking",
+      "BookingReference",
+      "BookingSeat",
+      "DestinationCalendar",
+      "EventType",
+      "InstantMeetingToken",
+      "Payment",
+      "User",
+      "WebhookScheduledTrigger",
+      "WorkflowReminder",
+    ]);
     const unmapped: string[] = [];
     for (const type of catalog.values()) {
       for (const [field, reading] of type.fields) {
-        if (reading.kind === "executor" && !EXECUTOR_ONLY[type.name]?.includes(field)) unmapped.push(`${type.name}.${field}: ${reading.why}`);
+        if (reading.kind === "executor" && !EXECUTOR_ONLY[type.name]?.includes(field))
+          unmapped.push(`${type.name}.${field}: ${reading.why}`);
         if (reading.kind === "null" && !NULL_ON_READ[type.name]?.includes(field)) unmapped.push(`${type.name}.${field}`);
       }
       for (const relation of Object.keys(RELATIONS[type.name] ?? {})) expect(type.fields.get(relation)?.kind).toBe("relation");
@@ -238,7 +366,11 @@ describe("the read path answers exactly like the executor", () => {
       );
       const columns = new Set(rows.map((r) => r.column_name));
       for (const [field, reading] of type.fields) {
-        if (reading.kind === "column") expect({ field: `${type.name}.${field}`, present: columns.has(reading.column) }).toEqual({ field: `${type.name}.${field}`, present: true });
+        if (reading.kind === "column")
+          expect({ field: `${type.name}.${field}`, present: columns.has(reading.column) }).toEqual({
+            field: `${type.name}.${field}`,
+            present: true,
+          });
       }
     }
   });

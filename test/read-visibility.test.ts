@@ -1,7 +1,5 @@
 import { MembershipRole, UserPermissionRole } from "../src/entities";
-import {
-  addMember, createApiKey, createBooking, createEventType, createTeam, createUser, createViewer,
-} from "./support/factories";
+import { addMember, createApiKey, createBooking, createEventType, createTeam, createUser, createViewer } from "./support/factories";
 import { onlyError, startTestGateway, type TestGateway } from "./support/harness";
 
 /**
@@ -60,20 +58,37 @@ describe("read visibility", () => {
     const at = (h: number) => new Date(Date.UTC(2031, 5, 1, h));
 
     const save = (name: string, b: { id: number; uid: string }) => (bookings[name] = { id: b.id, uid: b.uid });
-    save("own", await createBooking(ds, {
-      userId: organizer.id, eventTypeId: organizersType.id, startTime: at(9),
-      attendees: [{ email: "Attendee.Person@Example.TEST" }],
-    }));
+    save(
+      "own",
+      await createBooking(ds, {
+        userId: organizer.id,
+        eventTypeId: organizersType.id,
+        startTime: at(9),
+        attendees: [{ email: "Attendee.Person@Example.TEST" }],
+      }),
+    );
     // The organizer attends a stranger's booking.
-    save("attendedByOther", await createBooking(ds, {
-      userId: stranger.id, eventTypeId: strangersType.id, startTime: at(10), attendees: [{ email: organizer.email }],
-    }));
+    save(
+      "attendedByOther",
+      await createBooking(ds, {
+        userId: stranger.id,
+        eventTypeId: strangersType.id,
+        startTime: at(10),
+        attendees: [{ email: organizer.email }],
+      }),
+    );
     // Organized by someone else on an event type the owner owns (e.g. reassigned).
     save("onOwnedType", await createBooking(ds, { userId: stranger.id, eventTypeId: ownedType.id, startTime: at(11) }));
     save("team", await createBooking(ds, { userId: host.id, eventTypeId: teamType.id, startTime: at(12) }));
-    save("unrelated", await createBooking(ds, {
-      userId: stranger.id, eventTypeId: strangersType.id, startTime: at(13), attendees: [{ email: "x@elsewhere.test" }],
-    }));
+    save(
+      "unrelated",
+      await createBooking(ds, {
+        userId: stranger.id,
+        eventTypeId: strangersType.id,
+        startTime: at(13),
+        attendees: [{ email: "x@elsewhere.test" }],
+      }),
+    );
   });
 
   afterAll(() => gw.close());
@@ -89,7 +104,10 @@ describe("read visibility", () => {
 
   it.each(matrix)("%s can get by id and uid exactly the bookings they may read; others are NOT_FOUND", async (viewer, visible) => {
     for (const [name, b] of Object.entries(bookings)) {
-      for (const [arg, value] of [["id", b.id], ["uid", b.uid]] as const) {
+      for (const [arg, value] of [
+        ["id", b.id],
+        ["uid", b.uid],
+      ] as const) {
         const res = await gw.gql(
           `query($id: Int, $uid: String) { booking(id: $id, uid: $uid) { id uid } }`,
           { [arg]: value },
@@ -112,9 +130,7 @@ describe("read visibility", () => {
     const hidden = await gw.gql(`{ booking(id: ${bookings.unrelated.id}) { id } }`, {}, keys.outsider);
     expect(onlyError(missing).extensions).toEqual({ code: "NOT_FOUND" });
     expect(onlyError(hidden).extensions).toEqual({ code: "NOT_FOUND" });
-    expect(onlyError(missing).message.replace("987654", "N")).toBe(
-      onlyError(hidden).message.replace(String(bookings.unrelated.id), "N"),
-    );
+    expect(onlyError(missing).message.replace("987654", "N")).toBe(onlyError(hidden).message.replace(String(bookings.unrelated.id), "N"));
   });
 
   it("requires exactly one of id and uid", async () => {

@@ -47,7 +47,8 @@ function shBlocks(markdown: string): Block[] {
 
 function blockUnder(heading: string, marker?: string): string {
   const found = shBlocks(README).filter((b) => b.heading === heading && (!marker || b.text.includes(marker)));
-  if (found.length !== 1) throw new Error(`expected one sh block under "${heading}"${marker ? ` with ${marker}` : ""}, found ${found.length}`);
+  if (found.length !== 1)
+    throw new Error(`expected one sh block under "${heading}"${marker ? ` with ${marker}` : ""}, found ${found.length}`);
   return found[0].text;
 }
 
@@ -108,7 +109,11 @@ function endOfValue(text: string, start: number): number {
 }
 
 const errorsOf = (answers: AnyJson[]): string[] =>
-  answers.flatMap((a) => (a.errors ?? []).map((e: { extensions?: { code?: string; reason?: string } }) => [e.extensions?.code, e.extensions?.reason].filter(Boolean).join(" / ")));
+  answers.flatMap((a) =>
+    (a.errors ?? []).map((e: { extensions?: { code?: string; reason?: string } }) =>
+      [e.extensions?.code, e.extensions?.reason].filter(Boolean).join(" / "),
+    ),
+  );
 
 /** v1's error answers are plain bodies (`{"message"}` or `{"error"}`); the cancel answer's message is a success. */
 const v1ErrorsOf = (answers: AnyJson[]): string[] => [
@@ -198,7 +203,11 @@ const find = (answers: AnyJson[], pick: (a: AnyJson) => unknown) => answers.map(
       const upcoming = find(r.answers, (a) => (a.data?.bookings?.nodes?.[0]?.uid ? a.data.bookings.nodes : null));
       expect(upcoming).toHaveLength(1);
       expect(upcoming[0].length).toBeGreaterThan(0);
-      expect(upcoming[0].filter((b: { status: string; startTime: string }) => b.status !== "ACCEPTED" || Date.parse(b.startTime) < r.startedAt - 1000)).toEqual([]);
+      expect(
+        upcoming[0].filter(
+          (b: { status: string; startTime: string }) => b.status !== "ACCEPTED" || Date.parse(b.startTime) < r.startedAt - 1000,
+        ),
+      ).toEqual([]);
     }
   });
 
@@ -222,7 +231,10 @@ const find = (answers: AnyJson[], pick: (a: AnyJson) => unknown) => answers.map(
   });
 
   it('"Mutation examples": the promised answers on every run', async () => {
-    const both = await run("mutations", blockUnder("Mutation examples (demo data)"), ["CONFLICT / SLOT_TAKEN", "CONFLICT / ALREADY_CANCELLED"]);
+    const both = await run("mutations", blockUnder("Mutation examples (demo data)"), [
+      "CONFLICT / SLOT_TAKEN",
+      "CONFLICT / ALREADY_CANCELLED",
+    ]);
     const firstIds = both.map((r) => {
       // The first booking and its repeat with the same client key: one booking.
       const keyed = find(r.answers, (a) => (a.data?.createBooking?.uid ? a.data.createBooking : null));
@@ -233,8 +245,15 @@ const find = (answers: AnyJson[], pick: (a: AnyJson) => unknown) => answers.map(
       expect(moved).toMatchObject({ id: keyed[0].id, title: "Quarterly review", iCalSequence: 1 });
       expect(Date.parse(moved.startTime) - Date.parse(keyed[0].startTime)).toBe(3_600_000);
       const [rescheduled] = find(r.answers, (a) => a.data?.rescheduleBooking);
-      expect(rescheduled).toMatchObject({ fromReschedule: keyed[0].uid, iCalSequence: 2, status: "ACCEPTED", cancellationReason: "Travel" });
-      expect(find(r.answers, (a) => a.data?.booking)).toEqual([{ status: "CANCELLED", rescheduled: true, rescheduledBy: "bob@example.com" }]);
+      expect(rescheduled).toMatchObject({
+        fromReschedule: keyed[0].uid,
+        iCalSequence: 2,
+        status: "ACCEPTED",
+        cancellationReason: "Travel",
+      });
+      expect(find(r.answers, (a) => a.data?.booking)).toEqual([
+        { status: "CANCELLED", rescheduled: true, rescheduledBy: "bob@example.com" },
+      ]);
       expect(find(r.answers, (a) => a.data?.createBooking?.status)).toEqual(["ACCEPTED", "ACCEPTED", "PENDING"]);
       expect(find(r.answers, (a) => a.data?.confirmBooking?.status)).toEqual(["ACCEPTED"]);
       expect(find(r.answers, (a) => a.data?.cancelBooking?.status)).toEqual(["CANCELLED", "CANCELLED"]);
@@ -260,7 +279,9 @@ const find = (answers: AnyJson[], pick: (a: AnyJson) => unknown) => answers.map(
       const [list, member] = find(r.answers, (a) => a.bookings);
       expect(list).toHaveLength(5);
       expect(member.length).toBeGreaterThan(0);
-      expect(member.filter((b: { userId: number; eventType?: object | null }) => b.userId !== 3 || !("team" in (b.eventType ?? {})))).toEqual([]);
+      expect(
+        member.filter((b: { userId: number; eventType?: object | null }) => b.userId !== 3 || !("team" in (b.eventType ?? {}))),
+      ).toEqual([]);
       // POST answers the booking itself (not wrapped), in a free slot of event type 4 after next Monday.
       const [booking] = find(r.answers, (a) => (a.references ? a : null));
       expect(booking).toMatchObject({ eventTypeId: 4, userId: 3, status: "accepted", references: [] });

@@ -24,12 +24,39 @@ function validateOpenApi(document: unknown): string {
   return (run.stdout || run.stderr).trim();
 }
 
-const PUBLIC_KEYS = ["attendees", "cancelledBy", "createdAt", "description", "endTime", "eventTypeId", "fromReschedule", "id", "metadata", "payment", "rescheduledBy", "responses", "startTime", "status", "title", "uid", "user", "userId"].sort();
+const PUBLIC_KEYS = [
+  "attendees",
+  "cancelledBy",
+  "createdAt",
+  "description",
+  "endTime",
+  "eventTypeId",
+  "fromReschedule",
+  "id",
+  "metadata",
+  "payment",
+  "rescheduledBy",
+  "responses",
+  "startTime",
+  "status",
+  "title",
+  "uid",
+  "user",
+  "userId",
+].sort();
 
 describe("REST v1", () => {
   let gw: TestGateway;
   let ds: DataSource;
-  let doc: { paths: Record<string, Record<string, { responses: Record<string, { content?: { "application/json": { schema: { properties?: Record<string, unknown> } } } }> }>> };
+  let doc: {
+    paths: Record<
+      string,
+      Record<
+        string,
+        { responses: Record<string, { content?: { "application/json": { schema: { properties?: Record<string, unknown> } } } }> }
+      >
+    >;
+  };
   let organizer: { id: number; key: string; email: string };
   let attendee: { key: string; email: string };
   let outsider: string;
@@ -44,7 +71,11 @@ describe("REST v1", () => {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers["content-type"] = "application/json";
     if (key && viaHeader) headers.authorization = `Bearer ${key}`;
-    const res = await fetch(url, { method, headers, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });
+    const res = await fetch(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
     const text = await res.text();
     return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, AnyJson>) : {} };
   };
@@ -61,11 +92,18 @@ describe("REST v1", () => {
     const team = await createTeam(ds);
     et = await createEventType(ds, { userId: organizer.id, length: 30, slug: "v1-intro" });
     await createEventType(ds, { teamId: team.id, userId: null, slug: "v1-team" });
-    own = await createBooking(ds, { userId: organizer.id, eventTypeId: et.id, startTime: new Date("2035-01-02T10:00:00Z"), endTime: new Date("2035-01-02T10:30:00Z") });
+    own = await createBooking(ds, {
+      userId: organizer.id,
+      eventTypeId: et.id,
+      startTime: new Date("2035-01-02T10:00:00Z"),
+      endTime: new Date("2035-01-02T10:30:00Z"),
+    });
     // A booking of someone else that the attendee attends: v1 hid it from them (#13137), the gateway shows it.
     const other = await createUser(ds);
     attended = await createBooking(ds, {
-      userId: other.id, startTime: new Date("2035-01-03T10:00:00Z"), endTime: new Date("2035-01-03T10:30:00Z"),
+      userId: other.id,
+      startTime: new Date("2035-01-03T10:00:00Z"),
+      endTime: new Date("2035-01-03T10:30:00Z"),
       attendees: [{ email: attendee.email.toUpperCase(), name: "Att", timeZone: "UTC" }],
     });
     const r = await call("GET", "/v1/openapi.json");
@@ -134,22 +172,45 @@ describe("REST v1", () => {
 
     const mine = await call("GET", "/v1/bookings?expand=team", organizer.key);
     expect(Object.keys(mine.body.bookings[0]).sort()).toEqual([...PUBLIC_KEYS, "eventType"].sort());
-    expect(mine.body.bookings.find((b: { id: number }) => b.id === own.id).eventType).toEqual({ title: expect.any(String), slug: "v1-intro", team: null });
-    expect(mine.body.bookings.find((b: { id: number }) => b.id === own.id).user).toEqual({ email: organizer.email, name: "Olivia Organizer", timeZone: expect.any(String), locale: "en" });
+    expect(mine.body.bookings.find((b: { id: number }) => b.id === own.id).eventType).toEqual({
+      title: expect.any(String),
+      slug: "v1-intro",
+      team: null,
+    });
+    expect(mine.body.bookings.find((b: { id: number }) => b.id === own.id).user).toEqual({
+      email: organizer.email,
+      name: "Olivia Organizer",
+      timeZone: expect.any(String),
+      locale: "en",
+    });
 
     // Paging only with both take and page; filters; the admins-only userId filter.
     const all = (await call("GET", "/v1/bookings", sysadmin)).body.bookings as Array<{ id: number }>;
     const page2 = await call("GET", "/v1/bookings?take=1&page=2", sysadmin);
     expect(page2.body.bookings.map((b: { id: number }) => b.id)).toEqual([all[1].id]);
     expect((await call("GET", "/v1/bookings?take=1", sysadmin)).body.bookings).toHaveLength(all.length);
-    expect((await call("GET", `/v1/bookings?attendeeEmail=${encodeURIComponent(attendee.email)}&attendeeEmail=nobody@example.org`, sysadmin)).body.bookings.map((b: { id: number }) => b.id)).toEqual([attended.id]);
-    expect((await call("GET", `/v1/bookings?userId=${organizer.id}`, sysadmin)).body.bookings.map((b: { id: number }) => b.id)).toEqual([own.id]);
+    expect(
+      (
+        await call("GET", `/v1/bookings?attendeeEmail=${encodeURIComponent(attendee.email)}&attendeeEmail=nobody@example.org`, sysadmin)
+      ).body.bookings.map((b: { id: number }) => b.id),
+    ).toEqual([attended.id]);
+    expect((await call("GET", `/v1/bookings?userId=${organizer.id}`, sysadmin)).body.bookings.map((b: { id: number }) => b.id)).toEqual([
+      own.id,
+    ]);
     const desc = (await call("GET", "/v1/bookings?sortBy=createdAt&order=desc", sysadmin)).body.bookings as Array<{ createdAt: string }>;
     expect(desc.map((b) => b.createdAt)).toEqual([...desc.map((b) => b.createdAt)].sort().reverse());
     expect((await call("GET", "/v1/bookings?dateFrom=2035-01-03T00:00:00Z", organizer.key)).body.bookings).toEqual([]);
     const forbidden = await call("GET", `/v1/bookings?userId=${organizer.id}`, outsider);
     expect({ status: forbidden.status, body: forbidden.body }).toEqual({ status: 403, body: { message: "Forbidden" } });
-    for (const bad of ["take=0&page=1", "page=0&take=5", "status=past", "order=sideways", "nonsense=1", "dateFrom=yesterday", "userId=99999999999"]) {
+    for (const bad of [
+      "take=0&page=1",
+      "page=0&take=5",
+      "status=past",
+      "order=sideways",
+      "nonsense=1",
+      "dateFrom=yesterday",
+      "userId=99999999999",
+    ]) {
       const r = await call("GET", `/v1/bookings?${bad}`, sysadmin);
       expect({ bad, status: r.status, message: typeof r.body.message }).toEqual({ bad, status: 400, message: "string" });
     }
@@ -164,7 +225,12 @@ describe("REST v1", () => {
     declared("/v1/bookings/{id}", "GET", ok);
     const hidden = await call("GET", `/v1/bookings/${own.id}`, outsider);
     const missing = await call("GET", "/v1/bookings/999999999", outsider);
-    expect([hidden.status, hidden.body, missing.status, missing.body]).toEqual([404, { message: "Booking not found" }, 404, { message: "Booking not found" }]);
+    expect([hidden.status, hidden.body, missing.status, missing.body]).toEqual([
+      404,
+      { message: "Booking not found" },
+      404,
+      { message: "Booking not found" },
+    ]);
     declared("/v1/bookings/{id}", "GET", hidden);
     expect((await call("GET", "/v1/bookings/abc", organizer.key)).status).toBe(400);
     expect((await call("GET", "/v1/bookings/0", organizer.key)).status).toBe(400);
@@ -173,13 +239,27 @@ describe("REST v1", () => {
 
   it("POST /v1/bookings: the createBooking rules, v1's body (legacy fields too), the booking unwrapped, v1's refusals", async () => {
     const booker = await createViewer(ds);
-    const body = { eventTypeId: et.id, start: "2035-02-05T09:00:00Z", timeZone: "Europe/Berlin", language: "en", metadata: {}, responses: { name: "Rex", email: "rex@example.org", location: "integrations:daily" } };
+    const body = {
+      eventTypeId: et.id,
+      start: "2035-02-05T09:00:00Z",
+      timeZone: "Europe/Berlin",
+      language: "en",
+      metadata: {},
+      responses: { name: "Rex", email: "rex@example.org", location: "integrations:daily" },
+    };
     const made = await call("POST", "/v1/bookings", booker.key, body);
     expect(made.status).toBe(200);
     declared("/v1/bookings", "POST", made);
     expect(Object.keys(made.body).sort()).toEqual([...PUBLIC_KEYS, "references"].sort());
     expect(made.body).toMatchObject({ eventTypeId: et.id, status: "accepted", startTime: "2035-02-05T09:00:00.000Z", references: [] });
-    const legacy = await call("POST", "/v1/bookings", booker.key, { ...body, responses: undefined, start: "2035-02-05T11:00:00Z", name: "Old", email: "old@example.org", location: "integrations:daily" });
+    const legacy = await call("POST", "/v1/bookings", booker.key, {
+      ...body,
+      responses: undefined,
+      start: "2035-02-05T11:00:00Z",
+      name: "Old",
+      email: "old@example.org",
+      location: "integrations:daily",
+    });
     expect(legacy.status).toBe(200);
     expect(legacy.body.responses).toMatchObject({ name: "Old", email: "old@example.org" });
 
@@ -208,15 +288,26 @@ describe("REST v1", () => {
     const limitedType = await createEventType(ds, { userId: organizer.id, length: 30, bookingLimits: { PER_DAY: 1 } });
     const once = { ...body, eventTypeId: limitedType.id, start: "2035-02-07T09:00:00Z" };
     expect((await call("POST", "/v1/bookings", booker.key, once)).status).toBe(200);
-    expect((await call("POST", "/v1/bookings", booker.key, { ...once, start: "2035-02-07T11:00:00Z" })).body).toEqual({ message: "booking_limit_reached" });
+    expect((await call("POST", "/v1/bookings", booker.key, { ...once, start: "2035-02-07T11:00:00Z" })).body).toEqual({
+      message: "booking_limit_reached",
+    });
     // A system admin may book as anyone.
     const asOrganizer = await call("POST", "/v1/bookings", sysadmin, { ...body, start: "2035-02-06T13:00:00Z", userId: organizer.id });
     expect(asOrganizer.status).toBe(200);
   });
 
   it("PATCH /v1/bookings/{id}: updateBooking's rules and checks (v1 had none), start / end aliases, unknown keys refused", async () => {
-    const b = await createBooking(ds, { userId: organizer.id, eventTypeId: et.id, startTime: new Date("2035-03-01T10:00:00Z"), endTime: new Date("2035-03-01T10:30:00Z") });
-    const ok = await call("PATCH", `/v1/bookings/${b.id}`, organizer.key, { title: "Renamed", start: "2035-03-01T11:00:00Z", end: "2035-03-01T11:30:00Z" });
+    const b = await createBooking(ds, {
+      userId: organizer.id,
+      eventTypeId: et.id,
+      startTime: new Date("2035-03-01T10:00:00Z"),
+      endTime: new Date("2035-03-01T10:30:00Z"),
+    });
+    const ok = await call("PATCH", `/v1/bookings/${b.id}`, organizer.key, {
+      title: "Renamed",
+      start: "2035-03-01T11:00:00Z",
+      end: "2035-03-01T11:30:00Z",
+    });
     expect(ok.status).toBe(200);
     declared("/v1/bookings/{id}", "PATCH", ok);
     expect(ok.body.booking).toMatchObject({ title: "Renamed", startTime: "2035-03-01T11:00:00.000Z", endTime: "2035-03-01T11:30:00.000Z" });
@@ -240,16 +331,29 @@ describe("REST v1", () => {
   });
 
   it("DELETE /v1/bookings/{id}/cancel (and /v1/bookings/{id}): v1's answer, the viewer's e-mail as cancelledBy, refusals", async () => {
-    const b = await createBooking(ds, { userId: organizer.id, eventTypeId: et.id, startTime: new Date("2035-04-01T10:00:00Z"), endTime: new Date("2035-04-01T10:30:00Z") });
+    const b = await createBooking(ds, {
+      userId: organizer.id,
+      eventTypeId: et.id,
+      startTime: new Date("2035-04-01T10:00:00Z"),
+      endTime: new Date("2035-04-01T10:30:00Z"),
+    });
     const r = await call("DELETE", `/v1/bookings/${b.id}/cancel?cancellationReason=sick`, organizer.key);
-    expect({ status: r.status, body: r.body }).toEqual({ status: 200, body: { success: true, message: "Booking successfully cancelled.", bookingId: b.id, bookingUid: b.uid } });
+    expect({ status: r.status, body: r.body }).toEqual({
+      status: 200,
+      body: { success: true, message: "Booking successfully cancelled.", bookingId: b.id, bookingUid: b.uid },
+    });
     declared("/v1/bookings/{id}/cancel", "DELETE", r);
     const [row] = await ds.query(`SELECT status, "cancelledBy", "cancellationReason" FROM "Booking" WHERE id = $1`, [b.id]);
     expect(row).toEqual({ status: "cancelled", cancelledBy: organizer.email, cancellationReason: "sick" });
     const again = await call("DELETE", `/v1/bookings/${b.id}`, organizer.key);
     expect(again.status).toBe(400);
     expect(again.body.message).toMatch(/already cancelled/i);
-    const c = await createBooking(ds, { userId: organizer.id, eventTypeId: et.id, startTime: new Date("2035-04-02T10:00:00Z"), endTime: new Date("2035-04-02T10:30:00Z") });
+    const c = await createBooking(ds, {
+      userId: organizer.id,
+      eventTypeId: et.id,
+      startTime: new Date("2035-04-02T10:00:00Z"),
+      endTime: new Date("2035-04-02T10:30:00Z"),
+    });
     expect((await call("DELETE", `/v1/bookings/${c.id}/cancel`, outsider)).status).toBe(404);
     const plain = await call("DELETE", `/v1/bookings/${c.id}`, organizer.key);
     expect(plain.status).toBe(200);
@@ -264,13 +368,26 @@ describe("REST v1", () => {
     const member = await createViewer(ds);
     await addMember(ds, org, member.user);
     const memberType = await createEventType(ds, { userId: member.user.id, length: 30, hidden: true });
-    const theirs = await createBooking(ds, { userId: member.user.id, eventTypeId: memberType.id, startTime: new Date("2035-05-01T10:00:00Z"), endTime: new Date("2035-05-01T10:30:00Z") });
+    const theirs = await createBooking(ds, {
+      userId: member.user.id,
+      eventTypeId: memberType.id,
+      startTime: new Date("2035-05-01T10:00:00Z"),
+      endTime: new Date("2035-05-01T10:30:00Z"),
+    });
     const listed = await call("GET", `/v1/bookings?userId=${member.user.id}`, admin.key);
     expect(listed.body.bookings.map((b: { id: number }) => b.id)).toEqual([theirs.id]);
     expect((await call("GET", `/v1/bookings?userId=${organizer.id}`, admin.key)).status).toBe(403);
-    const body = { eventTypeId: memberType.id, start: "2035-05-02T10:00:00Z", timeZone: "UTC", metadata: {}, responses: { name: "M", email: "m@example.org" } };
+    const body = {
+      eventTypeId: memberType.id,
+      start: "2035-05-02T10:00:00Z",
+      timeZone: "UTC",
+      metadata: {},
+      responses: { name: "M", email: "m@example.org" },
+    };
     expect((await call("POST", "/v1/bookings", admin.key, { ...body, userId: member.user.id })).status).toBe(200);
-    expect((await call("POST", "/v1/bookings", admin.key, { ...body, start: "2035-05-03T10:00:00Z", userId: organizer.id })).body).toEqual({ message: "Forbidden" });
+    expect((await call("POST", "/v1/bookings", admin.key, { ...body, start: "2035-05-03T10:00:00Z", userId: organizer.id })).body).toEqual({
+      message: "Forbidden",
+    });
   });
 
   it("answers 503 Service unavailable while the database is away", async () => {
@@ -286,9 +403,17 @@ describe("REST v1", () => {
   });
 
   it("other methods: 405 with the route's own Allow list", async () => {
-    for (const [method, path, allow] of [["PUT", "/v1/bookings", "GET,POST"], ["POST", `/v1/bookings/${own.id}`, "GET,PATCH,DELETE"], ["GET", `/v1/bookings/${own.id}/cancel`, "DELETE"]]) {
+    for (const [method, path, allow] of [
+      ["PUT", "/v1/bookings", "GET,POST"],
+      ["POST", `/v1/bookings/${own.id}`, "GET,PATCH,DELETE"],
+      ["GET", `/v1/bookings/${own.id}/cancel`, "DELETE"],
+    ]) {
       const r = await call(method, path, organizer.key);
-      expect({ status: r.status, allow: r.headers.get("allow"), body: r.body }).toEqual({ status: 405, allow, body: { message: `Method Not Allowed (Allow: ${allow})` } });
+      expect({ status: r.status, allow: r.headers.get("allow"), body: r.body }).toEqual({
+        status: 405,
+        allow,
+        body: { message: `Method Not Allowed (Allow: ${allow})` },
+      });
     }
   });
 

@@ -1,8 +1,16 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
-  isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType, isSpecifiedScalarType, isIntrospectionType,
-  type GraphQLEnumType, type GraphQLInputObjectType, type GraphQLObjectType,
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isObjectType,
+  isScalarType,
+  isSpecifiedScalarType,
+  isIntrospectionType,
+  type GraphQLEnumType,
+  type GraphQLInputObjectType,
+  type GraphQLObjectType,
 } from "graphql";
 import { gatewaySchema, printGatewaySchema } from "../src/graphql/schema";
 
@@ -41,17 +49,57 @@ describe("schema", () => {
     expect(fields("BookingPage")).toEqual(expect.arrayContaining(["nodes", "totalCount", "page", "take", "hasNextPage"]));
     expect(fields("Booking")).toEqual(
       expect.arrayContaining([
-        "id", "uid", "idempotencyKey", "user", "userId", "userPrimaryEmail", "references", "eventType", "eventTypeId",
-        "title", "description", "responses", "location", "startTime", "endTime", "attendees", "createdAt", "updatedAt",
-        "status", "paid", "payment", "destinationCalendar", "destinationCalendarId", "cancellationReason",
-        "rejectionReason", "dynamicEventSlugRef", "dynamicGroupSlugRef", "rescheduled", "fromReschedule",
-        "recurringEventId", "smsReminderNumber", "workflowReminders", "seatsReferences", "metadata", "isRecorded",
-        "iCalUID", "iCalSequence", "instantMeetingToken", "rating", "ratingFeedback", "noShowHost", "scheduledTriggers",
+        "id",
+        "uid",
+        "idempotencyKey",
+        "user",
+        "userId",
+        "userPrimaryEmail",
+        "references",
+        "eventType",
+        "eventTypeId",
+        "title",
+        "description",
+        "responses",
+        "location",
+        "startTime",
+        "endTime",
+        "attendees",
+        "createdAt",
+        "updatedAt",
+        "status",
+        "paid",
+        "payment",
+        "destinationCalendar",
+        "destinationCalendarId",
+        "cancellationReason",
+        "rejectionReason",
+        "dynamicEventSlugRef",
+        "dynamicGroupSlugRef",
+        "rescheduled",
+        "fromReschedule",
+        "recurringEventId",
+        "smsReminderNumber",
+        "workflowReminders",
+        "seatsReferences",
+        "metadata",
+        "isRecorded",
+        "iCalUID",
+        "iCalSequence",
+        "instantMeetingToken",
+        "rating",
+        "ratingFeedback",
+        "noShowHost",
+        "scheduledTriggers",
       ]),
     );
     expect(fields("BookingFilter")).toEqual(["userIds", "attendeeEmail", "status", "eventTypeIds", "dateFrom", "dateTo"]);
     expect((schema.getType("BookingStatus") as GraphQLEnumType).getValues().map((v: { name: string }) => v.name)).toEqual([
-      "CANCELLED", "ACCEPTED", "REJECTED", "PENDING", "AWAITING_HOST",
+      "CANCELLED",
+      "ACCEPTED",
+      "REJECTED",
+      "PENDING",
+      "AWAITING_HOST",
     ]);
   });
 });

@@ -33,9 +33,13 @@ describe("demo data", () => {
     await ds.initialize();
     try {
       const statuses = await ds.query(`SELECT status::text, count(*)::int AS n FROM "Booking" GROUP BY 1`);
-      expect(statuses.map((s: { status: string }) => s.status).sort()).toEqual(
-        ["accepted", "awaiting_host", "cancelled", "pending", "rejected"],
-      );
+      expect(statuses.map((s: { status: string }) => s.status).sort()).toEqual([
+        "accepted",
+        "awaiting_host",
+        "cancelled",
+        "pending",
+        "rejected",
+      ]);
       const [{ total, past, future }] = await ds.query(
         `SELECT count(*)::int AS total, count(*) FILTER (WHERE "startTime" < now() AT TIME ZONE 'UTC')::int AS past,
                 count(*) FILTER (WHERE "startTime" > now() AT TIME ZONE 'UTC')::int AS future FROM "Booking"`,
@@ -43,7 +47,19 @@ describe("demo data", () => {
       expect(total).toBeGreaterThanOrEqual(300);
       expect(past).toBeGreaterThan(50);
       expect(future).toBeGreaterThan(50);
-      for (const table of ["Attendee", "Payment", "BookingReference", "DestinationCalendar", "WorkflowReminder", "BookingSeat", "InstantMeetingToken", "WebhookScheduledTriggers", "Host", "Membership", "ApiKey"]) {
+      for (const table of [
+        "Attendee",
+        "Payment",
+        "BookingReference",
+        "DestinationCalendar",
+        "WorkflowReminder",
+        "BookingSeat",
+        "InstantMeetingToken",
+        "WebhookScheduledTriggers",
+        "Host",
+        "Membership",
+        "ApiKey",
+      ]) {
         const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM "${table}"`);
         expect({ table, nonEmpty: n > 0 }).toEqual({ table, nonEmpty: true });
       }

@@ -74,7 +74,10 @@ function stop(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<
 
 /** `npm run reset`'s entry point on `dataDir` (DATABASE_URL unset unless given): its exit code and output. */
 async function runReset(dataDir: string, databaseUrl = ""): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, [RESET], { env: { ...process.env, DATABASE_URL: databaseUrl, EMBEDDED_PG_DIR: dataDir }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [RESET], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, EMBEDDED_PG_DIR: dataDir },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   child.stdout.on("data", (c: Buffer) => (out += c.toString()));
   child.stderr.on("data", (c: Buffer) => (out += c.toString()));
@@ -145,7 +148,9 @@ describe("npm start (embedded Postgres, demo data)", () => {
     try {
       const again = run({ EMBEDDED_PG_DIR: dataDir });
       expect(await again.exited).toBe(1);
-      expect(again.output()).toContain(`A gateway is already running on this database (pid ${s.child.pid}, http://localhost:${s.port}/graphql`);
+      expect(again.output()).toContain(
+        `A gateway is already running on this database (pid ${s.child.pid}, http://localhost:${s.port}/graphql`,
+      );
       expect(again.output()).not.toContain("left over");
       // npm run reset refuses too, and deletes nothing.
       const reset = await runReset(dataDir);
@@ -218,7 +223,10 @@ describe("npm start (embedded Postgres, demo data)", () => {
     const first = await runReset(dataDir);
     expect(first).toEqual({ code: 0, out: expect.stringContaining(`Deleted the embedded database at ${dataDir}`) });
     expect(existsSync(dataDir)).toBe(false);
-    expect(await runReset(dataDir)).toEqual({ code: 0, out: expect.stringContaining(`Nothing to reset: there is no embedded database at ${dataDir}`) });
+    expect(await runReset(dataDir)).toEqual({
+      code: 0,
+      out: expect.stringContaining(`Nothing to reset: there is no embedded database at ${dataDir}`),
+    });
     // A DATABASE_URL database is never touched.
     expect((await runReset(dataDir, "postgres://127.0.0.1:1/x")).code).toBe(1);
   });

@@ -39,12 +39,22 @@ function collect(client: Client, variables: Record<string, unknown> = {}) {
   const errors: unknown[] = [];
   let closeCode: number | undefined;
   client.on("closed", (e) => (closeCode = (e as { code?: number }).code));
-  const stop = client.subscribe<{ bookingEvents: Event }>({ query: SUBSCRIBE, variables }, {
-    next: (r) => (r.data ? events.push(r.data.bookingEvents) : errors.push(r.errors)),
-    error: (e) => errors.push(e),
-    complete: () => undefined,
-  });
-  return { events, errors, stop, get closeCode() { return closeCode; } };
+  const stop = client.subscribe<{ bookingEvents: Event }>(
+    { query: SUBSCRIBE, variables },
+    {
+      next: (r) => (r.data ? events.push(r.data.bookingEvents) : errors.push(r.errors)),
+      error: (e) => errors.push(e),
+      complete: () => undefined,
+    },
+  );
+  return {
+    events,
+    errors,
+    stop,
+    get closeCode() {
+      return closeCode;
+    },
+  };
 }
 
 async function until(check: () => boolean, ms = 5_000): Promise<void> {
@@ -72,16 +82,24 @@ describe("booking-event subscriptions", () => {
   const now = async (key: string) => {
     let cursor: string | null = null;
     for (;;) {
-      const res: { body: { data?: { bookingEvents: { endCursor: string; hasNextPage: boolean } } | null } } = await a.gql(`query($a: String) { bookingEvents(after: $a, first: 250) { endCursor hasNextPage } }`, { a: cursor }, key);
+      const res: { body: { data?: { bookingEvents: { endCursor: string; hasNextPage: boolean } } | null } } = await a.gql(
+        `query($a: String) { bookingEvents(after: $a, first: 250) { endCursor hasNextPage } }`,
+        { a: cursor },
+        key,
+      );
       cursor = res.body.data!.bookingEvents.endCursor;
       if (!res.body.data!.bookingEvents.hasNextPage) return cursor;
     }
   };
 
   const book = async (gw: TestGateway, eventTypeId: number, start: string, key: string, email: string) => {
-    const res = await gw.gql(`mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`, {
-      in: { eventTypeId, start, timeZone: "UTC", responses: { name: "S", email } },
-    }, key);
+    const res = await gw.gql(
+      `mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`,
+      {
+        in: { eventTypeId, start, timeZone: "UTC", responses: { name: "S", email } },
+      },
+      key,
+    );
     if (res.body.errors) throw new Error(JSON.stringify(res.body.errors));
     return res.body.data!.createBooking.id as number;
   };
@@ -121,15 +139,37 @@ describe("booking-event subscriptions", () => {
     const et = await createEventType(a.dataSource, { userId: organizer.id, length: 30, minimumBookingNotice: 0 });
     const SUB = `subscription($ids: [Int!]) { bookingEvents(filter: { bookingIds: $ids }) { bookingId } }`;
     const idle = client(a.url, organizer.key);
-    for (let i = 0; i < 19; i += 1) idle.subscribe({ query: SUB, variables: { ids: [-1 - i] } }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+    for (let i = 0; i < 19; i += 1)
+      idle.subscribe(
+        { query: SUB, variables: { ids: [-1 - i] } },
+        { next: () => undefined, error: () => undefined, complete: () => undefined },
+      );
     const watcher = collect(client(a.url, organizer.key));
     await new Promise((r) => setTimeout(r, 1_500)); // every stream has made its first read; the window is up
     // Every statement the gateway sends goes through GatewayClient.query: count them by kind.
     const sent = jest.spyOn(GatewayClient.prototype, "query");
     const texts = () => sent.mock.calls.map(([c]) => (typeof c === "string" ? c : String((c as { text?: string })?.text ?? "")));
-    const feedReads = { get count() { return texts().filter((t) => t.includes("FROM gateway.booking_events e") && t.includes("CAST(:ev_xid") === false && t.includes("e.xid < h.x") && !t.includes("$1::boolean")).length; } };
-    const visibility = { get count() { return texts().filter((t) => t.includes(`SELECT b.id FROM "Booking" b WHERE b.id = ANY(`)).length; } };
-    const windowReads = { get count() { return texts().filter((t) => t.includes("$1::boolean AND e.xid < h.x")).length; } };
+    const feedReads = {
+      get count() {
+        return texts().filter(
+          (t) =>
+            t.includes("FROM gateway.booking_events e") &&
+            t.includes("CAST(:ev_xid") === false &&
+            t.includes("e.xid < h.x") &&
+            !t.includes("$1::boolean"),
+        ).length;
+      },
+    };
+    const visibility = {
+      get count() {
+        return texts().filter((t) => t.includes(`SELECT b.id FROM "Booking" b WHERE b.id = ANY(`)).length;
+      },
+    };
+    const windowReads = {
+      get count() {
+        return texts().filter((t) => t.includes("$1::boolean AND e.xid < h.x")).length;
+      },
+    };
     try {
       const ids: number[] = [];
       for (let i = 0; i < 4; i += 1) ids.push(await book(a, et.id, `2034-07-0${i + 1}T10:00:00Z`, organizer.key, "w@example.test"));
@@ -149,7 +189,10 @@ describe("booking-event subscriptions", () => {
   it("replays from `after`, then continues live, without gap or duplicate; shows only what the viewer may read", async () => {
     const et = await createEventType(a.dataSource, { userId: organizer.id, length: 30, minimumBookingNotice: 0 });
     const cursor = await now(admin);
-    const before = [await book(a, et.id, "2033-02-01T10:00:00Z", organizer.key, "r1@example.test"), await book(a, et.id, "2033-02-01T11:00:00Z", organizer.key, "r2@example.test")];
+    const before = [
+      await book(a, et.id, "2033-02-01T10:00:00Z", organizer.key, "r1@example.test"),
+      await book(a, et.id, "2033-02-01T11:00:00Z", organizer.key, "r2@example.test"),
+    ];
     const stranger = await createViewer(a.dataSource);
     const seesAll = collect(client(b.url, admin), { after: cursor });
     const seesOwn = collect(client(b.url, stranger.key), { after: cursor });
@@ -171,9 +214,16 @@ describe("booking-event subscriptions", () => {
     await pg.connect();
     try {
       const listeners = async () =>
-        (await pg.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'calcom-graphql-gateway-events'`, [name])).rows.length;
+        (
+          await pg.query(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'calcom-graphql-gateway-events'`, [
+            name,
+          ])
+        ).rows.length;
       expect(await listeners()).toBe(2); // one listener per instance
-      await pg.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'calcom-graphql-gateway-events'`, [name]);
+      await pg.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'calcom-graphql-gateway-events'`,
+        [name],
+      );
       const id = await book(a, et.id, "2033-03-01T10:00:00Z", organizer.key, "k@example.test");
       await until(() => sub.events.some((e) => e.bookingId === id), 8_000);
       // Both instances listen again (reconnected with backoff).

@@ -24,7 +24,9 @@ describe("times are UTC whatever the process time zone", () => {
 
   it("stores a written instant as its UTC wall time", async () => {
     const b = await createBooking(gw.dataSource, { userId, startTime: new Date("2031-07-20T10:00:00.000Z") });
-    const [row] = await gw.dataSource.query(`SELECT "startTime"::text AS start, "endTime"::text AS "end" FROM "Booking" WHERE id = $1`, [b.id]);
+    const [row] = await gw.dataSource.query(`SELECT "startTime"::text AS start, "endTime"::text AS "end" FROM "Booking" WHERE id = $1`, [
+      b.id,
+    ]);
     expect(row).toEqual({ start: "2031-07-20 10:00:00", end: "2031-07-20 10:30:00" });
   });
 

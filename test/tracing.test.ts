@@ -67,7 +67,13 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
 
   beforeAll(async () => {
     name = await createTestDatabase();
-    ds = await new DataSource({ type: "postgres", url: urlForDatabase(name), driver: gatewayPg, entities: ENTITIES, extra: { max: 2 } }).initialize();
+    ds = await new DataSource({
+      type: "postgres",
+      url: urlForDatabase(name),
+      driver: gatewayPg,
+      entities: ENTITIES,
+      extra: { max: 2 },
+    }).initialize();
     const organizer = await createViewer(ds, { timeZone: "UTC" });
     key = organizer.key;
     eventTypeId = (await createEventType(ds, { userId: organizer.user.id, length: 30 })).id;
@@ -81,8 +87,13 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
     otlp = await startOtlpReceiver();
     gw = await startGatewayProcess({
       env: {
-        DATABASE_URL: urlForDatabase(name), LOG_LEVEL: "info", RATE_LIMIT_PER_MINUTE: "0", WEBHOOK_BLOCK_PRIVATE_ADDRESSES: "false",
-        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_BSP_SCHEDULE_DELAY: "100",
+        DATABASE_URL: urlForDatabase(name),
+        LOG_LEVEL: "info",
+        RATE_LIMIT_PER_MINUTE: "0",
+        WEBHOOK_BLOCK_PRIVATE_ADDRESSES: "false",
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        OTEL_BSP_SCHEDULE_DELAY: "100",
       },
     });
   });
@@ -112,17 +123,26 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
   ])("a query %s: HTTP, operation and SQL spans in the client's trace, SQL tagged, the log line names it", async (_label, round) => {
     const query = `query Traced($id: Int) { booking(id: $id) { id title attendees { email } eventType { id title } } }`;
     if (round === 1) await post(query, traceparent().header, { id: bookingId });
-    const routed = async () => Number(/^gateway_read_path_route_total (\d+)/m.exec(await (await fetch(`${gw.url}/metrics`)).text())?.[1] ?? 0);
+    const routed = async () =>
+      Number(/^gateway_read_path_route_total (\d+)/m.exec(await (await fetch(`${gw.url}/metrics`)).text())?.[1] ?? 0);
     const routedBefore = await routed();
     const { traceId, header } = traceparent();
     const answer = await post(query, header, { id: bookingId });
     expect(await routed()).toBe(routedBefore + round); // the second round took the route
     expect(answer.errors).toBeUndefined();
     expect(answer.data!.booking.id).toBe(bookingId);
-    const spans = await until("the trace's spans", () => {
-      const got = spansOf(traceId);
-      return got.some((s) => s.kind === SERVER) && got.some((s) => s.name === "query Traced") && got.some((s) => attr(s, "db.system.name") === "postgresql") ? got : undefined;
-    }, 10_000).catch((err: Error) => {
+    const spans = await until(
+      "the trace's spans",
+      () => {
+        const got = spansOf(traceId);
+        return got.some((s) => s.kind === SERVER) &&
+          got.some((s) => s.name === "query Traced") &&
+          got.some((s) => attr(s, "db.system.name") === "postgresql")
+          ? got
+          : undefined;
+      },
+      10_000,
+    ).catch((err: Error) => {
       throw new Error(`${err.message}; got ${JSON.stringify(spansOf(traceId).map((s) => [s.name, s.kind]))}`);
     });
     const server = spans.find((s) => s.kind === SERVER)!;
@@ -142,7 +162,10 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
     expect(sql.filter((s) => ancestors(s).includes(operation.spanId)).length).toBeGreaterThan(0);
     // sqlcommenter: the statement text names the trace.
     for (const s of sql) expect(attr(s, "db.query.text")).toContain(`/*traceparent='00-${traceId}-`);
-    const line = gw.output().split("\n").find((l) => l.includes('"msg":"graphql request"') && l.includes(traceId));
+    const line = gw
+      .output()
+      .split("\n")
+      .find((l) => l.includes('"msg":"graphql request"') && l.includes(traceId));
     expect(line).toBeDefined();
     expect(JSON.parse(line!)).toMatchObject({ traceId, operationName: "Traced" });
   });
@@ -162,22 +185,28 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
     const { traceId, header } = traceparent();
     const answer = await post(`{ bookings(take: 5) { nodes { id eventType { id hosts { user { id } } } } } }`, header);
     expect(answer.errors).toBeUndefined();
-    const spans = await until("a batch span", () => {
-      const got = spansOf(traceId);
-      return got.some((s) => /dataloader/i.test(s.name)) ? got : undefined;
-    }, 10_000);
+    const spans = await until(
+      "a batch span",
+      () => {
+        const got = spansOf(traceId);
+        return got.some((s) => /dataloader/i.test(s.name)) ? got : undefined;
+      },
+      10_000,
+    );
     expect(spans.some((s) => s.kind === SERVER)).toBe(true);
   });
 
   it("a mutation's webhook delivery continues its trace and sends it to the receiver", async () => {
     const { traceId, header } = traceparent();
-    const created = await post(
-      `mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`,
-      header,
-      { in: { eventTypeId, start: "2034-02-01T10:00:00Z", timeZone: "UTC", responses: { name: "B", email: "b@example.test" } } },
-    );
+    const created = await post(`mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`, header, {
+      in: { eventTypeId, start: "2034-02-01T10:00:00Z", timeZone: "UTC", responses: { name: "B", email: "b@example.test" } },
+    });
     expect(created.errors).toBeUndefined();
-    const delivered = await until("the delivery", () => receiver.at("/hook").find((r) => r.json.payload.bookingId === created.data!.createBooking.id), 10_000);
+    const delivered = await until(
+      "the delivery",
+      () => receiver.at("/hook").find((r) => r.json.payload.bookingId === created.data!.createBooking.id),
+      10_000,
+    );
     expect(delivered.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     await until("the delivery span", () => spansOf(traceId).find((s) => s.name === "webhook delivery"), 10_000);
   });

@@ -38,14 +38,27 @@ async function addWebhook(ds: DataSource, receiver: WebhookReceiver, spec: HookS
   await ds.query(
     `INSERT INTO "Webhook" (id, "userId", "teamId", "eventTypeId", "subscriberUrl", "eventTriggers", secret, active, platform)
      VALUES ($1, $2, $3, $4, $5, $6::"WebhookTriggerEvents"[], $7, $8, $9)`,
-    [id, spec.userId ?? null, spec.teamId ?? null, spec.eventTypeId ?? null, receiver.url + spec.path, spec.triggers ?? TRIGGERS, spec.secret ?? null, spec.active ?? true, spec.platform ?? false],
+    [
+      id,
+      spec.userId ?? null,
+      spec.teamId ?? null,
+      spec.eventTypeId ?? null,
+      receiver.url + spec.path,
+      spec.triggers ?? TRIGGERS,
+      spec.secret ?? null,
+      spec.active ?? true,
+      spec.platform ?? false,
+    ],
   );
   return id;
 }
 
 const deliveries = (ds: DataSource, webhookId: string) =>
-  ds.query<Array<{ id: string; status: string; attempts: number; lastStatusCode: number | null; lastError: string | null; trigger: string }>>(
-    `SELECT id::text, status, attempts, last_status_code AS "lastStatusCode", last_error AS "lastError", "trigger" FROM gateway.webhook_deliveries WHERE webhook_id = $1 ORDER BY id`, [webhookId],
+  ds.query<
+    Array<{ id: string; status: string; attempts: number; lastStatusCode: number | null; lastError: string | null; trigger: string }>
+  >(
+    `SELECT id::text, status, attempts, last_status_code AS "lastStatusCode", last_error AS "lastError", "trigger" FROM gateway.webhook_deliveries WHERE webhook_id = $1 ORDER BY id`,
+    [webhookId],
   );
 
 const LOG = `query($id: String!, $first: Int, $after: String) { webhookDeliveries(webhookId: $id, first: $first, after: $after) {
@@ -93,18 +106,29 @@ describe("webhooks", () => {
     await m(`mutation { confirmBooking(id: ${p.id}) { id } }`);
     const r = (await book(booker.key, pendingType.id, "2033-01-05T14:00:00Z", booker.user.email)).body.data!.createBooking;
     await m(`mutation { rejectBooking(id: ${r.id}, reason: "double booked") { id } }`);
-    const moved = (await m(`mutation { rescheduleBooking(id: ${a.id}, start: "2033-01-06T10:00:00Z", reason: "trip") { id uid } }`)).body.data!.rescheduleBooking;
+    const moved = (await m(`mutation { rescheduleBooking(id: ${a.id}, start: "2033-01-06T10:00:00Z", reason: "trip") { id uid } }`)).body
+      .data!.rescheduleBooking;
     await m(`mutation { cancelBooking(id: ${moved.id}, cancellationReason: "ill") { id } }`);
     await gw.gql(`mutation { cancelBooking(id: ${s.id}) { id } }`, {}, other.key); // a seat holder leaves
 
     const before = await deliveries(ds, hookId);
     expect(onlyError(await m(`mutation { cancelBooking(id: ${moved.id}) { id } }`)).extensions?.reason).toBe("ALREADY_CANCELLED");
-    expect(onlyError(await book(booker.key, pendingType.id, "2033-01-05T11:00:00Z", booker.user.email)).extensions?.reason).toBe("SLOT_TAKEN");
+    expect(onlyError(await book(booker.key, pendingType.id, "2033-01-05T11:00:00Z", booker.user.email)).extensions?.reason).toBe(
+      "SLOT_TAKEN",
+    );
 
     const expected: Array<[string, number]> = [
-      ["BOOKING_CREATED", a.id], ["BOOKING_REQUESTED", p.id], ["BOOKING_CREATED", s.id], ["BOOKING_CREATED", s.id],
-      ["BOOKING_RESCHEDULED", a.id], ["BOOKING_CREATED", p.id], ["BOOKING_REQUESTED", r.id], ["BOOKING_REJECTED", r.id],
-      ["BOOKING_RESCHEDULED", moved.id], ["BOOKING_CANCELLED", moved.id], ["BOOKING_CANCELLED", s.id],
+      ["BOOKING_CREATED", a.id],
+      ["BOOKING_REQUESTED", p.id],
+      ["BOOKING_CREATED", s.id],
+      ["BOOKING_CREATED", s.id],
+      ["BOOKING_RESCHEDULED", a.id],
+      ["BOOKING_CREATED", p.id],
+      ["BOOKING_REQUESTED", r.id],
+      ["BOOKING_REJECTED", r.id],
+      ["BOOKING_RESCHEDULED", moved.id],
+      ["BOOKING_CANCELLED", moved.id],
+      ["BOOKING_CANCELLED", s.id],
     ];
     await until("every delivery", () => receiver.at("/all").length >= expected.length || undefined, 15_000);
     const got = receiver.at("/all");
@@ -128,12 +152,21 @@ describe("webhooks", () => {
     // A tampered body fails the Standard Webhooks check.
     expect(() => verifier.verify(got[0].body.replace("Booker", "Mallory"), got[0].headers as Record<string, string>)).toThrow();
 
-    const find = (trigger: string, bookingId: number) => got.find((g) => g.json.triggerEvent === trigger && g.json.payload.bookingId === bookingId)!.json.payload;
+    const find = (trigger: string, bookingId: number) =>
+      got.find((g) => g.json.triggerEvent === trigger && g.json.payload.bookingId === bookingId)!.json.payload;
     const created = find("BOOKING_CREATED", a.id);
     expect(created).toMatchObject({
-      bookingId: a.id, uid: a.uid, eventTypeId: et.id, type: et.slug, title: expect.any(String), startTime: "2033-01-05T10:00:00.000Z",
-      endTime: "2033-01-05T10:30:00.000Z", status: "ACCEPTED", location: expect.anything(),
-      responses: expect.objectContaining({ name: "Booker", email: booker.user.email }), metadata: expect.any(Object),
+      bookingId: a.id,
+      uid: a.uid,
+      eventTypeId: et.id,
+      type: et.slug,
+      title: expect.any(String),
+      startTime: "2033-01-05T10:00:00.000Z",
+      endTime: "2033-01-05T10:30:00.000Z",
+      status: "ACCEPTED",
+      location: expect.anything(),
+      responses: expect.objectContaining({ name: "Booker", email: booker.user.email }),
+      metadata: expect.any(Object),
       organizer: { id: organizer.user.id, name: "Olga Organizer", email: organizer.user.email, timeZone: "Europe/Berlin" },
       attendees: [expect.objectContaining({ name: "Booker", email: booker.user.email, timeZone: "UTC" })],
     });
@@ -141,16 +174,36 @@ describe("webhooks", () => {
     expect(find("BOOKING_REQUESTED", p.id).status).toBe("PENDING");
     expect(find("BOOKING_CREATED", p.id).status).toBe("ACCEPTED"); // confirmed: the snapshot at that commit
     expect(find("BOOKING_RESCHEDULED", a.id)).toMatchObject({
-      uid: a.uid, rescheduleUid: a.uid, startTime: "2033-01-05T13:00:00.000Z", rescheduleStartTime: "2033-01-05T10:00:00.000Z", rescheduleEndTime: "2033-01-05T10:30:00.000Z",
+      uid: a.uid,
+      rescheduleUid: a.uid,
+      startTime: "2033-01-05T13:00:00.000Z",
+      rescheduleStartTime: "2033-01-05T10:00:00.000Z",
+      rescheduleEndTime: "2033-01-05T10:30:00.000Z",
     });
     expect(find("BOOKING_REJECTED", r.id)).toMatchObject({ status: "REJECTED", rejectionReason: "double booked" });
-    expect(find("BOOKING_RESCHEDULED", moved.id)).toMatchObject({ uid: moved.uid, rescheduleUid: a.uid, rescheduleStartTime: "2033-01-05T13:00:00.000Z", startTime: "2033-01-06T10:00:00.000Z" });
-    expect(find("BOOKING_CANCELLED", moved.id)).toMatchObject({ status: "CANCELLED", cancellationReason: "ill", cancelledBy: organizer.user.email });
+    expect(find("BOOKING_RESCHEDULED", moved.id)).toMatchObject({
+      uid: moved.uid,
+      rescheduleUid: a.uid,
+      rescheduleStartTime: "2033-01-05T13:00:00.000Z",
+      startTime: "2033-01-06T10:00:00.000Z",
+    });
+    expect(find("BOOKING_CANCELLED", moved.id)).toMatchObject({
+      status: "CANCELLED",
+      cancellationReason: "ill",
+      cancelledBy: organizer.user.email,
+    });
 
     // One log line per attempt, with what an operator needs and never the secret or the body.
     const lines = gw.logLines.filter((l) => l.msg === "webhook attempt" && l.webhookId === hookId);
     expect(lines).toHaveLength(expected.length);
-    for (const l of lines) expect(l).toMatchObject({ trigger: expect.any(String), statusCode: 200, durationMs: expect.any(Number), result: "delivered", attempt: 1 });
+    for (const l of lines)
+      expect(l).toMatchObject({
+        trigger: expect.any(String),
+        statusCode: 200,
+        durationMs: expect.any(Number),
+        result: "delivered",
+        attempt: 1,
+      });
     expect(JSON.stringify(gw.logLines)).not.toContain(secret);
     expect(JSON.stringify(gw.logLines)).not.toContain(booker.user.email);
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
@@ -177,7 +230,12 @@ describe("webhooks", () => {
     const teamType = await createEventType(ds, { teamId: team.id, userId: null });
     const hooks = {
       user: await addWebhook(ds, receiver, { path: "/s/user", userId: organizer.user.id, triggers: ["BOOKING_CANCELLED"] }),
-      userAndType: await addWebhook(ds, receiver, { path: "/s/both", userId: organizer.user.id, eventTypeId: personal.id, triggers: ["BOOKING_CANCELLED"] }),
+      userAndType: await addWebhook(ds, receiver, {
+        path: "/s/both",
+        userId: organizer.user.id,
+        eventTypeId: personal.id,
+        triggers: ["BOOKING_CANCELLED"],
+      }),
       eventType: await addWebhook(ds, receiver, { path: "/s/et", eventTypeId: teamType.id, triggers: ["BOOKING_CANCELLED"] }),
       team: await addWebhook(ds, receiver, { path: "/s/team", teamId: team.id, triggers: ["BOOKING_CANCELLED"] }),
       org: await addWebhook(ds, receiver, { path: "/s/org", teamId: org.id, triggers: ["BOOKING_CANCELLED"] }),
@@ -186,9 +244,20 @@ describe("webhooks", () => {
       unsubscribed: await addWebhook(ds, receiver, { path: "/s/unsub", userId: organizer.user.id, triggers: ["BOOKING_CREATED"] }),
       outsider: await addWebhook(ds, receiver, { path: "/s/outsider", userId: outsider.user.id }),
     };
-    const b1 = await createBooking(ds, { userId: organizer.user.id, eventTypeId: personal.id, startTime: new Date("2033-03-01T10:00:00Z"), endTime: new Date("2033-03-01T10:30:00Z") });
-    const b2 = await createBooking(ds, { userId: organizer.user.id, eventTypeId: teamType.id, startTime: new Date("2033-03-01T11:00:00Z"), endTime: new Date("2033-03-01T11:30:00Z") });
-    for (const b of [b1, b2]) expect((await gw.gql(`mutation { cancelBooking(id: ${b.id}) { id } }`, {}, organizer.key)).body.errors).toBeUndefined();
+    const b1 = await createBooking(ds, {
+      userId: organizer.user.id,
+      eventTypeId: personal.id,
+      startTime: new Date("2033-03-01T10:00:00Z"),
+      endTime: new Date("2033-03-01T10:30:00Z"),
+    });
+    const b2 = await createBooking(ds, {
+      userId: organizer.user.id,
+      eventTypeId: teamType.id,
+      startTime: new Date("2033-03-01T11:00:00Z"),
+      endTime: new Date("2033-03-01T11:30:00Z"),
+    });
+    for (const b of [b1, b2])
+      expect((await gw.gql(`mutation { cancelBooking(id: ${b.id}) { id } }`, {}, organizer.key)).body.errors).toBeUndefined();
 
     const count = async (id: string) => (await deliveries(ds, id)).length;
     expect(await count(hooks.user)).toBe(2);
@@ -198,9 +267,12 @@ describe("webhooks", () => {
     expect(await count(hooks.org)).toBe(2);
     for (const none of [hooks.inactive, hooks.platform, hooks.unsubscribed, hooks.outsider]) expect(await count(none)).toBe(0);
     await until("the scoped deliveries", () => receiver.received.filter((r) => r.path.startsWith("/s/")).length >= 8 || undefined, 10_000);
-    expect(receiver.received.filter((r) => r.path.startsWith("/s/")).map((r) => r.path).sort()).toEqual(
-      ["/s/both", "/s/both", "/s/et", "/s/org", "/s/org", "/s/team", "/s/user", "/s/user"],
-    );
+    expect(
+      receiver.received
+        .filter((r) => r.path.startsWith("/s/"))
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual(["/s/both", "/s/both", "/s/et", "/s/org", "/s/org", "/s/team", "/s/user", "/s/user"]);
   });
 
   it("retries with exponential backoff, gives up after WEBHOOK_MAX_ATTEMPTS, never follows a redirect, times out, and redelivers on request", async () => {
@@ -216,10 +288,15 @@ describe("webhooks", () => {
     const slow = await hook("/r/slow", ["hang", 200]);
     await book(organizer.key, et.id, "2033-04-01T10:00:00Z", organizer.user.email);
 
-    const settled = async (id: string) => until(`delivery of ${id} settled`, async () => {
-      const [d] = await deliveries(ds, id);
-      return d && d.status !== "PENDING" ? d : undefined;
-    }, 20_000);
+    const settled = async (id: string) =>
+      until(
+        `delivery of ${id} settled`,
+        async () => {
+          const [d] = await deliveries(ds, id);
+          return d && d.status !== "PENDING" ? d : undefined;
+        },
+        20_000,
+      );
     const f = await settled(flaky);
     expect(f).toMatchObject({ status: "DELIVERED", attempts: 3, lastStatusCode: 200, lastError: null });
     const tries = receiver.at("/r/flaky");
@@ -244,20 +321,25 @@ describe("webhooks", () => {
     const s = await settled(slow);
     expect(s).toMatchObject({ status: "DELIVERED", attempts: 2 });
     expect(gw.logLines.find((l) => l.msg === "webhook attempt" && l.webhookId === slow && l.result === "retry")).toMatchObject({
-      statusCode: null, error: expect.stringContaining("no answer within 1000 ms"),
+      statusCode: null,
+      error: expect.stringContaining("no answer within 1000 ms"),
     });
 
     // Redelivery: attempts back at zero, the same delivery id, answered PENDING.
     receiver.on("/r/down", [200]);
     const res = await gw.gql<{ redeliverWebhook: { id: string; status: string; attempts: number } }>(
-      `mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id status attempts lastStatusCode } }`, { id: d.id }, organizer.key,
+      `mutation($id: ID!) { redeliverWebhook(deliveryId: $id) { id status attempts lastStatusCode } }`,
+      { id: d.id },
+      organizer.key,
     );
     expect(res.body.data?.redeliverWebhook).toMatchObject({ id: d.id, status: "PENDING", attempts: 0 });
     expect(await settled(down)).toMatchObject({ status: "DELIVERED", attempts: 1, lastStatusCode: 200 });
     const downs = receiver.at("/r/down");
     expect(downs).toHaveLength(4);
     expect(downs[3].headers["webhook-id"]).toBe(d.id);
-    expect(await (await fetch(`${gw.url}/metrics`)).text()).toMatch(/gateway_webhook_deliveries_total\{trigger="BOOKING_CREATED",result="failed"\} [1-9]/);
+    expect(await (await fetch(`${gw.url}/metrics`)).text()).toMatch(
+      /gateway_webhook_deliveries_total\{trigger="BOOKING_CREATED",result="failed"\} [1-9]/,
+    );
   });
 
   it("keeps delivering after its database connections are killed", async () => {
@@ -289,21 +371,46 @@ describe("webhooks", () => {
     const member = await createViewer(ds);
     await addMember(ds, team, member.user, MembershipRole.MEMBER);
     const et = await createEventType(ds, { userId: organizer.user.id });
-    const hook = await addWebhook(ds, receiver, { path: "/log", userId: organizer.user.id, triggers: ["BOOKING_CREATED", "BOOKING_CANCELLED"] });
+    const hook = await addWebhook(ds, receiver, {
+      path: "/log",
+      userId: organizer.user.id,
+      triggers: ["BOOKING_CREATED", "BOOKING_CANCELLED"],
+    });
     const teamHook = await addWebhook(ds, receiver, { path: "/log-team", teamId: team.id });
     const made = (await book(organizer.key, et.id, "2033-05-01T10:00:00Z", organizer.user.email)).body.data!.createBooking;
     await gw.gql(`mutation { cancelBooking(id: ${made.id}) { id } }`, {}, organizer.key);
-    await until("both delivered", async () => ((await deliveries(ds, hook)).every((x) => x.status === "DELIVERED") && (await deliveries(ds, hook)).length === 2) || undefined, 10_000);
+    await until(
+      "both delivered",
+      async () =>
+        ((await deliveries(ds, hook)).every((x) => x.status === "DELIVERED") && (await deliveries(ds, hook)).length === 2) || undefined,
+      10_000,
+    );
 
     type Delivery = {
-      id: string; eventId: string; trigger: string; status: string; attempts: number; lastStatusCode: number | null; lastError: string | null;
-      nextAttemptAt: string | null; createdAt: string; deliveredAt: string | null;
+      id: string;
+      eventId: string;
+      trigger: string;
+      status: string;
+      attempts: number;
+      lastStatusCode: number | null;
+      lastError: string | null;
+      nextAttemptAt: string | null;
+      createdAt: string;
+      deliveredAt: string | null;
     };
     type Page = { webhookDeliveries: { nodes: Delivery[]; endCursor: string; hasNextPage: boolean } };
     const p1 = await gw.gql<Page>(LOG, { id: hook, first: 1 }, organizer.key);
     expect(p1.body.errors).toBeUndefined();
     expect(p1.body.data!.webhookDeliveries.nodes).toEqual([
-      expect.objectContaining({ trigger: "BOOKING_CANCELLED", status: "DELIVERED", attempts: 1, lastStatusCode: 200, lastError: null, nextAttemptAt: null, deliveredAt: expect.any(String) }),
+      expect.objectContaining({
+        trigger: "BOOKING_CANCELLED",
+        status: "DELIVERED",
+        attempts: 1,
+        lastStatusCode: 200,
+        lastError: null,
+        nextAttemptAt: null,
+        deliveredAt: expect.any(String),
+      }),
     ]);
     expect(p1.body.data!.webhookDeliveries.hasNextPage).toBe(true);
     const p2 = await gw.gql<Page>(LOG, { id: hook, first: 1, after: p1.body.data!.webhookDeliveries.endCursor }, organizer.key);
@@ -312,9 +419,14 @@ describe("webhooks", () => {
 
     // eventId is the BookingEvent.id of the change (the feed names the same id).
     const feed = await gw.gql<{ bookingEvents: { nodes: Array<{ id: string; type: string }> } }>(
-      `query($f: BookingEventFilter) { bookingEvents(filter: $f, first: 10) { nodes { id type } } }`, { f: { bookingIds: [made.id] } }, organizer.key,
+      `query($f: BookingEventFilter) { bookingEvents(filter: $f, first: 10) { nodes { id type } } }`,
+      { f: { bookingIds: [made.id] } },
+      organizer.key,
     );
-    expect(feed.body.data!.bookingEvents.nodes.map((n) => n.id)).toEqual([p2.body.data!.webhookDeliveries.nodes[0].eventId, p1.body.data!.webhookDeliveries.nodes[0].eventId]);
+    expect(feed.body.data!.bookingEvents.nodes.map((n) => n.id)).toEqual([
+      p2.body.data!.webhookDeliveries.nodes[0].eventId,
+      p1.body.data!.webhookDeliveries.nodes[0].eventId,
+    ]);
 
     expect((await gw.gql<Page>(LOG, { id: hook }, sysadmin.key)).body.data!.webhookDeliveries.nodes).toHaveLength(2);
     // An organization admin (admin API enabled) administers webhooks of its members' event types.
@@ -328,7 +440,12 @@ describe("webhooks", () => {
     expect((await gw.gql<Page>(LOG, { id: memberTypeHook }, orgAdmin.key)).body.errors).toBeUndefined();
     expect(onlyError(await gw.gql(LOG, { id: memberTypeHook }, stranger.key)).extensions?.code).toBe("NOT_FOUND");
     expect((await gw.gql<Page>(LOG, { id: teamHook }, teamAdmin.key)).body.errors).toBeUndefined();
-    for (const [key, id] of [[stranger.key, hook], [teamAdmin.key, hook], [member.key, teamHook], [organizer.key, randomUUID()]] as const) {
+    for (const [key, id] of [
+      [stranger.key, hook],
+      [teamAdmin.key, hook],
+      [member.key, teamHook],
+      [organizer.key, randomUUID()],
+    ] as const) {
       const e = onlyError(await gw.gql(LOG, { id }, key));
       expect(e.extensions?.code).toBe("NOT_FOUND");
     }
@@ -336,8 +453,14 @@ describe("webhooks", () => {
     const deliveryId = p1.body.data!.webhookDeliveries.nodes[0].id;
     expect(onlyError(await gw.gql(redeliver, { id: deliveryId }, stranger.key)).extensions?.code).toBe("NOT_FOUND");
     expect(onlyError(await gw.gql(redeliver, { id: "999999999" }, organizer.key)).extensions?.code).toBe("NOT_FOUND");
-    expect(onlyError(await gw.gql(LOG, { id: hook, first: 0 }, organizer.key)).extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "first" });
-    expect(onlyError(await gw.gql(LOG, { id: hook, after: "nope" }, organizer.key)).extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "after" });
+    expect(onlyError(await gw.gql(LOG, { id: hook, first: 0 }, organizer.key)).extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      field: "first",
+    });
+    expect(onlyError(await gw.gql(LOG, { id: hook, after: "nope" }, organizer.key)).extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      field: "after",
+    });
     expect((await gw.gql(LOG, { id: hook })).status).toBe(401);
   });
 });
@@ -351,19 +474,33 @@ describe("webhooks: address blocking", () => {
       const organizer = await createViewer(ds);
       const byAddress = await addWebhook(ds, receiver, { path: "/blocked", userId: organizer.user.id, triggers: ["BOOKING_CREATED"] });
       const byName = randomUUID();
-      await ds.query(`INSERT INTO "Webhook" (id, "userId", "subscriberUrl", "eventTriggers") VALUES ($1, $2, $3, ARRAY['BOOKING_CREATED']::"WebhookTriggerEvents"[])`, [
-        byName, organizer.user.id, receiver.url.replace("127.0.0.1", "localhost") + "/blocked-name",
-      ]);
+      await ds.query(
+        `INSERT INTO "Webhook" (id, "userId", "subscriberUrl", "eventTriggers") VALUES ($1, $2, $3, ARRAY['BOOKING_CREATED']::"WebhookTriggerEvents"[])`,
+        [byName, organizer.user.id, receiver.url.replace("127.0.0.1", "localhost") + "/blocked-name"],
+      );
       const et = await createEventType(ds, { userId: organizer.user.id });
-      await gw.gql(`mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`, {
-        in: { eventTypeId: et.id, start: "2033-06-01T10:00:00Z", timeZone: "UTC", responses: { name: "B", email: organizer.user.email } },
-      }, organizer.key);
+      await gw.gql(
+        `mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`,
+        {
+          in: { eventTypeId: et.id, start: "2033-06-01T10:00:00Z", timeZone: "UTC", responses: { name: "B", email: organizer.user.email } },
+        },
+        organizer.key,
+      );
       for (const id of [byAddress, byName]) {
-        const d = await until("refused", async () => {
-          const [row] = await deliveries(ds, id);
-          return row && row.status !== "PENDING" ? row : undefined;
-        }, 10_000);
-        expect(d).toMatchObject({ status: "FAILED", attempts: 1, lastStatusCode: null, lastError: expect.stringContaining("private or reserved address") });
+        const d = await until(
+          "refused",
+          async () => {
+            const [row] = await deliveries(ds, id);
+            return row && row.status !== "PENDING" ? row : undefined;
+          },
+          10_000,
+        );
+        expect(d).toMatchObject({
+          status: "FAILED",
+          attempts: 1,
+          lastStatusCode: null,
+          lastError: expect.stringContaining("private or reserved address"),
+        });
       }
       expect(receiver.received).toHaveLength(0);
     } finally {
@@ -393,14 +530,22 @@ describe("webhooks: several instances and killed processes", () => {
   });
 
   const createVia = (via: TestGateway, key: string, eventTypeId: number, start: string, email: string) =>
-    via.gql<{ createBooking: { id: number } }>(`mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`, {
-      in: { eventTypeId, start, timeZone: "UTC", responses: { name: "B", email } },
-    }, key);
+    via.gql<{ createBooking: { id: number } }>(
+      `mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`,
+      {
+        in: { eventTypeId, start, timeZone: "UTC", responses: { name: "B", email } },
+      },
+      key,
+    );
   const settledRow = (ds: DataSource, hook: string) =>
-    until("the delivery settled", async () => {
-      const rows = await deliveries(ds, hook);
-      return rows[0] && rows[0].status !== "PENDING" ? rows[0] : undefined;
-    }, 30_000);
+    until(
+      "the delivery settled",
+      async () => {
+        const rows = await deliveries(ds, hook);
+        return rows[0] && rows[0].status !== "PENDING" ? rows[0] : undefined;
+      },
+      30_000,
+    );
 
   it("two instances never send the same first attempt twice", async () => {
     const one = await startTestGateway({ databaseName: name, env: FAST });
@@ -437,8 +582,13 @@ describe("webhooks: several instances and killed processes", () => {
     await createVia(db, organizer.key, et.id, "2033-09-01T10:00:00Z", organizer.user.email); // queued only (WEBHOOK_CONCURRENCY=0)
     const [queued] = await deliveries(ds, hook);
     // As a worker that took the job and died before its claim leaves it: locked, for hours.
-    await ds.query(`UPDATE gateway_worker._private_jobs SET locked_at = now() - interval '5 minutes', locked_by = 'dead-worker' WHERE key = $1`, [`webhook-delivery:${queued.id}`]);
-    await ds.query(`UPDATE gateway.webhook_deliveries SET next_attempt_at = next_attempt_at - interval '5 minutes' WHERE id = $1`, [queued.id]);
+    await ds.query(
+      `UPDATE gateway_worker._private_jobs SET locked_at = now() - interval '5 minutes', locked_by = 'dead-worker' WHERE key = $1`,
+      [`webhook-delivery:${queued.id}`],
+    );
+    await ds.query(`UPDATE gateway.webhook_deliveries SET next_attempt_at = next_attempt_at - interval '5 minutes' WHERE id = $1`, [
+      queued.id,
+    ]);
     // No worker runs on this database now (db only queues): the job stays where the dead one left it.
     const pool = new Pool({ connectionString: urlForDatabase(name), max: 1 });
     try {
@@ -468,9 +618,13 @@ describe("webhooks: several instances and killed processes", () => {
     // Killed between the commit and the first attempt: no instance delivers meanwhile.
     const first = await startGatewayProcess({ env: { ...env, WEBHOOK_CONCURRENCY: "0" } });
     children.push(first);
-    const res = await first.gql<{ createBooking: { id: number } }>(`mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`, {
-      in: { eventTypeId: et.id, start: "2033-08-01T10:00:00Z", timeZone: "UTC", responses: { name: "B", email: organizer.user.email } },
-    }, organizer.key);
+    const res = await first.gql<{ createBooking: { id: number } }>(
+      `mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`,
+      {
+        in: { eventTypeId: et.id, start: "2033-08-01T10:00:00Z", timeZone: "UTC", responses: { name: "B", email: organizer.user.email } },
+      },
+      organizer.key,
+    );
     expect(res.body.errors).toBeUndefined();
     await first.stop("SIGKILL");
     expect(await deliveries(ds, hook)).toEqual([expect.objectContaining({ status: "PENDING", attempts: 0 })]);

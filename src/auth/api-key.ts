@@ -103,7 +103,10 @@ export class ApiKeyAuthenticator {
    */
   private async lookup(hash: string, store: RequestStore | undefined): Promise<KeyRecord | undefined> {
     this.lookupSql ??= (() => {
-      const columns = this.dataSource.getMetadata(User).columns.map((c) => `u."${c.databaseName}" AS "${c.propertyName}"`).join(", ");
+      const columns = this.dataSource
+        .getMetadata(User)
+        .columns.map((c) => `u."${c.databaseName}" AS "${c.propertyName}"`)
+        .join(", ");
       return `SELECT ${columns}, k."expiresAt" AS "__expiresAt", ${ADMIN_ORGANIZATION_IDS} AS "__adminOrgIds"
         FROM "ApiKey" k JOIN users u ON u."id" = k."userId"
         WHERE k."hashedKey" = $1`;

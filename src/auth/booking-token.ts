@@ -25,12 +25,18 @@ export class BookingTokens {
    * `secret` undefined: a random one for this process (tokens do not survive a restart).
    * `enabled` false (production without a secret): no token is issued, none accepted.
    */
-  constructor(secret: string | undefined, private readonly ttlDays: number, readonly enabled = true) {
+  constructor(
+    secret: string | undefined,
+    private readonly ttlDays: number,
+    readonly enabled = true,
+  ) {
     this.key = secret ? Buffer.from(secret, "utf8") : randomBytes(32);
   }
 
   issue(uid: string, email: string, now = new Date()): string {
-    const body = Buffer.from(JSON.stringify({ v: 1, u: uid, e: email, x: Math.floor(now.getTime() / 1000) + this.ttlDays * 86_400 })).toString("base64url");
+    const body = Buffer.from(
+      JSON.stringify({ v: 1, u: uid, e: email, x: Math.floor(now.getTime() / 1000) + this.ttlDays * 86_400 }),
+    ).toString("base64url");
     return `${BOOKING_TOKEN_PREFIX}${body}.${this.sign(body)}`;
   }
 
@@ -56,6 +62,8 @@ export class BookingTokens {
   }
 
   private sign(body: string): string {
-    return createHmac("sha256", this.key).update(DOMAIN + body).digest("base64url");
+    return createHmac("sha256", this.key)
+      .update(DOMAIN + body)
+      .digest("base64url");
   }
 }

@@ -50,7 +50,11 @@ export class JwtAuthenticator {
   /** The remote key set (made on first use; jose caches it and fetches again for an unknown kid). */
   private get jwks(): ReturnType<typeof Jose.createRemoteJWKSet> | undefined {
     if (!this.config.jwtJwksUrl) return undefined;
-    return (this.jwksSet ??= jose().createRemoteJWKSet(new URL(this.config.jwtJwksUrl), { timeoutDuration: 5_000, cooldownDuration: 1_000, cacheMaxAge: 10 * 60_000 }));
+    return (this.jwksSet ??= jose().createRemoteJWKSet(new URL(this.config.jwtJwksUrl), {
+      timeoutDuration: 5_000,
+      cooldownDuration: 1_000,
+      cacheMaxAge: 10 * 60_000,
+    }));
   }
 
   async authenticate(token: string, store: RequestStore | undefined): Promise<Viewer> {
@@ -85,8 +89,10 @@ export class JwtAuthenticator {
     }
     if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + tolerance) throw refuse("claim iat is in the future");
     const raw = payload[this.config.jwtUserIdClaim];
-    const userId = typeof raw === "string" && /^\d{1,10}$/.test(raw) ? Number(raw) : typeof raw === "number" && Number.isSafeInteger(raw) ? raw : NaN;
-    if (!Number.isSafeInteger(userId) || userId <= 0 || userId > 2_147_483_647) throw refuse(`claim ${this.config.jwtUserIdClaim} is not a user id`);
+    const userId =
+      typeof raw === "string" && /^\d{1,10}$/.test(raw) ? Number(raw) : typeof raw === "number" && Number.isSafeInteger(raw) ? raw : NaN;
+    if (!Number.isSafeInteger(userId) || userId <= 0 || userId > 2_147_483_647)
+      throw refuse(`claim ${this.config.jwtUserIdClaim} is not a user id`);
     const record = this.users?.get(userId) ?? (await this.lookup(userId, store));
     if (!record) throw unauthenticated("The JWT names no user of this gateway.");
     if (record.user.locked) throw forbidden("This user account is locked.");

@@ -10,12 +10,17 @@ export async function loadUserRecord(
   userId: number,
   store: RequestStore | undefined,
 ): Promise<{ user: User; adminOrganizationIds: number[] } | undefined> {
-  const sql = cachedSql.get(dataSource) ?? (() => {
-    const columns = dataSource.getMetadata(User).columns.map((c) => `u."${c.databaseName}" AS "${c.propertyName}"`).join(", ");
-    const text = `SELECT ${columns}, ${ADMIN_ORGANIZATION_IDS} AS "__adminOrgIds" FROM users u WHERE u."id" = $1`;
-    cachedSql.set(dataSource, text);
-    return text;
-  })();
+  const sql =
+    cachedSql.get(dataSource) ??
+    (() => {
+      const columns = dataSource
+        .getMetadata(User)
+        .columns.map((c) => `u."${c.databaseName}" AS "${c.propertyName}"`)
+        .join(", ");
+      const text = `SELECT ${columns}, ${ADMIN_ORGANIZATION_IDS} AS "__adminOrgIds" FROM users u WHERE u."id" = $1`;
+      cachedSql.set(dataSource, text);
+      return text;
+    })();
   const rows = await queryPrepared<Record<string, unknown>>(dataSource, sql, [userId], store);
   if (rows.length === 0) return undefined;
   const { __adminOrgIds, ...columns } = rows[0];

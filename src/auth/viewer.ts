@@ -32,7 +32,14 @@ export function viewerFor(user: User, adminOrganizationIds: number[] = []): View
 /** A user that is nobody: id −1 (no row has it), the given e-mail (none: an address no row can hold). */
 function standIn(email: string): User {
   return Object.assign(Object.create(User.prototype) as User, {
-    id: -1, username: null, name: null, email, timeZone: "UTC", locale: null, role: UserPermissionRole.USER, locked: false,
+    id: -1,
+    username: null,
+    name: null,
+    email,
+    timeZone: "UTC",
+    locale: null,
+    role: UserPermissionRole.USER,
+    locked: false,
   });
 }
 

@@ -42,7 +42,13 @@ export interface DataSourceOptions {
  * timeout plus a margin on every statement, so a silent network frees its connections.
  */
 export function createDataSource({
-  url, poolSize = 10, logger, replicaUrls = [], statementTimeoutMs = 0, poolWaitMs = 2_000, log,
+  url,
+  poolSize = 10,
+  logger,
+  replicaUrls = [],
+  statementTimeoutMs = 0,
+  poolWaitMs = 2_000,
+  log,
 }: DataSourceOptions): DataSource {
   const timeout = statementTimeoutMs > 0 ? ` -c statement_timeout=${statementTimeoutMs}` : "";
   const gateway: GatewayClientOptions = {

@@ -246,14 +246,7 @@ async function initialise(binDir: string, dataDir: string, runAs: RunAs | undefi
   try {
     await run(
       path.join(binDir, "initdb"),
-      [
-        `--pgdata=${dataDir}`,
-        `--username=${SUPERUSER}`,
-        `--pwfile=${pwFile}`,
-        "--auth=scram-sha-256",
-        "--encoding=UTF8",
-        "--locale=C",
-      ],
+      [`--pgdata=${dataDir}`, `--username=${SUPERUSER}`, `--pwfile=${pwFile}`, "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C"],
       runAs,
     );
   } finally {
@@ -273,9 +266,7 @@ function run(cmd: string, args: string[], runAs: RunAs | undefined): Promise<voi
     child.stderr.on("data", (c: Buffer) => (output += c.toString()));
     child.on("error", (err) => reject(new EmbeddedPostgresError(`${path.basename(cmd)} could not start: ${err.message}`)));
     child.on("close", (code) =>
-      code === 0
-        ? resolve()
-        : reject(new EmbeddedPostgresError(`${path.basename(cmd)} failed (exit ${code}): ${output.trim()}`)),
+      code === 0 ? resolve() : reject(new EmbeddedPostgresError(`${path.basename(cmd)} failed (exit ${code}): ${output.trim()}`)),
     );
   });
 }
@@ -341,12 +332,18 @@ function launch(
   runAs: RunAs | undefined,
 ): Promise<ChildProcess> {
   const args = [
-    "-D", dataDir,
-    "-p", String(port),
-    "-c", "listen_addresses=127.0.0.1",
-    "-c", "unix_socket_directories=",
-    "-c", "max_connections=200",
-    "-c", "TimeZone=UTC",
+    "-D",
+    dataDir,
+    "-p",
+    String(port),
+    "-c",
+    "listen_addresses=127.0.0.1",
+    "-c",
+    "unix_socket_directories=",
+    "-c",
+    "max_connections=200",
+    "-c",
+    "TimeZone=UTC",
   ];
   if (!options.durable) args.push("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
   return new Promise((resolve, reject) => {

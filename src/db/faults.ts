@@ -65,7 +65,15 @@ export function sqlStateOf(error: unknown): string | undefined {
 
 /** Node's socket-level error codes: the database cannot be reached at all. */
 const NETWORK_CODES = new Set([
-  "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "ECONNABORTED",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EAI_AGAIN",
+  "ECONNABORTED",
 ]);
 
 function bySqlState(state: string, tag: DbFaultTag | undefined): DbFault | undefined {

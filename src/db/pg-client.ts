@@ -107,10 +107,16 @@ export class GatewayClient extends RawClientBase {
     let deadline = this.gateway.queryDeadlineMs > 0 ? now + this.gateway.queryDeadlineMs : Infinity;
     if (this.boundDeadline !== undefined) deadline = Math.min(deadline, this.boundDeadline);
     let fired = false;
-    const timer = deadline === Infinity ? undefined : setTimeout(() => {
-      fired = true;
-      this.abandon();
-    }, Math.max(0, deadline - now));
+    const timer =
+      deadline === Infinity
+        ? undefined
+        : setTimeout(
+            () => {
+              fired = true;
+              this.abandon();
+            },
+            Math.max(0, deadline - now),
+          );
     const settle = (err: Error | null, result: unknown, next: Callback) => {
       if (timer) clearTimeout(timer);
       if (err) tagFault(err, { phase: "query", connectionLost: !this.alive, deadline: fired, prepared });
@@ -153,7 +159,9 @@ function withComment(config: unknown, comment: string): unknown {
 
 /** The pool's own errors (an idle client failing) are logged; pg-pool has already dropped the client. */
 interface RawPool extends EventEmitter {
-  connect(callback?: (err: Error | undefined, client?: PoolClient, release?: (err?: Error | boolean) => void) => void): Promise<PoolClient> | void;
+  connect(
+    callback?: (err: Error | undefined, client?: PoolClient, release?: (err?: Error | boolean) => void) => void,
+  ): Promise<PoolClient> | void;
   ending: boolean;
 }
 const RawPoolBase = pg.Pool as unknown as new (options: object) => RawPool;
@@ -166,12 +174,16 @@ const RawPoolBase = pg.Pool as unknown as new (options: object) => RawPool;
 export class GatewayPool extends RawPoolBase {
   constructor(options: { gateway?: GatewayClientOptions } & Record<string, unknown>) {
     super({ ...options, Client: GatewayClient });
-    this.on("error", (err: Error) => options.gateway?.logger?.warn("idle database connection failed; it is discarded", { error: err.message }));
+    this.on("error", (err: Error) =>
+      options.gateway?.logger?.warn("idle database connection failed; it is discarded", { error: err.message }),
+    );
   }
 
   override connect(callback?: (err: Error | undefined, client?: PoolClient, release?: (err?: Error | boolean) => void) => void) {
     const tag = (err: Error) =>
-      faultTagOf(err) ? err : tagFault(err, { phase: this.ending ? "connect" : "acquire", connectionLost: false, deadline: false, prepared: false });
+      faultTagOf(err)
+        ? err
+        : tagFault(err, { phase: this.ending ? "connect" : "acquire", connectionLost: false, deadline: false, prepared: false });
     if (callback) return super.connect((err, client, release) => callback(err ? tag(err) : err, client, release));
     return (super.connect() as Promise<PoolClient>).catch((err: Error) => {
       throw tag(err);
@@ -187,7 +199,12 @@ export const gatewayPg = Object.create(pg, { Pool: { value: GatewayPool } }) as 
  * connection (the least recently used is deallocated first), and preparing it again once when a
  * schema change invalidated its cached plan (`0A000`, "cached plan must not change result type").
  */
-export async function runPrepared<R extends QueryResultRow>(client: GatewayClient, name: string, text: string, values: unknown[]): Promise<QueryResult<R>> {
+export async function runPrepared<R extends QueryResultRow>(
+  client: GatewayClient,
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<QueryResult<R>> {
   if (client.prepared.has(name)) {
     client.prepared.delete(name); // most recently used last
   } else {

@@ -11,7 +11,10 @@ export const TRANSACTION_RETRIES = 3;
 /** The error a transaction fails with when the request's deadline passed before it could commit. */
 function deadlineError(): Error {
   return tagFault(new Error("The request's deadline passed before its transaction could commit."), {
-    phase: "query", connectionLost: false, deadline: true, prepared: false,
+    phase: "query",
+    connectionLost: false,
+    deadline: true,
+    prepared: false,
   });
 }
 
@@ -101,7 +104,10 @@ async function runOnce<T>(runner: QueryRunner, store: RequestStore | undefined, 
       if (client.alive && !faultTagOf(err)?.deadline) throw err;
       // (A new error: the lost statement's own record, "deadline", would make it a TIMEOUT.)
       throw tagFault(new Error(`The COMMIT's outcome is unknown: its connection failed before it answered (${(err as Error).message}).`), {
-        phase: "query", connectionLost: true, deadline: false, prepared: false,
+        phase: "query",
+        connectionLost: true,
+        deadline: false,
+        prepared: false,
       });
     } finally {
       if (deadline) deadline.commitsInFlight -= 1;

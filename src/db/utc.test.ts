@@ -43,9 +43,22 @@ describe("parseUtcTimestamp", () => {
 describe("formatUtcIso", () => {
   it("writes exactly what toISOString writes", () => {
     const instants = [
-      0, -1, 1, Date.UTC(2026, 6, 20, 10, 0, 0, 5), Date.UTC(2024, 1, 29, 23, 59, 59, 999), Date.UTC(2100, 1, 28, 12),
-      Date.UTC(2000, 1, 29), Date.UTC(1900, 2, 1), -62_135_596_800_001, -62_135_596_800_000, Date.UTC(9999, 11, 31, 23, 59, 59, 999),
-      Date.UTC(9999, 11, 31, 23, 59, 59, 999) + 1, Date.UTC(-43, 2, 15, 12), Date.UTC(12026, 6, 20), 8.64e15, -8.64e15,
+      0,
+      -1,
+      1,
+      Date.UTC(2026, 6, 20, 10, 0, 0, 5),
+      Date.UTC(2024, 1, 29, 23, 59, 59, 999),
+      Date.UTC(2100, 1, 28, 12),
+      Date.UTC(2000, 1, 29),
+      Date.UTC(1900, 2, 1),
+      -62_135_596_800_001,
+      -62_135_596_800_000,
+      Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+      Date.UTC(9999, 11, 31, 23, 59, 59, 999) + 1,
+      Date.UTC(-43, 2, 15, 12),
+      Date.UTC(12026, 6, 20),
+      8.64e15,
+      -8.64e15,
     ];
     for (let ms = -62_200_000_000_000; ms < 253_500_000_000_000; ms += 1_234_567_890_123) instants.push(ms);
     for (let ms = Date.UTC(1999, 11, 31); ms < Date.UTC(2001, 0, 2); ms += 3_600_000 + 1) instants.push(ms);

@@ -18,17 +18,27 @@ const digit = (text: string, i: number) => text.charCodeAt(i) - 48;
 export function parseUtcTimestamp(text: string): Date | string {
   const length = text.length;
   if (
-    length >= 19 && length <= 26 && text.charCodeAt(4) === 45 && (text.charCodeAt(10) === 32 || text.charCodeAt(10) === 84) &&
+    length >= 19 &&
+    length <= 26 &&
+    text.charCodeAt(4) === 45 &&
+    (text.charCodeAt(10) === 32 || text.charCodeAt(10) === 84) &&
     (length === 19 || (length > 20 && text.charCodeAt(19) === 46))
   ) {
     const year = digit(text, 0) * 1000 + digit(text, 1) * 100 + digit(text, 2) * 10 + digit(text, 3);
     if (year >= 100) {
       // Milliseconds: the first three fraction digits (Date holds no finer).
       const ms = length > 20 ? digit(text, 20) * 100 + (length > 21 ? digit(text, 21) * 10 : 0) + (length > 22 ? digit(text, 22) : 0) : 0;
-      return new Date(Date.UTC(
-        year, digit(text, 5) * 10 + digit(text, 6) - 1, digit(text, 8) * 10 + digit(text, 9),
-        digit(text, 11) * 10 + digit(text, 12), digit(text, 14) * 10 + digit(text, 15), digit(text, 17) * 10 + digit(text, 18), ms,
-      ));
+      return new Date(
+        Date.UTC(
+          year,
+          digit(text, 5) * 10 + digit(text, 6) - 1,
+          digit(text, 8) * 10 + digit(text, 9),
+          digit(text, 11) * 10 + digit(text, 12),
+          digit(text, 14) * 10 + digit(text, 15),
+          digit(text, 17) * 10 + digit(text, 18),
+          ms,
+        ),
+      );
     }
   }
   if (text === "infinity" || text === "-infinity") return text;
@@ -87,8 +97,21 @@ export function formatUtcIso(date: Date): string {
   const second = Math.floor(ms / 1_000);
   ms -= second * 1_000;
   return (
-    TWO_DIGITS[Math.floor(year / 100)] + TWO_DIGITS[year % 100] + "-" + TWO_DIGITS[month] + "-" + TWO_DIGITS[day] +
-    "T" + TWO_DIGITS[hour] + ":" + TWO_DIGITS[minute] + ":" + TWO_DIGITS[second] + "." + THREE_DIGITS[ms] + "Z"
+    TWO_DIGITS[Math.floor(year / 100)] +
+    TWO_DIGITS[year % 100] +
+    "-" +
+    TWO_DIGITS[month] +
+    "-" +
+    TWO_DIGITS[day] +
+    "T" +
+    TWO_DIGITS[hour] +
+    ":" +
+    TWO_DIGITS[minute] +
+    ":" +
+    TWO_DIGITS[second] +
+    "." +
+    THREE_DIGITS[ms] +
+    "Z"
   );
 }
 

@@ -33,7 +33,8 @@ export class Booking {
 
   @Field(() => String, {
     nullable: true,
-    description: "Cal.com's slot key (uuidv5 of start, end and organizer) while the booking holds its slot; null once cancelled or rejected.",
+    description:
+      "Cal.com's slot key (uuidv5 of start, end and organizer) while the booking holds its slot; null once cancelled or rejected.",
   })
   @Column({ type: "text", nullable: true })
   idempotencyKey!: string | null;
@@ -62,7 +63,10 @@ export class Booking {
   @Column({ type: "jsonb", nullable: true })
   customInputs!: Json;
 
-  @Field(() => GraphQLJSON, { nullable: true, description: "The booker's answers to the booking form (name, email, location, guests, notes…)." })
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description: "The booker's answers to the booking form (name, email, location, guests, notes…).",
+  })
   @Column({ type: "jsonb", nullable: true })
   responses!: Json;
 

@@ -112,7 +112,10 @@ export class EventType {
   @Column({ type: "int", nullable: true })
   periodDays!: number | null;
 
-  @Field(() => Boolean, { nullable: true, description: "ROLLING periods count calendar days when true, business days (Monday–Friday) otherwise." })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "ROLLING periods count calendar days when true, business days (Monday–Friday) otherwise.",
+  })
   @Column({ type: "boolean", nullable: true })
   periodCountCalendarDays!: boolean | null;
 
@@ -124,7 +127,10 @@ export class EventType {
   @Column({ type: "timestamp", precision: 3, nullable: true })
   periodEndDate!: Date | null;
 
-  @Field(() => GraphQLJSON, { nullable: true, description: "Booking limits per period: `{PER_DAY, PER_WEEK, PER_MONTH, PER_YEAR}` (any subset), counted in the event's zone." })
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description: "Booking limits per period: `{PER_DAY, PER_WEEK, PER_MONTH, PER_YEAR}` (any subset), counted in the event's zone.",
+  })
   @Column({ type: "jsonb", nullable: true })
   bookingLimits!: Json;
 

@@ -19,15 +19,47 @@ import { WebhookScheduledTrigger } from "./webhook-scheduled-trigger.entity";
 import { WorkflowReminder } from "./workflow-reminder.entity";
 
 export {
-  ApiKey, Attendee, Availability, Booking, BookingReference, BookingSeat, DestinationCalendar, EventType, Host,
-  InstantMeetingToken, Membership, OrganizationSettings, OutOfOfficeEntry, Payment, Schedule, Team, User,
-  WebhookScheduledTrigger, WorkflowReminder,
+  ApiKey,
+  Attendee,
+  Availability,
+  Booking,
+  BookingReference,
+  BookingSeat,
+  DestinationCalendar,
+  EventType,
+  Host,
+  InstantMeetingToken,
+  Membership,
+  OrganizationSettings,
+  OutOfOfficeEntry,
+  Payment,
+  Schedule,
+  Team,
+  User,
+  WebhookScheduledTrigger,
+  WorkflowReminder,
 };
 export * from "./enums";
 
 /** Every mapped Cal.com table, for the DataSource. */
 export const ENTITIES = [
-  ApiKey, Attendee, Availability, Booking, BookingReference, BookingSeat, DestinationCalendar, EventType, Host,
-  InstantMeetingToken, Membership, OrganizationSettings, OutOfOfficeEntry, Payment, Schedule, Team, User,
-  WebhookScheduledTrigger, WorkflowReminder,
+  ApiKey,
+  Attendee,
+  Availability,
+  Booking,
+  BookingReference,
+  BookingSeat,
+  DestinationCalendar,
+  EventType,
+  Host,
+  InstantMeetingToken,
+  Membership,
+  OrganizationSettings,
+  OutOfOfficeEntry,
+  Payment,
+  Schedule,
+  Team,
+  User,
+  WebhookScheduledTrigger,
+  WorkflowReminder,
 ];

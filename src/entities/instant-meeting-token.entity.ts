@@ -2,7 +2,10 @@ import { Field, Int, ObjectType } from "type-graphql";
 import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
 
 /** Cal.com's `"InstantMeetingToken"`: the token that lets a host join an instant meeting. */
-@ObjectType({ simpleResolvers: true, description: "Token of an instant meeting. `token` is shown only to the booking's organizer and admins." })
+@ObjectType({
+  simpleResolvers: true,
+  description: "Token of an instant meeting. `token` is shown only to the booking's organizer and admins.",
+})
 @Entity({ name: "InstantMeetingToken" })
 @Index("InstantMeetingToken_token_key", ["token"], { unique: true })
 @Index("InstantMeetingToken_bookingId_key", ["bookingId"], { unique: true })

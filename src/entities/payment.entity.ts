@@ -51,7 +51,10 @@ export class Payment {
   @Column({ type: "jsonb" })
   data!: Json;
 
-  @Field(() => String, { nullable: true, description: "Provider's id for the payment (unique; null unless the viewer may manage the booking)." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Provider's id for the payment (unique; null unless the viewer may manage the booking).",
+  })
   @Column({ type: "text" })
   externalId!: string;
 

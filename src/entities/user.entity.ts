@@ -52,7 +52,10 @@ export class User {
   @Column({ type: "jsonb", nullable: true })
   metadata!: Json;
 
-  @Field(() => Int, { nullable: true, description: "The user's default schedule of working hours (null: their first schedule, else Monday–Friday 09:00–17:00)." })
+  @Field(() => Int, {
+    nullable: true,
+    description: "The user's default schedule of working hours (null: their first schedule, else Monday–Friday 09:00–17:00).",
+  })
   @Column({ type: "int", nullable: true })
   defaultScheduleId!: number | null;
 }

@@ -14,7 +14,7 @@ export class Slot {
 
 @ObjectType({ simpleResolvers: true, description: "The free slots of one day." })
 export class SlotDay {
-  @Field(() => String, { description: "\"YYYY-MM-DD\": the date of the slots' start in the requested time zone." })
+  @Field(() => String, { description: '"YYYY-MM-DD": the date of the slots\' start in the requested time zone.' })
   date!: string;
 
   @Field(() => [Slot], { description: "The day's slots, ascending." })
@@ -59,7 +59,7 @@ export class SlotsArgs {
   @Field(() => Date, { description: "Slots start before this instant (at most 62 days after from)." })
   to!: Date;
 
-  @Field(() => String, { description: "IANA zone of the grid and of the days (e.g. \"Europe/Berlin\")." })
+  @Field(() => String, { description: 'IANA zone of the grid and of the days (e.g. "Europe/Berlin").' })
   timeZone!: string;
 
   @Field(() => Int, { nullable: true, description: "Minutes: the length or one of the event type's other lengths (default: its length)." })

@@ -1,7 +1,13 @@
 import { Arg, Ctx, Int, Mutation, Resolver } from "type-graphql";
 import type { RequestContext } from "../context";
 import { createBooking } from "../domain/booking/booking-create.service";
-import { cancelBooking, confirmBooking, rejectBooking, rescheduleBooking, updateBooking } from "../domain/booking/booking-lifecycle.service";
+import {
+  cancelBooking,
+  confirmBooking,
+  rejectBooking,
+  rescheduleBooking,
+  updateBooking,
+} from "../domain/booking/booking-lifecycle.service";
 import { Booking } from "../entities";
 import { CreateBookingInput, UpdateBookingInput } from "./booking-mutation.types";
 
@@ -9,7 +15,8 @@ import { CreateBookingInput, UpdateBookingInput } from "./booking-mutation.types
 @Resolver(() => Booking)
 export class BookingMutationResolver {
   @Mutation(() => Booking, {
-    description: "Books an event type. PENDING when it requires confirmation or has a price, else ACCEPTED. CONFLICT / SLOT_TAKEN when the organizer is not free.",
+    description:
+      "Books an event type. PENDING when it requires confirmation or has a price, else ACCEPTED. CONFLICT / SLOT_TAKEN when the organizer is not free.",
   })
   createBooking(
     @Ctx() ctx: RequestContext,
@@ -19,7 +26,8 @@ export class BookingMutationResolver {
   }
 
   @Mutation(() => Booking, {
-    description: "Edits title, description, times and/or status (organizer, event-type owner or team admins, admins). Moving re-checks the slot and bumps iCalSequence.",
+    description:
+      "Edits title, description, times and/or status (organizer, event-type owner or team admins, admins). Moving re-checks the slot and bumps iCalSequence.",
   })
   updateBooking(
     @Ctx() ctx: RequestContext,
@@ -53,7 +61,10 @@ export class BookingMutationResolver {
     @Arg("id", () => Int, { description: "Booking to move." }) id: number,
     @Arg("start", () => Date, { description: "New start." }) start: Date,
     @Arg("end", () => Date, { nullable: true, description: "New end; default start + the old duration." }) end?: Date | null,
-    @Arg("reason", () => String, { nullable: true, description: "Why it moves (stored on the new booking's cancellationReason, as Cal.com does)." })
+    @Arg("reason", () => String, {
+      nullable: true,
+      description: "Why it moves (stored on the new booking's cancellationReason, as Cal.com does).",
+    })
     reason?: string | null,
   ): Promise<Booking> {
     return rescheduleBooking(ctx, id, start, end, reason);

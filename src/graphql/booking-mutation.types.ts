@@ -43,7 +43,10 @@ export class CreateBookingInput {
   @Field(() => Date, { description: "Start; not in the past and not inside the event type's minimum notice." })
   start!: Date;
 
-  @Field(() => Date, { nullable: true, description: "End; default start + the event length. The length must be the event's or one of its metadata.multipleDuration." })
+  @Field(() => Date, {
+    nullable: true,
+    description: "End; default start + the event length. The length must be the event's or one of its metadata.multipleDuration.",
+  })
   end?: Date | null;
 
   @Field(() => String, { description: "Booker's IANA time zone (e.g. Europe/Berlin)." })
@@ -55,7 +58,10 @@ export class CreateBookingInput {
   @Field(() => BookingResponsesInput, { description: "The booking form's answers." })
   responses!: BookingResponsesInput;
 
-  @Field(() => String, { nullable: true, description: "Title; default from the event type's eventName template or \"<event> between <organizer> and <booker>\"." })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Title; default from the event type\'s eventName template or "<event> between <organizer> and <booker>".',
+  })
   title?: string | null;
 
   @Field(() => String, { nullable: true, description: "Description; default the booker's notes." })

@@ -5,8 +5,17 @@ import { GraphQLJSON } from "graphql-scalars";
 import { requireViewer } from "../domain/booking/booking-read.service";
 import { bookingsConnection, getBooking, listBookings } from "../read-path/booking-rows";
 import {
-  Attendee, Booking, BookingReference, BookingSeat, DestinationCalendar, EventType, InstantMeetingToken, Payment,
-  User, WebhookScheduledTrigger, WorkflowReminder,
+  Attendee,
+  Booking,
+  BookingReference,
+  BookingSeat,
+  DestinationCalendar,
+  EventType,
+  InstantMeetingToken,
+  Payment,
+  User,
+  WebhookScheduledTrigger,
+  WorkflowReminder,
 } from "../entities";
 import { BookingConnection, BookingFilter, BookingOrder, BookingPage } from "./booking.types";
 
@@ -21,7 +30,12 @@ function viewOf(ctx: RequestContext, booking: Booking): BookingView | Promise<Bo
 }
 
 /** `rows` as the viewer's view of `booking` shows them. */
-function viewed<T, R>(ctx: RequestContext, booking: Booking, rows: T | Promise<T>, redact: (view: BookingView, rows: T) => R): R | Promise<R> {
+function viewed<T, R>(
+  ctx: RequestContext,
+  booking: Booking,
+  rows: T | Promise<T>,
+  redact: (view: BookingView, rows: T) => R,
+): R | Promise<R> {
   return then(viewOf(ctx, booking), (view) => then(rows, (loaded) => redact(view, loaded))) as R | Promise<R>;
 }
 
@@ -91,15 +105,23 @@ export class BookingResolver {
 
   @FieldResolver(() => [Attendee], { description: "The booker and the guests." })
   attendees(@Root() booking: Booking, @Ctx() ctx: RequestContext): Attendee[] | Promise<Attendee[]> {
-    return viewed(ctx, booking, ctx.loaders.attendeesByBookingId.get(booking.id), (view, rows) => bookingViews.attendees(view, requireViewer(ctx), rows));
+    return viewed(ctx, booking, ctx.loaders.attendeesByBookingId.get(booking.id), (view, rows) =>
+      bookingViews.attendees(view, requireViewer(ctx), rows),
+    );
   }
 
-  @FieldResolver(() => GraphQLJSON, { nullable: true, description: "The booking form's answers (null for another seat holder of a seated booking)." })
+  @FieldResolver(() => GraphQLJSON, {
+    nullable: true,
+    description: "The booking form's answers (null for another seat holder of a seated booking).",
+  })
   responses(@Root() booking: Booking, @Ctx() ctx: RequestContext): unknown {
     return viewed(ctx, booking, booking.responses, bookingViews.responses);
   }
 
-  @FieldResolver(() => String, { nullable: true, description: "SMS reminder number from the booking form (null for another seat holder of a seated booking)." })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: "SMS reminder number from the booking form (null for another seat holder of a seated booking).",
+  })
   smsReminderNumber(@Root() booking: Booking, @Ctx() ctx: RequestContext): string | null | Promise<string | null> {
     return viewed(ctx, booking, booking.smsReminderNumber, bookingViews.responses);
   }
@@ -143,10 +165,7 @@ export class BookingResolver {
     nullable: true,
     description: "Instant-meeting token; its `token` is null unless the viewer is the organizer or an admin.",
   })
-  async instantMeetingToken(
-    @Root() booking: Booking,
-    @Ctx() ctx: RequestContext,
-  ): Promise<InstantMeetingToken | null> {
+  async instantMeetingToken(@Root() booking: Booking, @Ctx() ctx: RequestContext): Promise<InstantMeetingToken | null> {
     const token = await ctx.loaders.instantMeetingTokenByBookingId.get(booking.id);
     if (!token) return null;
     const viewer = requireViewer(ctx);

@@ -90,7 +90,10 @@ export class PageInfo {
   @Field(() => String, { nullable: true, description: "Cursor of the first edge; null when the page is empty." })
   startCursor!: string | null;
 
-  @Field(() => String, { nullable: true, description: "Cursor of the last edge; null when the page is empty. Pass it as `after` for the next page." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Cursor of the last edge; null when the page is empty. Pass it as `after` for the next page.",
+  })
   endCursor!: string | null;
 }
 

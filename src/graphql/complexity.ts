@@ -1,7 +1,21 @@
 import {
-  getNamedType, getNullableType, isListType, Kind, type DocumentNode, type FieldNode, type FragmentDefinitionNode,
-  type GraphQLField, type GraphQLObjectType, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode,
-  getArgumentValues, isObjectType, isInterfaceType, OperationTypeNode } from "graphql";
+  getNamedType,
+  getNullableType,
+  isListType,
+  Kind,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  getArgumentValues,
+  isObjectType,
+  isInterfaceType,
+  OperationTypeNode,
+} from "graphql";
 import { MAX_TAKE } from "../domain/booking/booking-read.service";
 
 /** Limits on an operation, checked before anything executes. */
@@ -73,7 +87,13 @@ export function measureOperation(
 
   // `paged`: directly below a paged field (bookings → nodes, bookingsConnection → edges), whose
   // page size was already counted, so those lists count once.
-  const fieldCost = (node: FieldNode, field: GraphQLField<unknown, unknown> | undefined, level: number, seen: Set<string>, paged: boolean): number => {
+  const fieldCost = (
+    node: FieldNode,
+    field: GraphQLField<unknown, unknown> | undefined,
+    level: number,
+    seen: Set<string>,
+    paged: boolean,
+  ): number => {
     if (!node.selectionSet) return 0;
     const type = field ? getNullableType(field.type) : undefined;
     const named = field ? getNamedType(field.type) : undefined;
@@ -113,8 +133,11 @@ const clamp = (n: number) => Math.min(Math.max(Math.trunc(n), 1), MAX_TAKE);
 
 /** The first limit the measure breaks, as a message, or undefined. */
 export function exceededLimit(measure: OperationMeasure, limits: OperationLimits): string | undefined {
-  if (measure.depth > limits.maxDepth) return `The operation is nested ${measure.depth} levels deep; the limit is ${limits.maxDepth} (MAX_QUERY_DEPTH).`;
-  if (measure.aliases > limits.maxAliases) return `The operation uses ${measure.aliases} aliases; the limit is ${limits.maxAliases} (MAX_ALIASES).`;
-  if (measure.cost > limits.maxCost) return `The operation could return about ${measure.cost} objects; the limit is ${limits.maxCost} (MAX_QUERY_COST). Ask for smaller pages or fewer nested lists.`;
+  if (measure.depth > limits.maxDepth)
+    return `The operation is nested ${measure.depth} levels deep; the limit is ${limits.maxDepth} (MAX_QUERY_DEPTH).`;
+  if (measure.aliases > limits.maxAliases)
+    return `The operation uses ${measure.aliases} aliases; the limit is ${limits.maxAliases} (MAX_ALIASES).`;
+  if (measure.cost > limits.maxCost)
+    return `The operation could return about ${measure.cost} objects; the limit is ${limits.maxCost} (MAX_QUERY_COST). Ask for smaller pages or fewer nested lists.`;
   return undefined;
 }

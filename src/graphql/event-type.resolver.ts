@@ -12,13 +12,16 @@ import { EventTypeArgs, EventTypesArgs, SlotDay, SlotsArgs } from "./availabilit
 @Resolver(() => EventType)
 export class EventTypeResolver {
   @Query(() => [EventType], {
-    description: "The event types of one user (userId or username) or team (teamId) that the viewer may book; exactly one argument. Order: position descending, then id.",
+    description:
+      "The event types of one user (userId or username) or team (teamId) that the viewer may book; exactly one argument. Order: position descending, then id.",
   })
   eventTypes(@Ctx() ctx: RequestContext, @Args() args: EventTypesArgs): Promise<EventType[]> {
     return listEventTypes(ctx, args);
   }
 
-  @Query(() => EventType, { description: "One event type the viewer may book: by id, by username + slug, or by teamSlug + slug. NOT_FOUND otherwise." })
+  @Query(() => EventType, {
+    description: "One event type the viewer may book: by id, by username + slug, or by teamSlug + slug. NOT_FOUND otherwise.",
+  })
   eventType(@Ctx() ctx: RequestContext, @Args() args: EventTypeArgs): Promise<EventType> {
     return getEventType(ctx, args);
   }
@@ -38,7 +41,9 @@ export class EventTypeResolver {
     return owner instanceof Promise ? owner.then((u) => u && userAsSeenBy(ctx.viewer, u)) : owner && userAsSeenBy(ctx.viewer, owner);
   }
 
-  @FieldResolver(() => [Int], { description: "Durations in minutes a booking may have: the length first, then `metadata.multipleDuration`, no repeats." })
+  @FieldResolver(() => [Int], {
+    description: "Durations in minutes a booking may have: the length first, then `metadata.multipleDuration`, no repeats.",
+  })
   lengths(@Root() eventType: EventType): number[] {
     return allowedDurations(eventType);
   }
@@ -49,7 +54,8 @@ export class EventTypeResolver {
   }
 
   @FieldResolver(() => [Host], {
-    description: "Hosts who take bookings of a team event type, in host order (fixed first, then priority, weight, id); locked users are left out, as the booking rules skip them; [] for personal event types.",
+    description:
+      "Hosts who take bookings of a team event type, in host order (fixed first, then priority, weight, id); locked users are left out, as the booking rules skip them; [] for personal event types.",
   })
   async hosts(@Root() eventType: EventType, @Ctx() ctx: RequestContext): Promise<Host[]> {
     if (eventType.userId != null || eventType.teamId == null) return [];

@@ -1,6 +1,4 @@
-import {
-  getNullableType, isInputObjectType, isListType, type GraphQLInputType, type GraphQLResolveInfo,
-} from "graphql";
+import { getNullableType, isInputObjectType, isListType, type GraphQLInputType, type GraphQLResolveInfo } from "graphql";
 import type { ResolverData } from "type-graphql";
 import { badInput } from "../domain/errors";
 

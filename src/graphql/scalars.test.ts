@@ -34,7 +34,7 @@ describe("DateTime range", () => {
     try {
       parse(text);
     } catch (err) {
-      return (err as { extensions?: { code?: string }; message: string });
+      return err as { extensions?: { code?: string }; message: string };
     }
     throw new Error(`accepted ${text}`);
   };

@@ -3,8 +3,7 @@ import { formatUtcIso } from "../db/utc";
 import { quoteInput } from "../domain/errors";
 import { FIRST_INSTANT_ISO, isInstantInRange, LAST_INSTANT_ISO } from "../domain/instants";
 
-const ISO_WITH_OFFSET =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-](\d{2}):(\d{2}))$/i;
+const ISO_WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-](\d{2}):(\d{2}))$/i;
 
 /** Parses an ISO-8601 date-time that carries an offset (`Z` or `±hh:mm`); anything else is refused. */
 export function parseIsoDateTime(text: string): Date | undefined {
@@ -29,10 +28,9 @@ function described(value: unknown): string {
 function coerce(value: unknown): Date {
   const date = typeof value === "string" ? parseIsoDateTime(value) : undefined;
   if (!date) {
-    throw new GraphQLError(
-      `DateTime must be an ISO-8601 string with an offset, e.g. "2026-07-20T10:00:00Z" (got ${described(value)}).`,
-      { extensions: { code: "BAD_USER_INPUT" } },
-    );
+    throw new GraphQLError(`DateTime must be an ISO-8601 string with an offset, e.g. "2026-07-20T10:00:00Z" (got ${described(value)}).`, {
+      extensions: { code: "BAD_USER_INPUT" },
+    });
   }
   if (!isInstantInRange(date)) {
     throw new GraphQLError(`DateTime must lie between ${FIRST_INSTANT_ISO} and ${LAST_INSTANT_ISO} (got ${described(value)}).`, {

@@ -24,8 +24,16 @@ const UNUSED_PUBSUB: PubSub = {
 export function gatewaySchema(): GraphQLSchema {
   if (!built) {
     const resolvers = [
-      BookingResolver, BookingMutationResolver, BookingPageResolver, BookingConnectionResolver, EventTypeResolver,
-      HostResolver, ViewerResolver, BookingEventResolver, BookingEventSubscriptionResolver, WebhookDeliveryResolver,
+      BookingResolver,
+      BookingMutationResolver,
+      BookingPageResolver,
+      BookingConnectionResolver,
+      EventTypeResolver,
+      HostResolver,
+      ViewerResolver,
+      BookingEventResolver,
+      BookingEventSubscriptionResolver,
+      WebhookDeliveryResolver,
     ] as const;
     // Every argument of every resolver passes the one input-hygiene rule (input-hygiene.ts); the
     // rules on values live in the domain (domain/errors.ts's badInput names the field). No
@@ -44,7 +52,9 @@ export function gatewaySchema(): GraphQLSchema {
     const mutation = built.getMutationType();
     if (mutation) mutation.description = "Writes: each mutation is one transaction; a failed one changes nothing.";
     const subscription = built.getSubscriptionType();
-    if (subscription) subscription.description = "Live events over WebSocket (graphql-transport-ws) on /graphql; the API key in connectionParams.authorization or the Authorization header.";
+    if (subscription)
+      subscription.description =
+        "Live events over WebSocket (graphql-transport-ws) on /graphql; the API key in connectionParams.authorization or the Authorization header.";
   }
   return built;
 }

@@ -18,7 +18,10 @@ export class WebhookDeliveryResolver {
   @Mutation(() => WebhookDelivery, {
     description: "Queues a delivery again, attempts back at zero, and answers it (PENDING). Same access as webhookDeliveries.",
   })
-  async redeliverWebhook(@Ctx() ctx: RequestContext, @Arg("deliveryId", () => ID, { description: "The delivery's id." }) deliveryId: string): Promise<WebhookDelivery> {
+  async redeliverWebhook(
+    @Ctx() ctx: RequestContext,
+    @Arg("deliveryId", () => ID, { description: "The delivery's id." }) deliveryId: string,
+  ): Promise<WebhookDelivery> {
     const d = await redeliverWebhook(ctx, deliveryId);
     return { ...d, status: d.status as WebhookDeliveryStatus };
   }

@@ -16,7 +16,10 @@ registerEnumType(WebhookDeliveryStatus, {
   },
 });
 
-@ObjectType({ simpleResolvers: true, description: "One webhook delivery: one booking event sent to one Cal.com `Webhook`, over one or more attempts." })
+@ObjectType({
+  simpleResolvers: true,
+  description: "One webhook delivery: one booking event sent to one Cal.com `Webhook`, over one or more attempts.",
+})
 export class WebhookDelivery {
   @Field(() => ID, { description: "The delivery's id; also the `webhook-id` header of every attempt." })
   id!: string;
@@ -36,7 +39,10 @@ export class WebhookDelivery {
   @Field(() => Int, { nullable: true, description: "HTTP status of the last attempt's answer; null without an answer." })
   lastStatusCode!: number | null;
 
-  @Field(() => String, { nullable: true, description: "Why the last attempt failed (e.g. `HTTP 500`, a timeout, a refused address); null after success." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Why the last attempt failed (e.g. `HTTP 500`, a timeout, a refused address); null after success.",
+  })
   lastError!: string | null;
 
   @Field(() => Date, { nullable: true, description: "When the next attempt is due (UTC); null once DELIVERED or FAILED." })

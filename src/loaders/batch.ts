@@ -73,7 +73,12 @@ export async function loadAcceptedMemberIds(dataSource: DataSource, teamIds: rea
  * The viewer's view (booking.policy.ts `bookingViewSql`) of each booking: one statement per batch;
  * the narrowest view (`seat`) for a booking that is not found.
  */
-export async function loadBookingViews(dataSource: DataSource, viewer: Viewer, ids: readonly number[], store?: RequestStore): Promise<BookingView[]> {
+export async function loadBookingViews(
+  dataSource: DataSource,
+  viewer: Viewer,
+  ids: readonly number[],
+  store?: RequestStore,
+): Promise<BookingView[]> {
   const view = bookingViewSql(viewer);
   if (!view) return ids.map(() => "full");
   const [sql, parameters] = dataSource.driver.escapeQueryWithParameters(

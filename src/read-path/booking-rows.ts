@@ -5,7 +5,12 @@ import { adopt } from "../db/rows";
 import type { SqlCondition } from "../domain/booking/booking.policy";
 import { encodeCursor, orderSql, positionOf } from "../domain/booking/booking-order";
 import {
-  bookingConnectionQuery, bookingListQuery, bookingLookupQuery, type BookingConnectionArgs, type BookingListArgs, type BookingQuery,
+  bookingConnectionQuery,
+  bookingListQuery,
+  bookingLookupQuery,
+  type BookingConnectionArgs,
+  type BookingListArgs,
+  type BookingQuery,
 } from "../domain/booking/booking-read.service";
 import { Booking } from "../entities";
 import { conditionsOf, countBookings, runStatement, Statements } from "./booking-statements";
@@ -40,11 +45,20 @@ const statements = new Statements(500);
 const selectLists = new WeakMap<DataSource, string>();
 const selectList = (dataSource: DataSource) =>
   cached(selectLists, dataSource, () =>
-    dataSource.getMetadata(Booking).columns.map((c) => `b."${c.databaseName}" AS "${c.propertyName}"`).join(", "),
+    dataSource
+      .getMetadata(Booking)
+      .columns.map((c) => `b."${c.databaseName}" AS "${c.propertyName}"`)
+      .join(", "),
   );
 
 /** Rows of a query: `limit` rows from `offset`, in its order, as Booking entities. */
-async function readRows(ctx: RequestContext, query: BookingQuery, limit: number, offset: number, extra: SqlCondition[] = []): Promise<Booking[]> {
+async function readRows(
+  ctx: RequestContext,
+  query: BookingQuery,
+  limit: number,
+  offset: number,
+  extra: SqlCondition[] = [],
+): Promise<Booking[]> {
   const where = conditionsOf([...query.where, ...extra]);
   const params = { ...where.params, gw_limit: limit, gw_offset: offset };
   const statement = statements.get(`${query.sort.field} ${query.sort.direction}\n${where.sql}`, () => ({

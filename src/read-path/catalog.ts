@@ -1,8 +1,27 @@
-import { getNamedType, getNullableType, isEnumType, isListType, isNonNullType, isObjectType, isScalarType, type GraphQLField, type GraphQLSchema } from "graphql";
+import {
+  getNamedType,
+  getNullableType,
+  isEnumType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isScalarType,
+  type GraphQLField,
+  type GraphQLSchema,
+} from "graphql";
 import type { DataSource, EntityTarget, ObjectLiteral } from "typeorm";
 import {
-  Attendee, Booking, BookingReference, BookingSeat, DestinationCalendar, EventType, InstantMeetingToken, Payment, User,
-  WebhookScheduledTrigger, WorkflowReminder,
+  Attendee,
+  Booking,
+  BookingReference,
+  BookingSeat,
+  DestinationCalendar,
+  EventType,
+  InstantMeetingToken,
+  Payment,
+  User,
+  WebhookScheduledTrigger,
+  WorkflowReminder,
 } from "../entities";
 
 /**
@@ -14,7 +33,16 @@ import {
 
 /** The entity class of each GraphQL object type the read path reads from a table. */
 const ENTITY_OF_TYPE: Record<string, EntityTarget<ObjectLiteral>> = {
-  Booking, User, EventType, Attendee, Payment, BookingReference, DestinationCalendar, WorkflowReminder, BookingSeat, InstantMeetingToken,
+  Booking,
+  User,
+  EventType,
+  Attendee,
+  Payment,
+  BookingReference,
+  DestinationCalendar,
+  WorkflowReminder,
+  BookingSeat,
+  InstantMeetingToken,
   WebhookScheduledTrigger,
 };
 
@@ -104,11 +132,14 @@ export function buildCatalog(schema: GraphQLSchema, dataSource: DataSource): Cat
     const columnOf = (property: string) => meta.columns.find((c) => c.propertyName === property);
     const fields = new Map<string, FieldReading>();
     for (const field of Object.values(type.getFields())) {
-      fields.set(field.name, reading(name, field, columnOf, (property) => {
-        const relation = RELATIONS[name]?.[field.name];
-        const target = relation && ENTITY_OF_TYPE[relation.type];
-        return target ? dataSource.getMetadata(target).columns.find((c) => c.propertyName === property)?.databaseName : undefined;
-      }));
+      fields.set(
+        field.name,
+        reading(name, field, columnOf, (property) => {
+          const relation = RELATIONS[name]?.[field.name];
+          const target = relation && ENTITY_OF_TYPE[relation.type];
+          return target ? dataSource.getMetadata(target).columns.find((c) => c.propertyName === property)?.databaseName : undefined;
+        }),
+      );
     }
     catalog.set(name, { name, table: meta.tableName, fields });
   }
@@ -117,7 +148,12 @@ export function buildCatalog(schema: GraphQLSchema, dataSource: DataSource): Cat
 
 type ColumnLookup = (property: string) => { databaseName: string; type: unknown; isNullable: boolean } | undefined;
 
-function reading(typeName: string, field: GraphQLField<unknown, unknown>, columnOf: ColumnLookup, childColumnOf: (p: string) => string | undefined): FieldReading {
+function reading(
+  typeName: string,
+  field: GraphQLField<unknown, unknown>,
+  columnOf: ColumnLookup,
+  childColumnOf: (p: string) => string | undefined,
+): FieldReading {
   if (EXECUTOR_ONLY[typeName]?.includes(field.name)) return { kind: "executor", why: "computed by a resolver" };
   if (NULL_ON_READ[typeName]?.includes(field.name)) return { kind: "null" };
   const nullable = !isNonNullType(field.type);
@@ -128,7 +164,10 @@ function reading(typeName: string, field: GraphQLField<unknown, unknown>, column
     const named = getNamedType(field.type);
     const listed = isListType(getNullableType(field.type));
     if (!parent || !child || named.name !== relation.type || listed !== relation.many) {
-      return { kind: "executor", why: `relation ${relation.type}.${relation.childColumn} = ${typeName}.${relation.parentColumn} does not match the schema or the tables` };
+      return {
+        kind: "executor",
+        why: `relation ${relation.type}.${relation.childColumn} = ${typeName}.${relation.parentColumn} does not match the schema or the tables`,
+      };
     }
     return { kind: "relation", spec: relation, childColumn: child, parentColumn: parent.databaseName, nullable };
   }
@@ -141,11 +180,19 @@ function reading(typeName: string, field: GraphQLField<unknown, unknown>, column
     if (columnType !== "enum") return { kind: "executor", why: "an enum field over a non-enum column" };
     scalar = { enum: new Map(type.getValues().map((v) => [String(v.value), v.name])) };
   } else if (isScalarType(type)) {
-    const kinds: Record<string, ScalarKind | undefined> = { Int: "int", String: "string", Boolean: "boolean", DateTime: "datetime", JSON: "json" };
+    const kinds: Record<string, ScalarKind | undefined> = {
+      Int: "int",
+      String: "string",
+      Boolean: "boolean",
+      DateTime: "datetime",
+      JSON: "json",
+    };
     const kind = kinds[type.name];
     const fits =
-      (kind === "int" && INT_TYPES.has(columnType)) || (kind === "string" && TEXT_TYPES.has(columnType)) ||
-      (kind === "boolean" && (columnType === "boolean" || columnType === "Boolean")) || (kind === "datetime" && columnType === "timestamp") ||
+      (kind === "int" && INT_TYPES.has(columnType)) ||
+      (kind === "string" && TEXT_TYPES.has(columnType)) ||
+      (kind === "boolean" && (columnType === "boolean" || columnType === "Boolean")) ||
+      (kind === "datetime" && columnType === "timestamp") ||
       (kind === "json" && (columnType === "jsonb" || columnType === "json"));
     if (!kind || !fits) return { kind: "executor", why: `${type.name} over a ${columnType} column` };
     scalar = kind;

@@ -1,6 +1,17 @@
 import {
-  getArgumentValues, getVariableValues, GraphQLError, Kind, locatedError, visit, type DocumentNode, type ExecutionResult,
-  type FragmentDefinitionNode, type GraphQLSchema, type OperationDefinitionNode, OperationTypeNode } from "graphql";
+  getArgumentValues,
+  getVariableValues,
+  GraphQLError,
+  Kind,
+  locatedError,
+  visit,
+  type DocumentNode,
+  type ExecutionResult,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  OperationTypeNode,
+} from "graphql";
 import type { DataSource } from "typeorm";
 import type { RequestContext } from "../context";
 import { DomainError } from "../domain/errors";
@@ -106,7 +117,13 @@ export class ReadPath {
       texts = await Promise.all(plan.fields.map(({ plan: field }, i) => field.run(ctx, args[i])));
     } catch (err) {
       // The domain's own errors (bad arguments, FORBIDDEN) and refused values: the executor reports them.
-      if (err instanceof GraphQLError || err instanceof DomainError || (err as { code?: string }).code === "22P02" || plan.fields.length > 1) return undefined;
+      if (
+        err instanceof GraphQLError ||
+        err instanceof DomainError ||
+        (err as { code?: string }).code === "22P02" ||
+        plan.fields.length > 1
+      )
+        return undefined;
       // Infrastructure (database down, timeout): reported as the executor would, without asking twice.
       const [{ key: field, nodes }] = plan.fields;
       return { data: null, errors: [locatedError(err, nodes, [field])] };
@@ -124,7 +141,10 @@ export class ReadPath {
    * The parsed document and operation of a text the read path has compiled before (so it was
    * parsed and validated by Apollo first): what the read path's route may run without Apollo.
    */
-  known(documentKey: string, operationName: string | null | undefined): { document: DocumentNode; operation: OperationDefinitionNode } | undefined {
+  known(
+    documentKey: string,
+    operationName: string | null | undefined,
+  ): { document: DocumentNode; operation: OperationDefinitionNode } | undefined {
     const entry = this.operations.get(`${operationName ?? ""}\n${documentKey}`);
     return entry?.compiled && entry.operation ? { document: entry.document, operation: entry.operation } : undefined;
   }
@@ -134,7 +154,11 @@ export class ReadPath {
     let entry = this.operations.get(key);
     if (!entry) {
       const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-      const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
+      const operation = operationName
+        ? operations.find((o) => o.name?.value === operationName)
+        : operations.length === 1
+          ? operations[0]
+          : undefined;
       const fragments: Record<string, FragmentDefinitionNode> = {};
       for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
       const directiveVariables = new Set<string>();

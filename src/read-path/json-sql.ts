@@ -86,7 +86,13 @@ function columnJson(field: ColumnField, x: string, scope: EmitScope): string {
  * The JSON object of row `x` of `typeName` for the fields `sets` select. `booking` is true for the
  * booking rows of a read (the page row itself), where the viewer's view rules apply.
  */
-export function objectJson(typeName: string, x: string, sets: readonly import("graphql").SelectionSetNode[], scope: EmitScope, booking = false): string {
+export function objectJson(
+  typeName: string,
+  x: string,
+  sets: readonly import("graphql").SelectionSetNode[],
+  scope: EmitScope,
+  booking = false,
+): string {
   const type = scope.catalog.get(typeName);
   if (!type) throw new NotCompiled(`${typeName} is not in the catalog`);
   const out = new Concat().text("{");
@@ -110,7 +116,10 @@ export function objectJson(typeName: string, x: string, sets: readonly import("g
       const hidden =
         (booking && scope.viewed && bookingViewsSql.seatHiddenFields.has(selected.name) && `${scope.page}."__view" = 'seat'`) ||
         (scope.viewed && bookingViewsSql.fullOnlyColumns[typeName]?.has(selected.name) && `${scope.page}."__view" <> 'full'`) ||
-        (scope.secrets && typeName === "InstantMeetingToken" && selected.name === "token" && `NOT coalesce(${scope.page}."__secrets", false)`);
+        (scope.secrets &&
+          typeName === "InstantMeetingToken" &&
+          selected.name === "token" &&
+          `NOT coalesce(${scope.page}."__secrets", false)`);
       out.sql(hidden ? `CASE WHEN ${hidden} THEN 'null' ELSE ${value} END` : value);
       continue;
     }
@@ -123,7 +132,13 @@ export function objectJson(typeName: string, x: string, sets: readonly import("g
 }
 
 /** A relation of row `x`: its object (or null), or its rows as a JSON array in id order. */
-function relationJson(field: RelationField, x: string, sets: readonly import("graphql").SelectionSetNode[], scope: EmitScope, bookingField?: string): string {
+function relationJson(
+  field: RelationField,
+  x: string,
+  sets: readonly import("graphql").SelectionSetNode[],
+  scope: EmitScope,
+  bookingField?: string,
+): string {
   const child = scope.catalog.get(field.spec.type);
   if (!child) throw new NotCompiled(`${field.spec.type} is not in the catalog`);
   const y = scope.alias();
@@ -133,7 +148,9 @@ function relationJson(field: RelationField, x: string, sets: readonly import("gr
   const object = objectJson(child.name, y, sets, scope);
   if (!field.spec.many) {
     const value = `(SELECT ${object} FROM "${child.table}" ${y} WHERE ${where} LIMIT 1)`;
-    return field.nullable ? `coalesce(${value}, 'null')` : `coalesce(${value}, ${failure(x, "no related row for a non-null field on row")})`;
+    return field.nullable
+      ? `coalesce(${value}, 'null')`
+      : `coalesce(${value}, ${failure(x, "no related row for a non-null field on row")})`;
   }
   return `coalesce((SELECT '[' || string_agg(${object}, ',' ORDER BY ${y}."id") || ']' FROM "${child.table}" ${y} WHERE ${where}), '[]')`;
 }

@@ -3,7 +3,11 @@ import type { RequestContext } from "../context";
 import { bookingSecretsSql, bookingViewSql, type SqlCondition } from "../domain/booking/booking.policy";
 import { BookingOrderField, OrderDirection, orderSql, type BookingSort } from "../domain/booking/booking-order";
 import {
-  bookingConnectionQuery, bookingListQuery, bookingLookupQuery, requireViewer, type BookingQuery,
+  bookingConnectionQuery,
+  bookingListQuery,
+  bookingLookupQuery,
+  requireViewer,
+  type BookingQuery,
 } from "../domain/booking/booking-read.service";
 import { toPositional, type Positional } from "./bind";
 import { conditionsOf, countBookings, runStatement, Statements } from "./booking-statements";
@@ -97,7 +101,12 @@ async function oneRow(ctx: RequestContext, statement: Positional, params: Record
 }
 
 /** A page's statement, and the total beside it when `totalCount` is selected (the bookings of `counted`). */
-function pageAndTotal(ctx: RequestContext, statement: Positional, values: Record<string, unknown>, counted: readonly SqlCondition[] | undefined) {
+function pageAndTotal(
+  ctx: RequestContext,
+  statement: Positional,
+  values: Record<string, unknown>,
+  counted: readonly SqlCondition[] | undefined,
+) {
   return Promise.all([oneRow(ctx, statement, values), counted ? countBookings(ctx, counted) : undefined]);
 }
 
@@ -160,7 +169,8 @@ function compileBookingPage(root: Selected, scope: Compiling): RootFieldPlan {
       const values = { ...where.params, ...page.params, gw_take: query.take, gw_limit: query.take + 1, gw_offset: query.offset };
       const statement = statements.get(shapeKey(query.where, query.sort, page.sql), () => ({
         sql:
-          `SELECT ${select}${select ? ", " : ""}count(*) > :gw_take AS "more"` + ` FROM (${pageSubquery(where.sql, query.sort, page.sql)}) p`,
+          `SELECT ${select}${select ? ", " : ""}count(*) > :gw_take AS "more"` +
+          ` FROM (${pageSubquery(where.sql, query.sort, page.sql)}) p`,
         names: namesOf(values),
       }));
       const [row, total] = await pageAndTotal(ctx, statement, values, counted ? query.where : undefined);
@@ -223,9 +233,7 @@ function compileBookingConnection(root: Selected, scope: Compiling): RootFieldPl
     let sql = edgesBySort.get(key);
     if (sql === undefined) {
       const cursor = `'"' || ${cursorSql(sort)} || '"'`;
-      sql = edgeSelections
-        .map(({ column, sets }) => `${pageArray(edgeJson(sets, emit, cursor))} AS "${column}"`)
-        .join(", ");
+      sql = edgeSelections.map(({ column, sets }) => `${pageArray(edgeJson(sets, emit, cursor))} AS "${column}"`).join(", ");
       edgesBySort.set(key, sql);
     }
     return sql;

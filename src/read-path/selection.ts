@@ -1,5 +1,12 @@
 import {
-  GraphQLIncludeDirective, GraphQLSkipDirective, getDirectiveValues, Kind, type DirectiveNode, type FieldNode, type FragmentDefinitionNode, type SelectionSetNode,
+  GraphQLIncludeDirective,
+  GraphQLSkipDirective,
+  getDirectiveValues,
+  Kind,
+  type DirectiveNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
 } from "graphql";
 
 /**
@@ -37,7 +44,8 @@ export function collectFields(typeName: string, sets: readonly SelectionSetNode[
         if (entry) entry.nodes.push(selection);
         else byKey.set(key, { key, name: selection.name.value, nodes: [selection] });
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        if (selection.typeCondition && selection.typeCondition.name.value !== typeName) throw new NotCompiled("type condition on another type");
+        if (selection.typeCondition && selection.typeCondition.name.value !== typeName)
+          throw new NotCompiled("type condition on another type");
         visit(selection.selectionSet, visited);
       } else {
         const name = selection.name.value;

@@ -3,9 +3,31 @@ import type { DataSource, EntityManager } from "typeorm";
 import { hashApiKey } from "../auth/api-key";
 import { bookingSlotKey } from "../domain/booking/idempotency";
 import {
-  ApiKey, Attendee, Availability, Booking, BookingReference, BookingSeat, BookingStatus, DestinationCalendar, EventType, Host,
-  InstantMeetingToken, Membership, MembershipRole, OrganizationSettings, OutOfOfficeEntry, Payment, PaymentOption, Schedule,
-  SchedulingType, Team, User, UserPermissionRole, WebhookScheduledTrigger, WorkflowMethods, WorkflowReminder,
+  ApiKey,
+  Attendee,
+  Availability,
+  Booking,
+  BookingReference,
+  BookingSeat,
+  BookingStatus,
+  DestinationCalendar,
+  EventType,
+  Host,
+  InstantMeetingToken,
+  Membership,
+  MembershipRole,
+  OrganizationSettings,
+  OutOfOfficeEntry,
+  Payment,
+  PaymentOption,
+  Schedule,
+  SchedulingType,
+  Team,
+  User,
+  UserPermissionRole,
+  WebhookScheduledTrigger,
+  WorkflowMethods,
+  WorkflowReminder,
 } from "../entities";
 
 /** Deterministic demo API keys (`cal_` + 32 hex), printed at start-up and used in the README. */
@@ -41,7 +63,11 @@ function rng(seed: number) {
     pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)],
     chance: (p: number) => next() < p,
     uid: () =>
-      Array.from({ length: 4 }, () => Math.floor(next() * 0x100000000).toString(16).padStart(8, "0"))
+      Array.from({ length: 4 }, () =>
+        Math.floor(next() * 0x100000000)
+          .toString(16)
+          .padStart(8, "0"),
+      )
         .join("")
         .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5"),
   };
@@ -158,25 +184,60 @@ async function seed(m: EntityManager, now: Date): Promise<DemoSummary> {
   const daily = [{ type: "integrations:daily" }];
   const kinds: Array<Partial<EventType> & { slug: string }> = [
     { title: "30 min meeting", slug: "30min", length: 30, locations: daily },
-    { title: "Consultation", slug: "consultation", length: 60, requiresConfirmation: true, locations: [{ type: "inPerson", address: "1 Main St" }] },
+    {
+      title: "Consultation",
+      slug: "consultation",
+      length: 60,
+      requiresConfirmation: true,
+      locations: [{ type: "inPerson", address: "1 Main St" }],
+    },
     { title: "Paid session", slug: "paid", length: 45, price: 5000, currency: "usd", locations: daily },
     { title: "Quick chat", slug: "quick", length: 15, hidden: true, locations: [{ type: "phone" }] },
     { title: "Flexible call", slug: "flexible", length: 30, metadata: { multipleDuration: [15, 30, 60] }, locations: daily },
     { title: "Workshop", slug: "workshop", length: 90, seatsPerTimeSlot: 5, locations: [{ type: "link", link: "https://example.com/ws" }] },
   ];
   const personal: Partial<EventType>[] = [];
-  const owners: Array<[User, number]> = [[u.alice, 3], [u.bob, 6], [u.carol, 2], [u.frank, 3], [u.gina, 2], [u.ivan, 4], [u.judy, 1]];
+  const owners: Array<[User, number]> = [
+    [u.alice, 3],
+    [u.bob, 6],
+    [u.carol, 2],
+    [u.frank, 3],
+    [u.gina, 2],
+    [u.ivan, 4],
+    [u.judy, 1],
+  ];
   for (const [owner, count] of owners) {
     for (const kind of kinds.slice(0, count)) {
-      personal.push({ minimumBookingNotice: 120, ...kind, userId: owner.id, eventName: null, description: `${kind.title} with ${owner.name}` });
+      personal.push({
+        minimumBookingNotice: 120,
+        ...kind,
+        userId: owner.id,
+        eventName: null,
+        description: `${kind.title} with ${owner.name}`,
+      });
     }
   }
   // One event type with booking limits (Bob's first: at most 4 a day and 10 a week).
   for (const type of personal) if (type.userId === u.bob.id && type.slug === "30min") type.bookingLimits = { PER_DAY: 4, PER_WEEK: 10 };
   const teamTypes: Partial<EventType>[] = [
-    { title: "Support call", slug: "support-call", length: 30, teamId: support.id, schedulingType: SchedulingType.ROUND_ROBIN, locations: daily, eventName: "Support: {Scheduler}" },
+    {
+      title: "Support call",
+      slug: "support-call",
+      length: 30,
+      teamId: support.id,
+      schedulingType: SchedulingType.ROUND_ROBIN,
+      locations: daily,
+      eventName: "Support: {Scheduler}",
+    },
     { title: "Team sync", slug: "team-sync", length: 60, teamId: support.id, schedulingType: SchedulingType.COLLECTIVE, locations: daily },
-    { title: "Instant support", slug: "instant", length: 15, teamId: support.id, schedulingType: SchedulingType.ROUND_ROBIN, locations: daily },
+    {
+      title: "Instant support",
+      slug: "instant",
+      length: 15,
+      teamId: support.id,
+      schedulingType: SchedulingType.ROUND_ROBIN,
+      locations: daily,
+    },
   ];
   const eventTypes = await insertAll(m, EventType, [...personal, ...teamTypes]);
   const teamEventTypes = eventTypes.filter((e) => e.teamId === support.id);
@@ -185,7 +246,13 @@ async function seed(m: EntityManager, now: Date): Promise<DemoSummary> {
     m,
     Host,
     teamEventTypes.flatMap((et) =>
-      supportHosts.map((h, i) => ({ userId: h.id, eventTypeId: et.id, isFixed: et.schedulingType === SchedulingType.COLLECTIVE, priority: 2, weight: 100 - i * 10 })),
+      supportHosts.map((h, i) => ({
+        userId: h.id,
+        eventTypeId: et.id,
+        isFixed: et.schedulingType === SchedulingType.COLLECTIVE,
+        priority: 2,
+        weight: 100 - i * 10,
+      })),
     ),
   );
 
@@ -215,9 +282,7 @@ async function seed(m: EntityManager, now: Date): Promise<DemoSummary> {
   const choices = eventTypes.filter((e) => e.slug !== "instant");
   for (let i = 0; i < 320; i += 1) {
     const eventType = r.pick(choices);
-    const organizer = eventType.userId
-      ? users.find((x) => x.id === eventType.userId)!
-      : r.pick(supportHosts);
+    const organizer = eventType.userId ? users.find((x) => x.id === eventType.userId)! : r.pick(supportHosts);
     const startMs = takeSlot(organizer.id);
     const lengths = (eventType.metadata as { multipleDuration?: number[] } | null)?.multipleDuration ?? [eventType.length];
     const start = new Date(startMs);
@@ -227,7 +292,15 @@ async function seed(m: EntityManager, now: Date): Promise<DemoSummary> {
     const roll = r.next();
     let status: BookingStatus;
     if (past) status = roll < 0.7 ? BookingStatus.ACCEPTED : roll < 0.85 ? BookingStatus.CANCELLED : BookingStatus.REJECTED;
-    else if (needsConfirmation) status = roll < 0.45 ? BookingStatus.PENDING : roll < 0.8 ? BookingStatus.ACCEPTED : roll < 0.9 ? BookingStatus.REJECTED : BookingStatus.CANCELLED;
+    else if (needsConfirmation)
+      status =
+        roll < 0.45
+          ? BookingStatus.PENDING
+          : roll < 0.8
+            ? BookingStatus.ACCEPTED
+            : roll < 0.9
+              ? BookingStatus.REJECTED
+              : BookingStatus.CANCELLED;
     else status = roll < 0.8 ? BookingStatus.ACCEPTED : BookingStatus.CANCELLED;
     const booker = r.pick(bookers.filter((b) => b.email.toLowerCase() !== organizer.email));
     const location = (eventType.locations as Array<{ type: string; address?: string; link?: string }>)[0];
@@ -245,7 +318,11 @@ async function seed(m: EntityManager, now: Date): Promise<DemoSummary> {
           .replace("{Organizer}", organizer.name ?? "")
           .replace("{Scheduler}", booker.name),
         description: r.chance(0.5) ? "Looking forward to it." : null,
-        responses: { name: booker.name, email: booker.email, location: { value: location.type, optionValue: location.address ?? location.link ?? "" } },
+        responses: {
+          name: booker.name,
+          email: booker.email,
+          location: { value: location.type, optionValue: location.address ?? location.link ?? "" },
+        },
         startTime: start,
         endTime: end,
         location: location.address ?? location.link ?? location.type,
@@ -270,11 +347,21 @@ async function seed(m: EntityManager, now: Date): Promise<DemoSummary> {
   }
 
   // A weekly recurring series (Bob, 4 occurrences) and a reschedule pair.
-  const series = plans.filter((p) => p.booking.userId === u.bob.id && p.booking.status === BookingStatus.ACCEPTED && p.booking.startTime!.getTime() > now.getTime()).slice(0, 4);
+  const series = plans
+    .filter(
+      (p) => p.booking.userId === u.bob.id && p.booking.status === BookingStatus.ACCEPTED && p.booking.startTime!.getTime() > now.getTime(),
+    )
+    .slice(0, 4);
   const recurringEventId = r.uid();
   for (const p of series) p.booking.recurringEventId = recurringEventId;
   const movedFrom = plans.find((p) => p.booking.status === BookingStatus.CANCELLED && p.booking.startTime!.getTime() > now.getTime());
-  const movedTo = plans.find((p) => p !== movedFrom && p.booking.userId === movedFrom?.booking.userId && p.booking.status === BookingStatus.ACCEPTED && p.booking.startTime!.getTime() > movedFrom!.booking.startTime!.getTime());
+  const movedTo = plans.find(
+    (p) =>
+      p !== movedFrom &&
+      p.booking.userId === movedFrom?.booking.userId &&
+      p.booking.status === BookingStatus.ACCEPTED &&
+      p.booking.startTime!.getTime() > movedFrom!.booking.startTime!.getTime(),
+  );
   if (movedFrom && movedTo) {
     movedFrom.booking.rescheduled = true;
     movedFrom.booking.rescheduledBy = u.bob.email;
@@ -292,19 +379,35 @@ async function seed(m: EntityManager, now: Date): Promise<DemoSummary> {
     booker: { name: "Client 1", email: "client1@customer.test" },
     guests: 0,
     booking: {
-      uid: r.uid(), userId: u.carol.id, userPrimaryEmail: u.carol.email, eventTypeId: instantType.id,
-      title: "Instant support for Client 1", responses: { name: "Client 1", email: "client1@customer.test" },
-      startTime: new Date(instantStart), endTime: new Date(instantStart + 15 * 60_000), location: "integrations:daily",
-      createdAt: now, status: BookingStatus.AWAITING_HOST, metadata: {}, iCalUID: `${r.uid()}@Cal.com`,
+      uid: r.uid(),
+      userId: u.carol.id,
+      userPrimaryEmail: u.carol.email,
+      eventTypeId: instantType.id,
+      title: "Instant support for Client 1",
+      responses: { name: "Client 1", email: "client1@customer.test" },
+      startTime: new Date(instantStart),
+      endTime: new Date(instantStart + 15 * 60_000),
+      location: "integrations:daily",
+      createdAt: now,
+      status: BookingStatus.AWAITING_HOST,
+      metadata: {},
+      iCalUID: `${r.uid()}@Cal.com`,
     },
   });
 
-  const bookings = await insertAll(m, Booking, plans.map((p) => p.booking));
+  const bookings = await insertAll(
+    m,
+    Booking,
+    plans.map((p) => p.booking),
+  );
 
   const attendeeRows: Partial<Attendee>[] = [];
   const attendeeBooking: number[] = [];
   bookings.forEach((booking, i) => {
-    const people = [plans[i].booker, ...Array.from({ length: plans[i].guests }, (_, g) => ({ name: `Guest ${g + 1}`, email: `guest${i}-${g}@guests.test` }))];
+    const people = [
+      plans[i].booker,
+      ...Array.from({ length: plans[i].guests }, (_, g) => ({ name: `Guest ${g + 1}`, email: `guest${i}-${g}@guests.test` })),
+    ];
     for (const p of people) {
       attendeeRows.push({ email: p.email, name: p.name, timeZone: r.pick(zones), locale: "en", bookingId: booking.id, noShow: false });
       attendeeBooking.push(i);
@@ -318,7 +421,13 @@ async function seed(m: EntityManager, now: Date): Promise<DemoSummary> {
     attendees
       .map((a, j) => ({ a, plan: plans[attendeeBooking[j]] }))
       .filter(({ plan }) => plan.eventType.seatsPerTimeSlot)
-      .map(({ a }) => ({ referenceUid: r.uid(), bookingId: a.bookingId!, attendeeId: a.id, data: { responses: { name: a.name, email: a.email } }, metadata: {} })),
+      .map(({ a }) => ({
+        referenceUid: r.uid(),
+        bookingId: a.bookingId!,
+        attendeeId: a.id,
+        data: { responses: { name: a.name, email: a.email } },
+        metadata: {},
+      })),
   );
 
   await insertAll(
@@ -327,9 +436,17 @@ async function seed(m: EntityManager, now: Date): Promise<DemoSummary> {
     bookings
       .filter((b, i) => plans[i].eventType.price > 0 && b.status !== BookingStatus.REJECTED)
       .map((b, i) => ({
-        uid: r.uid(), appId: "stripe", bookingId: b.id, amount: 5000, fee: 175, currency: "usd",
-        success: b.paid, refunded: b.status === BookingStatus.CANCELLED, data: { demo: true },
-        externalId: `pi_demo_${b.id}_${i}`, paymentOption: PaymentOption.ON_BOOKING,
+        uid: r.uid(),
+        appId: "stripe",
+        bookingId: b.id,
+        amount: 5000,
+        fee: 175,
+        currency: "usd",
+        success: b.paid,
+        refunded: b.status === BookingStatus.CANCELLED,
+        data: { demo: true },
+        externalId: `pi_demo_${b.id}_${i}`,
+        paymentOption: PaymentOption.ON_BOOKING,
       })),
   );
 
@@ -339,8 +456,22 @@ async function seed(m: EntityManager, now: Date): Promise<DemoSummary> {
     bookings
       .filter((_, i) => i % 2 === 0)
       .flatMap((b) => [
-        { type: "daily_video", uid: `daily-${b.uid.slice(0, 8)}`, meetingId: `daily-${b.id}`, meetingPassword: `pw${b.id}`, meetingUrl: `https://demo.daily.co/${b.uid.slice(0, 8)}`, bookingId: b.id, deleted: null },
-        { type: "google_calendar", uid: `gcal-${b.uid.slice(0, 12)}`, externalCalendarId: "primary", bookingId: b.id, deleted: b.status === BookingStatus.CANCELLED },
+        {
+          type: "daily_video",
+          uid: `daily-${b.uid.slice(0, 8)}`,
+          meetingId: `daily-${b.id}`,
+          meetingPassword: `pw${b.id}`,
+          meetingUrl: `https://demo.daily.co/${b.uid.slice(0, 8)}`,
+          bookingId: b.id,
+          deleted: null,
+        },
+        {
+          type: "google_calendar",
+          uid: `gcal-${b.uid.slice(0, 12)}`,
+          externalCalendarId: "primary",
+          bookingId: b.id,
+          deleted: b.status === BookingStatus.CANCELLED,
+        },
       ]),
   );
 
@@ -349,23 +480,40 @@ async function seed(m: EntityManager, now: Date): Promise<DemoSummary> {
     m,
     WorkflowReminder,
     upcoming.map((b) => ({
-      bookingUid: b.uid, method: r.chance(0.8) ? WorkflowMethods.EMAIL : WorkflowMethods.SMS,
-      scheduledDate: new Date(b.startTime.getTime() - DAY), referenceId: `wr-${b.uid}`, scheduled: true,
-      cancelled: false, isMandatoryReminder: false, retryCount: 0,
+      bookingUid: b.uid,
+      method: r.chance(0.8) ? WorkflowMethods.EMAIL : WorkflowMethods.SMS,
+      scheduledDate: new Date(b.startTime.getTime() - DAY),
+      referenceId: `wr-${b.uid}`,
+      scheduled: true,
+      cancelled: false,
+      isMandatoryReminder: false,
+      retryCount: 0,
     })),
   );
   await insertAll(
     m,
     WebhookScheduledTrigger,
     upcoming.slice(0, 40).map((b) => ({
-      jobName: `meeting-ended-${b.id}`, subscriberUrl: "https://hooks.example.com/cal",
+      jobName: `meeting-ended-${b.id}`,
+      subscriberUrl: "https://hooks.example.com/cal",
       payload: JSON.stringify({ triggerEvent: "MEETING_ENDED", bookingId: b.id, uid: b.uid }),
-      startAfter: b.endTime, retryCount: 0, appId: null, webhookId: "demo-webhook", bookingId: b.id,
+      startAfter: b.endTime,
+      retryCount: 0,
+      appId: null,
+      webhookId: "demo-webhook",
+      bookingId: b.id,
     })),
   );
   const instant = bookings[bookings.length - 1];
   await insertAll(m, InstantMeetingToken, [
-    { token: r.uid(), expires: new Date(instant.startTime.getTime() + 10 * 60_000), teamId: support.id, bookingId: instant.id, createdAt: now, updatedAt: now },
+    {
+      token: r.uid(),
+      expires: new Date(instant.startTime.getTime() + 10 * 60_000),
+      teamId: support.id,
+      bookingId: instant.id,
+      createdAt: now,
+      updatedAt: now,
+    },
   ]);
 
   return { users: users.length, eventTypes: eventTypes.length, bookings: bookings.length };
@@ -380,7 +528,11 @@ async function seed(m: EntityManager, now: Date): Promise<DemoSummary> {
  * seven days from now.
  */
 async function seedSchedules(m: EntityManager, users: User[], u: Record<string, User>, now: Date): Promise<void> {
-  const schedules = await insertAll(m, Schedule, users.map((user) => ({ userId: user.id, name: "Working hours", timeZone: null })));
+  const schedules = await insertAll(
+    m,
+    Schedule,
+    users.map((user) => ({ userId: user.id, name: "Working hours", timeZone: null })),
+  );
   const weekdays = [1, 2, 3, 4, 5];
   const rows: Partial<Availability>[] = [];
   for (const schedule of schedules) {
@@ -400,16 +552,20 @@ async function seedSchedules(m: EntityManager, users: User[], u: Record<string, 
   for (const schedule of schedules) await m.getRepository(User).update({ id: schedule.userId }, { defaultScheduleId: schedule.id });
   const away = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 7));
   await insertAll(m, OutOfOfficeEntry, [
-    { uuid: "demo-ooo-dave", userId: u.dave.id, start: away, end: new Date(away.getTime() + 7 * 86_400_000), notes: "Holiday", createdAt: now, updatedAt: now },
+    {
+      uuid: "demo-ooo-dave",
+      userId: u.dave.id,
+      start: away,
+      end: new Date(away.getTime() + 7 * 86_400_000),
+      notes: "Holiday",
+      createdAt: now,
+      updatedAt: now,
+    },
   ]);
 }
 
 /** Inserts rows in bulk and returns them with their generated ids (in input order). */
-async function insertAll<T extends object>(
-  m: EntityManager,
-  entity: new () => T,
-  rows: Partial<T>[],
-): Promise<T[]> {
+async function insertAll<T extends object>(m: EntityManager, entity: new () => T, rows: Partial<T>[]): Promise<T[]> {
   if (rows.length === 0) return [];
   const repo = m.getRepository(entity);
   const created = rows.map((row) => repo.create(row as T));

@@ -92,7 +92,11 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   // to X-Forwarded-For (one hop: entries a client wrote itself are not believed).
   app.set("trust proxy", config.browser.trustProxy ? 1 : false);
   // Credentials by shape: API keys, JWTs, booking tokens, or none (the public viewer).
-  const bookingTokens = new BookingTokens(config.browser.bookingTokenSecret, config.browser.bookingTokenTtlDays, config.browser.bookingTokens);
+  const bookingTokens = new BookingTokens(
+    config.browser.bookingTokenSecret,
+    config.browser.bookingTokenTtlDays,
+    config.browser.bookingTokens,
+  );
   const authenticator = new Authenticator(
     dataSource,
     new ApiKeyAuthenticator(dataSource, config.apiKeyCacheSeconds),
@@ -122,7 +126,10 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
       ? new RateLimit(config.browser.publicRateLimitPerMinute, redis, metrics, logger, databaseScope(dataSource))
       : undefined;
   const limits = {
-    maxDepth: config.maxQueryDepth, maxAliases: config.maxAliases, maxCost: config.maxQueryCost, unpagedListSize: config.maxUnpagedBookings,
+    maxDepth: config.maxQueryDepth,
+    maxAliases: config.maxAliases,
+    maxCost: config.maxQueryCost,
+    unpagedListSize: config.maxUnpagedBookings,
   };
 
   const readPathOperations = new Counter({
@@ -155,7 +162,15 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
       config.sandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
-      gatePlugin({ authenticator, limits, metrics, dataSource, rateLimit, publicRateLimit, maxPersistedQueryBytes: MAX_PERSISTED_QUERY_BYTES }),
+      gatePlugin({
+        authenticator,
+        limits,
+        metrics,
+        dataSource,
+        rateLimit,
+        publicRateLimit,
+        maxPersistedQueryBytes: MAX_PERSISTED_QUERY_BYTES,
+      }),
       loggingPlugin(metrics, !production),
     ],
   });
@@ -166,11 +181,23 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   const bus = config.bookingEvents && url ? new BookingEventBus(url, dataSource, logger) : undefined;
   bus?.start();
   // Webhook deliveries: graphile-worker jobs queued by the mutations (domain/webhooks).
-  const webhooks = config.bookingEvents && url ? new WebhookWorker({ url, config: config.webhooks, logger, registry: metrics.registry }) : undefined;
+  const webhooks =
+    config.bookingEvents && url ? new WebhookWorker({ url, config: config.webhooks, logger, registry: metrics.registry }) : undefined;
   webhooks?.start();
   // Declared here, read by the drain step above once the server stops.
   const subscriptions = bus
-    ? serveSubscriptions({ httpServer, config, dataSource, authenticator, bus, limits, rateLimit, metrics, logger, clientIp: (req) => clientAddress(req, config.browser.trustProxy) })
+    ? serveSubscriptions({
+        httpServer,
+        config,
+        dataSource,
+        authenticator,
+        bus,
+        limits,
+        rateLimit,
+        metrics,
+        logger,
+        clientIp: (req) => clientAddress(req, config.browser.trustProxy),
+      })
     : undefined;
   if (bus) {
     new Gauge({
@@ -180,7 +207,9 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
       async collect() {
         if (!dataSource.isInitialized) return;
         const [row] = (await dataSource
-          .query(`SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(xact_start)), 0)::float8 AS age FROM pg_stat_activity WHERE backend_xid IS NOT NULL`)
+          .query(
+            `SELECT COALESCE(EXTRACT(EPOCH FROM now() - min(xact_start)), 0)::float8 AS age FROM pg_stat_activity WHERE backend_xid IS NOT NULL`,
+          )
           .catch(() => [])) as Array<{ age: number }>;
         if (row) this.set(row.age);
       },
@@ -210,7 +239,12 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   });
 
   /** A GraphQL request's context (the gate plugin authenticates and fills in the viewer). */
-  const requestContext = (req: http.IncomingMessage, locals: RequestLocals, rawJson: RawJsonSink, precounted?: GatewayContext["precounted"]): GatewayContext => {
+  const requestContext = (
+    req: http.IncomingMessage,
+    locals: RequestLocals,
+    rawJson: RawJsonSink,
+    precounted?: GatewayContext["precounted"],
+  ): GatewayContext => {
     const requestLogger = logger.child({ requestId: locals.requestId });
     return {
       rawJson,
@@ -259,14 +293,31 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   let v1: Router | undefined;
   app.use("/v1", requestTimeout(config.requestTimeoutMs), (req: Request, res: Response, next: NextFunction) => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily, on the first /v1 request
-    v1 ??= (require("../rest/v1/router") as typeof import("../rest/v1/router")).v1Router({ config, dataSource, authenticator, rateLimit, registry: metrics.registry, logger, readPath });
+    v1 ??= (require("../rest/v1/router") as typeof import("../rest/v1/router")).v1Router({
+      config,
+      dataSource,
+      authenticator,
+      rateLimit,
+      registry: metrics.registry,
+      logger,
+      readPath,
+    });
     v1(req, res, next);
   });
 
   // Outside production, `/` says where everything is (production: 404, as for any unknown path).
   if (!production) {
     app.get("/", (req, res) => {
-      res.type("html").send(homePage({ base: `${req.protocol}://${req.get("host") ?? "localhost"}`, demoKey: extras.demoKey, restDocs: config.introspection, graphiql: config.sandbox }));
+      res
+        .type("html")
+        .send(
+          homePage({
+            base: `${req.protocol}://${req.get("host") ?? "localhost"}`,
+            demoKey: extras.demoKey,
+            restDocs: config.introspection,
+            graphiql: config.sandbox,
+          }),
+        );
     });
   }
 
@@ -308,7 +359,17 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
     readPath
       ? frontDoor({
           app,
-          route: readPathRoute({ readPath, schema: gatewaySchema(), authenticator, limits, rateLimit, metrics, dataSource, context: requestContext, exposeSqlCount: !production }),
+          route: readPathRoute({
+            readPath,
+            schema: gatewaySchema(),
+            authenticator,
+            limits,
+            rateLimit,
+            metrics,
+            dataSource,
+            context: requestContext,
+            exposeSqlCount: !production,
+          }),
           cors: graphqlCors,
           bodyLimitBytes: config.bodyLimitBytes,
           requestTimeoutMs: config.requestTimeoutMs,
@@ -368,7 +429,12 @@ function batchSizeCap(max: number) {
   return (req: Request, res: Response, next: NextFunction) => {
     if (!Array.isArray(req.body) || req.body.length <= max) return next();
     res.status(400).json({
-      errors: [{ message: `A batch may hold at most ${max} operations (MAX_BATCH_SIZE); this one has ${req.body.length}.`, extensions: { code: "BAD_REQUEST" } }],
+      errors: [
+        {
+          message: `A batch may hold at most ${max} operations (MAX_BATCH_SIZE); this one has ${req.body.length}.`,
+          extensions: { code: "BAD_REQUEST" },
+        },
+      ],
     });
   };
 }

@@ -47,7 +47,12 @@ export function frontDoor(options: FrontDoorOptions): http.RequestListener {
   };
 
   function handOver(
-    req: http.IncomingMessage, res: http.ServerResponse, locals: RequestLocals, body: unknown, bodyError?: RequestLocals["bodyError"], precounted?: unknown,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    locals: RequestLocals,
+    body: unknown,
+    bodyError?: RequestLocals["bodyError"],
+    precounted?: unknown,
   ): void {
     if (res.headersSent) return; // answered meanwhile (the deadline)
     // Express keeps an existing `res.locals`; its body parser skips a request already read.

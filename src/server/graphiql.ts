@@ -23,7 +23,10 @@ const ASSETS: Record<string, { pkg: string; file: string; type: string }> = {
 export function graphiqlRouter(options: { demoKey?: string }): Router {
   const resolve = createRequire(__filename);
   const files = new Map(
-    Object.entries(ASSETS).map(([name, a]) => [name, { path: path.join(path.dirname(resolve.resolve(`${a.pkg}/package.json`)), a.file), type: a.type }]),
+    Object.entries(ASSETS).map(([name, a]) => [
+      name,
+      { path: path.join(path.dirname(resolve.resolve(`${a.pkg}/package.json`)), a.file), type: a.type },
+    ]),
   );
   const router = express.Router();
   router.get("/", (_req, res) => {
@@ -41,7 +44,10 @@ export function graphiqlRouter(options: { demoKey?: string }): Router {
 
 function page(demoKey: string | undefined): string {
   // JSON in a script element: `<` escaped so no value can close the element.
-  const settings = JSON.stringify({ headers: demoKey ? JSON.stringify({ Authorization: `Bearer ${demoKey}` }, null, 2) : "{}" }).replace(/</g, "\\u003c");
+  const settings = JSON.stringify({ headers: demoKey ? JSON.stringify({ Authorization: `Bearer ${demoKey}` }, null, 2) : "{}" }).replace(
+    /</g,
+    "\\u003c",
+  );
   return `<!doctype html>
 <html lang="en">
 <head>

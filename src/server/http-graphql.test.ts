@@ -13,10 +13,12 @@ function run(handler: RequestHandler): Promise<{ calledNext: boolean; err: unkno
 describe("inSequence", () => {
   it("runs the handlers in order, then calls next", async () => {
     const seen: string[] = [];
-    const mark = (name: string): RequestHandler => (_req, _res, next) => {
-      seen.push(name);
-      next();
-    };
+    const mark =
+      (name: string): RequestHandler =>
+      (_req, _res, next) => {
+        seen.push(name);
+        next();
+      };
     expect(await run(inSequence(mark("a"), mark("b"), mark("c")))).toEqual({ calledNext: true, err: undefined });
     expect(seen).toEqual(["a", "b", "c"]);
   });

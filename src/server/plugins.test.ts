@@ -12,7 +12,7 @@ describe("isIntrospectionOnly", () => {
   it.each([
     ["{ __schema { types { name } } }", true],
     ["{ __typename }", true],
-    ["query { ...F } fragment F on Query { __type(name: \"X\") { name } }", true],
+    ['query { ...F } fragment F on Query { __type(name: "X") { name } }', true],
     ["{ ... on Query { __schema { queryType { name } } } }", true],
     ["{ __typename me { id } }", false],
     ["query { ...F } fragment F on Query { me { id } }", false],
@@ -34,7 +34,14 @@ describe("bearerToken", () => {
 describe("loadConfig", () => {
   it("has documented defaults", () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 4000, dbMigrations: "run", nodeEnv: "development", introspection: true, sandbox: true, logLevel: "info" });
+    expect(config).toMatchObject({
+      port: 4000,
+      dbMigrations: "run",
+      nodeEnv: "development",
+      introspection: true,
+      sandbox: true,
+      logLevel: "info",
+    });
     expect(config.databaseUrl).toBeUndefined();
   });
   it("turns introspection and Sandbox off in production unless asked", () => {

@@ -1,6 +1,14 @@
 import type { ApolloServerPlugin, GraphQLRequestContext } from "@apollo/server";
 import type { RawJsonSink } from "../read-path/raw-json";
-import { GraphQLError, Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode, OperationTypeNode } from "graphql";
+import {
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  OperationTypeNode,
+} from "graphql";
 import type { DataSource } from "typeorm";
 import { bearerToken } from "../auth/api-key";
 import type { Authenticator } from "../auth/credentials";
@@ -51,9 +59,7 @@ function operationLabel(name: string | null): string {
 
 /** True when every top-level field of the operation is introspection (`__schema`, `__type`, `__typename`). */
 export function isIntrospectionOnly(document: DocumentNode, operation: OperationDefinitionNode): boolean {
-  const fragments = new Map(
-    document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])),
-  );
+  const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
   const check = (set: SelectionSetNode, seen: Set<string>): boolean =>
     set.selections.every((s) => {
       if (s.kind === Kind.FIELD) return INTROSPECTION_FIELDS.has(s.name.value);
@@ -73,7 +79,8 @@ function rootFieldNames(document: DocumentNode, operation: OperationDefinitionNo
     for (const s of set.selections) {
       if (s.kind === Kind.FIELD) names.add(s.name.value);
       else if (s.kind === Kind.INLINE_FRAGMENT) visit(s.selectionSet, seen);
-      else if (!seen.has(s.name.value) && fragments.has(s.name.value)) visit(fragments.get(s.name.value)!.selectionSet, new Set([...seen, s.name.value]));
+      else if (!seen.has(s.name.value) && fragments.has(s.name.value))
+        visit(fragments.get(s.name.value)!.selectionSet, new Set([...seen, s.name.value]));
     }
   };
   visit(operation.selectionSet, new Set());
@@ -89,7 +96,12 @@ interface OperationFacts {
 
 const operationFacts = new WeakMap<OperationDefinitionNode, OperationFacts>();
 
-function factsOf(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, limits: OperationLimits): OperationFacts {
+function factsOf(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  limits: OperationLimits,
+): OperationFacts {
   return cached(operationFacts, operation, () => ({
     introspectionOnly: isIntrospectionOnly(document, operation),
     measure: operation.variableDefinitions?.length ? undefined : measureOperation(schema, document, operation, {}, limits.unpagedListSize),
@@ -140,7 +152,15 @@ export interface GateOptions {
  * `maxPersistedQueryBytes` of query text. One hook, so the steps run in sequence (Apollo runs
  * different plugins' hooks concurrently).
  */
-export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLimit, publicRateLimit, maxPersistedQueryBytes }: GateOptions): ApolloServerPlugin<GatewayContext> {
+export function gatePlugin({
+  authenticator,
+  limits,
+  metrics,
+  dataSource,
+  rateLimit,
+  publicRateLimit,
+  maxPersistedQueryBytes,
+}: GateOptions): ApolloServerPlugin<GatewayContext> {
   const count = async (contextValue: GatewayContext, bucket: string, limiter = rateLimit) => {
     if (!limiter) return;
     // Counted already by the read path's route, which then handed the request over (server/read-path-route.ts).
@@ -181,7 +201,11 @@ export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLim
           if (!dataSource.isInitialized) throw infrastructureError({ code: "SERVICE_UNAVAILABLE" });
           // The operation's own bookkeeping: queries may read from replicas; a mutation and
           // everything it reads back use the primary.
-          const store = { sqlStatements: 0, readOnly: operation.operation === OperationTypeNode.QUERY, deadline: contextValue.store.deadline };
+          const store = {
+            sqlStatements: 0,
+            readOnly: operation.operation === OperationTypeNode.QUERY,
+            deadline: contextValue.store.deadline,
+          };
           contextValue.store = store;
           const key = bearerToken(contextValue.authorization);
           // A refused credential counts against the client IP: in the public budget for booking
@@ -209,7 +233,10 @@ export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLim
             throw infrastructure ? infrastructureError(infrastructure) : err;
           }
           const viewer = contextValue.viewer;
-          contextValue.logger = contextValue.requestLogger.child({ operationName, viewerId: viewer.kind === "user" ? viewer.user.id : null });
+          contextValue.logger = contextValue.requestLogger.child({
+            operationName,
+            viewerId: viewer.kind === "user" ? viewer.user.id : null,
+          });
           // Users count against their own budget; the public viewer and booking tokens against the
           // client IP's public budget (PUBLIC_RATE_LIMIT_PER_MINUTE), apart from keyed traffic.
           if (viewer.kind === "user") await count(contextValue, RateLimit.userBucket(viewer.user.id));
@@ -218,7 +245,10 @@ export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLim
           for (const field of rootFieldNames(document, operation)) {
             const access = rootFieldAccess(viewer, operation.operation, field);
             if (access === "unauthenticated") throw toGraphQLError(unauthenticated());
-            if (access === "forbidden") throw toGraphQLError(forbidden(`A booking token only reads, cancels and reschedules its own booking; ${field} is not allowed with it.`));
+            if (access === "forbidden")
+              throw toGraphQLError(
+                forbidden(`A booking token only reads, cancels and reschedules its own booking; ${field} is not allowed with it.`),
+              );
           }
           contextValue.loaders = createLoaders(dataSource, store, viewer);
           const query = request.query;
@@ -230,7 +260,8 @@ export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLim
         async didEncounterErrors({ contextValue }) {
           // Refused before it was counted (unparsable, invalid, too complex, no such operation):
           // still a request of this client IP's, so hostile documents are not free.
-          if (rateLimit && !contextValue.rateLimit) contextValue.rateLimit = await rateLimit.consume(RateLimit.ipBucket(contextValue.clientIp()));
+          if (rateLimit && !contextValue.rateLimit)
+            contextValue.rateLimit = await rateLimit.consume(RateLimit.ipBucket(contextValue.clientIp()));
         },
         async willSendResponse({ response, contextValue }) {
           const limiter = contextValue.rateLimiter ?? rateLimit;
@@ -253,7 +284,14 @@ export function gatePlugin({ authenticator, limits, metrics, dataSource, rateLim
 /** The metrics and the log line of one answered GraphQL request (the logging plugin's, also the read path route's). */
 export function logRequest(
   metrics: Metrics,
-  request: { started: bigint; operationName: string | null; operationType: string; context: GatewayContext; status: number; errorCodes: string[] },
+  request: {
+    started: bigint;
+    operationName: string | null;
+    operationType: string;
+    context: GatewayContext;
+    status: number;
+    errorCodes: string[];
+  },
 ): void {
   const { context, operationName, operationType, errorCodes } = request;
   const seconds = Number(process.hrtime.bigint() - request.started) / 1e9;

@@ -43,7 +43,12 @@ export interface ReadPathRouteOptions {
 export type RouteOutcome = { answered: true } | { answered: false; precounted: GatewayContext["precounted"] };
 
 /** The route: a request with its parsed JSON body and the edge's locals (request id, store with the deadline). */
-export type ReadPathRoute = (req: http.IncomingMessage, res: http.ServerResponse, body: unknown, locals: RequestLocals) => Promise<RouteOutcome>;
+export type ReadPathRoute = (
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  body: unknown,
+  locals: RequestLocals,
+) => Promise<RouteOutcome>;
 
 /** Accept headers whose single-result media type is Apollo's default, `application/json; charset=utf-8`. */
 const PLAIN_ACCEPT = new Set([undefined, "", "*/*", "application/json"]);
@@ -55,7 +60,15 @@ export function readPathRoute(options: ReadPathRouteOptions): ReadPathRoute {
   return async (req, res, requestBody, locals) => {
     const started = process.hrtime.bigint();
     const body = requestBody as { query?: unknown; operationName?: unknown; variables?: unknown; extensions?: unknown } | undefined;
-    if (req.method !== "POST" || !body || typeof body !== "object" || Array.isArray(body) || typeof body.query !== "string" || body.extensions !== undefined) return HAND_OVER;
+    if (
+      req.method !== "POST" ||
+      !body ||
+      typeof body !== "object" ||
+      Array.isArray(body) ||
+      typeof body.query !== "string" ||
+      body.extensions !== undefined
+    )
+      return HAND_OVER;
     if (!PLAIN_ACCEPT.has(req.headers.accept)) return HAND_OVER;
     const operationName = typeof body.operationName === "string" ? body.operationName : body.operationName == null ? null : undefined;
     const variables = body.variables == null ? {} : body.variables;
@@ -78,9 +91,15 @@ export function readPathRoute(options: ReadPathRouteOptions): ReadPathRoute {
     const viewer = await authenticator.knownViewer(key, store);
     if (viewer?.kind !== "user") return HAND_OVER;
     context.viewer = viewer;
-    context.logger = context.requestLogger.child({ operationName: operationName ?? known.operation.name?.value ?? null, viewerId: viewer.user.id });
+    context.logger = context.requestLogger.child({
+      operationName: operationName ?? known.operation.name?.value ?? null,
+      viewerId: viewer.user.id,
+    });
     context.loaders = createLoaders(dataSource, store, viewer);
-    const precounted = (): RouteOutcome => ({ answered: false, precounted: context.rateLimit && rateLimit ? { outcome: context.rateLimit, limiter: rateLimit } : undefined });
+    const precounted = (): RouteOutcome => ({
+      answered: false,
+      precounted: context.rateLimit && rateLimit ? { outcome: context.rateLimit, limiter: rateLimit } : undefined,
+    });
     if (rateLimit) {
       context.rateLimit = await rateLimit.consume(RateLimit.userBucket(viewer.user.id));
       context.rateLimiter = rateLimit;
@@ -102,7 +121,12 @@ export function readPathRoute(options: ReadPathRouteOptions): ReadPathRoute {
     res.end(bytes);
     metrics.readPathRoute.inc();
     logRequest(metrics, {
-      started, operationName: operationName ?? known.operation.name?.value ?? null, operationType: "query", context, status: 200, errorCodes: [],
+      started,
+      operationName: operationName ?? known.operation.name?.value ?? null,
+      operationType: "query",
+      context,
+      status: 200,
+      errorCodes: [],
     });
     return { answered: true };
   };

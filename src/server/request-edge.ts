@@ -50,7 +50,9 @@ export function startDeadline(res: http.ServerResponse, locals: RequestLocals, m
     deadline.expired = true; // from now on nothing of this request commits
     const body = Buffer.from(
       JSON.stringify({
-        errors: [{ message: `The request took longer than ${ms} ms (REQUEST_TIMEOUT_MS) and was stopped.`, extensions: { code: "TIMEOUT" } }],
+        errors: [
+          { message: `The request took longer than ${ms} ms (REQUEST_TIMEOUT_MS) and was stopped.`, extensions: { code: "TIMEOUT" } },
+        ],
       }),
     );
     res.statusCode = 504;

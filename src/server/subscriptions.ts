@@ -1,5 +1,14 @@
 import type http from "node:http";
-import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type DocumentNode, OperationTypeNode } from "graphql";
+import {
+  getOperationAST,
+  GraphQLError,
+  NoSchemaIntrospectionCustomRule,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  OperationTypeNode,
+} from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import type { DataSource } from "typeorm";
 import { WebSocketServer } from "ws";
@@ -107,7 +116,10 @@ export function serveSubscriptions(options: {
         if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
           return refuse("Only subscriptions run over WebSocket; send queries and mutations as HTTP POST to /graphql.", "BAD_REQUEST");
         }
-        const exceeded = exceededLimit(measureOperation(schema, document, operation, payload.variables ?? {}, limits.unpagedListSize), limits);
+        const exceeded = exceededLimit(
+          measureOperation(schema, document, operation, payload.variables ?? {}, limits.unpagedListSize),
+          limits,
+        );
         if (exceeded) {
           metrics.limitRejections.inc();
           return refuse(exceeded, "QUERY_TOO_COMPLEX");
@@ -139,7 +151,8 @@ export function serveSubscriptions(options: {
       },
       // Errors get the same codes and masking as HTTP answers (graphql/errors.ts).
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => format(e)),
-      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map((e) => format(e)) } : undefined),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => format(e)) } : undefined,
     },
     wss,
   );

@@ -2,7 +2,18 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { DataSource } from "typeorm";
 import { hashApiKey } from "../../src/auth/api-key";
 import {
-  ApiKey, Attendee, Availability, Booking, Schedule, BookingStatus, EventType, Membership, MembershipRole, OrganizationSettings, Team, User,
+  ApiKey,
+  Attendee,
+  Availability,
+  Booking,
+  Schedule,
+  BookingStatus,
+  EventType,
+  Membership,
+  MembershipRole,
+  OrganizationSettings,
+  Team,
+  User,
   UserPermissionRole,
 } from "../../src/entities";
 
@@ -16,7 +27,11 @@ const unique = () => `${Date.now().toString(36)}${(counter += 1)}`;
  * tests that book at arbitrary times test what they are about; `hours: "builtin"` leaves them without
  * any schedule (Cal.com's built-in Monday–Friday 09:00–17:00).
  */
-export async function createUser(ds: DataSource, overrides: Partial<User> = {}, options: { hours?: "always" | "builtin" } = {}): Promise<User> {
+export async function createUser(
+  ds: DataSource,
+  overrides: Partial<User> = {},
+  options: { hours?: "always" | "builtin" } = {},
+): Promise<User> {
   const user = await insertUser(ds, overrides);
   if ((options.hours ?? "always") === "always") {
     await createSchedule(ds, user, [{ days: [0, 1, 2, 3, 4, 5, 6], startTime: "00:00", endTime: "23:59" }], { makeDefault: true });
@@ -39,9 +54,11 @@ export async function createSchedule(
   rows: HoursSpec[],
   options: { timeZone?: string | null; makeDefault?: boolean; name?: string } = {},
 ): Promise<Schedule> {
-  const schedule = await ds.getRepository(Schedule).save(
-    ds.getRepository(Schedule).create({ userId: user.id, name: options.name ?? "Working hours", timeZone: options.timeZone ?? null }),
-  );
+  const schedule = await ds
+    .getRepository(Schedule)
+    .save(
+      ds.getRepository(Schedule).create({ userId: user.id, name: options.name ?? "Working hours", timeZone: options.timeZone ?? null }),
+    );
   if (rows.length) {
     await ds.getRepository(Availability).insert(
       rows.map((r) => ({

@@ -14,7 +14,11 @@ export const GATEWAY_MAIN = path.join(__dirname, "..", "..", "dist", "src", "mai
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `probe` every 100 ms until it returns something other than undefined, null or false. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 30_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  ms = 30_000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await probe();
@@ -93,7 +97,12 @@ export interface GatewayProcess {
   /** Resolves with the exit code (null when killed by a signal) once the process has exited. */
   readonly exited: Promise<number | null>;
   /** POSTs to /graphql; see postGraphql. */
-  gql<T = Record<string, AnyJson>>(query: string, variables?: Record<string, unknown>, key?: string, timeoutMs?: number): Promise<GqlResult<T>>;
+  gql<T = Record<string, AnyJson>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    key?: string,
+    timeoutMs?: number,
+  ): Promise<GqlResult<T>>;
   /** The status of GET /readyz (rejects after `timeoutMs`, default 30 s, with no answer). */
   readyz(timeoutMs?: number): Promise<number>;
   /** Everything the process printed so far, stdout and stderr interleaved (at most the last 4 MB). */
@@ -132,7 +141,8 @@ export async function startGatewayProcess(
   const timeoutMs = options.timeoutMs ?? 30_000;
   const env: Record<string, string> = { ...options.env };
   if (env.PORT === undefined) env.PORT = wait === "ready" ? "0" : String(await freePort());
-  if (wait === "listening" && env.PORT === "0") throw new Error('wait: "listening" needs a known PORT (the banner gives it only once ready)');
+  if (wait === "listening" && env.PORT === "0")
+    throw new Error('wait: "listening" needs a known PORT (the banner gives it only once ready)');
   const { DATABASE_URL: _db, REDIS_URL: _redis, ...inherited } = process.env;
 
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), GATEWAY_MAIN], {
@@ -167,7 +177,11 @@ export async function startGatewayProcess(
   };
 
   const fixedPort = Number(env.PORT);
-  const healthz = (port: number) => getStatus(`http://127.0.0.1:${port}/healthz`, 2_000).then((s) => s === 200, () => false);
+  const healthz = (port: number) =>
+    getStatus(`http://127.0.0.1:${port}/healthz`, 2_000).then(
+      (s) => s === 200,
+      () => false,
+    );
   let port: number;
   try {
     port = await until(

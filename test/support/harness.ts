@@ -53,8 +53,12 @@ export async function createCalcomManagedDatabase(): Promise<string> {
     await client.query(`DROP SCHEMA gateway_worker CASCADE`);
     await client.query(`DROP INDEX "Attendee_lower_email_idx"`);
     await client.query(`DROP INDEX "Booking_startTime_id_idx"`);
-    await client.query(`ALTER TABLE users ADD COLUMN "emailVerified" TIMESTAMP(3), ADD COLUMN "bio" TEXT, ADD COLUMN "weekStart" TEXT NOT NULL DEFAULT 'Sunday'`);
-    await client.query(`ALTER TABLE "Booking" ADD COLUMN "thirdPartyPaymentRef" TEXT, ADD COLUMN "routedFromRoutingFormReponse" BOOLEAN NOT NULL DEFAULT false`);
+    await client.query(
+      `ALTER TABLE users ADD COLUMN "emailVerified" TIMESTAMP(3), ADD COLUMN "bio" TEXT, ADD COLUMN "weekStart" TEXT NOT NULL DEFAULT 'Sunday'`,
+    );
+    await client.query(
+      `ALTER TABLE "Booking" ADD COLUMN "thirdPartyPaymentRef" TEXT, ADD COLUMN "routedFromRoutingFormReponse" BOOLEAN NOT NULL DEFAULT false`,
+    );
     await client.query(`ALTER TABLE "Attendee" ADD COLUMN "bookingSeatId" INTEGER`);
     await client.query(`CREATE TABLE "_prisma_migrations" (id TEXT PRIMARY KEY, checksum TEXT NOT NULL)`);
   } finally {
@@ -77,9 +81,7 @@ export async function dropTestDatabase(name: string): Promise<void> {
  * Boots the real gateway (Express + Apollo + TypeORM) on a random port against its own database.
  * `env` is parsed by the real config loader, so tests exercise the same settings users set.
  */
-export async function startTestGateway(
-  options: { env?: Record<string, string>; databaseName?: string } = {},
-): Promise<TestGateway> {
+export async function startTestGateway(options: { env?: Record<string, string>; databaseName?: string } = {}): Promise<TestGateway> {
   const databaseName = options.databaseName ?? (await createTestDatabase());
   const config: Config = loadConfig({
     NODE_ENV: "test",

@@ -1,8 +1,19 @@
 import type { DataSource } from "typeorm";
 
 const TABLES = [
-  "Booking", "Attendee", "BookingSeat", "Payment", "BookingReference", "WorkflowReminder", "InstantMeetingToken",
-  "WebhookScheduledTriggers", "users", "EventType", "Membership", "Team", "ApiKey",
+  "Booking",
+  "Attendee",
+  "BookingSeat",
+  "Payment",
+  "BookingReference",
+  "WorkflowReminder",
+  "InstantMeetingToken",
+  "WebhookScheduledTriggers",
+  "users",
+  "EventType",
+  "Membership",
+  "Team",
+  "ApiKey",
 ];
 
 /** Every row of the gateway's tables as text, to prove a failed mutation changed nothing. */

@@ -85,16 +85,21 @@ export async function startTcpProxy(options: { targetHost: string; targetPort: n
     const dir: Direction = { to, lastAt: 0 };
     let waiting = false;
     from.on("data", (chunk: Buffer) => {
-      deliver(pair, dir, () => {
-        if (!to.write(chunk) && !waiting) {
-          waiting = true;
-          from.pause();
-          to.once("drain", () => {
-            waiting = false;
-            from.resume();
-          });
-        }
-      }, "data");
+      deliver(
+        pair,
+        dir,
+        () => {
+          if (!to.write(chunk) && !waiting) {
+            waiting = true;
+            from.pause();
+            to.once("drain", () => {
+              waiting = false;
+              from.resume();
+            });
+          }
+        },
+        "data",
+      );
     });
     from.on("end", () => deliver(pair, dir, () => to.end(), "close"));
     from.on("close", (hadError) => {

@@ -119,7 +119,13 @@ export async function loadAvailability(
   (SELECT json_build_object('userId', b."userId", 'email', ru.email, 'seated', ${SEATED_BOOKING}, 'manages', ${manages ? manages.sql : "TRUE"})
     FROM "Booking" b LEFT JOIN users ru ON ru.id = b."userId"
     WHERE b.id = :ctx_resched AND b."eventTypeId" = et.id AND b.status = ANY(CAST(:ctx_open AS "BookingStatus"[]))${may ? ` AND ${may.sql}` : ""}) AS reschedule`;
-    params = { ...params, ...(may?.params ?? {}), ...(manages?.params ?? {}), ctx_resched: options.rescheduleBookingId, ctx_open: RESCHEDULABLE };
+    params = {
+      ...params,
+      ...(may?.params ?? {}),
+      ...(manages?.params ?? {}),
+      ctx_resched: options.rescheduleBookingId,
+      ctx_open: RESCHEDULABLE,
+    };
   } else if (options.exclude?.organizerId != null) {
     select += `,
   (SELECT json_build_object('userId', pu.id, 'email', pu.email) FROM users pu WHERE pu.id = :ctx_pinned) AS pinned`;
@@ -136,18 +142,29 @@ export async function loadAvailability(
     if (!reschedule) return null;
     const seatHolder = reschedule.seated && !reschedule.manages;
     exclude = seatHolder ? null : { bookingId: options.rescheduleBookingId, organizerId: reschedule.userId };
-    pinned = !seatHolder && reschedule.userId != null && reschedule.email != null ? { userId: reschedule.userId, email: reschedule.email } : null;
+    pinned =
+      !seatHolder && reschedule.userId != null && reschedule.email != null ? { userId: reschedule.userId, email: reschedule.email } : null;
   }
 
   const eventType = eventTypeRules(row);
   const hosts = (row.hosts as HostData[]).map((h) => ({ ...h, isFixed: Boolean(h.isFixed) }));
   const schedules = new Map<number, ScheduleData>();
-  for (const s of row.schedules as Array<{ id: number; userId: number; timeZone: string | null; rows: Array<{ days: number[] | null; start: string; end: string; date: string | null }> }>) {
+  for (const s of row.schedules as Array<{
+    id: number;
+    userId: number;
+    timeZone: string | null;
+    rows: Array<{ days: number[] | null; start: string; end: string; date: string | null }>;
+  }>) {
     schedules.set(s.id, {
       id: s.id,
       userId: s.userId,
       timeZone: s.timeZone,
-      rows: s.rows.map((r) => ({ days: r.days ?? [], startMinutes: timeToMinutes(r.start), endMinutes: timeToMinutes(r.end), date: r.date })),
+      rows: s.rows.map((r) => ({
+        days: r.days ?? [],
+        startMinutes: timeToMinutes(r.start),
+        endMinutes: timeToMinutes(r.end),
+        date: r.date,
+      })),
     });
   }
   const outOfOffice = (row.ooo as Array<{ userId: number; start: string; end: string }>).map((o) => ({
@@ -161,7 +178,13 @@ export async function loadAvailability(
   // A moved booking's organizer stays busy-checked even when no longer a host of the event type.
   const extra = pinned && !hosts.some((h) => h.userId === pinned.userId) ? [pinned] : [];
   const seatJoins = exclude == null;
-  const busy = await loadBusy(sql, { ...eventType, seatsPerTimeSlot: seatJoins ? eventType.seatsPerTimeSlot : null }, [...hosts, ...extra], range, exclude?.bookingId ?? null);
+  const busy = await loadBusy(
+    sql,
+    { ...eventType, seatsPerTimeSlot: seatJoins ? eventType.seatsPerTimeSlot : null },
+    [...hosts, ...extra],
+    range,
+    exclude?.bookingId ?? null,
+  );
   const limitCounts = parseBookingLimits(eventType.bookingLimits)
     ? await loadLimitCounts(sql, eventType.id, eventZone(partial), range, exclude?.bookingId ?? null)
     : null;
@@ -278,7 +301,13 @@ export async function loadBusy(
  * periods. Postgres counts them per quarter hour of UTC (every zone's offset is a whole number of
  * quarter hours), and the dates are worked out here with the same zone rules as everything else.
  */
-async function loadLimitCounts(sql: Sql, eventTypeId: number, zone: string, range: Range, excludeId: number | null): Promise<Map<string, number>> {
+async function loadLimitCounts(
+  sql: Sql,
+  eventTypeId: number,
+  zone: string,
+  range: Range,
+  excludeId: number | null,
+): Promise<Map<string, number>> {
   const window = limitCountWindow(range.start, range.end, zone);
   const rows = await sql(
     `SELECT floor(extract(epoch FROM b."startTime") / 900)::float8 AS quarter, count(*)::int AS n

@@ -83,7 +83,13 @@ function host(userId: number, over: Partial<HostData> = {}): HostData {
     ...over,
   };
 }
-function busy(id: number, hostIds: number[], start: string, end: string, over: Partial<BusyBooking> = {}): BusyBooking & { hostIds: number[] } {
+function busy(
+  id: number,
+  hostIds: number[],
+  start: string,
+  end: string,
+  over: Partial<BusyBooking> = {},
+): BusyBooking & { hostIds: number[] } {
   return { id, start: at(start), end: at(end), eventTypeId: 2, beforeBuffer: 0, afterBuffer: 0, seatsTaken: null, hostIds, ...over };
 }
 /** One personal host (10) with schedule 100: Mon–Fri 09:00–17:00 UTC, unless overridden. */
@@ -131,12 +137,54 @@ describe("schedule resolution", () => {
     106: schedule(106, 10, "UTC", []),
   };
   it.each([
-    ["the event type's schedule first", 101, 102, 103, [s[104], s[103], s[102], s[101]], ["2026-06-15T08:00:00.000Z", "2026-06-15T08:30:00.000Z"]],
-    ["then the host's schedule", null, 102, 103, [s[104], s[103], s[102], s[101]], ["2026-06-15T10:00:00.000Z", "2026-06-15T10:30:00.000Z"]],
-    ["then the user's default", null, null, 103, [s[104], s[103], s[102], s[101]], ["2026-06-15T12:00:00.000Z", "2026-06-15T12:30:00.000Z"]],
-    ["then the user's lowest-id schedule (not another user's lower id)", null, null, null, [s[105], s[50], s[104]], ["2026-06-15T14:00:00.000Z", "2026-06-15T14:30:00.000Z"]],
-    ["a default that no longer exists falls through to the lowest id", null, null, 999, [s[105], s[104]], ["2026-06-15T14:00:00.000Z", "2026-06-15T14:30:00.000Z"]],
-    ["an event type schedule that does not exist falls through", 998, null, 103, [s[103], s[101]], ["2026-06-15T12:00:00.000Z", "2026-06-15T12:30:00.000Z"]],
+    [
+      "the event type's schedule first",
+      101,
+      102,
+      103,
+      [s[104], s[103], s[102], s[101]],
+      ["2026-06-15T08:00:00.000Z", "2026-06-15T08:30:00.000Z"],
+    ],
+    [
+      "then the host's schedule",
+      null,
+      102,
+      103,
+      [s[104], s[103], s[102], s[101]],
+      ["2026-06-15T10:00:00.000Z", "2026-06-15T10:30:00.000Z"],
+    ],
+    [
+      "then the user's default",
+      null,
+      null,
+      103,
+      [s[104], s[103], s[102], s[101]],
+      ["2026-06-15T12:00:00.000Z", "2026-06-15T12:30:00.000Z"],
+    ],
+    [
+      "then the user's lowest-id schedule (not another user's lower id)",
+      null,
+      null,
+      null,
+      [s[105], s[50], s[104]],
+      ["2026-06-15T14:00:00.000Z", "2026-06-15T14:30:00.000Z"],
+    ],
+    [
+      "a default that no longer exists falls through to the lowest id",
+      null,
+      null,
+      999,
+      [s[105], s[104]],
+      ["2026-06-15T14:00:00.000Z", "2026-06-15T14:30:00.000Z"],
+    ],
+    [
+      "an event type schedule that does not exist falls through",
+      998,
+      null,
+      103,
+      [s[103], s[101]],
+      ["2026-06-15T12:00:00.000Z", "2026-06-15T12:30:00.000Z"],
+    ],
     ["an existing schedule without rows is never available (event type's)", 106, null, 103, [s[106], s[103]], []],
     ["an existing schedule without rows is never available (default)", null, null, 106, [s[106], s[103]], []],
     ["an existing schedule without rows is never available (lowest id)", null, null, null, [s[104], s[99]], []],
@@ -160,8 +208,15 @@ describe("schedule resolution", () => {
   });
 
   it("the built-in hours take the event type's (legacy) zone before the user's", () => {
-    const d = data({ eventType: eventType({ timeZone: "America/New_York" }), hosts: [host(10, { timeZone: "Asia/Kolkata" })], schedules: new Map() });
-    expect(starts(ctxOf(d), "2026-06-15T00:00:00Z", "2026-06-15T14:00:00Z")).toEqual(["2026-06-15T13:00:00.000Z", "2026-06-15T13:30:00.000Z"]);
+    const d = data({
+      eventType: eventType({ timeZone: "America/New_York" }),
+      hosts: [host(10, { timeZone: "Asia/Kolkata" })],
+      schedules: new Map(),
+    });
+    expect(starts(ctxOf(d), "2026-06-15T00:00:00Z", "2026-06-15T14:00:00Z")).toEqual([
+      "2026-06-15T13:00:00.000Z",
+      "2026-06-15T13:30:00.000Z",
+    ]);
   });
 
   it.each([
@@ -236,7 +291,14 @@ describe("busy time and buffers", () => {
   });
 
   it("out of office removes hours: NOT_AVAILABLE, half-open", () => {
-    const ctx = ctxOf(data({ outOfOffice: [{ userId: 10, start: at("2026-06-15T12:00:00Z"), end: at("2026-06-15T13:00:00Z") }, { userId: 11, start: at("2026-06-15T09:00:00Z"), end: at("2026-06-15T10:00:00Z") }] }));
+    const ctx = ctxOf(
+      data({
+        outOfOffice: [
+          { userId: 10, start: at("2026-06-15T12:00:00Z"), end: at("2026-06-15T13:00:00Z") },
+          { userId: 11, start: at("2026-06-15T09:00:00Z"), end: at("2026-06-15T10:00:00Z") },
+        ],
+      }),
+    );
     expect(reasonOf(ctx, "2026-06-15T12:00:00Z")).toBe("NOT_AVAILABLE");
     expect(reasonOf(ctx, "2026-06-15T11:45:00Z")).toBe("NOT_AVAILABLE");
     expect(reasonOf(ctx, "2026-06-15T11:30:00Z")).toBe("ok");
@@ -278,17 +340,89 @@ describe("booking period", () => {
 
   it.each([
     // [name, zone, event type, now, window end, last start accepted, first start refused]
-    ["ROLLING 2 calendar days from Friday (UTC)", "UTC", { periodType: PeriodType.ROLLING, periodDays: 2, periodCountCalendarDays: true }, "2026-06-19T12:00:00Z", "2026-06-22T00:00:00.000Z", "2026-06-21T23:30:00Z", "2026-06-22T00:00:00Z"],
-    ["ROLLING 2 business days from Friday → Tuesday", "UTC", { periodType: PeriodType.ROLLING, periodDays: 2, periodCountCalendarDays: false }, "2026-06-19T12:00:00Z", "2026-06-24T00:00:00.000Z", "2026-06-23T23:30:00Z", "2026-06-24T00:00:00Z"],
-    ["ROLLING business days when periodCountCalendarDays is null", "UTC", { periodType: PeriodType.ROLLING, periodDays: 2, periodCountCalendarDays: null }, "2026-06-19T12:00:00Z", "2026-06-24T00:00:00.000Z", "2026-06-23T23:30:00Z", "2026-06-24T00:00:00Z"],
-    ["ROLLING 0 days: the end of today", "UTC", { periodType: PeriodType.ROLLING, periodDays: 0, periodCountCalendarDays: true }, "2026-06-19T12:00:00Z", "2026-06-20T00:00:00.000Z", "2026-06-19T23:30:00Z", "2026-06-20T00:00:00Z"],
-    ["ROLLING_WINDOW counts like ROLLING", "UTC", { periodType: PeriodType.ROLLING_WINDOW, periodDays: 2, periodCountCalendarDays: true }, "2026-06-19T12:00:00Z", "2026-06-22T00:00:00.000Z", "2026-06-21T23:30:00Z", "2026-06-22T00:00:00Z"],
+    [
+      "ROLLING 2 calendar days from Friday (UTC)",
+      "UTC",
+      { periodType: PeriodType.ROLLING, periodDays: 2, periodCountCalendarDays: true },
+      "2026-06-19T12:00:00Z",
+      "2026-06-22T00:00:00.000Z",
+      "2026-06-21T23:30:00Z",
+      "2026-06-22T00:00:00Z",
+    ],
+    [
+      "ROLLING 2 business days from Friday → Tuesday",
+      "UTC",
+      { periodType: PeriodType.ROLLING, periodDays: 2, periodCountCalendarDays: false },
+      "2026-06-19T12:00:00Z",
+      "2026-06-24T00:00:00.000Z",
+      "2026-06-23T23:30:00Z",
+      "2026-06-24T00:00:00Z",
+    ],
+    [
+      "ROLLING business days when periodCountCalendarDays is null",
+      "UTC",
+      { periodType: PeriodType.ROLLING, periodDays: 2, periodCountCalendarDays: null },
+      "2026-06-19T12:00:00Z",
+      "2026-06-24T00:00:00.000Z",
+      "2026-06-23T23:30:00Z",
+      "2026-06-24T00:00:00Z",
+    ],
+    [
+      "ROLLING 0 days: the end of today",
+      "UTC",
+      { periodType: PeriodType.ROLLING, periodDays: 0, periodCountCalendarDays: true },
+      "2026-06-19T12:00:00Z",
+      "2026-06-20T00:00:00.000Z",
+      "2026-06-19T23:30:00Z",
+      "2026-06-20T00:00:00Z",
+    ],
+    [
+      "ROLLING_WINDOW counts like ROLLING",
+      "UTC",
+      { periodType: PeriodType.ROLLING_WINDOW, periodDays: 2, periodCountCalendarDays: true },
+      "2026-06-19T12:00:00Z",
+      "2026-06-22T00:00:00.000Z",
+      "2026-06-21T23:30:00Z",
+      "2026-06-22T00:00:00Z",
+    ],
     // 23:30Z Friday is already Saturday 01:30 in Berlin: today is Saturday there.
-    ["ROLLING 1 calendar day in the event's zone (Berlin)", "Europe/Berlin", { periodType: PeriodType.ROLLING, periodDays: 1, periodCountCalendarDays: true }, "2026-06-19T23:30:00Z", "2026-06-21T22:00:00.000Z", "2026-06-21T21:30:00Z", "2026-06-21T22:00:00Z"],
-    ["ROLLING 1 business day from a Berlin Saturday → Monday", "Europe/Berlin", { periodType: PeriodType.ROLLING, periodDays: 1, periodCountCalendarDays: false }, "2026-06-19T23:30:00Z", "2026-06-22T22:00:00.000Z", "2026-06-22T21:30:00Z", "2026-06-22T22:00:00Z"],
+    [
+      "ROLLING 1 calendar day in the event's zone (Berlin)",
+      "Europe/Berlin",
+      { periodType: PeriodType.ROLLING, periodDays: 1, periodCountCalendarDays: true },
+      "2026-06-19T23:30:00Z",
+      "2026-06-21T22:00:00.000Z",
+      "2026-06-21T21:30:00Z",
+      "2026-06-21T22:00:00Z",
+    ],
+    [
+      "ROLLING 1 business day from a Berlin Saturday → Monday",
+      "Europe/Berlin",
+      { periodType: PeriodType.ROLLING, periodDays: 1, periodCountCalendarDays: false },
+      "2026-06-19T23:30:00Z",
+      "2026-06-22T22:00:00.000Z",
+      "2026-06-22T21:30:00Z",
+      "2026-06-22T22:00:00Z",
+    ],
     // RANGE: UTC-midnight dates are calendar dates in the event's zone.
-    ["RANGE 06-16…06-18 in New York", "America/New_York", { periodType: PeriodType.RANGE, periodStartDate: new Date("2026-06-16T00:00:00Z"), periodEndDate: new Date("2026-06-18T00:00:00Z") }, "2026-06-01T00:00:00Z", "2026-06-19T04:00:00.000Z", "2026-06-19T03:30:00Z", "2026-06-19T04:00:00Z"],
-    ["RANGE 06-16…06-18 in Berlin", "Europe/Berlin", { periodType: PeriodType.RANGE, periodStartDate: new Date("2026-06-16T00:00:00Z"), periodEndDate: new Date("2026-06-18T00:00:00Z") }, "2026-06-01T00:00:00Z", "2026-06-18T22:00:00.000Z", "2026-06-18T21:30:00Z", "2026-06-18T22:00:00Z"],
+    [
+      "RANGE 06-16…06-18 in New York",
+      "America/New_York",
+      { periodType: PeriodType.RANGE, periodStartDate: new Date("2026-06-16T00:00:00Z"), periodEndDate: new Date("2026-06-18T00:00:00Z") },
+      "2026-06-01T00:00:00Z",
+      "2026-06-19T04:00:00.000Z",
+      "2026-06-19T03:30:00Z",
+      "2026-06-19T04:00:00Z",
+    ],
+    [
+      "RANGE 06-16…06-18 in Berlin",
+      "Europe/Berlin",
+      { periodType: PeriodType.RANGE, periodStartDate: new Date("2026-06-16T00:00:00Z"), periodEndDate: new Date("2026-06-18T00:00:00Z") },
+      "2026-06-01T00:00:00Z",
+      "2026-06-18T22:00:00.000Z",
+      "2026-06-18T21:30:00Z",
+      "2026-06-18T22:00:00Z",
+    ],
   ])("%s", (_name, zone, over, now, windowEnd, lastOk, firstRefused) => {
     const ctx = ctxOf(periodData(zone, over), at(now), WIDE);
     expect(iso(ctx.window.end)).toBe(windowEnd);
@@ -300,14 +434,27 @@ describe("booking period", () => {
     ["New York", "America/New_York", "2026-06-16T04:00:00.000Z", "2026-06-16T03:30:00Z"],
     ["Berlin", "Europe/Berlin", "2026-06-15T22:00:00.000Z", "2026-06-15T21:30:00Z"],
   ])("RANGE starts at the start of periodStartDate's day in %s", (_name, zone, windowStart, before) => {
-    const ctx = ctxOf(periodData(zone, { periodType: PeriodType.RANGE, periodStartDate: new Date("2026-06-16T00:00:00Z"), periodEndDate: new Date("2026-06-18T00:00:00Z") }), NOW, WIDE);
+    const ctx = ctxOf(
+      periodData(zone, {
+        periodType: PeriodType.RANGE,
+        periodStartDate: new Date("2026-06-16T00:00:00Z"),
+        periodEndDate: new Date("2026-06-18T00:00:00Z"),
+      }),
+      NOW,
+      WIDE,
+    );
     expect(iso(ctx.window.start)).toBe(windowStart);
     expect(reasonOf(ctx, before)).toBe("OUTSIDE_WINDOW");
     expect(reasonOf(ctx, windowStart)).toBe("ok");
   });
 
   it("RANGE that has begun starts at now + notice", () => {
-    const over = { periodType: PeriodType.RANGE, periodStartDate: new Date("2026-06-01T00:00:00Z"), periodEndDate: new Date("2026-06-30T00:00:00Z"), minimumBookingNotice: 60 };
+    const over = {
+      periodType: PeriodType.RANGE,
+      periodStartDate: new Date("2026-06-01T00:00:00Z"),
+      periodEndDate: new Date("2026-06-30T00:00:00Z"),
+      minimumBookingNotice: 60,
+    };
     const ctx = ctxOf(periodData("UTC", over), at("2026-06-10T10:00:00Z"), WIDE);
     expect(iso(ctx.window.start)).toBe("2026-06-10T11:00:00.000Z");
   });
@@ -319,7 +466,11 @@ describe("booking period", () => {
   });
 
   it("slots stop at the end of the period", () => {
-    const ctx = ctxOf(periodData("UTC", { periodType: PeriodType.ROLLING, periodDays: 2, periodCountCalendarDays: true }), at("2026-06-19T12:00:00Z"), WIDE);
+    const ctx = ctxOf(
+      periodData("UTC", { periodType: PeriodType.ROLLING, periodDays: 2, periodCountCalendarDays: true }),
+      at("2026-06-19T12:00:00Z"),
+      WIDE,
+    );
     const list = starts(ctx, "2026-06-19T00:00:00Z", "2026-06-26T00:00:00Z", 60);
     expect(list).toEqual(series("2026-06-19T12:00:00Z", 60, 60));
     expect(list[list.length - 1]).toBe("2026-06-21T23:00:00.000Z");
@@ -340,43 +491,73 @@ describe("booking limits", () => {
     );
 
   it.each([
-    ["PER_DAY 2, two on Tue 06-16", { PER_DAY: 2 }, { "2026-06-16": 2 }, [
-      ["2026-06-15T21:30:00Z", "ok"], // Mon 23:30 Berlin
-      ["2026-06-15T22:00:00Z", "BOOKING_LIMIT_REACHED"], // Tue 00:00 Berlin
-      ["2026-06-16T21:30:00Z", "BOOKING_LIMIT_REACHED"], // Tue 23:30 Berlin
-      ["2026-06-16T22:00:00Z", "ok"], // Wed 00:00 Berlin
-    ]],
+    [
+      "PER_DAY 2, two on Tue 06-16",
+      { PER_DAY: 2 },
+      { "2026-06-16": 2 },
+      [
+        ["2026-06-15T21:30:00Z", "ok"], // Mon 23:30 Berlin
+        ["2026-06-15T22:00:00Z", "BOOKING_LIMIT_REACHED"], // Tue 00:00 Berlin
+        ["2026-06-16T21:30:00Z", "BOOKING_LIMIT_REACHED"], // Tue 23:30 Berlin
+        ["2026-06-16T22:00:00Z", "ok"], // Wed 00:00 Berlin
+      ],
+    ],
     ["PER_DAY 2, one on Tue 06-16", { PER_DAY: 2 }, { "2026-06-16": 1 }, [["2026-06-16T10:00:00Z", "ok"]]],
     // Monday-start weeks: Mon 06-15 and Sun 06-21 are the same week.
-    ["PER_WEEK 3, one on Mon 06-15 and two on Sun 06-21", { PER_WEEK: 3 }, { "2026-06-15": 1, "2026-06-21": 2 }, [
-      ["2026-06-14T21:30:00Z", "ok"], // Sun 06-14 23:30 Berlin: the week before
-      ["2026-06-14T22:00:00Z", "BOOKING_LIMIT_REACHED"], // Mon 06-15 00:00 Berlin
-      ["2026-06-18T10:00:00Z", "BOOKING_LIMIT_REACHED"],
-      ["2026-06-21T21:30:00Z", "BOOKING_LIMIT_REACHED"], // Sun 06-21 23:30 Berlin
-      ["2026-06-21T22:00:00Z", "ok"], // Mon 06-22 00:00 Berlin
-    ]],
-    ["PER_WEEK 2, a week straddling New Year (Mon 2026-12-28 … Sun 2027-01-03)", { PER_WEEK: 2 }, { "2026-12-28": 1, "2027-01-02": 1 }, [
-      ["2026-12-31T10:00:00Z", "BOOKING_LIMIT_REACHED"],
-      ["2027-01-03T10:00:00Z", "BOOKING_LIMIT_REACHED"],
-      ["2027-01-04T10:00:00Z", "ok"],
-      ["2026-12-27T10:00:00Z", "ok"],
-    ]],
-    ["PER_MONTH 2, on 06-01 and 06-30", { PER_MONTH: 2 }, { "2026-06-01": 1, "2026-06-30": 1 }, [
-      ["2026-05-31T21:30:00Z", "ok"], // May 31 23:30 Berlin
-      ["2026-05-31T22:00:00Z", "BOOKING_LIMIT_REACHED"], // June 1 00:00 Berlin
-      ["2026-06-30T21:30:00Z", "BOOKING_LIMIT_REACHED"],
-      ["2026-06-30T22:00:00Z", "ok"], // July 1 00:00 Berlin
-    ]],
-    ["PER_YEAR 1, one on 2026-01-05", { PER_YEAR: 1 }, { "2026-01-05": 1 }, [
-      ["2025-12-31T22:30:00Z", "ok"], // 2025-12-31 23:30 Berlin
-      ["2025-12-31T23:00:00Z", "BOOKING_LIMIT_REACHED"], // 2026-01-01 00:00 Berlin
-      ["2026-12-31T22:30:00Z", "BOOKING_LIMIT_REACHED"],
-      ["2026-12-31T23:00:00Z", "ok"], // 2027-01-01 00:00 Berlin
-    ]],
-    ["PER_DAY 5 and PER_WEEK 2: the week is full though no day is", { PER_DAY: 5, PER_WEEK: 2 }, { "2026-06-15": 1, "2026-06-17": 1 }, [
-      ["2026-06-19T10:00:00Z", "BOOKING_LIMIT_REACHED"],
-      ["2026-06-22T10:00:00Z", "ok"],
-    ]],
+    [
+      "PER_WEEK 3, one on Mon 06-15 and two on Sun 06-21",
+      { PER_WEEK: 3 },
+      { "2026-06-15": 1, "2026-06-21": 2 },
+      [
+        ["2026-06-14T21:30:00Z", "ok"], // Sun 06-14 23:30 Berlin: the week before
+        ["2026-06-14T22:00:00Z", "BOOKING_LIMIT_REACHED"], // Mon 06-15 00:00 Berlin
+        ["2026-06-18T10:00:00Z", "BOOKING_LIMIT_REACHED"],
+        ["2026-06-21T21:30:00Z", "BOOKING_LIMIT_REACHED"], // Sun 06-21 23:30 Berlin
+        ["2026-06-21T22:00:00Z", "ok"], // Mon 06-22 00:00 Berlin
+      ],
+    ],
+    [
+      "PER_WEEK 2, a week straddling New Year (Mon 2026-12-28 … Sun 2027-01-03)",
+      { PER_WEEK: 2 },
+      { "2026-12-28": 1, "2027-01-02": 1 },
+      [
+        ["2026-12-31T10:00:00Z", "BOOKING_LIMIT_REACHED"],
+        ["2027-01-03T10:00:00Z", "BOOKING_LIMIT_REACHED"],
+        ["2027-01-04T10:00:00Z", "ok"],
+        ["2026-12-27T10:00:00Z", "ok"],
+      ],
+    ],
+    [
+      "PER_MONTH 2, on 06-01 and 06-30",
+      { PER_MONTH: 2 },
+      { "2026-06-01": 1, "2026-06-30": 1 },
+      [
+        ["2026-05-31T21:30:00Z", "ok"], // May 31 23:30 Berlin
+        ["2026-05-31T22:00:00Z", "BOOKING_LIMIT_REACHED"], // June 1 00:00 Berlin
+        ["2026-06-30T21:30:00Z", "BOOKING_LIMIT_REACHED"],
+        ["2026-06-30T22:00:00Z", "ok"], // July 1 00:00 Berlin
+      ],
+    ],
+    [
+      "PER_YEAR 1, one on 2026-01-05",
+      { PER_YEAR: 1 },
+      { "2026-01-05": 1 },
+      [
+        ["2025-12-31T22:30:00Z", "ok"], // 2025-12-31 23:30 Berlin
+        ["2025-12-31T23:00:00Z", "BOOKING_LIMIT_REACHED"], // 2026-01-01 00:00 Berlin
+        ["2026-12-31T22:30:00Z", "BOOKING_LIMIT_REACHED"],
+        ["2026-12-31T23:00:00Z", "ok"], // 2027-01-01 00:00 Berlin
+      ],
+    ],
+    [
+      "PER_DAY 5 and PER_WEEK 2: the week is full though no day is",
+      { PER_DAY: 5, PER_WEEK: 2 },
+      { "2026-06-15": 1, "2026-06-17": 1 },
+      [
+        ["2026-06-19T10:00:00Z", "BOOKING_LIMIT_REACHED"],
+        ["2026-06-22T10:00:00Z", "ok"],
+      ],
+    ],
     ["a zero or fractional limit is ignored", { PER_DAY: 0, PER_WEEK: 1.5 }, { "2026-06-16": 3 }, [["2026-06-16T10:00:00Z", "ok"]]],
     ["without counts (none loaded) nothing is full", { PER_DAY: 1 }, null, [["2026-06-16T10:00:00Z", "ok"]]],
   ])("%s", (_name, limits, counts, cases) => {
@@ -408,7 +589,10 @@ describe("decision order: OUTSIDE_WINDOW, BOOKING_LIMIT_REACHED, NOT_AVAILABLE, 
   const ctx = ctxOf(
     data({
       eventType: eventType({ periodType: PeriodType.ROLLING, periodDays: 3, periodCountCalendarDays: true, bookingLimits: { PER_DAY: 1 } }),
-      limitCounts: new Map([["2026-06-17", 1], ["2026-06-19", 1]]),
+      limitCounts: new Map([
+        ["2026-06-17", 1],
+        ["2026-06-19", 1],
+      ]),
       busy: [
         busy(1, [10], "2026-06-16T10:00:00Z", "2026-06-16T10:30:00Z"),
         busy(2, [10], "2026-06-16T16:30:00Z", "2026-06-16T17:30:00Z"),
@@ -477,7 +661,11 @@ describe("seats", () => {
   it("a full slot is SLOT_TAKEN and not listed", () => {
     const ctx = seated([held(3)]);
     expect(reasonOf(ctx, "2026-06-15T10:00:00Z")).toBe("SLOT_TAKEN");
-    expect(starts(ctx, "2026-06-15T09:00:00Z", "2026-06-15T11:00:00Z")).toEqual(["2026-06-15T09:00:00.000Z", "2026-06-15T09:30:00.000Z", "2026-06-15T10:30:00.000Z"]);
+    expect(starts(ctx, "2026-06-15T09:00:00Z", "2026-06-15T11:00:00Z")).toEqual([
+      "2026-06-15T09:00:00.000Z",
+      "2026-06-15T09:30:00.000Z",
+      "2026-06-15T10:30:00.000Z",
+    ]);
   });
 
   it("a booking of another event type at that start blocks it", () => {
@@ -499,7 +687,10 @@ describe("collective", () => {
       data({
         eventType: team({ schedulingType: SchedulingType.COLLECTIVE }),
         hosts,
-        schedules: schedules(schedule(100, 10, "UTC", [weekly(WEEKDAYS, "09:00", "17:00")]), schedule(110, 11, "Europe/Berlin", [weekly(WEEKDAYS, "09:00", "17:00")])),
+        schedules: schedules(
+          schedule(100, 10, "UTC", [weekly(WEEKDAYS, "09:00", "17:00")]),
+          schedule(110, 11, "Europe/Berlin", [weekly(WEEKDAYS, "09:00", "17:00")]),
+        ),
         ...extra,
       }),
     );
@@ -531,7 +722,9 @@ describe("collective", () => {
     expect(second.zone).toBe("UTC");
   });
   it("a host away for the day leaves no slots", () => {
-    const ctx = collective([h10, h11], { outOfOffice: [{ userId: 11, start: at("2026-06-15T00:00:00Z"), end: at("2026-06-16T00:00:00Z") }] });
+    const ctx = collective([h10, h11], {
+      outOfOffice: [{ userId: 11, start: at("2026-06-15T00:00:00Z"), end: at("2026-06-16T00:00:00Z") }],
+    });
     expect(starts(ctx, ...MON)).toEqual([]);
     expect(reasonOf(ctx, "2026-06-15T10:00:00Z")).toBe("NOT_AVAILABLE");
   });
@@ -543,8 +736,11 @@ describe("round robin", () => {
     schedule(111, 11, "UTC", [weekly(WEEKDAYS, "09:00", "12:00")]),
     schedule(112, 12, "UTC", [weekly(WEEKDAYS, "13:00", "17:00")]),
   );
-  const rr = (hosts: HostData[], extra: Partial<AvailabilityData> = {}, schedulingType: SchedulingType | null = SchedulingType.ROUND_ROBIN) =>
-    ctxOf(data({ eventType: team({ schedulingType }), hosts, schedules: base, ...extra }));
+  const rr = (
+    hosts: HostData[],
+    extra: Partial<AvailabilityData> = {},
+    schedulingType: SchedulingType | null = SchedulingType.ROUND_ROBIN,
+  ) => ctxOf(data({ eventType: team({ schedulingType }), hosts, schedules: base, ...extra }));
   const fixed10 = host(10, { defaultScheduleId: 100, isFixed: true });
   const h11 = host(11, { defaultScheduleId: 111 });
   const h12 = host(12, { defaultScheduleId: 112 });
@@ -560,11 +756,16 @@ describe("round robin", () => {
   });
 
   it("lists the fixed host's free time where some non-fixed host is free", () => {
-    expect(starts(rr([fixed10, h11, h12]), ...MON)).toEqual([...series("2026-06-15T09:00:00Z", 30, 6), ...series("2026-06-15T13:00:00Z", 30, 8)]);
+    expect(starts(rr([fixed10, h11, h12]), ...MON)).toEqual([
+      ...series("2026-06-15T09:00:00Z", 30, 6),
+      ...series("2026-06-15T13:00:00Z", 30, 8),
+    ]);
   });
 
   it("the only non-fixed host with hours being busy is SLOT_TAKEN; a busy fixed host too", () => {
-    const ctx = rr([fixed10, h11, h12], { busy: [busy(1, [11], "2026-06-15T10:00:00Z", "2026-06-15T10:30:00Z"), busy(2, [10], "2026-06-15T14:00:00Z", "2026-06-15T14:30:00Z")] });
+    const ctx = rr([fixed10, h11, h12], {
+      busy: [busy(1, [11], "2026-06-15T10:00:00Z", "2026-06-15T10:30:00Z"), busy(2, [10], "2026-06-15T14:00:00Z", "2026-06-15T14:30:00Z")],
+    });
     expect(reasonOf(ctx, "2026-06-15T10:00:00Z")).toBe("SLOT_TAKEN");
     expect(reasonOf(ctx, "2026-06-15T14:00:00Z")).toBe("SLOT_TAKEN");
     expect(reasonOf(ctx, "2026-06-15T12:00:00Z")).toBe("NOT_AVAILABLE");
@@ -634,7 +835,11 @@ describe("round robin", () => {
     it("pinned to a busy host: SLOT_TAKEN there though another host is free, and not listed", () => {
       const pinned = rr([a, b], { busy: [busy11], pinnedOrganizer: 11 });
       expect(reasonOf(pinned, "2026-06-15T10:00:00Z")).toBe("SLOT_TAKEN");
-      expect(starts(pinned, "2026-06-15T09:00:00Z", "2026-06-15T11:00:00Z")).toEqual(["2026-06-15T09:00:00.000Z", "2026-06-15T09:30:00.000Z", "2026-06-15T10:30:00.000Z"]);
+      expect(starts(pinned, "2026-06-15T09:00:00Z", "2026-06-15T11:00:00Z")).toEqual([
+        "2026-06-15T09:00:00.000Z",
+        "2026-06-15T09:30:00.000Z",
+        "2026-06-15T10:30:00.000Z",
+      ]);
       const free = rr([a, b], { busy: [busy11] });
       expect(decide(free, "2026-06-15T10:00:00Z")).toBe("ok by 12");
       expect(starts(free, "2026-06-15T09:00:00Z", "2026-06-15T11:00:00Z")).toEqual(series("2026-06-15T09:00:00Z", 30, 4));
@@ -648,7 +853,20 @@ describe("round robin", () => {
 
 describe("slot grid", () => {
   it.each([
-    [60, 60], [120, 60], [30, 30], [90, 30], [20, 20], [40, 20], [45, 15], [15, 15], [50, 10], [10, 10], [25, 5], [35, 5], [7, 1], [1, 1],
+    [60, 60],
+    [120, 60],
+    [30, 30],
+    [90, 30],
+    [20, 20],
+    [40, 20],
+    [45, 15],
+    [15, 15],
+    [50, 10],
+    [10, 10],
+    [25, 5],
+    [35, 5],
+    [7, 1],
+    [1, 1],
   ])("a step of %i minutes has a grid of %i", (step, grid) => {
     expect(gridMinutes(step)).toBe(grid);
   });
@@ -662,8 +880,16 @@ describe("slot grid", () => {
 
   it("else the duration (45 minutes: grid 15, one every 45)", () => {
     expect(starts(ctxOf(data()), ...MON, 45)).toEqual([
-      "2026-06-15T09:00:00.000Z", "2026-06-15T09:45:00.000Z", "2026-06-15T10:30:00.000Z", "2026-06-15T11:15:00.000Z", "2026-06-15T12:00:00.000Z",
-      "2026-06-15T12:45:00.000Z", "2026-06-15T13:30:00.000Z", "2026-06-15T14:15:00.000Z", "2026-06-15T15:00:00.000Z", "2026-06-15T15:45:00.000Z",
+      "2026-06-15T09:00:00.000Z",
+      "2026-06-15T09:45:00.000Z",
+      "2026-06-15T10:30:00.000Z",
+      "2026-06-15T11:15:00.000Z",
+      "2026-06-15T12:00:00.000Z",
+      "2026-06-15T12:45:00.000Z",
+      "2026-06-15T13:30:00.000Z",
+      "2026-06-15T14:15:00.000Z",
+      "2026-06-15T15:00:00.000Z",
+      "2026-06-15T15:45:00.000Z",
     ]);
   });
 
@@ -690,7 +916,11 @@ describe("slot grid", () => {
 
   it("the first slot of a range is its (cut) start rounded up to the grid", () => {
     const ctx = ctxOf(data());
-    expect(starts(ctx, "2026-06-15T09:10:00Z", "2026-06-15T11:00:00Z")).toEqual(["2026-06-15T09:30:00.000Z", "2026-06-15T10:00:00.000Z", "2026-06-15T10:30:00.000Z"]);
+    expect(starts(ctx, "2026-06-15T09:10:00Z", "2026-06-15T11:00:00Z")).toEqual([
+      "2026-06-15T09:30:00.000Z",
+      "2026-06-15T10:00:00.000Z",
+      "2026-06-15T10:30:00.000Z",
+    ]);
     expect(starts(ctx, "2026-06-15T09:31:00Z", "2026-06-15T11:00:00Z")).toEqual(["2026-06-15T10:00:00.000Z", "2026-06-15T10:30:00.000Z"]);
     const late = ctxOf(data({ schedules: schedules(schedule(100, 10, "UTC", [weekly([1], "09:05", "11:00")])) }));
     expect(starts(late, ...MON)).toEqual(["2026-06-15T09:30:00.000Z", "2026-06-15T10:00:00.000Z", "2026-06-15T10:30:00.000Z"]);
@@ -767,7 +997,10 @@ describe("groupByDay", () => {
       at("2026-10-01T00:00:00Z"),
       { start: at("2026-10-30T00:00:00Z"), end: at("2026-11-04T00:00:00Z") },
     );
-    const days = groupByDay(listSlots(nyc, at("2026-10-31T00:00:00Z"), at("2026-11-03T00:00:00Z"), 60, "America/New_York"), "America/New_York");
+    const days = groupByDay(
+      listSlots(nyc, at("2026-10-31T00:00:00Z"), at("2026-11-03T00:00:00Z"), 60, "America/New_York"),
+      "America/New_York",
+    );
     expect(shape(days)).toEqual([["2026-11-01", series("2026-11-01T04:00:00Z", 60, 25)]]);
   });
 });

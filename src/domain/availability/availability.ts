@@ -120,14 +120,18 @@ export function buildContext(data: AvailabilityData, range: Range, now: number):
       priority: h.priority,
       weight: h.weight,
       hours: workingRanges(hours, range, away),
-      busy: hostBusy(data.busy.filter((b) => b.hostIds.includes(h.userId)), rules),
+      busy: hostBusy(
+        data.busy.filter((b) => b.hostIds.includes(h.userId)),
+        rules,
+      ),
     };
   });
   const zone = eventZone(data);
   const limits = parseBookingLimits(et.bookingLimits);
   const seatsTaken = new Map<number, number>();
   if (seats) {
-    for (const b of data.busy) if (b.eventTypeId === et.id && b.seatsTaken != null) seatsTaken.set(b.start, Math.max(seatsTaken.get(b.start) ?? 0, b.seatsTaken));
+    for (const b of data.busy)
+      if (b.eventTypeId === et.id && b.seatsTaken != null) seatsTaken.set(b.start, Math.max(seatsTaken.get(b.start) ?? 0, b.seatsTaken));
   }
   const outside = data.pinnedOutsideHosts;
   return {
@@ -140,7 +144,13 @@ export function buildContext(data: AvailabilityData, range: Range, now: number):
     seatsTaken,
     seats,
     pinnedOrganizer: data.pinnedOrganizer,
-    pinnedBusy: outside != null ? hostBusy(data.busy.filter((b) => b.hostIds.includes(outside)), rules) : null,
+    pinnedBusy:
+      outside != null
+        ? hostBusy(
+            data.busy.filter((b) => b.hostIds.includes(outside)),
+            rules,
+          )
+        : null,
     earliest: now + et.minimumBookingNotice * MINUTE,
   };
 }

@@ -38,7 +38,11 @@ export async function fitBooking(
   const hostIds = await hostUserIds(sqlOf(m), eventType.id);
   // A moved booking keeps its organizer, who is locked (and checked) even when no longer a host.
   await lockOrganizers(m, [...hostIds, ...(exclude?.organizerId != null ? [exclude.organizerId] : [])]);
-  const data = await loadAvailability(m, sqlOf(m), null, { eventTypeId: eventType.id, range: { start: range.start, end: range.start }, exclude });
+  const data = await loadAvailability(m, sqlOf(m), null, {
+    eventTypeId: eventType.id,
+    range: { start: range.start, end: range.start },
+    exclude,
+  });
   if (!data) throw notFound(`Event type ${eventType.id} not found.`);
   const decision = decideStart(buildContext(data, data.range ?? range, now.getTime()), range.start, range.end);
   if (decision.ok) return decision;
@@ -57,9 +61,19 @@ function refusal(reason: Exclude<StartDecision, { ok: true }>["reason"], data: A
     case "BOOKING_LIMIT_REACHED":
       return conflict("BOOKING_LIMIT_REACHED", "The event type's booking limit for this period is reached.");
     case "NOT_AVAILABLE":
-      return conflict("NOT_AVAILABLE", hosts > 1 ? "No host has this time in their working hours." : "The organizer is not available at this time (outside their working hours).");
+      return conflict(
+        "NOT_AVAILABLE",
+        hosts > 1
+          ? "No host has this time in their working hours."
+          : "The organizer is not available at this time (outside their working hours).",
+      );
     case "SLOT_TAKEN":
-      return conflict("SLOT_TAKEN", hosts > 1 ? "No host of this event type is free at this time." : "The organizer already has a booking overlapping this time (buffers included).");
+      return conflict(
+        "SLOT_TAKEN",
+        hosts > 1
+          ? "No host of this event type is free at this time."
+          : "The organizer already has a booking overlapping this time (buffers included).",
+      );
   }
 }
 
@@ -77,7 +91,8 @@ export async function assertOrganizerFree(
   if (booking.userId == null) return;
   await lockOrganizers(m, [booking.userId]);
   const range = { start: start.getTime(), end: end.getTime() };
-  const [organizer] = await queryPreparedIn<Record<string, unknown>>(m, 
+  const [organizer] = await queryPreparedIn<Record<string, unknown>>(
+    m,
     `SELECT u.id, u.email, et.id AS "eventTypeId", COALESCE(et."beforeEventBuffer", 0) AS before, COALESCE(et."afterEventBuffer", 0) AS after
      FROM users u LEFT JOIN "EventType" et ON et.id = $2 WHERE u.id = $1`,
     [booking.userId, booking.eventTypeId],
@@ -90,7 +105,13 @@ export async function assertOrganizerFree(
     // A moved or confirmed booking is a whole booking: every other held booking blocks it.
     seatsPerTimeSlot: null,
   };
-  const busy = await loadBusy(sqlOf(m), eventType, [{ userId: organizer.id as number, email: organizer.email as string }], range, booking.id);
+  const busy = await loadBusy(
+    sqlOf(m),
+    eventType,
+    [{ userId: organizer.id as number, email: organizer.email as string }],
+    range,
+    booking.id,
+  );
   if (isBusy(hostBusy(busy, eventType), range.start, range.end)) {
     throw conflict("SLOT_TAKEN", "The organizer already has a booking overlapping this time (buffers included).");
   }

@@ -38,8 +38,7 @@ export function orderHosts<T extends Pick<HostState, "userId" | "isFixed" | "pri
 }
 
 export type HostDecision =
-  | { ok: true; organizer: HostState; attending: HostState[] }
-  | { ok: false; reason: "NOT_AVAILABLE" | "SLOT_TAKEN" };
+  { ok: true; organizer: HostState; attending: HostState[] } | { ok: false; reason: "NOT_AVAILABLE" | "SLOT_TAKEN" };
 
 /**
  * Decides [start, end) for hosts in host order. `mode`: "all" (personal, collective) or "roundRobin".
@@ -96,7 +95,11 @@ const NOT_AVAILABLE: HostDecision = { ok: false, reason: "NOT_AVAILABLE" };
 const SLOT_TAKEN: HostDecision = { ok: false, reason: "SLOT_TAKEN" };
 
 /** How an event type's hosts combine. */
-export function hostMode(eventType: { teamId: number | null; userId: number | null; schedulingType: SchedulingType | null }): "all" | "roundRobin" {
+export function hostMode(eventType: {
+  teamId: number | null;
+  userId: number | null;
+  schedulingType: SchedulingType | null;
+}): "all" | "roundRobin" {
   if (eventType.userId != null || eventType.schedulingType === SchedulingType.COLLECTIVE) return "all";
   return "roundRobin";
 }

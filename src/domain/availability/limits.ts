@@ -64,7 +64,7 @@ function utcDate(value: Date): string {
 /** The date `count` business days (Monday–Friday) after `date`. */
 export function addBusinessDays(date: string, count: number): string {
   let day = date;
-  for (let left = count; left > 0; ) {
+  for (let left = count; left > 0;) {
     day = addDays(day, 1);
     const weekday = weekdayOf(day);
     if (weekday >= 1 && weekday <= 5) left -= 1;

@@ -35,11 +35,19 @@ const rowArb = fc.record({
   lengthQ: fc.oneof({ weight: 1, arbitrary: fc.integer({ min: -4, max: 0 }) }, { weight: 8, arbitrary: fc.integer({ min: 4, max: 64 }) }),
 });
 const scheduleArb = fc.record({
-  kind: fc.oneof({ weight: 12, arbitrary: fc.constant("own") }, { weight: 2, arbitrary: fc.constant("builtin") }, { weight: 1, arbitrary: fc.constant("empty") }),
+  kind: fc.oneof(
+    { weight: 12, arbitrary: fc.constant("own") },
+    { weight: 2, arbitrary: fc.constant("builtin") },
+    { weight: 1, arbitrary: fc.constant("empty") },
+  ),
   zone: fc.option(fc.constantFrom(...ZONES), { nil: null, freq: 5 }),
   rows: fc.array(rowArb, { minLength: 1, maxLength: 3 }),
   override: fc.option(
-    fc.record({ dayOffset: fc.integer({ min: -1, max: 8 }), startQ: fc.integer({ min: 0, max: 95 }), lengthQ: fc.integer({ min: 0, max: 40 }) }),
+    fc.record({
+      dayOffset: fc.integer({ min: -1, max: 8 }),
+      startQ: fc.integer({ min: 0, max: 95 }),
+      lengthQ: fc.integer({ min: 0, max: 40 }),
+    }),
     { nil: null, freq: 3 },
   ),
 });
@@ -49,7 +57,10 @@ const hostArb = fc.record({
   isFixed: fc.boolean(),
   priority: fc.option(fc.integer({ min: 0, max: 4 }), { nil: null }),
   weight: fc.option(fc.constantFrom(50, 100, 150), { nil: null }),
-  away: fc.option(fc.record({ startQ: fc.integer({ min: 0, max: 10 * 96 }), lengthQ: fc.integer({ min: 1, max: 96 }) }), { nil: null, freq: 4 }),
+  away: fc.option(fc.record({ startQ: fc.integer({ min: 0, max: 10 * 96 }), lengthQ: fc.integer({ min: 1, max: 96 }) }), {
+    nil: null,
+    freq: 4,
+  }),
 });
 const busyArb = fc.record({
   startQ: fc.integer({ min: 0, max: 6 * 96 }),
@@ -61,7 +72,12 @@ const busyArb = fc.record({
   seatsTaken: fc.integer({ min: 1, max: 3 }),
 });
 const limitsArb = fc.record(
-  { PER_DAY: fc.integer({ min: 1, max: 3 }), PER_WEEK: fc.integer({ min: 2, max: 8 }), PER_MONTH: fc.integer({ min: 3, max: 12 }), PER_YEAR: fc.integer({ min: 4, max: 16 }) },
+  {
+    PER_DAY: fc.integer({ min: 1, max: 3 }),
+    PER_WEEK: fc.integer({ min: 2, max: 8 }),
+    PER_MONTH: fc.integer({ min: 3, max: 12 }),
+    PER_YEAR: fc.integer({ min: 4, max: 16 }),
+  },
   { requiredKeys: [] },
 );
 const periodArb = fc.oneof(
@@ -126,10 +142,20 @@ function build(spec: Spec) {
       const rows: HoursRow[] =
         h.schedule.kind === "empty"
           ? []
-          : h.schedule.rows.map((r) => ({ days: r.days, startMinutes: r.startQ * 15, endMinutes: Math.min(96, r.startQ + r.lengthQ) * 15, date: null }));
+          : h.schedule.rows.map((r) => ({
+              days: r.days,
+              startMinutes: r.startQ * 15,
+              endMinutes: Math.min(96, r.startQ + r.lengthQ) * 15,
+              date: null,
+            }));
       const o = h.schedule.override;
       if (o && h.schedule.kind === "own") {
-        rows.push({ days: [], startMinutes: o.startQ * 15, endMinutes: Math.min(96, o.startQ + o.lengthQ) * 15, date: dateAfter(spec.base, o.dayOffset) });
+        rows.push({
+          days: [],
+          startMinutes: o.startQ * 15,
+          endMinutes: Math.min(96, o.startQ + o.lengthQ) * 15,
+          date: dateAfter(spec.base, o.dayOffset),
+        });
       }
       schedules.set(id, { id, userId, timeZone: h.schedule.zone, rows });
     }
@@ -194,7 +220,9 @@ function build(spec: Spec) {
     eventType,
     hosts,
     schedules,
-    outOfOffice: hostsSpec.flatMap((h, i) => (h.away ? [{ userId: 10 + i, start: early + h.away.startQ * QUARTER, end: early + (h.away.startQ + h.away.lengthQ) * QUARTER }] : [])),
+    outOfOffice: hostsSpec.flatMap((h, i) =>
+      h.away ? [{ userId: 10 + i, start: early + h.away.startQ * QUARTER, end: early + (h.away.startQ + h.away.lengthQ) * QUARTER }] : [],
+    ),
     busy,
     limitCounts: spec.limits ? limitCounts : null,
     pinnedOrganizer: spec.pinned != null && spec.pinned < hosts.length ? hosts[spec.pinned].userId : null,
@@ -233,8 +261,12 @@ describe("one rule: listSlots and decideStart agree", () => {
         for (const slot of slots) {
           const decision = decideStart(ctx, slot.start, slot.start + spec.duration * MINUTE);
           if (!decision.ok) throw new Error(`listed slot ${iso(slot.start)} is refused: ${decision.reason}; ${where}`);
-          if (slot.end !== slot.start + spec.duration * MINUTE) throw new Error(`slot ${iso(slot.start)} ends at ${iso(slot.end)}; ${where}`);
-          if (slot.seatsRemaining !== decision.seatsRemaining) throw new Error(`slot ${iso(slot.start)} lists ${slot.seatsRemaining} seats, decideStart says ${decision.seatsRemaining}; ${where}`);
+          if (slot.end !== slot.start + spec.duration * MINUTE)
+            throw new Error(`slot ${iso(slot.start)} ends at ${iso(slot.end)}; ${where}`);
+          if (slot.seatsRemaining !== decision.seatsRemaining)
+            throw new Error(
+              `slot ${iso(slot.start)} lists ${slot.seatsRemaining} seats, decideStart says ${decision.seatsRemaining}; ${where}`,
+            );
           if (slot.start < from || slot.start >= to) throw new Error(`slot ${iso(slot.start)} outside the request; ${where}`);
           if (slot.start <= previous) throw new Error(`slot ${iso(slot.start)} not after ${iso(previous)}; ${where}`);
           previous = slot.start;
@@ -243,7 +275,9 @@ describe("one rule: listSlots and decideStart agree", () => {
         // (b) every lattice start left out is refused, and every one on the lattice that is accepted is listed.
         const lattice = latticeStarts(from, to, spec.duration, spec.requestZone);
         const latticeSet = new Set(lattice);
-        for (const start of listed) if (!latticeSet.has(start)) throw new Error(`slot ${iso(start)} is off the ${spec.duration}-minute lattice of ${spec.requestZone}; ${where}`);
+        for (const start of listed)
+          if (!latticeSet.has(start))
+            throw new Error(`slot ${iso(start)} is off the ${spec.duration}-minute lattice of ${spec.requestZone}; ${where}`);
         for (const start of lattice) {
           const decision = decideStart(ctx, start, start + spec.duration * MINUTE);
           if (decision.ok !== listed.has(start)) {
@@ -262,6 +296,7 @@ describe("one rule: listSlots and decideStart agree", () => {
     // The generator must exercise both sides: plenty of listed slots in every mode, and every refusal.
     expect(totalSlots).toBeGreaterThan(5_000);
     for (const mode of ["personal", "collective", "roundRobin", "teamWithoutType"]) expect(runsWithSlots[mode]).toBeGreaterThan(20);
-    for (const reason of ["OUTSIDE_WINDOW", "BOOKING_LIMIT_REACHED", "NOT_AVAILABLE", "SLOT_TAKEN"]) expect(refusals[reason]).toBeGreaterThan(500);
+    for (const reason of ["OUTSIDE_WINDOW", "BOOKING_LIMIT_REACHED", "NOT_AVAILABLE", "SLOT_TAKEN"])
+      expect(refusals[reason]).toBeGreaterThan(500);
   });
 });

@@ -36,7 +36,11 @@ export function slotStarts(
   for (const range of ranges) {
     if (range.end <= options.lowerBound) continue;
     if (range.start >= options.to) break;
-    for (let s = roundUpToGrid(Math.max(range.start, options.lowerBound), grid, options.zone); s + duration <= range.end && s < options.to; s += step) {
+    for (
+      let s = roundUpToGrid(Math.max(range.start, options.lowerBound), grid, options.zone);
+      s + duration <= range.end && s < options.to;
+      s += step
+    ) {
       starts.push(s);
     }
   }

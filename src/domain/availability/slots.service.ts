@@ -37,17 +37,26 @@ export async function eventTypeSlots(ctx: RequestContext, args: SlotsArgs): Prom
   if (to - from > MAX_SLOT_RANGE_DAYS * DAY) throw badInput("to", `to may be at most ${MAX_SLOT_RANGE_DAYS} days after from.`);
   const zone = canonicalTimeZone(args.timeZone);
   if (!zone) throw badInput("timeZone", `${quoteInput(args.timeZone)} is not an IANA time zone (e.g. "Europe/Berlin").`);
-  if (args.duration != null && (!Number.isInteger(args.duration) || args.duration < 1)) throw badInput("duration", "duration must be a positive number of minutes.");
+  if (args.duration != null && (!Number.isInteger(args.duration) || args.duration < 1))
+    throw badInput("duration", "duration must be a positive number of minutes.");
 
   const now = Date.now();
   // Named prepared statements (parsed and planned once per connection), counted, on the primary:
   // a replica's lag would list a slot just booked ("every listed slot books" holds at any moment).
-  const data = await loadAvailability(ctx.dataSource, (sql, parameters) => queryPrepared(ctx.dataSource, sql, parameters, ctx.store, true), viewer, {
-    eventTypeId: args.eventTypeId,
-    range: { start: from, end: to },
-    rescheduleBookingId: args.rescheduleBookingId ?? null,
-  });
-  if (!data) throw notFound(args.rescheduleBookingId != null ? "Event type or booking to reschedule not found." : `Event type ${args.eventTypeId} not found.`);
+  const data = await loadAvailability(
+    ctx.dataSource,
+    (sql, parameters) => queryPrepared(ctx.dataSource, sql, parameters, ctx.store, true),
+    viewer,
+    {
+      eventTypeId: args.eventTypeId,
+      range: { start: from, end: to },
+      rescheduleBookingId: args.rescheduleBookingId ?? null,
+    },
+  );
+  if (!data)
+    throw notFound(
+      args.rescheduleBookingId != null ? "Event type or booking to reschedule not found." : `Event type ${args.eventTypeId} not found.`,
+    );
   const duration = args.duration ?? data.eventType.length;
   if (!data.eventType.lengths.includes(duration)) {
     throw badInput("duration", `This event type offers ${data.eventType.lengths.join(" or ")} minutes (got ${duration}).`);

@@ -208,40 +208,43 @@ const DAYS: Array<[string, string]> = [
 ];
 const withDatabase = process.env.DATABASE_URL ? describe : describe.skip;
 
-withDatabase("wallToInstant agrees with Postgres's `timestamp AT TIME ZONE` (skipped without DATABASE_URL, set by jest's globalSetup)", () => {
-  let client: Client;
-  beforeAll(async () => {
-    client = new Client({ connectionString: process.env.DATABASE_URL });
-    await client.connect();
-  });
-  afterAll(() => client?.end());
+withDatabase(
+  "wallToInstant agrees with Postgres's `timestamp AT TIME ZONE` (skipped without DATABASE_URL, set by jest's globalSetup)",
+  () => {
+    let client: Client;
+    beforeAll(async () => {
+      client = new Client({ connectionString: process.env.DATABASE_URL });
+      await client.connect();
+    });
+    afterAll(() => client?.end());
 
-  it.each(DAYS)("every quarter hour of the day in %s on %s", async (zone, date) => {
-    const walls: Array<{ text: string; date: string; minutes: number }> = [];
-    for (let minutes = 0; minutes <= 1440; minutes += 15) {
-      const day = minutes === 1440 ? addDays(date, 1) : date;
-      const m = minutes % 1440;
-      const text = `${day} ${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}:00`;
-      walls.push({ text, date, minutes });
-    }
-    const { rows } = await client.query<{ t: number }>(
-      `SELECT (extract(epoch FROM (w::timestamp AT TIME ZONE $2)) * 1000)::float8 AS t
+    it.each(DAYS)("every quarter hour of the day in %s on %s", async (zone, date) => {
+      const walls: Array<{ text: string; date: string; minutes: number }> = [];
+      for (let minutes = 0; minutes <= 1440; minutes += 15) {
+        const day = minutes === 1440 ? addDays(date, 1) : date;
+        const m = minutes % 1440;
+        const text = `${day} ${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}:00`;
+        walls.push({ text, date, minutes });
+      }
+      const { rows } = await client.query<{ t: number }>(
+        `SELECT (extract(epoch FROM (w::timestamp AT TIME ZONE $2)) * 1000)::float8 AS t
          FROM unnest($1::text[]) WITH ORDINALITY AS u(w, i) ORDER BY i`,
-      [walls.map((w) => w.text), zone],
-    );
-    expect(rows).toHaveLength(97);
-    const disagreements = walls
-      .map((w, i) => ({ wall: w.text, postgres: iso(rows[i].t), ours: iso(wallToInstant(w.date, w.minutes, zone)) }))
-      .filter((d) => d.postgres !== d.ours);
-    expect(disagreements).toEqual([]);
-  });
+        [walls.map((w) => w.text), zone],
+      );
+      expect(rows).toHaveLength(97);
+      const disagreements = walls
+        .map((w, i) => ({ wall: w.text, postgres: iso(rows[i].t), ours: iso(wallToInstant(w.date, w.minutes, zone)) }))
+        .filter((d) => d.postgres !== d.ours);
+      expect(disagreements).toEqual([]);
+    });
 
-  it("the oracle itself follows the documented rule (gap forward, overlap later)", async () => {
-    const { rows } = await client.query<{ gap: number; overlap: number }>(
-      `SELECT (extract(epoch FROM ('2026-03-08 02:30:00'::timestamp AT TIME ZONE 'America/New_York')) * 1000)::float8 AS gap,
+    it("the oracle itself follows the documented rule (gap forward, overlap later)", async () => {
+      const { rows } = await client.query<{ gap: number; overlap: number }>(
+        `SELECT (extract(epoch FROM ('2026-03-08 02:30:00'::timestamp AT TIME ZONE 'America/New_York')) * 1000)::float8 AS gap,
               (extract(epoch FROM ('2026-11-01 01:30:00'::timestamp AT TIME ZONE 'America/New_York')) * 1000)::float8 AS overlap`,
-    );
-    expect(iso(rows[0].gap)).toBe("2026-03-08T07:30:00.000Z");
-    expect(iso(rows[0].overlap)).toBe("2026-11-01T06:30:00.000Z");
-  });
-});
+      );
+      expect(iso(rows[0].gap)).toBe("2026-03-08T07:30:00.000Z");
+      expect(iso(rows[0].overlap)).toBe("2026-11-01T06:30:00.000Z");
+    });
+  },
+);

@@ -93,16 +93,65 @@ describe("workingRanges: Mon–Fri 09:00–17:00 stays 09:00 local across DST ch
 describe("workingRanges on the change day itself", () => {
   it.each([
     // The whole Sunday (00:00–23:59 = 24:00): 23 or 25 hours long.
-    ["Berlin 2026-03-29 whole day", "Europe/Berlin", [weekly([0], "00:00", "23:59")], "2026-03-29T00:00:00Z", "2026-03-29T12:00:00Z", [["2026-03-28T23:00:00.000Z", "2026-03-29T22:00:00.000Z"]]],
-    ["Berlin 2026-10-25 whole day", "Europe/Berlin", [weekly([0], "00:00", "23:59")], "2026-10-25T00:00:00Z", "2026-10-25T12:00:00Z", [["2026-10-24T22:00:00.000Z", "2026-10-25T23:00:00.000Z"]]],
-    ["New York 2026-03-08 whole day", "America/New_York", [weekly([0], "00:00", "23:59")], "2026-03-08T12:00:00Z", "2026-03-08T13:00:00Z", [["2026-03-08T05:00:00.000Z", "2026-03-09T04:00:00.000Z"]]],
-    ["New York 2026-11-01 whole day", "America/New_York", [weekly([0], "00:00", "23:59")], "2026-11-01T12:00:00Z", "2026-11-01T13:00:00Z", [["2026-11-01T04:00:00.000Z", "2026-11-02T05:00:00.000Z"]]],
+    [
+      "Berlin 2026-03-29 whole day",
+      "Europe/Berlin",
+      [weekly([0], "00:00", "23:59")],
+      "2026-03-29T00:00:00Z",
+      "2026-03-29T12:00:00Z",
+      [["2026-03-28T23:00:00.000Z", "2026-03-29T22:00:00.000Z"]],
+    ],
+    [
+      "Berlin 2026-10-25 whole day",
+      "Europe/Berlin",
+      [weekly([0], "00:00", "23:59")],
+      "2026-10-25T00:00:00Z",
+      "2026-10-25T12:00:00Z",
+      [["2026-10-24T22:00:00.000Z", "2026-10-25T23:00:00.000Z"]],
+    ],
+    [
+      "New York 2026-03-08 whole day",
+      "America/New_York",
+      [weekly([0], "00:00", "23:59")],
+      "2026-03-08T12:00:00Z",
+      "2026-03-08T13:00:00Z",
+      [["2026-03-08T05:00:00.000Z", "2026-03-09T04:00:00.000Z"]],
+    ],
+    [
+      "New York 2026-11-01 whole day",
+      "America/New_York",
+      [weekly([0], "00:00", "23:59")],
+      "2026-11-01T12:00:00Z",
+      "2026-11-01T13:00:00Z",
+      [["2026-11-01T04:00:00.000Z", "2026-11-02T05:00:00.000Z"]],
+    ],
     // Starting in the gap: 02:30 is read with the offset before the change (03:30 CEST = 01:30Z).
-    ["Berlin 2026-03-29 02:30–04:00", "Europe/Berlin", [weekly([0], "02:30", "04:00")], "2026-03-29T00:00:00Z", "2026-03-30T00:00:00Z", [["2026-03-29T01:30:00.000Z", "2026-03-29T02:00:00.000Z"]]],
+    [
+      "Berlin 2026-03-29 02:30–04:00",
+      "Europe/Berlin",
+      [weekly([0], "02:30", "04:00")],
+      "2026-03-29T00:00:00Z",
+      "2026-03-30T00:00:00Z",
+      [["2026-03-29T01:30:00.000Z", "2026-03-29T02:00:00.000Z"]],
+    ],
     // Starting in the overlap: 01:00 is the later 01:00 (EST, 06:00Z); 04:00 EST is 09:00Z.
-    ["New York 2026-11-01 01:00–04:00", "America/New_York", [weekly([0], "01:00", "04:00")], "2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z", [["2026-11-01T06:00:00.000Z", "2026-11-01T09:00:00.000Z"]]],
+    [
+      "New York 2026-11-01 01:00–04:00",
+      "America/New_York",
+      [weekly([0], "01:00", "04:00")],
+      "2026-11-01T00:00:00Z",
+      "2026-11-02T00:00:00Z",
+      [["2026-11-01T06:00:00.000Z", "2026-11-01T09:00:00.000Z"]],
+    ],
     // Ending in the overlap: 00:00 EDT (04:00Z) to the later 01:30 (EST, 06:30Z).
-    ["New York 2026-11-01 00:00–01:30", "America/New_York", [weekly([0], "00:00", "01:30")], "2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z", [["2026-11-01T04:00:00.000Z", "2026-11-01T06:30:00.000Z"]]],
+    [
+      "New York 2026-11-01 00:00–01:30",
+      "America/New_York",
+      [weekly([0], "00:00", "01:30")],
+      "2026-11-01T00:00:00Z",
+      "2026-11-02T00:00:00Z",
+      [["2026-11-01T04:00:00.000Z", "2026-11-01T06:30:00.000Z"]],
+    ],
   ])("%s", (_name, zone, rows, from, to, expected) => {
     expect(ranges(zone, rows, from, to)).toEqual(expected);
   });
@@ -111,16 +160,24 @@ describe("workingRanges on the change day itself", () => {
 describe("workingRanges: rows of one day", () => {
   const MON = ["2026-06-15T00:00:00Z", "2026-06-16T00:00:00Z"] as const;
   it.each([
-    ["a split shift gives two ranges", [weekly([1], "09:00", "12:00"), weekly([1], "13:00", "17:00")], [
-      ["2026-06-15T09:00:00.000Z", "2026-06-15T12:00:00.000Z"],
-      ["2026-06-15T13:00:00.000Z", "2026-06-15T17:00:00.000Z"],
-    ]],
-    ["overlapping and touching rows merge", [weekly([1], "09:00", "12:00"), weekly([1], "11:00", "14:00"), weekly([1], "14:00", "15:00")], [
-      ["2026-06-15T09:00:00.000Z", "2026-06-15T15:00:00.000Z"],
-    ]],
-    ["a row whose end is before its start is ignored", [weekly([1], "17:00", "09:00"), weekly([1], "10:00", "11:00")], [
-      ["2026-06-15T10:00:00.000Z", "2026-06-15T11:00:00.000Z"],
-    ]],
+    [
+      "a split shift gives two ranges",
+      [weekly([1], "09:00", "12:00"), weekly([1], "13:00", "17:00")],
+      [
+        ["2026-06-15T09:00:00.000Z", "2026-06-15T12:00:00.000Z"],
+        ["2026-06-15T13:00:00.000Z", "2026-06-15T17:00:00.000Z"],
+      ],
+    ],
+    [
+      "overlapping and touching rows merge",
+      [weekly([1], "09:00", "12:00"), weekly([1], "11:00", "14:00"), weekly([1], "14:00", "15:00")],
+      [["2026-06-15T09:00:00.000Z", "2026-06-15T15:00:00.000Z"]],
+    ],
+    [
+      "a row whose end is before its start is ignored",
+      [weekly([1], "17:00", "09:00"), weekly([1], "10:00", "11:00")],
+      [["2026-06-15T10:00:00.000Z", "2026-06-15T11:00:00.000Z"]],
+    ],
     ["a row whose end equals its start is empty", [weekly([1], "10:00", "10:00")], []],
     ["a row for other weekdays gives nothing on Monday", [weekly([0, 2, 3, 4, 5, 6], "09:00", "17:00")], []],
   ])("%s", (_name, rows, expected) => {
@@ -128,14 +185,23 @@ describe("workingRanges: rows of one day", () => {
   });
 
   it("23:59 ends at the next midnight and touches the next day's 00:00 (one range)", () => {
-    const row = (days: number[], start: string, end: string): HoursRow => ({ days, startMinutes: timeToMinutes(start), endMinutes: timeToMinutes(end), date: null });
+    const row = (days: number[], start: string, end: string): HoursRow => ({
+      days,
+      startMinutes: timeToMinutes(start),
+      endMinutes: timeToMinutes(end),
+      date: null,
+    });
     const rows = [row([1], "18:00:00", "23:59:00"), row([2], "00:00:00", "06:00:00")];
-    expect(ranges("UTC", rows, "2026-06-15T12:00:00Z", "2026-06-16T12:00:00Z")).toEqual([["2026-06-15T18:00:00.000Z", "2026-06-16T06:00:00.000Z"]]);
+    expect(ranges("UTC", rows, "2026-06-15T12:00:00Z", "2026-06-16T12:00:00Z")).toEqual([
+      ["2026-06-15T18:00:00.000Z", "2026-06-16T06:00:00.000Z"],
+    ]);
   });
 
   it("23:59 in Kolkata ends at the next Kolkata midnight (18:30Z)", () => {
     const rows: HoursRow[] = [{ days: [1], startMinutes: timeToMinutes("20:00:00"), endMinutes: timeToMinutes("23:59:00"), date: null }];
-    expect(ranges("Asia/Kolkata", rows, "2026-06-15T00:00:00Z", "2026-06-16T00:00:00Z")).toEqual([["2026-06-15T14:30:00.000Z", "2026-06-15T18:30:00.000Z"]]);
+    expect(ranges("Asia/Kolkata", rows, "2026-06-15T00:00:00Z", "2026-06-16T00:00:00Z")).toEqual([
+      ["2026-06-15T14:30:00.000Z", "2026-06-15T18:30:00.000Z"],
+    ]);
   });
 });
 
@@ -241,27 +307,43 @@ describe("workingRanges: out of office is cut out, half-open", () => {
   const from = "2026-06-15T00:00:00Z";
   const to = "2026-06-17T00:00:00Z";
   it.each([
-    ["a lunch hour", [{ start: at("2026-06-15T12:00:00Z"), end: at("2026-06-15T13:00:00Z") }], [
-      ["2026-06-15T09:00:00.000Z", "2026-06-15T12:00:00.000Z"],
-      ["2026-06-15T13:00:00.000Z", "2026-06-15T17:00:00.000Z"],
-      ["2026-06-16T09:00:00.000Z", "2026-06-16T17:00:00.000Z"],
-    ]],
-    ["an absence ending where the hours start leaves them whole", [{ start: at("2026-06-15T08:00:00Z"), end: at("2026-06-15T09:00:00Z") }], [
-      ["2026-06-15T09:00:00.000Z", "2026-06-15T17:00:00.000Z"],
-      ["2026-06-16T09:00:00.000Z", "2026-06-16T17:00:00.000Z"],
-    ]],
-    ["an absence starting where the hours end leaves them whole", [{ start: at("2026-06-15T17:00:00Z"), end: at("2026-06-16T09:00:00Z") }], [
-      ["2026-06-15T09:00:00.000Z", "2026-06-15T17:00:00.000Z"],
-      ["2026-06-16T09:00:00.000Z", "2026-06-16T17:00:00.000Z"],
-    ]],
-    ["an absence across two days, unsorted with another", [
-      { start: at("2026-06-16T16:00:00Z"), end: at("2026-06-16T16:30:00Z") },
-      { start: at("2026-06-15T15:00:00Z"), end: at("2026-06-16T10:00:00Z") },
-    ], [
-      ["2026-06-15T09:00:00.000Z", "2026-06-15T15:00:00.000Z"],
-      ["2026-06-16T10:00:00.000Z", "2026-06-16T16:00:00.000Z"],
-      ["2026-06-16T16:30:00.000Z", "2026-06-16T17:00:00.000Z"],
-    ]],
+    [
+      "a lunch hour",
+      [{ start: at("2026-06-15T12:00:00Z"), end: at("2026-06-15T13:00:00Z") }],
+      [
+        ["2026-06-15T09:00:00.000Z", "2026-06-15T12:00:00.000Z"],
+        ["2026-06-15T13:00:00.000Z", "2026-06-15T17:00:00.000Z"],
+        ["2026-06-16T09:00:00.000Z", "2026-06-16T17:00:00.000Z"],
+      ],
+    ],
+    [
+      "an absence ending where the hours start leaves them whole",
+      [{ start: at("2026-06-15T08:00:00Z"), end: at("2026-06-15T09:00:00Z") }],
+      [
+        ["2026-06-15T09:00:00.000Z", "2026-06-15T17:00:00.000Z"],
+        ["2026-06-16T09:00:00.000Z", "2026-06-16T17:00:00.000Z"],
+      ],
+    ],
+    [
+      "an absence starting where the hours end leaves them whole",
+      [{ start: at("2026-06-15T17:00:00Z"), end: at("2026-06-16T09:00:00Z") }],
+      [
+        ["2026-06-15T09:00:00.000Z", "2026-06-15T17:00:00.000Z"],
+        ["2026-06-16T09:00:00.000Z", "2026-06-16T17:00:00.000Z"],
+      ],
+    ],
+    [
+      "an absence across two days, unsorted with another",
+      [
+        { start: at("2026-06-16T16:00:00Z"), end: at("2026-06-16T16:30:00Z") },
+        { start: at("2026-06-15T15:00:00Z"), end: at("2026-06-16T10:00:00Z") },
+      ],
+      [
+        ["2026-06-15T09:00:00.000Z", "2026-06-15T15:00:00.000Z"],
+        ["2026-06-16T10:00:00.000Z", "2026-06-16T16:00:00.000Z"],
+        ["2026-06-16T16:30:00.000Z", "2026-06-16T17:00:00.000Z"],
+      ],
+    ],
   ])("%s", (_name, away, expected) => {
     expect(ranges("UTC", rows, from, to, away)).toEqual(expected);
   });

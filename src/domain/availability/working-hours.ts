@@ -38,7 +38,10 @@ export function workingRanges(hours: HostHours, window: Range, outOfOffice: read
     const rows = overrides.get(day) ?? byWeekday[weekdayOfDay(day)];
     for (const row of rows) {
       if (row.endMinutes <= row.startMinutes) continue;
-      ranges.push({ start: wallToInstantOfDay(day, row.startMinutes, hours.zone), end: wallToInstantOfDay(day, row.endMinutes, hours.zone) });
+      ranges.push({
+        start: wallToInstantOfDay(day, row.startMinutes, hours.zone),
+        end: wallToInstantOfDay(day, row.endMinutes, hours.zone),
+      });
     }
   }
   const merged = merge(ranges);

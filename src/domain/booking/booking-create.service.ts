@@ -41,7 +41,10 @@ export async function createBooking(ctx: RequestContext, cmd: CreateBookingComma
   // A repeat answers the first booking with a fresh token: without an account the key is the only
   // secret, so it must be one (at least 32 characters, e.g. a UUID).
   if (key && viewer.kind !== "user" && key.length < MIN_PUBLIC_KEY_LENGTH) {
-    throw badInput("idempotencyKey", `Without an account, idempotencyKey must be a secret of at least ${MIN_PUBLIC_KEY_LENGTH} characters (e.g. a UUID).`);
+    throw badInput(
+      "idempotencyKey",
+      `Without an account, idempotencyKey must be a secret of at least ${MIN_PUBLIC_KEY_LENGTH} characters (e.g. a UUID).`,
+    );
   }
   const uid = key ? uuidv5(`${keyOwner}:${key}`, CLIENT_KEY_NAMESPACE) : uuidv4();
   // Requests with one client key queue on a lock for that key; the later ones find the first's booking.
@@ -177,7 +180,18 @@ export async function createInTransaction(
   const listed = new Set(people.map((p) => p.email.toLowerCase()));
   const hosts = fit.attending
     .filter((h) => !listed.has(h.email.toLowerCase()))
-    .map((h) => m.getRepository(Attendee).create({ name: h.name ?? h.email, email: h.email, timeZone: h.timeZone, locale: h.locale ?? "en", bookingId: booking.id, noShow: false }));
+    .map((h) =>
+      m
+        .getRepository(Attendee)
+        .create({
+          name: h.name ?? h.email,
+          email: h.email,
+          timeZone: h.timeZone,
+          locale: h.locale ?? "en",
+          bookingId: booking.id,
+          noShow: false,
+        }),
+    );
   await m.getRepository(Attendee).insert([...attendees, ...hosts]);
   if (eventType.seatsPerTimeSlot) {
     if (attendees.length > eventType.seatsPerTimeSlot) {
@@ -187,4 +201,3 @@ export async function createInTransaction(
   }
   return { booking, outcome: "created" };
 }
-

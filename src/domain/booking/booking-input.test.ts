@@ -1,16 +1,30 @@
 import type { EventType } from "../../entities";
 import { DomainError } from "../errors";
 import {
-  canonicalTimeZone, distinctGuests, isValidLanguage, isValidTimeZone, LIMITS, validateCreate, type CreateBookingCommand,
+  canonicalTimeZone,
+  distinctGuests,
+  isValidLanguage,
+  isValidTimeZone,
+  LIMITS,
+  validateCreate,
+  type CreateBookingCommand,
 } from "./booking-input";
 
 const NOW = new Date("2031-01-01T00:00:00.000Z");
 const START = new Date("2031-01-02T09:00:00.000Z");
 const eventType = {
-  id: 1, title: "Intro", length: 30, metadata: {}, locations: [], minimumBookingNotice: 0,
+  id: 1,
+  title: "Intro",
+  length: 30,
+  metadata: {},
+  locations: [],
+  minimumBookingNotice: 0,
 } as unknown as EventType;
 
-const command = (extra: Partial<CreateBookingCommand> = {}, responses: Partial<CreateBookingCommand["responses"]> = {}): CreateBookingCommand => ({
+const command = (
+  extra: Partial<CreateBookingCommand> = {},
+  responses: Partial<CreateBookingCommand["responses"]> = {},
+): CreateBookingCommand => ({
   eventTypeId: 1,
   start: START,
   timeZone: "Europe/Berlin",
@@ -32,8 +46,10 @@ function refusal(cmd: CreateBookingCommand): { field?: string; message: string }
 
 describe("guests", () => {
   it("are de-duplicated ignoring case, keeping the first spelling", () => {
-    expect(distinctGuests(["Ann@Example.test", "bob@example.test", "ann@example.test", "BOB@EXAMPLE.TEST"], "bea@example.test"))
-      .toEqual(["Ann@Example.test", "bob@example.test"]);
+    expect(distinctGuests(["Ann@Example.test", "bob@example.test", "ann@example.test", "BOB@EXAMPLE.TEST"], "bea@example.test")).toEqual([
+      "Ann@Example.test",
+      "bob@example.test",
+    ]);
   });
 
   it("never include the booker, whatever the letter case", () => {

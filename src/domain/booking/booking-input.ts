@@ -27,10 +27,21 @@ export interface CreateBookingCommand {
 
 /** Location kinds Cal.com knows (`responses.location.value`). */
 export const KNOWN_LOCATIONS: ReadonlySet<string> = new Set([
-  "userPhone", "phone", "link", "inPerson", "attendeeInPerson",
-  "integrations:daily", "integrations:google:meet", "integrations:zoom", "integrations:around_video",
-  "integrations:campfire_video", "integrations:demodesk_video", "integrations:discord_video",
-  "integrations:facetime_video", "integrations:mirotalk_video", "integrations:whereby_video",
+  "userPhone",
+  "phone",
+  "link",
+  "inPerson",
+  "attendeeInPerson",
+  "integrations:daily",
+  "integrations:google:meet",
+  "integrations:zoom",
+  "integrations:around_video",
+  "integrations:campfire_video",
+  "integrations:demodesk_video",
+  "integrations:discord_video",
+  "integrations:facetime_video",
+  "integrations:mirotalk_video",
+  "integrations:whereby_video",
   "integrations:huddle01",
 ]);
 /** Kinds whose address comes from the attendee, in `optionValue`. */
@@ -46,9 +57,21 @@ export function isValidEmail(email: string): boolean {
 
 /** Words of IANA zone names whose letter case the capitalization rule below does not give. */
 const IRREGULAR_ZONE_WORDS = new Map([
-  ["mcmurdo", "McMurdo"], ["dumontdurville", "DumontDUrville"], ["comodrivadavia", "ComodRivadavia"],
-  ["bajanorte", "BajaNorte"], ["bajasur", "BajaSur"], ["denoronha", "DeNoronha"], ["easterisland", "EasterIsland"],
-  ["of", "of"], ["au", "au"], ["es", "es"], ["su", "SU"], ["gb", "GB"], ["nz", "NZ"], ["in", "IN"], ["chat", "CHAT"],
+  ["mcmurdo", "McMurdo"],
+  ["dumontdurville", "DumontDUrville"],
+  ["comodrivadavia", "ComodRivadavia"],
+  ["bajanorte", "BajaNorte"],
+  ["bajasur", "BajaSur"],
+  ["denoronha", "DeNoronha"],
+  ["easterisland", "EasterIsland"],
+  ["of", "of"],
+  ["au", "au"],
+  ["es", "es"],
+  ["su", "SU"],
+  ["gb", "GB"],
+  ["nz", "NZ"],
+  ["in", "IN"],
+  ["chat", "CHAT"],
 ]);
 
 /**
@@ -140,7 +163,8 @@ function checkMetadata(metadata: unknown): Record<string, string> {
   if (entries.length > LIMITS.metadataKeys) throw badInput("metadata", `metadata may have at most ${LIMITS.metadataKeys} keys.`);
   for (const [key, value] of entries) {
     if (typeof value !== "string") throw badInput("metadata", `metadata[${quoteInput(key)}] must be a string.`);
-    if (key.length > 40 || value.length > 500) throw badInput("metadata", `metadata[${quoteInput(key)}] is too long (keys 40, values 500 characters).`);
+    if (key.length > 40 || value.length > 500)
+      throw badInput("metadata", `metadata[${quoteInput(key)}] is too long (keys 40, values 500 characters).`);
   }
   return metadata as Record<string, string>;
 }
@@ -171,7 +195,7 @@ interface ConfiguredLocation {
 /** The event type's configured locations (`[{type, address?, link?}]`), ignoring malformed entries. */
 function configuredLocations(eventType: Pick<EventType, "locations">): ConfiguredLocation[] {
   return Array.isArray(eventType.locations)
-    ? (eventType.locations).filter(
+    ? eventType.locations.filter(
         (l): l is ConfiguredLocation => typeof l === "object" && l !== null && typeof (l as ConfiguredLocation).type === "string",
       )
     : [];
@@ -199,7 +223,10 @@ export interface ValidatedCreate {
 export function validateCreate(cmd: CreateBookingCommand, eventType: EventType, now: Date): ValidatedCreate {
   const language = cmd.language ?? "en";
   if (!isValidLanguage(language)) {
-    throw badInput("language", `${quoteInput(language)} is not a language tag of at most ${LIMITS.language} characters (e.g. "en", "pt-BR").`);
+    throw badInput(
+      "language",
+      `${quoteInput(language)} is not a language tag of at most ${LIMITS.language} characters (e.g. "en", "pt-BR").`,
+    );
   }
   const timeZone = canonicalTimeZone(cmd.timeZone);
   if (!timeZone) throw badInput("timeZone", `${quoteInput(cmd.timeZone)} is not an IANA time zone (e.g. "Europe/Berlin").`);
@@ -233,7 +260,10 @@ export function validateCreate(cmd: CreateBookingCommand, eventType: EventType, 
     if (!KNOWN_LOCATIONS.has(asked.value)) throw badInput("responses.location", `Unknown location ${quoteInput(asked.value)}.`);
     const match = configured.find((l) => l.type === asked.value);
     if (configured.length > 0 && !match) {
-      throw badInput("responses.location", `This event type offers ${configured.map((l) => l.type).join(", ")}, not ${quoteInput(asked.value)}.`);
+      throw badInput(
+        "responses.location",
+        `This event type offers ${configured.map((l) => l.type).join(", ")}, not ${quoteInput(asked.value)}.`,
+      );
     }
     const optionValue = asked.optionValue?.trim() ?? "";
     if (ATTENDEE_SUPPLIED.has(asked.value) && !optionValue) {

@@ -47,7 +47,8 @@ export async function updateBooking(ctx: RequestContext, id: number, cmd: Update
       if (cmd.title !== b.title) changes.title = cmd.title;
     }
     if (cmd.description !== undefined && cmd.description !== b.description) {
-      if (cmd.description && cmd.description.length > LIMITS.text) throw badInput("description", `description must be at most ${LIMITS.text} characters.`);
+      if (cmd.description && cmd.description.length > LIMITS.text)
+        throw badInput("description", `description must be at most ${LIMITS.text} characters.`);
       changes.description = cmd.description;
     }
 
@@ -85,7 +86,12 @@ export async function updateBooking(ctx: RequestContext, id: number, cmd: Update
     }
     // Cal.com's slot key follows a change of time or status; a row left alone keeps what it has.
     if (moved || statusChanges) {
-      const key = target === ACCEPTED && b.userId != null ? bookingSlotKey(start, end, b.userId) : SLOT_HOLDING.includes(target) || target === AWAITING_HOST ? b.idempotencyKey : null;
+      const key =
+        target === ACCEPTED && b.userId != null
+          ? bookingSlotKey(start, end, b.userId)
+          : SLOT_HOLDING.includes(target) || target === AWAITING_HOST
+            ? b.idempotencyKey
+            : null;
       if (key !== b.idempotencyKey) changes.idempotencyKey = key;
     }
 
@@ -112,7 +118,9 @@ export async function cancelBooking(
     if (allRemainingBookings) {
       // Series cancels queue on the series before locking any of its rows, so two of them never
       // lock each other's rows in opposite orders (occurrence ids need not follow their times).
-      const [row] = await m.query<Array<{ recurringEventId: string | null }>>(`SELECT "recurringEventId" FROM "Booking" WHERE id = $1`, [id]);
+      const [row] = await m.query<Array<{ recurringEventId: string | null }>>(`SELECT "recurringEventId" FROM "Booking" WHERE id = $1`, [
+        id,
+      ]);
       if (row?.recurringEventId) await lockSeries(m, row.recurringEventId);
     }
     const { booking: b, manages } = await lockForWrite(m, viewer, id, "cancel");
@@ -194,10 +202,13 @@ export async function rescheduleBooking(
       // A seat holder moves their own seat: out of this booking, into the seated booking at the new
       // time (joined or created, exactly as createBooking would).
       const { left } = await leaveSeat(m, b, viewer, { rescheduled: true, rescheduledBy: viewer.user.email });
-      const { booking: moved } = await createInTransaction(m, viewer, seatAt(b, left[0], start, newEnd), uuidv4(), false, now, { rescheduling: true });
+      const { booking: moved } = await createInTransaction(m, viewer, seatAt(b, left[0], start, newEnd), uuidv4(), false, now, {
+        rescheduling: true,
+      });
       const after = await m.getRepository(Booking).findOneOrFail({ where: { id: b.id } });
       // The move is one RESCHEDULED; the booking left behind is UPDATED while seats remain in it.
-      const behind: BookingEventRecord[] = after.status === CANCELLED ? [] : [{ type: BookingEventType.UPDATED, bookingId: after.id, trigger: null }];
+      const behind: BookingEventRecord[] =
+        after.status === CANCELLED ? [] : [{ type: BookingEventType.UPDATED, bookingId: after.id, trigger: null }];
       await recordBookingEvents(m, ctx.bookingEvents, [...behind, rescheduledEvent(moved, b, viewer.user.email)]);
       return { created: moved, old: b };
     }
@@ -207,7 +218,10 @@ export async function rescheduleBooking(
 
     const repo = m.getRepository(Booking);
     // The old booking first: it gives up its slot key before the new one may take the same slot.
-    await repo.update({ id: b.id }, { status: CANCELLED, rescheduled: true, rescheduledBy: viewer.user.email, idempotencyKey: null, updatedAt: now });
+    await repo.update(
+      { id: b.id },
+      { status: CANCELLED, rescheduled: true, rescheduledBy: viewer.user.email, idempotencyKey: null, updatedAt: now },
+    );
     const uid = uuidv4();
     const next = repo.create({
       uid,
@@ -238,9 +252,7 @@ export async function rescheduleBooking(
     await repo.save(next);
     const attendees = await m.getRepository(Attendee).find({ where: { bookingId: b.id }, order: { id: "ASC" } });
     if (attendees.length) {
-      const inserted = await m.getRepository(Attendee).insert(
-        attendees.map(({ id: _old, ...a }) => ({ ...a, bookingId: next.id })),
-      );
+      const inserted = await m.getRepository(Attendee).insert(attendees.map(({ id: _old, ...a }) => ({ ...a, bookingId: next.id })));
       // The seats go with their holders (a seated booking moved as a whole).
       const copies = new Map(attendees.map((a, i) => [a.id, (inserted.identifiers[i] as { id: number }).id]));
       await carrySeats(m, b, next, copies);
@@ -345,6 +357,11 @@ function rescheduledEvent(next: Booking, old: Booking, by: string): BookingEvent
     bookingId: next.id,
     previousBookingId: old.id,
     trigger: "BOOKING_RESCHEDULED",
-    data: { rescheduleUid: old.uid, rescheduleStartTime: old.startTime.toISOString(), rescheduleEndTime: old.endTime.toISOString(), rescheduledBy: by },
+    data: {
+      rescheduleUid: old.uid,
+      rescheduleStartTime: old.startTime.toISOString(),
+      rescheduleEndTime: old.endTime.toISOString(),
+      rescheduledBy: by,
+    },
   };
 }

@@ -25,7 +25,11 @@ describe("booking cursors", () => {
   });
 
   it("keep a null updatedAt and plain ids", () => {
-    expect(decodeCursor(encodeCursor({ ...UPDATED_DESC, value: null, id: 7 }), UPDATED_DESC)).toEqual({ ...UPDATED_DESC, value: null, id: 7 });
+    expect(decodeCursor(encodeCursor({ ...UPDATED_DESC, value: null, id: 7 }), UPDATED_DESC)).toEqual({
+      ...UPDATED_DESC,
+      value: null,
+      id: 7,
+    });
     const byId = { field: BookingOrderField.ID, direction: OrderDirection.DESC };
     expect(decodeCursor(encodeCursor({ ...byId, value: 9, id: 9 }), byId)).toEqual({ ...byId, value: 9, id: 9 });
   });
@@ -33,8 +37,15 @@ describe("booking cursors", () => {
   it("reject garbage and cursors of another order, naming after", () => {
     const forged = (p: unknown) => Buffer.from(JSON.stringify(p)).toString("base64url");
     const valid = encodeCursor({ ...START_ASC, value: new Date(0), id: 1 });
-    for (const bad of ["", "!!", "e30", forged(null), forged({ f: "startTime", d: "ASC", v: "1970-01-01T00:00:00Z", i: 1 }),
-      forged({ f: "startTime", d: "ASC", v: null, i: 1 }), forged({ f: "startTime", d: "ASC", v: "2031-02-30T00:00:00.000Z", i: 1 })]) {
+    for (const bad of [
+      "",
+      "!!",
+      "e30",
+      forged(null),
+      forged({ f: "startTime", d: "ASC", v: "1970-01-01T00:00:00Z", i: 1 }),
+      forged({ f: "startTime", d: "ASC", v: null, i: 1 }),
+      forged({ f: "startTime", d: "ASC", v: "2031-02-30T00:00:00.000Z", i: 1 }),
+    ]) {
       expect(fieldOf(() => decodeCursor(bad, START_ASC))).toBe("after");
     }
     expect(fieldOf(() => decodeCursor(valid, { ...START_ASC, direction: OrderDirection.DESC }))).toBe("after");
@@ -46,8 +57,15 @@ describe("booking cursors", () => {
     const byId = { field: BookingOrderField.ID, direction: OrderDirection.ASC };
     const at = (v: unknown, i: unknown) => forged({ f: "startTime", d: "ASC", v, i });
     const ok = "2031-01-01T09:00:00.000Z";
-    for (const bad of [at(ok, 2 ** 31), at(ok, 2 ** 53), at(ok, 0), at(ok, -1), at(ok, 1.5), at(ok, 1e300),
-      at("0000-12-31T23:59:59.999Z", 1)]) {
+    for (const bad of [
+      at(ok, 2 ** 31),
+      at(ok, 2 ** 53),
+      at(ok, 0),
+      at(ok, -1),
+      at(ok, 1.5),
+      at(ok, 1e300),
+      at("0000-12-31T23:59:59.999Z", 1),
+    ]) {
       expect(fieldOf(() => decodeCursor(bad, START_ASC))).toBe("after");
     }
     for (const id of [2 ** 31, 0, 2.5]) {
@@ -60,4 +78,3 @@ describe("booking cursors", () => {
     expect(decodeCursor(forged({ f: "id", d: "ASC", v: 1, i: 1 }), byId).id).toBe(1);
   });
 });
-

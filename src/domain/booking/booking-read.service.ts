@@ -4,7 +4,14 @@ import { queryPrepared } from "../../db/rows";
 import type { BookingStatus } from "../../entities";
 import { badInput, forbidden, notFound, quoteInput, unauthenticated, type DomainError } from "../errors";
 import { bookingViewSql, organizersOutsideScope, readableBookings, type SqlCondition } from "./booking.policy";
-import { type BookingOrderField, type BookingSort, decodeCursor, keysetCondition, type OrderDirection, resolveOrder } from "./booking-order";
+import {
+  type BookingOrderField,
+  type BookingSort,
+  decodeCursor,
+  keysetCondition,
+  type OrderDirection,
+  resolveOrder,
+} from "./booking-order";
 
 /**
  * The booking read queries as the domain defines them: which rows (the viewer's readable bookings,
@@ -101,7 +108,9 @@ async function readableWhere(ctx: RequestContext, viewer: Viewer, filter: Bookin
   if (scope) where.push(scope);
   // A transport's extra conditions (REST v1's repeated attendeeEmail) join the filter here.
   const extra = ctx.extraBookingFilter;
-  const merged = extra?.attendeeEmails?.length ? { ...filter, attendeeEmails: [...(filter?.attendeeEmails ?? []), ...extra.attendeeEmails] } : filter;
+  const merged = extra?.attendeeEmails?.length
+    ? { ...filter, attendeeEmails: [...(filter?.attendeeEmails ?? []), ...extra.attendeeEmails] }
+    : filter;
   if (merged) where.push(...(await filterConditions(ctx, viewer, merged)));
   return where;
 }
@@ -110,7 +119,11 @@ async function filterConditions(ctx: RequestContext, viewer: Viewer, filter: Boo
   const where: SqlCondition[] = [];
   if (filter.userIds != null) {
     const userIds = filter.userIds;
-    const outside = await organizersOutsideScope((sql, parameters) => queryPrepared(ctx.dataSource, sql, parameters, ctx.store), viewer, userIds);
+    const outside = await organizersOutsideScope(
+      (sql, parameters) => queryPrepared(ctx.dataSource, sql, parameters, ctx.store),
+      viewer,
+      userIds,
+    );
     if (outside.length > 0) {
       throw forbidden(
         isOrganizationAdmin(viewer)
@@ -131,8 +144,10 @@ async function filterConditions(ctx: RequestContext, viewer: Viewer, filter: Boo
       params: { f_attendeeEmails: emails.map((e) => e.trim().toLowerCase()), ...view?.params },
     });
   }
-  if (filter.status != null) where.push({ sql: `b."status" = ANY(CAST(:f_status AS "BookingStatus"[]))`, params: { f_status: filter.status } });
-  if (filter.eventTypeIds != null) where.push({ sql: `b."eventTypeId" = ANY(:f_eventTypeIds)`, params: { f_eventTypeIds: filter.eventTypeIds } });
+  if (filter.status != null)
+    where.push({ sql: `b."status" = ANY(CAST(:f_status AS "BookingStatus"[]))`, params: { f_status: filter.status } });
+  if (filter.eventTypeIds != null)
+    where.push({ sql: `b."eventTypeId" = ANY(:f_eventTypeIds)`, params: { f_eventTypeIds: filter.eventTypeIds } });
   if (filter.dateFrom != null) where.push({ sql: `b."startTime" >= :f_dateFrom`, params: { f_dateFrom: filter.dateFrom } });
   if (filter.dateTo != null) where.push({ sql: `b."endTime" <= :f_dateTo`, params: { f_dateTo: filter.dateTo } });
   return where;
@@ -188,7 +203,10 @@ export async function bookingConnectionQuery(ctx: RequestContext, args: BookingC
 }
 
 /** `booking`: one booking by id or uid (exactly one); NOT_FOUND when it does not exist or is not readable. */
-export async function bookingLookupQuery(ctx: RequestContext, by: { id?: number | null; uid?: string | null }): Promise<BookingLookupQuery> {
+export async function bookingLookupQuery(
+  ctx: RequestContext,
+  by: { id?: number | null; uid?: string | null },
+): Promise<BookingLookupQuery> {
   const viewer = requireViewer(ctx);
   const hasId = by.id != null;
   const hasUid = by.uid != null;

@@ -53,10 +53,9 @@ export async function joinSeats(
   if (newcomers.some((e) => emails.has(e.toLowerCase())) || existing.length + newcomers.length > eventType.seatsPerTimeSlot!) {
     throw conflict("SLOT_TAKEN", "No seat in this slot can be booked for these people (taken, or already held by one of them).");
   }
-  const attendees = [
-    { name: booker.name, email: booker.email },
-    ...input.guests.map((email) => ({ name: email, email })),
-  ].map((p) => m.getRepository(Attendee).create({ ...p, timeZone: input.timeZone, locale: input.language, bookingId: booking.id, noShow: false }));
+  const attendees = [{ name: booker.name, email: booker.email }, ...input.guests.map((email) => ({ name: email, email }))].map((p) =>
+    m.getRepository(Attendee).create({ ...p, timeZone: input.timeZone, locale: input.language, bookingId: booking.id, noShow: false }),
+  );
   await m.getRepository(Attendee).insert(attendees);
   await insertSeats(m, booking, attendees, cmd, uid);
   await m.getRepository(Booking).update({ id: booking.id }, { updatedAt: new Date() });

@@ -7,8 +7,11 @@ const all = Object.values(BookingStatus);
 
 describe("booking status transitions", () => {
   const allowed = new Set([
-    `${PENDING}>${ACCEPTED}`, `${PENDING}>${REJECTED}`, `${PENDING}>${CANCELLED}`,
-    `${AWAITING_HOST}>${ACCEPTED}`, `${AWAITING_HOST}>${CANCELLED}`,
+    `${PENDING}>${ACCEPTED}`,
+    `${PENDING}>${REJECTED}`,
+    `${PENDING}>${CANCELLED}`,
+    `${AWAITING_HOST}>${ACCEPTED}`,
+    `${AWAITING_HOST}>${CANCELLED}`,
     `${ACCEPTED}>${CANCELLED}`,
   ]);
 

@@ -76,7 +76,6 @@ export function checkReason(field: string, reason: string | null | undefined): s
   return reason;
 }
 
-
 /**
  * The answer of the createBooking / rescheduleBooking that made `booking`: with its booking token
  * for `bookerEmail` (contract "Browser access"; every other read answers null).

@@ -96,7 +96,6 @@ export function rootFieldAccess(viewer: Viewer, operation: "query" | "mutation" 
   return TOKEN_FIELDS[operation]?.has(field) ? "allowed" : "forbidden";
 }
 
-
 /**
  * Bookings the viewer may read (alias `b`): organizer ∪ attendee ∪ event-type admin ∪ (organization
  * admins) members' bookings. A UNION of branches that are each an index lookup, instead of an OR
@@ -211,7 +210,6 @@ export async function organizersOutsideScope(
   const inScope = new Set(rows.map((r) => r.userId));
   return wanted.filter((id) => !inScope.has(id));
 }
-
 
 /**
  * Secrets of a booking (the instant-meeting token) are for its organizer and admins only:

@@ -11,7 +11,11 @@ describe("resolvePaging", () => {
     expect(resolvePaging(25, null)).toEqual({ take: 25, page: 1 });
   });
   it.each([
-    [0, 1, "take"], [MAX_TAKE + 1, 1, "take"], [-1, 1, "take"], [10, 0, "page"], [10, -2, "page"],
+    [0, 1, "take"],
+    [MAX_TAKE + 1, 1, "take"],
+    [-1, 1, "take"],
+    [10, 0, "page"],
+    [10, -2, "page"],
   ])("rejects take=%s page=%s naming %s", (take, page, field) => {
     expect(() => resolvePaging(take, page)).toThrow(DomainError);
     try {

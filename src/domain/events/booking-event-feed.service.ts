@@ -62,12 +62,21 @@ function decodeCursor(text: string, retentionDays: number, now: number): Cursor 
     throw badInput("after", "after is not a cursor of this feed.");
   }
   const { x, i, t } = parsed ?? {};
-  if (typeof x !== "string" || !/^\d{1,20}$/.test(x) || typeof i !== "string" || !/^\d{1,19}$/.test(i) || typeof t !== "number" || !Number.isFinite(t)) {
+  if (
+    typeof x !== "string" ||
+    !/^\d{1,20}$/.test(x) ||
+    typeof i !== "string" ||
+    !/^\d{1,19}$/.test(i) ||
+    typeof t !== "number" ||
+    !Number.isFinite(t)
+  ) {
     throw badInput("after", "after is not a cursor of this feed.");
   }
   // xid8 and bigint ranges: a larger number would fail in Postgres, not here.
-  if (BigInt(x) > 18_446_744_073_709_551_615n || BigInt(i) > 9_223_372_036_854_775_807n) throw badInput("after", "after is not a cursor of this feed.");
-  if (t < now - retentionDays * DAY) throw badInput("after", `after is older than the events kept (${retentionDays} days): start again without it.`);
+  if (BigInt(x) > 18_446_744_073_709_551_615n || BigInt(i) > 9_223_372_036_854_775_807n)
+    throw badInput("after", "after is not a cursor of this feed.");
+  if (t < now - retentionDays * DAY)
+    throw badInput("after", `after is older than the events kept (${retentionDays} days): start again without it.`);
   return { xid: x, id: i, at: t };
 }
 
@@ -85,7 +94,8 @@ export async function bookingEventsPage(ctx: RequestContext, args: FeedArgs): Pr
   const first = args.first ?? 50;
   if (!Number.isInteger(first) || first < 1 || first > MAX_EVENTS_PAGE) throw badInput("first", `first must be 1 to ${MAX_EVENTS_PAGE}.`);
   const cursor = args.after != null ? decodeCursor(args.after, retentionDays, Date.now()) : null;
-  if ((args.filter?.bookingIds?.length ?? 0) > MAX_EVENTS_PAGE) throw badInput("filter.bookingIds", `At most ${MAX_EVENTS_PAGE} booking ids.`);
+  if ((args.filter?.bookingIds?.length ?? 0) > MAX_EVENTS_PAGE)
+    throw badInput("filter.bookingIds", `At most ${MAX_EVENTS_PAGE} booking ids.`);
   const readable = readableBookings(viewer);
   const params: Record<string, unknown> = {
     ev_xid: cursor?.xid ?? null,
@@ -112,7 +122,13 @@ export async function bookingEventsPage(ctx: RequestContext, args: FeedArgs): Pr
       LIMIT CAST(:ev_limit AS int)) ev ON TRUE`;
   const [text, values] = ctx.dataSource.driver.escapeQueryWithParameters(sql, params);
   // The primary: a replica's horizon is its own, and the feed must not run behind a write just made.
-  const rows = await queryPrepared<Partial<BookingEventNode> & { xid: string | null; id: string | null; horizon: string }>(ctx.dataSource, text, values, ctx.store, true);
+  const rows = await queryPrepared<Partial<BookingEventNode> & { xid: string | null; id: string | null; horizon: string }>(
+    ctx.dataSource,
+    text,
+    values,
+    ctx.store,
+    true,
+  );
   const events = rows.filter((r) => r.id != null) as Array<BookingEventNode & { xid: string; horizon: string }>;
   const page = events.slice(0, first);
   const nodes = page.map((r) => ({
@@ -161,6 +177,12 @@ function horizonCursor(xmin: string): string {
  * running then are delivered when they commit).
  */
 export async function feedHead(ctx: RequestContext): Promise<string> {
-  const [row] = await queryPrepared<{ horizon: string }>(ctx.dataSource, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`, [], ctx.store, true);
+  const [row] = await queryPrepared<{ horizon: string }>(
+    ctx.dataSource,
+    `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`,
+    [],
+    ctx.store,
+    true,
+  );
   return horizonCursor(row.horizon);
 }

@@ -22,23 +22,26 @@ export function startBookingEventRetention(dataSource: DataSource, retentionDays
   const prune = async () => {
     try {
       let deleted = 0;
-      for (const { table, time, keep } of TABLES) for (;;) {
-        // One instance prunes at a time (the others skip the round), in batches, each its own short
-        // transaction: a backlog never meets the statement timeout, nor holds the feed's horizon long.
-        const batch = await dataSource.transaction(async (m) => {
-          const [{ locked }] = await m.query<Array<{ locked: boolean }>>(`SELECT pg_try_advisory_xact_lock($1, 0) AS locked`, [LOCK_NAMESPACE_PRUNING]);
-          if (!locked) return 0;
-          const [, count] = await m.query<[unknown, number]>(
-            `DELETE FROM ${table} WHERE id IN (
+      for (const { table, time, keep } of TABLES)
+        for (;;) {
+          // One instance prunes at a time (the others skip the round), in batches, each its own short
+          // transaction: a backlog never meets the statement timeout, nor holds the feed's horizon long.
+          const batch = await dataSource.transaction(async (m) => {
+            const [{ locked }] = await m.query<Array<{ locked: boolean }>>(`SELECT pg_try_advisory_xact_lock($1, 0) AS locked`, [
+              LOCK_NAMESPACE_PRUNING,
+            ]);
+            if (!locked) return 0;
+            const [, count] = await m.query<[unknown, number]>(
+              `DELETE FROM ${table} WHERE id IN (
                SELECT id FROM ${table}
                WHERE ${time} < (now() AT TIME ZONE 'UTC') - make_interval(days => $1 + 1)${keep} ORDER BY id LIMIT $2)`,
-            [retentionDays, PRUNE_BATCH],
-          );
-          return count;
-        });
-        deleted += batch;
-        if (batch < PRUNE_BATCH) break;
-      }
+              [retentionDays, PRUNE_BATCH],
+            );
+            return count;
+          });
+          deleted += batch;
+          if (batch < PRUNE_BATCH) break;
+        }
       if (deleted) logger.info("booking events and webhook deliveries pruned", { deleted, retentionDays });
     } catch (err) {
       logger.warn("booking event pruning failed; retrying in an hour", { error: (err as Error).message });

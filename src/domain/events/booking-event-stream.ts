@@ -3,7 +3,14 @@ import { classifyFault } from "../../db/faults";
 import { requireViewer } from "../booking/booking-read.service";
 import { badInput, notFound } from "../errors";
 import {
-  bookingEventsPage, cursorPosition, feedHead, MAX_EVENTS_PAGE, positionCursor, readableAmong, type BookingEventNode, type FeedArgs,
+  bookingEventsPage,
+  cursorPosition,
+  feedHead,
+  MAX_EVENTS_PAGE,
+  positionCursor,
+  readableAmong,
+  type BookingEventNode,
+  type FeedArgs,
 } from "./booking-event-feed.service";
 import { comparePositions, type BookingEventWindow } from "./booking-event-window";
 
@@ -124,7 +131,9 @@ export class BookingEventStream implements AsyncIterableIterator<BookingEventNod
     const types = this.args.filter?.types?.length ? new Set(this.args.filter.types) : undefined;
     const ids = this.args.filter?.bookingIds?.length ? new Set(this.args.filter.bookingIds) : undefined;
     const candidates = slice.events.filter((e) => (!types || types.has(e.node.type)) && (!ids || ids.has(e.node.bookingId)));
-    const readable = candidates.length ? await readableAmong(this.ctx, [...new Set(candidates.map((e) => e.node.bookingId))]) : new Set<number>();
+    const readable = candidates.length
+      ? await readableAmong(this.ctx, [...new Set(candidates.map((e) => e.node.bookingId))])
+      : new Set<number>();
     const moved = comparePositions(slice.end, cursorPosition(this.ctx, this.cursor)) > 0;
     return {
       nodes: candidates.filter((e) => readable.has(e.node.bookingId)).map((e) => e.node),
@@ -161,7 +170,8 @@ export function openBookingEventStream(ctx: RequestContext, args: Omit<FeedArgs,
   requireViewer(ctx);
   if (!ctx.bookingEvents || !ctx.bookingEventBus) throw notFound("Booking events are turned off on this gateway (BOOKING_EVENTS=off).");
   // Checked here as the feed checks them: a stream served from the window never asks the feed.
-  if ((args.filter?.bookingIds?.length ?? 0) > MAX_EVENTS_PAGE) throw badInput("filter.bookingIds", `At most ${MAX_EVENTS_PAGE} booking ids.`);
+  if ((args.filter?.bookingIds?.length ?? 0) > MAX_EVENTS_PAGE)
+    throw badInput("filter.bookingIds", `At most ${MAX_EVENTS_PAGE} booking ids.`);
   if (args.after != null) cursorPosition(ctx, args.after);
   return new BookingEventStream(ctx, ctx.bookingEventBus, args, beforeEach);
 }

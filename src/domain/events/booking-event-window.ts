@@ -33,7 +33,8 @@ export const MAX_EVENTS = 10_000;
 /** Events read per refresh query. */
 const PAGE = 2_000;
 
-export const comparePositions = (a: Position, b: Position): number => (a.xid !== b.xid ? (a.xid < b.xid ? -1 : 1) : a.id === b.id ? 0 : a.id < b.id ? -1 : 1);
+export const comparePositions = (a: Position, b: Position): number =>
+  a.xid !== b.xid ? (a.xid < b.xid ? -1 : 1) : a.id === b.id ? 0 : a.id < b.id ? -1 : 1;
 
 export class BookingEventWindow {
   private events: WindowEvent[] = [];
@@ -70,7 +71,15 @@ export class BookingEventWindow {
     for (let page = 0; page < MAX_EVENTS / PAGE; page += 1) {
       const after = this.end;
       const rows = await this.dataSource.query<
-        Array<{ horizon: string; id: string | null; xid: string; type: BookingEventType; bookingId: number; previousBookingId: number | null; occurredAt: Date }>
+        Array<{
+          horizon: string;
+          id: string | null;
+          xid: string;
+          type: BookingEventType;
+          bookingId: number;
+          previousBookingId: number | null;
+          occurredAt: Date;
+        }>
       >(
         `WITH h AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS x)
          SELECT h.x::text AS horizon, ev.* FROM h LEFT JOIN LATERAL (
@@ -86,7 +95,13 @@ export class BookingEventWindow {
       for (const r of found) {
         this.events.push({
           pos: { xid: BigInt(r.xid), id: BigInt(r.id!) },
-          node: { id: bookingEventId(r.xid, r.id!, r.occurredAt), type: r.type, occurredAt: r.occurredAt, bookingId: r.bookingId, previousBookingId: r.previousBookingId },
+          node: {
+            id: bookingEventId(r.xid, r.id!, r.occurredAt),
+            type: r.type,
+            occurredAt: r.occurredAt,
+            bookingId: r.bookingId,
+            previousBookingId: r.previousBookingId,
+          },
         });
       }
       arrived ||= found.length > 0;

@@ -70,7 +70,8 @@ export async function webhookDeliveries(
   requireViewer(ctx);
   requireFeature(ctx);
   const first = args.first ?? 50;
-  if (!Number.isInteger(first) || first < 1 || first > MAX_DELIVERIES_PAGE) throw badInput("first", `first must be 1 to ${MAX_DELIVERIES_PAGE}.`);
+  if (!Number.isInteger(first) || first < 1 || first > MAX_DELIVERIES_PAGE)
+    throw badInput("first", `first must be 1 to ${MAX_DELIVERIES_PAGE}.`);
   let before: string | null = null;
   if (args.after != null) {
     const decoded = Buffer.from(args.after, "base64url").toString("utf8");

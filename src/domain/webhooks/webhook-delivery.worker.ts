@@ -97,12 +97,15 @@ class RetryWakeups {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.due.length === 0) return;
-    this.timer = setTimeout(() => {
-      const now = Date.now();
-      while (this.due.length && this.due[0] <= now + 5) this.due.shift();
-      this.wake();
-      this.arm();
-    }, Math.max(0, this.due[0] - Date.now()) + 5);
+    this.timer = setTimeout(
+      () => {
+        const now = Date.now();
+        while (this.due.length && this.due[0] <= now + 5) this.due.shift();
+        this.wake();
+        this.arm();
+      },
+      Math.max(0, this.due[0] - Date.now()) + 5,
+    );
     this.timer.unref();
   }
 
@@ -151,7 +154,9 @@ export class WebhookWorker {
     });
     // A connection that dies while idle, or while checked out, must not take the process with it.
     this.pool.on("error", (err) => options.logger.warn("webhook worker connection lost", { error: err.message }));
-    this.pool.on("connect", (client) => client.on("error", (err) => options.logger.warn("webhook worker connection lost", { error: err.message })));
+    this.pool.on("connect", (client) =>
+      client.on("error", (err) => options.logger.warn("webhook worker connection lost", { error: err.message })),
+    );
     this.deliveries =
       (options.registry.getSingleMetric("gateway_webhook_deliveries_total") as Counter<"trigger" | "result"> | undefined) ??
       new Counter({
@@ -271,17 +276,26 @@ export class WebhookWorker {
     const createdAt = new Date();
     let result: Awaited<ReturnType<typeof sendWebhook>>;
     if (!d.subscriberUrl || !d.usable) {
-      result = { ok: false, statusCode: null, error: d.subscriberUrl ? "the webhook is no longer active" : "the webhook no longer exists", blocked: true, durationMs: 0 };
+      result = {
+        ok: false,
+        statusCode: null,
+        error: d.subscriberUrl ? "the webhook is no longer active" : "the webhook no longer exists",
+        blocked: true,
+        durationMs: 0,
+      };
     } else {
       const body = JSON.stringify({ triggerEvent: d.trigger, createdAt: createdAt.toISOString(), payload: d.payload });
       const url = d.subscriberUrl;
       // With tracing on, the attempt is a span in the mutation's trace, and the receiver gets it as `traceparent`.
       result = await traceContext.with(contextOf(d.traceparent), () =>
-        inSpan("webhook delivery", { "webhook.id": d.webhook_id, "webhook.trigger": d.trigger, "webhook.attempt": d.attempts }, () =>
-          sendWebhook(url, body, injectTrace(webhookHeaders(d.id, body, d.secret, createdAt.getTime())), {
-            timeoutMs: config.timeoutMs,
-            blockPrivateAddresses: config.blockPrivateAddresses,
-          }),
+        inSpan(
+          "webhook delivery",
+          { "webhook.id": d.webhook_id, "webhook.trigger": d.trigger, "webhook.attempt": d.attempts },
+          () =>
+            sendWebhook(url, body, injectTrace(webhookHeaders(d.id, body, d.secret, createdAt.getTime())), {
+              timeoutMs: config.timeoutMs,
+              blockPrivateAddresses: config.blockPrivateAddresses,
+            }),
           SpanKind.CLIENT,
         ),
       );
@@ -301,15 +315,28 @@ export class WebhookWorker {
                         status = $5, delivered_at = CASE WHEN $5 = 'DELIVERED' THEN now() AT TIME ZONE 'UTC' END
                       WHERE id = $1 AND claim = $2 RETURNING id)
            SELECT ${WORKER_SCHEMA}.remove_job(${jobKeySql("u.id")}) FROM u`,
-      [d.id, claim, result.statusCode, result.ok ? null : result.error, outcome === "retry" ? nextMs : outcome === "delivered" ? "DELIVERED" : "FAILED"],
+      [
+        d.id,
+        claim,
+        result.statusCode,
+        result.ok ? null : result.error,
+        outcome === "retry" ? nextMs : outcome === "delivered" ? "DELIVERED" : "FAILED",
+      ],
     );
     if (outcome === "retry" && recorded.rowCount) this.wakeups.at(Date.now() + nextMs);
     // A superseded attempt (redelivered while in flight) is not counted: the new one will be.
     if (recorded.rowCount) this.deliveries.inc({ trigger: d.trigger, result: outcome });
     const fields = {
-      webhookId: d.webhook_id, deliveryId: d.id, trigger: d.trigger, attempt: d.attempts, statusCode: result.statusCode,
-      durationMs: result.durationMs, result: outcome, ...(result.ok ? {} : { error: result.error }),
-      ...(outcome === "retry" ? { nextAttemptInMs: nextMs } : {}), ...(recorded.rowCount === 0 ? { superseded: true } : {}),
+      webhookId: d.webhook_id,
+      deliveryId: d.id,
+      trigger: d.trigger,
+      attempt: d.attempts,
+      statusCode: result.statusCode,
+      durationMs: result.durationMs,
+      result: outcome,
+      ...(result.ok ? {} : { error: result.error }),
+      ...(outcome === "retry" ? { nextAttemptInMs: nextMs } : {}),
+      ...(recorded.rowCount === 0 ? { superseded: true } : {}),
     };
     if (outcome === "failed") logger.warn("webhook attempt", fields);
     else logger.info("webhook attempt", fields);

@@ -30,12 +30,24 @@ export function sendWebhook(url: string, body: string, headers: Record<string, s
     return Promise.resolve({ ok: false, statusCode: null, error: "subscriberUrl is not a URL", blocked: false, durationMs: 0 });
   }
   if (target.protocol !== "http:" && target.protocol !== "https:") {
-    return Promise.resolve({ ok: false, statusCode: null, error: `subscriberUrl scheme ${target.protocol} is not http(s)`, blocked: false, durationMs: 0 });
+    return Promise.resolve({
+      ok: false,
+      statusCode: null,
+      error: `subscriberUrl scheme ${target.protocol} is not http(s)`,
+      blocked: false,
+      durationMs: 0,
+    });
   }
   const host = target.hostname.replace(/^\[|\]$/g, "");
   if (options.blockPrivateAddresses && isIP(host) && isBlockedAddress(host)) {
     // An address literal is never looked up, so it is checked here.
-    return Promise.resolve({ ok: false, statusCode: null, error: new BlockedAddressError(host, host).message, blocked: true, durationMs: 0 });
+    return Promise.resolve({
+      ok: false,
+      statusCode: null,
+      error: new BlockedAddressError(host, host).message,
+      blocked: true,
+      durationMs: 0,
+    });
   }
   const client = target.protocol === "https:" ? https : http;
   return new Promise<SendResult>((resolve) => {
@@ -72,11 +84,23 @@ export function sendWebhook(url: string, body: string, headers: Record<string, s
     );
     const timer = setTimeout(() => {
       req.destroy();
-      finish({ ok: false, statusCode: null, error: `no answer within ${options.timeoutMs} ms (WEBHOOK_TIMEOUT_MS)`, blocked: false, durationMs: took() });
+      finish({
+        ok: false,
+        statusCode: null,
+        error: `no answer within ${options.timeoutMs} ms (WEBHOOK_TIMEOUT_MS)`,
+        blocked: false,
+        durationMs: took(),
+      });
     }, options.timeoutMs);
     req.on("error", (err: Error & { code?: string }) => {
       const blocked = err instanceof BlockedAddressError || err.code === "EBLOCKEDADDRESS";
-      finish({ ok: false, statusCode: null, error: blocked ? err.message : `${err.code ?? "error"}: ${err.message}`, blocked, durationMs: took() });
+      finish({
+        ok: false,
+        statusCode: null,
+        error: blocked ? err.message : `${err.code ?? "error"}: ${err.message}`,
+        blocked,
+        durationMs: took(),
+      });
     });
     req.end(body);
   });

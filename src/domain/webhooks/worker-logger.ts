@@ -8,7 +8,11 @@ import type { Logger } from "../../logger";
 export function workerLogger(logger: Logger | undefined): GraphileLogger {
   return new GraphileLogger((scope) => (level, message) => {
     if (!logger) return;
-    const fields = { component: "graphile-worker", ...(scope.workerId ? { workerId: scope.workerId } : {}), ...(scope.taskIdentifier ? { task: scope.taskIdentifier } : {}) };
+    const fields = {
+      component: "graphile-worker",
+      ...(scope.workerId ? { workerId: scope.workerId } : {}),
+      ...(scope.taskIdentifier ? { task: scope.taskIdentifier } : {}),
+    };
     const severity: string = level; // a const enum of graphile-worker's, compared by its string values
     if (severity === "error") logger.error(message, fields);
     else if (severity === "warning") logger.warn(message, fields);

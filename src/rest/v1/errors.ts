@@ -29,8 +29,7 @@ export function fromGraphQL(error: { message: string; extensions?: Record<string
   const reason = error.extensions?.reason;
   switch (code) {
     case "BAD_USER_INPUT":
-    case "BAD_REQUEST":
-    {
+    case "BAD_REQUEST": {
       const field = error.extensions?.field;
       return v1.invalid(typeof field === "string" && field ? `${field}: ${error.message}` : error.message);
     }

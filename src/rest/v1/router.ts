@@ -92,8 +92,11 @@ export function v1Router(options: V1Options): Router {
       const route = (req.route as { path?: string } | undefined)?.path ?? "unmatched";
       requests.inc({ route: `/v1${route}`, method: req.method, status: String(res.statusCode) });
       logger.info("rest request", {
-        requestId: (res.locals.gateway as RequestLocals | undefined)?.requestId, method: req.method, path: `/v1${req.path}`,
-        status: res.statusCode, durationMs: Math.round(performance.now() - started),
+        requestId: (res.locals.gateway as RequestLocals | undefined)?.requestId,
+        method: req.method,
+        path: `/v1${req.path}`,
+        status: res.statusCode,
+        durationMs: Math.round(performance.now() - started),
       });
     });
     next();
@@ -109,7 +112,9 @@ export function v1Router(options: V1Options): Router {
     if (!docsEnabled) return void res.status(404).json({ message: "Not found" });
     res.type("html").send(DOCS_PAGE);
   });
-  router.use("/docs/assets", (req, res, next) => (docsEnabled ? express.static(swaggerDir, { index: false })(req, res, next) : void res.status(404).end()));
+  router.use("/docs/assets", (req, res, next) =>
+    docsEnabled ? express.static(swaggerDir, { index: false })(req, res, next) : void res.status(404).end(),
+  );
 
   /** Authenticates the key (v1's answers), counts the request, and builds the request context. */
   const begin = async (req: Request, res: Response): Promise<RequestContext> => {
@@ -145,10 +150,15 @@ export function v1Router(options: V1Options): Router {
     return contextFor(viewer, store, locals.requestId);
   };
 
-  const limited = (outcome: RateLimitOutcome) => new V1Error(429, { message: "Rate limit exceeded" }, Object.fromEntries(v1Headers(rateLimit!, outcome)));
+  const limited = (outcome: RateLimitOutcome) =>
+    new V1Error(429, { message: "Rate limit exceeded" }, Object.fromEntries(v1Headers(rateLimit!, outcome)));
 
   const contextFor = (viewer: Viewer, store: RequestStore, requestId: string): RequestContext => ({
-    requestId, viewer, dataSource, store, logger,
+    requestId,
+    viewer,
+    dataSource,
+    store,
+    logger,
     loaders: createLoaders(dataSource, store, viewer),
     maxUnpagedBookings: config.maxUnpagedBookings,
     bookingEvents: config.bookingEvents,
@@ -165,7 +175,8 @@ export function v1Router(options: V1Options): Router {
     const error = result.errors?.[0];
     if (error) {
       const formatted = formatError(error.toJSON(), error);
-      if (formatted.extensions?.code === "INTERNAL_SERVER_ERROR") logger.error("rest v1 error", { error: error.message, stack: error.originalError?.stack });
+      if (formatted.extensions?.code === "INTERNAL_SERVER_ERROR")
+        logger.error("rest v1 error", { error: error.message, stack: error.originalError?.stack });
       throw fromGraphQL({ message: formatted.message, extensions: formatted.extensions }, creating);
     }
     return result.data as T;
@@ -187,97 +198,124 @@ export function v1Router(options: V1Options): Router {
     }
   };
 
-  router.get("/bookings", handle(async (req, res) => {
-    const ctx = await begin(req, res);
-    const q = parseWith(ListQuery, req.query);
-    // v1 takes attendeeEmail repeated; GraphQL's filter names one: the list service takes several.
-    if (q.attendeeEmail) ctx.extraBookingFilter = { attendeeEmails: q.attendeeEmail };
-    const now = new Date();
-    const from = q.dateFrom ? new Date(q.dateFrom) : undefined;
-    const upcomingFrom = q.status === "upcoming" ? (from && from > now ? from : now) : from;
-    const paged = q.take !== undefined && q.page !== undefined;
-    const data = await run<{ bookings: { nodes: Array<Record<string, unknown> & { status: string }> } }>(
-      ctx,
-      `query V1List($filter: BookingFilter, $orderBy: BookingOrder, $take: Int, $page: Int) {
+  router.get(
+    "/bookings",
+    handle(async (req, res) => {
+      const ctx = await begin(req, res);
+      const q = parseWith(ListQuery, req.query);
+      // v1 takes attendeeEmail repeated; GraphQL's filter names one: the list service takes several.
+      if (q.attendeeEmail) ctx.extraBookingFilter = { attendeeEmails: q.attendeeEmail };
+      const now = new Date();
+      const from = q.dateFrom ? new Date(q.dateFrom) : undefined;
+      const upcomingFrom = q.status === "upcoming" ? (from && from > now ? from : now) : from;
+      const paged = q.take !== undefined && q.page !== undefined;
+      const data = await run<{ bookings: { nodes: Array<Record<string, unknown> & { status: string }> } }>(
+        ctx,
+        `query V1List($filter: BookingFilter, $orderBy: BookingOrder, $take: Int, $page: Int) {
          bookings(filter: $filter, orderBy: $orderBy, take: $take, page: $page) { nodes { ${PUBLIC_FIELDS} ${q.expand ? TEAM_FIELDS : ""} } } }`,
-      {
-        filter: {
-          ...(q.userId ? { userIds: q.userId } : {}),
-          ...(upcomingFrom ? { dateFrom: upcomingFrom.toISOString() } : {}),
-          ...(q.dateTo ? { dateTo: new Date(q.dateTo).toISOString() } : {}),
+        {
+          filter: {
+            ...(q.userId ? { userIds: q.userId } : {}),
+            ...(upcomingFrom ? { dateFrom: upcomingFrom.toISOString() } : {}),
+            ...(q.dateTo ? { dateTo: new Date(q.dateTo).toISOString() } : {}),
+          },
+          orderBy: {
+            field: q.sortBy === "createdAt" ? "CREATED_AT" : q.sortBy === "updatedAt" ? "UPDATED_AT" : "START_TIME",
+            direction: q.order === "desc" ? "DESC" : "ASC",
+          },
+          take: paged ? q.take : null,
+          page: paged ? q.page : null,
         },
-        orderBy: {
-          field: q.sortBy === "createdAt" ? "CREATED_AT" : q.sortBy === "updatedAt" ? "UPDATED_AT" : "START_TIME",
-          direction: q.order === "desc" ? "DESC" : "ASC",
-        },
-        take: paged ? q.take : null,
-        page: paged ? q.page : null,
-      },
-    );
-    return { bookings: data.bookings.nodes.map((b) => publicShape(b, Boolean(q.expand))) };
-  }));
+      );
+      return { bookings: data.bookings.nodes.map((b) => publicShape(b, Boolean(q.expand))) };
+    }),
+  );
 
-  router.post("/bookings", express.json({ limit: config.bodyLimitBytes }), handle(async (req, res) => {
-    let ctx = await begin(req, res);
-    const b = parseWith(CreateBody, req.body ?? {});
-    if (b.userId !== undefined && b.userId !== ctx.viewer!.user.id) {
-      // Booking as another user: the policy says who may (system admins; organization admins for members).
-      const actAs = await mayActAs(ctx, b.userId);
-      if (!actAs) throw v1.forbidden();
-      ctx = contextFor(actAs, ctx.store, ctx.requestId);
-    }
-    const location = b.responses?.location ?? b.location;
-    const responses = b.responses
-      ? { ...b.responses, location: typeof location === "string" ? { value: location } : location }
-      : { name: b.name, email: b.email, guests: b.guests, notes: b.notes, ...(location ? { location: { value: location } } : {}) };
-    const { name, email, guests, notes, smsReminderNumber } = responses as Record<string, unknown>;
-    const data = await run<{ createBooking: Record<string, unknown> & { status: string; references: unknown[] } }>(
-      ctx,
-      `mutation V1Create($in: CreateBookingInput!) { createBooking(input: $in) { ${PUBLIC_FIELDS} ${REFERENCE_FIELDS} } }`,
-      {
-        in: {
-          eventTypeId: b.eventTypeId, start: b.start, ...(b.end ? { end: b.end } : {}), timeZone: b.timeZone, language: b.language ?? "en",
-          metadata: b.metadata, ...(b.recurringEventId ? { recurringEventId: b.recurringEventId } : {}),
-          responses: {
-            name, email, ...(guests ? { guests } : {}), ...(notes !== undefined ? { notes } : {}),
-            ...(smsReminderNumber !== undefined ? { smsReminderNumber } : {}), ...((responses as { location?: unknown }).location ? { location: (responses as { location?: unknown }).location } : {}),
+  router.post(
+    "/bookings",
+    express.json({ limit: config.bodyLimitBytes }),
+    handle(async (req, res) => {
+      let ctx = await begin(req, res);
+      const b = parseWith(CreateBody, req.body ?? {});
+      if (b.userId !== undefined && b.userId !== ctx.viewer!.user.id) {
+        // Booking as another user: the policy says who may (system admins; organization admins for members).
+        const actAs = await mayActAs(ctx, b.userId);
+        if (!actAs) throw v1.forbidden();
+        ctx = contextFor(actAs, ctx.store, ctx.requestId);
+      }
+      const location = b.responses?.location ?? b.location;
+      const responses = b.responses
+        ? { ...b.responses, location: typeof location === "string" ? { value: location } : location }
+        : { name: b.name, email: b.email, guests: b.guests, notes: b.notes, ...(location ? { location: { value: location } } : {}) };
+      const { name, email, guests, notes, smsReminderNumber } = responses as Record<string, unknown>;
+      const data = await run<{ createBooking: Record<string, unknown> & { status: string; references: unknown[] } }>(
+        ctx,
+        `mutation V1Create($in: CreateBookingInput!) { createBooking(input: $in) { ${PUBLIC_FIELDS} ${REFERENCE_FIELDS} } }`,
+        {
+          in: {
+            eventTypeId: b.eventTypeId,
+            start: b.start,
+            ...(b.end ? { end: b.end } : {}),
+            timeZone: b.timeZone,
+            language: b.language ?? "en",
+            metadata: b.metadata,
+            ...(b.recurringEventId ? { recurringEventId: b.recurringEventId } : {}),
+            responses: {
+              name,
+              email,
+              ...(guests ? { guests } : {}),
+              ...(notes !== undefined ? { notes } : {}),
+              ...(smsReminderNumber !== undefined ? { smsReminderNumber } : {}),
+              ...((responses as { location?: unknown }).location ? { location: (responses as { location?: unknown }).location } : {}),
+            },
           },
         },
-      },
-      true,
-    );
-    return { ...publicShape(data.createBooking, false), references: data.createBooking.references ?? [] };
-  }));
+        true,
+      );
+      return { ...publicShape(data.createBooking, false), references: data.createBooking.references ?? [] };
+    }),
+  );
 
-  router.get("/bookings/:id", handle(async (req, res) => {
-    const ctx = await begin(req, res);
-    const { id } = parseWith(IdParam, req.params);
-    const q = parseWith(GetQuery, req.query);
-    const data = await run<{ booking: Record<string, unknown> & { status: string } }>(
-      ctx, `query V1Get($id: Int!) { booking(id: $id) { ${PUBLIC_FIELDS} ${q.expand ? TEAM_FIELDS : ""} } }`, { id },
-    );
-    return { booking: publicShape(data.booking, Boolean(q.expand)) };
-  }));
+  router.get(
+    "/bookings/:id",
+    handle(async (req, res) => {
+      const ctx = await begin(req, res);
+      const { id } = parseWith(IdParam, req.params);
+      const q = parseWith(GetQuery, req.query);
+      const data = await run<{ booking: Record<string, unknown> & { status: string } }>(
+        ctx,
+        `query V1Get($id: Int!) { booking(id: $id) { ${PUBLIC_FIELDS} ${q.expand ? TEAM_FIELDS : ""} } }`,
+        { id },
+      );
+      return { booking: publicShape(data.booking, Boolean(q.expand)) };
+    }),
+  );
 
-  router.patch("/bookings/:id", express.json({ limit: config.bodyLimitBytes }), handle(async (req, res) => {
-    const ctx = await begin(req, res);
-    const { id } = parseWith(IdParam, req.params);
-    const b = parseWith(PatchBody, req.body ?? {});
-    const start = b.startTime ?? b.start;
-    const end = b.endTime ?? b.end;
-    const input = {
-      ...(b.title !== undefined ? { title: b.title } : {}),
-      ...(b.description !== undefined ? { description: b.description } : {}),
-      ...(start ? { start } : {}),
-      ...(end ? { end } : {}),
-      ...(b.status ? { status: b.status.toUpperCase() } : {}),
-    };
-    if (Object.keys(input).length === 0) throw v1.invalid("Nothing to change: send title, description, startTime, endTime or status.");
-    const data = await run<{ updateBooking: Record<string, unknown> & { status: string } }>(
-      ctx, `mutation V1Patch($id: Int!, $in: UpdateBookingInput!) { updateBooking(id: $id, input: $in) { ${PUBLIC_FIELDS} } }`, { id, in: input },
-    );
-    return { booking: publicShape(data.updateBooking, false) };
-  }));
+  router.patch(
+    "/bookings/:id",
+    express.json({ limit: config.bodyLimitBytes }),
+    handle(async (req, res) => {
+      const ctx = await begin(req, res);
+      const { id } = parseWith(IdParam, req.params);
+      const b = parseWith(PatchBody, req.body ?? {});
+      const start = b.startTime ?? b.start;
+      const end = b.endTime ?? b.end;
+      const input = {
+        ...(b.title !== undefined ? { title: b.title } : {}),
+        ...(b.description !== undefined ? { description: b.description } : {}),
+        ...(start ? { start } : {}),
+        ...(end ? { end } : {}),
+        ...(b.status ? { status: b.status.toUpperCase() } : {}),
+      };
+      if (Object.keys(input).length === 0) throw v1.invalid("Nothing to change: send title, description, startTime, endTime or status.");
+      const data = await run<{ updateBooking: Record<string, unknown> & { status: string } }>(
+        ctx,
+        `mutation V1Patch($id: Int!, $in: UpdateBookingInput!) { updateBooking(id: $id, input: $in) { ${PUBLIC_FIELDS} } }`,
+        { id, in: input },
+      );
+      return { booking: publicShape(data.updateBooking, false) };
+    }),
+  );
 
   const cancel = handle(async (req, res) => {
     const ctx = await begin(req, res);
@@ -288,7 +326,12 @@ export function v1Router(options: V1Options): Router {
       `mutation V1Cancel($id: Int!, $reason: String, $all: Boolean!) { cancelBooking(id: $id, cancellationReason: $reason, allRemainingBookings: $all) { id uid } }`,
       { id, reason: q.cancellationReason ?? "Not Provided", all: q.allRemainingBookings === "true" },
     );
-    return { success: true, message: "Booking successfully cancelled.", bookingId: data.cancelBooking.id, bookingUid: data.cancelBooking.uid };
+    return {
+      success: true,
+      message: "Booking successfully cancelled.",
+      bookingId: data.cancelBooking.id,
+      bookingUid: data.cancelBooking.uid,
+    };
   });
   router.delete("/bookings/:id/cancel", cancel);
   router.delete("/bookings/:id", cancel);
@@ -303,7 +346,8 @@ export function v1Router(options: V1Options): Router {
   // A body that is not JSON: v1's 400.
   router.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
-    if (err.type === "entity.too.large") return void res.status(413).json({ message: `Request body larger than ${config.bodyLimitBytes} bytes.` });
+    if (err.type === "entity.too.large")
+      return void res.status(413).json({ message: `Request body larger than ${config.bodyLimitBytes} bytes.` });
     if (err.status && err.status < 500) return void res.status(400).json({ message: "Malformed JSON body." });
     next(err);
   });

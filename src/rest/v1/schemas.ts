@@ -20,7 +20,9 @@ export const ListQuery = z
   .object({
     apiKey: z.string().optional().openapi({ description: "The API key (or send Authorization: Bearer cal_…)." }),
     userId: many(positiveInt).optional().openapi({ description: "Organizer ids (admins only); one or repeated." }),
-    attendeeEmail: many(z.string().min(1).max(320)).optional().openapi({ description: "Attendee e-mails (case-insensitive); one or repeated." }),
+    attendeeEmail: many(z.string().min(1).max(320))
+      .optional()
+      .openapi({ description: "Attendee e-mails (case-insensitive); one or repeated." }),
     dateFrom: isoDate.optional().openapi({ description: "startTime ≥ this instant." }),
     dateTo: isoDate.optional().openapi({ description: "endTime ≤ this instant." }),
     status: z.literal("upcoming").optional().openapi({ description: "upcoming: startTime ≥ now." }),
@@ -67,12 +69,30 @@ export const CreateBody = z
   })
   .strict()
   .superRefine((b, ctx) => {
-    const legacy = b.name !== undefined || b.email !== undefined || b.guests !== undefined || b.notes !== undefined || b.location !== undefined;
-    if (b.responses && legacy) ctx.addIssue({ code: "custom", path: ["responses"], message: "send either responses or the top-level name, email, guests, notes, location, not both" });
-    if (!b.responses && (b.name === undefined || b.email === undefined)) ctx.addIssue({ code: "custom", path: ["responses"], message: "responses (or name and email) is required" });
+    const legacy =
+      b.name !== undefined || b.email !== undefined || b.guests !== undefined || b.notes !== undefined || b.location !== undefined;
+    if (b.responses && legacy)
+      ctx.addIssue({
+        code: "custom",
+        path: ["responses"],
+        message: "send either responses or the top-level name, email, guests, notes, location, not both",
+      });
+    if (!b.responses && (b.name === undefined || b.email === undefined))
+      ctx.addIssue({ code: "custom", path: ["responses"], message: "responses (or name and email) is required" });
   });
 
-const Status = z.enum(["accepted", "pending", "cancelled", "rejected", "awaiting_host", "ACCEPTED", "PENDING", "CANCELLED", "REJECTED", "AWAITING_HOST"]);
+const Status = z.enum([
+  "accepted",
+  "pending",
+  "cancelled",
+  "rejected",
+  "awaiting_host",
+  "ACCEPTED",
+  "PENDING",
+  "CANCELLED",
+  "REJECTED",
+  "AWAITING_HOST",
+]);
 export const PatchBody = z
   .object({
     title: z.string().optional(),
@@ -85,8 +105,10 @@ export const PatchBody = z
   })
   .strict()
   .superRefine((b, ctx) => {
-    if (b.start !== undefined && b.startTime !== undefined) ctx.addIssue({ code: "custom", path: ["start"], message: "send start or startTime, not both" });
-    if (b.end !== undefined && b.endTime !== undefined) ctx.addIssue({ code: "custom", path: ["end"], message: "send end or endTime, not both" });
+    if (b.start !== undefined && b.startTime !== undefined)
+      ctx.addIssue({ code: "custom", path: ["start"], message: "send start or startTime, not both" });
+    if (b.end !== undefined && b.endTime !== undefined)
+      ctx.addIssue({ code: "custom", path: ["end"], message: "send end or endTime, not both" });
   });
 
 export const CancelQuery = z
@@ -107,7 +129,9 @@ const PublicBooking = z
     title: z.string(),
     startTime: z.string(),
     endTime: z.string(),
-    attendees: z.array(z.object({ id: z.number().int(), email: z.string(), name: z.string(), timeZone: z.string(), locale: z.string().nullable() })),
+    attendees: z.array(
+      z.object({ id: z.number().int(), email: z.string(), name: z.string(), timeZone: z.string(), locale: z.string().nullable() }),
+    ),
     user: z.object({ email: z.string(), name: z.string().nullable(), timeZone: z.string(), locale: z.string().nullable() }).nullable(),
     payment: z.array(z.object({ id: z.number().int(), success: z.boolean(), paymentOption: z.string().nullable() })),
     metadata: z.unknown(),
@@ -117,7 +141,10 @@ const PublicBooking = z
     cancelledBy: z.string().nullable(),
     rescheduledBy: z.string().nullable(),
     createdAt: z.string(),
-    eventType: z.object({ title: z.string(), slug: z.string(), team: z.object({ name: z.string(), slug: z.string().nullable() }).nullable() }).nullable().optional(),
+    eventType: z
+      .object({ title: z.string(), slug: z.string(), team: z.object({ name: z.string(), slug: z.string().nullable() }).nullable() })
+      .nullable()
+      .optional(),
   })
   .openapi("Booking");
 
@@ -140,27 +167,45 @@ export function openApiDocument(): unknown {
   const security: Array<Record<string, string[]>> = [{ apiKeyQuery: [] }, { bearer: [] }];
   const ok = (schema: z.ZodType, description: string) => ({ 200: { description, content: { "application/json": { schema } } } });
   registry.registerPath({
-    method: "get", path: "/v1/bookings", summary: "List bookings", security, request: { query: ListQuery },
+    method: "get",
+    path: "/v1/bookings",
+    summary: "List bookings",
+    security,
+    request: { query: ListQuery },
     responses: { ...ok(z.object({ bookings: z.array(PublicBooking) }), "The viewer's bookings."), ...errors },
   });
   registry.registerPath({
-    method: "post", path: "/v1/bookings", summary: "Create a booking", security,
+    method: "post",
+    path: "/v1/bookings",
+    summary: "Create a booking",
+    security,
     request: { body: { content: { "application/json": { schema: CreateBody } } } },
     responses: { ...ok(PublicBooking.extend({ references: z.array(z.unknown()) }), "The booking made (not wrapped)."), ...errors },
   });
   registry.registerPath({
-    method: "get", path: "/v1/bookings/{id}", summary: "Get a booking", security, request: { params: IdParam, query: GetQuery },
+    method: "get",
+    path: "/v1/bookings/{id}",
+    summary: "Get a booking",
+    security,
+    request: { params: IdParam, query: GetQuery },
     responses: { ...ok(z.object({ booking: PublicBooking }), "The booking."), ...notFound, ...errors },
   });
   registry.registerPath({
-    method: "patch", path: "/v1/bookings/{id}", summary: "Edit a booking", security,
+    method: "patch",
+    path: "/v1/bookings/{id}",
+    summary: "Edit a booking",
+    security,
     request: { params: IdParam, body: { content: { "application/json": { schema: PatchBody } } } },
     responses: { ...ok(z.object({ booking: PublicBooking }), "The booking after the change."), ...notFound, ...errors },
   });
   const cancelled = z.object({ success: z.literal(true), message: z.string(), bookingId: z.number().int(), bookingUid: z.string() });
   for (const path of ["/v1/bookings/{id}/cancel", "/v1/bookings/{id}"]) {
     registry.registerPath({
-      method: "delete", path, summary: "Cancel a booking", security, request: { params: IdParam, query: CancelQuery },
+      method: "delete",
+      path,
+      summary: "Cancel a booking",
+      security,
+      request: { params: IdParam, query: CancelQuery },
       responses: { ...ok(cancelled, "Cancelled."), ...notFound, ...errors },
     });
   }

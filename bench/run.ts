@@ -64,7 +64,7 @@ function eventCostLines(results: Measurement[]): string[] {
 
 /**
  * The cost of tracing per scenario: mean requests/s with tracing on (exporting to a local OTLP
- * receiver) over tracing off, alternated in one run.
+ * receiver), and on with TRACE_SQL_COMMENTS=false, over tracing off, alternated in one run.
  */
 function tracingCostLines(results: Measurement[], exported: { requests: number; bytes: number } | undefined): string[] {
   const names = [
@@ -72,19 +72,28 @@ function tracingCostLines(results: Measurement[], exported: { requests: number; 
   ];
   if (!names.length) return [];
   const mean = (rows: Measurement[]) => rows.reduce((a, r) => a + r.rps, 0) / rows.length;
-  const lines = ["## Cost of tracing (c=10, both warmed, on / off in ABBA order in this run)", ""];
+  const lines = [
+    "## Cost of tracing (c=10, all warmed; on, on without SQL comments, off in ABCCBA order in this run)",
+    "",
+    "Every request sampled and exported to a local OTLP receiver; `TRACE_SQL_COMMENTS=false` keeps the statements prepared.",
+    "",
+  ];
   for (const name of names) {
     const on = results.filter((r) => r.scenario.startsWith(`${name}, tracing on (`));
+    const bare = results.filter((r) => r.scenario.startsWith(`${name}, tracing on, TRACE_SQL_COMMENTS=false (`));
     const off = results.filter((r) => r.scenario.startsWith(`${name}, tracing off (`));
     const cpu = (rows: Measurement[]) => rows.reduce((a, r) => a + (r.cpuMsPerRequest ?? 0), 0) / rows.length;
+    const variant = (label: string, rows: Measurement[]) =>
+      `${label} ${rows.map((r) => r.rps).join(", ")} req/s (mean ${Math.round(mean(rows))}, CPU ${cpu(rows).toFixed(2)} ms/req)`;
     lines.push(
-      `- ${name}: tracing on ${on.map((r) => r.rps).join(", ")} req/s (mean ${Math.round(mean(on))}, CPU ${cpu(on).toFixed(2)} ms/req); off ${off.map((r) => r.rps).join(", ")} (mean ${Math.round(mean(off))}, CPU ${cpu(off).toFixed(2)} ms/req). On / off = ${(mean(on) / mean(off)).toFixed(2)} (target: at least 0.85).`,
+      `- ${name}: ${variant("tracing on", on)}; ${variant("on without SQL comments", bare)}; ${variant("off", off)}. ` +
+        `On / off = ${(mean(on) / mean(off)).toFixed(2)}, without SQL comments ${(mean(bare) / mean(off)).toFixed(2)} (target: at least 0.85).`,
     );
   }
   if (exported)
     lines.push(
       "",
-      `The receiver got ${exported.requests} OTLP export requests (${Math.round(exported.bytes / 1024)} KiB) from the traced instance.`,
+      `The receiver got ${exported.requests} OTLP export requests (${Math.round(exported.bytes / 1024)} KiB) from the two traced instances.`,
     );
   return [...lines, ""];
 }
@@ -246,32 +255,32 @@ async function main(): Promise<void> {
             await stopGateway(off);
           }
         }
-        // The cost of tracing: an instance exporting every span to a local OTLP receiver against this
-        // one (tracing off, the SDK not loaded), ABBA as above, on page 1 (the read path's route)
-        // and booking(id) with all relations (the executor, DataLoader batches).
+        // The cost of tracing: an instance exporting every span to a local OTLP receiver, and one that
+        // also keeps its statements prepared (TRACE_SQL_COMMENTS=false), against this one (tracing
+        // off, the SDK not loaded), alternated as above, on page 1 and booking(id) with all relations.
         if (full && (!ONLY || ONLY.some((word) => "tracing".includes(word)))) {
           const sink = await startOtlpSink();
           const traced = await startGateway(url, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url });
+          const bare = await startGateway(url, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, TRACE_SQL_COMMENTS: "false" });
           try {
+            const variants = {
+              on: { label: "tracing on", running: traced },
+              bare: { label: "tracing on, TRACE_SQL_COMMENTS=false", running: bare },
+              off: { label: "tracing off", running: gateway },
+            };
             for (const s of scenarios.filter((x) => /^(a|e): /.test(x.name))) {
-              console.log(`${size} ${s.name}: tracing on and off alternated (ABBA), c=10`);
-              await measure({ ...s, name: "warm-up" }, "gateway", traced, size, 10, 3);
-              await measure({ ...s, name: "warm-up" }, "gateway", gateway, size, 10, 3);
-              for (const [round, on] of [true, false, false, true, true, false, false, true].entries()) {
-                results.push(
-                  await measure(
-                    { ...s, name: `${s.name}, tracing ${on ? "on" : "off"} (${round + 1})` },
-                    "gateway",
-                    on ? traced : gateway,
-                    size,
-                    10,
-                  ),
-                );
+              console.log(`${size} ${s.name}: tracing on, on without SQL comments, and off alternated (ABCCBA), c=10`);
+              for (const v of Object.values(variants)) await measure({ ...s, name: "warm-up" }, "gateway", v.running, size, 10, 3);
+              const order = ["on", "bare", "off", "off", "bare", "on", "on", "bare", "off", "off", "bare", "on"] as const;
+              for (const [round, key] of order.entries()) {
+                const v = variants[key];
+                results.push(await measure({ ...s, name: `${s.name}, ${v.label} (${round + 1})` }, "gateway", v.running, size, 10));
               }
             }
             tracingExport = { requests: sink.requests, bytes: sink.bytes };
           } finally {
             await stopGateway(traced);
+            await stopGateway(bare);
             await sink.close();
           }
         }

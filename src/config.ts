@@ -71,6 +71,8 @@ export interface Config {
   graphqlJit: boolean;
   /** Answer the query operations the read path compiles with one SQL statement per root field (src/read-path). */
   readPath: boolean;
+  /** With tracing on: end each SQL statement of a sampled trace with its `traceparent` comment (sqlcommenter). Read by tracing.ts. */
+  traceSqlComments: boolean;
 }
 
 /** Hosted Apollo Sandbox / Studio: allowed by default so it can call a local gateway. */
@@ -139,6 +141,11 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: 
   return raw as T;
 }
 
+/** TRACE_SQL_COMMENTS (default true): whether a traced statement carries its trace as a comment (tracing.ts). */
+export function traceSqlComments(env: NodeJS.ProcessEnv): boolean {
+  return boolVar(env, "TRACE_SQL_COMMENTS", true);
+}
+
 function boolVar(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
   const raw = env[name]?.trim().toLowerCase();
   if (!raw) return fallback;
@@ -192,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUnpagedBookings: intVar(env, "MAX_UNPAGED_BOOKINGS", 1_000, 1, 1_000_000),
     graphqlJit: boolVar(env, "GRAPHQL_JIT", true),
     readPath: boolVar(env, "READ_PATH", true),
+    traceSqlComments: traceSqlComments(env),
     bookingEvents: oneOf(env, "BOOKING_EVENTS", ["on", "off"] as const, "on") === "on",
     bookingEventsRetentionDays: intVar(env, "BOOKING_EVENTS_RETENTION_DAYS", 30, 1, 3_650),
     webhooks: {

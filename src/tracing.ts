@@ -1,3 +1,4 @@
+import { traceSqlComments } from "./config";
 import { context, propagation, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Context } from "@opentelemetry/api";
 
 /**
@@ -19,6 +20,22 @@ import { context, propagation, SpanKind, SpanStatusCode, trace, TraceFlags, type
  * This module must be loaded before anything it instruments (main.ts imports it first).
  */
 export const TRACING = tracingConfigured(process.env);
+
+/**
+ * Whether statements of a sampled trace end with its comment (TRACE_SQL_COMMENTS, default true). Off,
+ * they stay named prepared statements: Postgres then plans them once per connection instead of once
+ * per statement, which on the read path's large statements is most of what tracing costs. A value
+ * other than true / false is reported by loadConfig, which main.ts runs next.
+ */
+const SQL_COMMENTS = TRACING && commentsWanted();
+
+function commentsWanted(): boolean {
+  try {
+    return traceSqlComments(process.env);
+  } catch {
+    return true;
+  }
+}
 
 /** True when the environment asks for traces. */
 export function tracingConfigured(env: NodeJS.ProcessEnv): boolean {
@@ -53,6 +70,11 @@ if (TRACING) {
     require("@opentelemetry/instrumentation-graphql") as typeof import("@opentelemetry/instrumentation-graphql");
   const { PgInstrumentation } = require("@opentelemetry/instrumentation-pg") as typeof import("@opentelemetry/instrumentation-pg");
   /* eslint-enable @typescript-eslint/no-require-imports -- the lazily loaded modules end here */
+  // Traces only. Left to its defaults, the SDK would also export the instrumentations' metrics and a
+  // log pipeline over OTLP every minute (the gateway's metrics are Prometheus, at /metrics), and
+  // recording those metrics cost about 0.05 ms of CPU per request. Set these variables to have them.
+  process.env.OTEL_METRICS_EXPORTER ??= "none";
+  process.env.OTEL_LOGS_EXPORTER ??= "none";
   const sdk = new NodeSDK({
     serviceName: process.env.OTEL_SERVICE_NAME?.trim() || "calcom-graphql-gateway",
     instrumentations: [
@@ -115,11 +137,11 @@ export function operationSpan<T>(type: string, name: string | null, work: () => 
 /**
  * The sqlcommenter comment naming the active trace (`/*traceparent='00-…-…-01'*\/`), appended to
  * every statement of a sampled trace, so `pg_stat_activity` and the server log show which request
- * runs what. Empty when off, outside a trace, or in a trace not sampled (its statements stay
- * prepared: a comment makes each text unique, so it is sent unprepared).
+ * runs what. Empty when off, with TRACE_SQL_COMMENTS=false, outside a trace, or in a trace not
+ * sampled (its statements stay prepared: a comment makes each text unique, so it is sent unprepared).
  */
 export function sqlComment(): string {
-  if (!TRACING) return "";
+  if (!SQL_COMMENTS) return "";
   const span = trace.getActiveSpan();
   if (!span || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return "";
   const traceparent = currentTraceparent();

@@ -438,15 +438,13 @@ describe.each([
       ],
       { makeDefault: true },
     );
-    await ds
-      .getRepository(OutOfOfficeEntry)
-      .insert({
-        uuid: `ooo-${organizer.id}`,
-        userId: organizer.id,
-        start: new Date("2031-06-05T00:00:00Z"),
-        end: new Date("2031-06-06T00:00:00Z"),
-        updatedAt: new Date(),
-      });
+    await ds.getRepository(OutOfOfficeEntry).insert({
+      uuid: `ooo-${organizer.id}`,
+      userId: organizer.id,
+      start: new Date("2031-06-05T00:00:00Z"),
+      end: new Date("2031-06-06T00:00:00Z"),
+      updatedAt: new Date(),
+    });
     const et = await createEventType(ds, { userId: organizer.id, length: 60, minimumBookingNotice: 0, seatsPerTimeSlot: 2 });
     const res = await slots({ et: et.id, from: "2031-06-02T00:00:00Z", to: "2031-06-07T00:00:00Z", tz: "Europe/Berlin" });
     const days = res.body.data!.slots;

@@ -113,16 +113,14 @@ async function organizerInternals(ds: DataSource, bookingId: number, uid: string
         .create({ integration: "google_calendar", externalId: "organizer@calendar.example", userId: null, eventTypeId: null }),
     );
   await ds.query(`UPDATE "Booking" SET "destinationCalendarId" = $1 WHERE id = $2`, [calendar.id, bookingId]);
-  await ds
-    .getRepository(WorkflowReminder)
-    .insert({
-      bookingUid: uid,
-      method: WorkflowMethods.EMAIL,
-      scheduledDate: at(1, 8),
-      referenceId: `wr-${bookingId}`,
-      scheduled: true,
-      retryCount: 0,
-    });
+  await ds.getRepository(WorkflowReminder).insert({
+    bookingUid: uid,
+    method: WorkflowMethods.EMAIL,
+    scheduledDate: at(1, 8),
+    referenceId: `wr-${bookingId}`,
+    scheduled: true,
+    retryCount: 0,
+  });
   await ds.getRepository(WebhookScheduledTrigger).insert({
     subscriberUrl: "https://hooks.internal.example/secret",
     payload: JSON.stringify({ organizer: userId }),
@@ -165,15 +163,13 @@ async function seed(ds: DataSource): Promise<World> {
   });
   const seatAttendees = await ds.getRepository(Attendee).find({ where: { bookingId: seated.id }, order: { id: "ASC" } });
   for (const attendee of seatAttendees) {
-    await ds
-      .getRepository(BookingSeat)
-      .insert({
-        referenceUid: randomUUID(),
-        bookingId: seated.id,
-        attendeeId: attendee.id,
-        data: { responses: { email: attendee.email } },
-        metadata: {},
-      });
+    await ds.getRepository(BookingSeat).insert({
+      referenceUid: randomUUID(),
+      bookingId: seated.id,
+      attendeeId: attendee.id,
+      data: { responses: { email: attendee.email } },
+      metadata: {},
+    });
   }
   await organizerInternals(ds, seated.id, seated.uid, o.user.id);
   const who = (v: { user: { id: number; email: string }; key: string }) => ({ id: v.user.id, email: v.user.email, key: v.key });

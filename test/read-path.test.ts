@@ -121,15 +121,13 @@ describe("the read path answers exactly like the executor", () => {
         data: { card: "4242" },
         externalId: `pi_${randomUUID()}`,
       });
-      await ds
-        .getRepository(BookingReference)
-        .insert({
-          type: "google_calendar",
-          uid: `g-${booking.id}`,
-          bookingId: booking.id,
-          externalCalendarId: "cal@example",
-          credentialId: 77,
-        });
+      await ds.getRepository(BookingReference).insert({
+        type: "google_calendar",
+        uid: `g-${booking.id}`,
+        bookingId: booking.id,
+        externalCalendarId: "cal@example",
+        credentialId: 77,
+      });
       const calendar = await ds
         .getRepository(DestinationCalendar)
         .save(
@@ -138,16 +136,14 @@ describe("the read path answers exactly like the executor", () => {
             .create({ integration: "google_calendar", externalId: "cal@example", userId: null, eventTypeId: null }),
         );
       await ds.query(`UPDATE "Booking" SET "destinationCalendarId" = $1, "updatedAt" = now() WHERE id = $2`, [calendar.id, booking.id]);
-      await ds
-        .getRepository(WorkflowReminder)
-        .insert({
-          bookingUid: booking.uid,
-          method: WorkflowMethods.EMAIL,
-          scheduledDate: at(1, 8),
-          referenceId: `wr-${booking.id}`,
-          scheduled: true,
-          retryCount: 0,
-        });
+      await ds.getRepository(WorkflowReminder).insert({
+        bookingUid: booking.uid,
+        method: WorkflowMethods.EMAIL,
+        scheduledDate: at(1, 8),
+        referenceId: `wr-${booking.id}`,
+        scheduled: true,
+        retryCount: 0,
+      });
       await ds
         .getRepository(WebhookScheduledTrigger)
         .insert({ subscriberUrl: "https://hooks.example/s", payload: "{}", startAfter: at(1, 8), retryCount: 0, bookingId: booking.id });
@@ -156,15 +152,13 @@ describe("the read path answers exactly like the executor", () => {
         .insert({ token: `tok-${booking.id}`, expires: at(20, 0), teamId: org.id, bookingId: booking.id, updatedAt: at(2, 0) });
     }
     for (const attendeeRow of await ds.getRepository(Attendee).find({ where: { bookingId: seated.id }, order: { id: "ASC" } })) {
-      await ds
-        .getRepository(BookingSeat)
-        .insert({
-          referenceUid: randomUUID(),
-          bookingId: seated.id,
-          attendeeId: attendeeRow.id,
-          data: { email: attendeeRow.email },
-          metadata: {},
-        });
+      await ds.getRepository(BookingSeat).insert({
+        referenceUid: randomUUID(),
+        bookingId: seated.id,
+        attendeeId: attendeeRow.id,
+        data: { email: attendeeRow.email },
+        metadata: {},
+      });
     }
     // More bookings of the organizer for paging (one cancelled, one with no event type).
     for (let i = 0; i < 7; i += 1) {

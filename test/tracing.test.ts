@@ -5,7 +5,7 @@ import { DataSource } from "typeorm";
 import { gatewayPg } from "../src/db/pg-client";
 import { ENTITIES } from "../src/entities";
 import { createBooking, createEventType, createViewer } from "./support/factories";
-import { startGatewayProcess, until, type GatewayProcess } from "./support/gateway-process";
+import { sleep, startGatewayProcess, until, type GatewayProcess } from "./support/gateway-process";
 import { urlForDatabase } from "./support/env";
 import { createTestDatabase, dropTestDatabase, startTestGateway } from "./support/harness";
 import type { AnyJson } from "./support/json";
@@ -29,9 +29,11 @@ interface OtlpSpan {
 }
 
 /** An OTLP/HTTP JSON receiver: keeps every span it is sent. */
-async function startOtlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; close(): Promise<void> }> {
+async function startOtlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; paths: Set<string>; close(): Promise<void> }> {
   const spans: OtlpSpan[] = [];
+  const paths = new Set<string>();
   const server = http.createServer((req, res) => {
+    paths.add(req.url ?? "");
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -48,6 +50,7 @@ async function startOtlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; cl
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     spans,
+    paths,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -94,6 +97,8 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
         OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
         OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
         OTEL_BSP_SCHEDULE_DELAY: "100",
+        // Were the SDK's metric exporter on (its default), it would post to /v1/metrics every 200 ms.
+        OTEL_METRIC_EXPORT_INTERVAL: "200",
       },
     });
   });
@@ -209,6 +214,44 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
     );
     expect(delivered.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     await until("the delivery span", () => spansOf(traceId).find((s) => s.name === "webhook delivery"), 10_000);
+  });
+
+  it("with TRACE_SQL_COMMENTS=false the statements of a sampled trace carry no comment (they stay prepared)", async () => {
+    const plain = await startGatewayProcess({
+      env: {
+        DATABASE_URL: urlForDatabase(name),
+        RATE_LIMIT_PER_MINUTE: "0",
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        OTEL_BSP_SCHEDULE_DELAY: "100",
+        TRACE_SQL_COMMENTS: "false",
+      },
+    });
+    try {
+      const { traceId, header } = traceparent();
+      const res = await fetch(`${plain.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${key}`, traceparent: header },
+        body: JSON.stringify({ query: `query Uncommented { bookings(take: 2) { nodes { id } } }` }),
+      });
+      expect(res.status).toBe(200);
+      const statements = await until(
+        "the trace's SQL spans",
+        () => {
+          const sql = spansOf(traceId).filter((s) => s.name.startsWith("pg.query"));
+          return sql.length ? sql.map((s) => attr(s, "db.query.text") ?? "") : undefined;
+        },
+        10_000,
+      );
+      for (const text of statements) expect(text).not.toContain("traceparent");
+    } finally {
+      await plain.stop();
+    }
+  });
+
+  it("exports traces only: no OTLP metrics unless OTEL_METRICS_EXPORTER asks for them", async () => {
+    await sleep(600); // three of the metric exporter's 200 ms intervals, had it been on
+    expect([...otlp.paths].sort()).toEqual(["/v1/traces"]);
   });
 
   it("is off without OTEL_* settings: no trace fields in the log", async () => {

@@ -308,16 +308,14 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   // Outside production, `/` says where everything is (production: 404, as for any unknown path).
   if (!production) {
     app.get("/", (req, res) => {
-      res
-        .type("html")
-        .send(
-          homePage({
-            base: `${req.protocol}://${req.get("host") ?? "localhost"}`,
-            demoKey: extras.demoKey,
-            restDocs: config.introspection,
-            graphiql: config.sandbox,
-          }),
-        );
+      res.type("html").send(
+        homePage({
+          base: `${req.protocol}://${req.get("host") ?? "localhost"}`,
+          demoKey: extras.demoKey,
+          restDocs: config.introspection,
+          graphiql: config.sandbox,
+        }),
+      );
     });
   }
 

@@ -181,16 +181,14 @@ export async function createInTransaction(
   const hosts = fit.attending
     .filter((h) => !listed.has(h.email.toLowerCase()))
     .map((h) =>
-      m
-        .getRepository(Attendee)
-        .create({
-          name: h.name ?? h.email,
-          email: h.email,
-          timeZone: h.timeZone,
-          locale: h.locale ?? "en",
-          bookingId: booking.id,
-          noShow: false,
-        }),
+      m.getRepository(Attendee).create({
+        name: h.name ?? h.email,
+        email: h.email,
+        timeZone: h.timeZone,
+        locale: h.locale ?? "en",
+        bookingId: booking.id,
+        noShow: false,
+      }),
     );
   await m.getRepository(Attendee).insert([...attendees, ...hosts]);
   if (eventType.seatsPerTimeSlot) {

@@ -102,8 +102,22 @@ function prettyDestination(): pino.DestinationStream {
   return pretty({ colorize: process.stdout.isTTY === true, translateTime: "SYS:standard", sync: true, destination: 1 });
 }
 
+/**
+ * The Logger over pino. A child is pino's child of the root with all its bindings merged, made on
+ * its first line: a request's logger and its per-operation child cost one pino child (pino
+ * serializes bindings when it makes one), and one that never logs costs none.
+ */
 class PinoLogger implements Logger {
-  constructor(private readonly pino: pino.Logger) {}
+  private made: pino.Logger | undefined;
+
+  constructor(
+    private readonly root: pino.Logger,
+    private readonly bound: Record<string, unknown> = {},
+  ) {}
+
+  private get pino(): pino.Logger {
+    return (this.made ??= Object.keys(this.bound).length ? this.root.child(this.bound) : this.root);
+  }
 
   debug(msg: string, fields?: Record<string, unknown>): void {
     this.write("debug", msg, fields);
@@ -127,10 +141,10 @@ class PinoLogger implements Logger {
   }
 
   child(bindings: Record<string, unknown>): Logger {
-    return new PinoLogger(this.pino.child(bindings));
+    return new PinoLogger(this.root, { ...this.bound, ...bindings });
   }
 
   bindings(): Record<string, unknown> {
-    return this.pino.bindings();
+    return this.bound;
   }
 }

@@ -49,6 +49,13 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   };
+  // A promise some library forgot to handle (graphile-worker 0.17 had one, see webhook-delivery.worker.ts):
+  // logged like any unexpected error, not the end of the process (Node's default would exit and
+  // drop every request in flight).
+  process.on("unhandledRejection", (reason) => {
+    const error = reason instanceof Error ? reason : new Error(String(reason));
+    logger.error("unexpected error", { source: "unhandledRejection", error: error.message, stack: error.stack });
+  });
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
 

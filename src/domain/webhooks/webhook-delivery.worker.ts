@@ -192,6 +192,14 @@ export class WebhookWorker {
             events,
             logger: workerLogger(this.options.logger),
             gracefulShutdownAbortTimeout: 5_000,
+            // Unbatched (the default, -1), graphile-worker 0.17 marks a job done or failed without
+            // awaiting it: a database error at that moment (a connection reset, a pool timeout) was an
+            // unhandled rejection, which ends a Node process. Batched, the failure reaches its error
+            // handler, which stops the pool; the runner then ends with the error and is started again
+            // (below). The job stays locked until graphile-worker's lock expires, then runs again:
+            // a delivery may be repeated, never lost (at least once).
+            completeJobBatchDelay: 0,
+            failJobBatchDelay: 0,
           },
         },
       });

@@ -13,6 +13,17 @@ import { addAttemptJobSql, jobKeySql, WEBHOOK_SWEEP_TASK, WEBHOOK_TASK, WORKER_S
 import { workerLogger } from "./worker-logger";
 
 /**
+ * How jobs are marked done or failed. Unbatched (the default, -1), graphile-worker 0.17 does it
+ * without awaiting: a database error at that moment (a connection reset, a pool timeout) was an
+ * unhandled rejection, which ends a Node process. Batched, the failure reaches its error handler,
+ * which shuts the pool down; the runner then ends and is started again (WebhookWorker.boot). The job
+ * stays locked until graphile-worker's lock expires, then runs again: a delivery may be repeated,
+ * never lost (at least once). (Checked against the library by hand: a pool that fails after the task ran gives an unhandled
+ * rejection at -1, and at 0 a runner that ends.)
+ */
+export const JOB_SETTLEMENT = { completeJobBatchDelay: 0, failJobBatchDelay: 0 } as const;
+
+/**
  * Delivers queued webhooks: graphile-worker (schema `gateway_worker`) holds one job per attempt to
  * make; its workers on every instance take jobs with `SKIP LOCKED` and wake on LISTEN/NOTIFY, so a
  * delivery starts within milliseconds of the commit that queued it, on exactly one instance.
@@ -192,14 +203,7 @@ export class WebhookWorker {
             events,
             logger: workerLogger(this.options.logger),
             gracefulShutdownAbortTimeout: 5_000,
-            // Unbatched (the default, -1), graphile-worker 0.17 marks a job done or failed without
-            // awaiting it: a database error at that moment (a connection reset, a pool timeout) was an
-            // unhandled rejection, which ends a Node process. Batched, the failure reaches its error
-            // handler, which stops the pool; the runner then ends with the error and is started again
-            // (below). The job stays locked until graphile-worker's lock expires, then runs again:
-            // a delivery may be repeated, never lost (at least once).
-            completeJobBatchDelay: 0,
-            failJobBatchDelay: 0,
+            ...JOB_SETTLEMENT,
           },
         },
       });
@@ -209,13 +213,15 @@ export class WebhookWorker {
       }
       this.runner = runner;
       this.failures = 0;
-      // A runner whose database connection died ends with an error: start a new one.
-      runner.promise.catch((err: Error) => {
+      // A runner whose database connection died ends, with an error or (after a failed job
+      // completion, which shuts its pool down gracefully) without: start a new one.
+      const ended = (err?: Error) => {
         if (this.stopped) return;
         this.runner = undefined;
-        this.options.logger.warn("webhook worker stopped; restarting", { error: err.message });
+        this.options.logger.warn("webhook worker stopped; restarting", { error: err?.message ?? "the worker pool shut down" });
         this.scheduleRestart();
-      });
+      };
+      runner.promise.then(() => ended(), ended);
     } catch (err) {
       if (this.stopped) return;
       this.options.logger.warn("webhook worker cannot start yet; retrying", { error: (err as Error).message });

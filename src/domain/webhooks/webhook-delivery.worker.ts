@@ -18,8 +18,7 @@ import { workerLogger } from "./worker-logger";
  * unhandled rejection, which ends a Node process. Batched, the failure reaches its error handler,
  * which shuts the pool down; the runner then ends and is started again (WebhookWorker.boot). The job
  * stays locked until graphile-worker's lock expires, then runs again: a delivery may be repeated,
- * never lost (at least once). (Checked against the library by hand: a pool that fails after the task ran gives an unhandled
- * rejection at -1, and at 0 a runner that ends.)
+ * never lost (at least once). Pinned against the library by webhook-delivery.worker.test.ts.
  */
 export const JOB_SETTLEMENT = { completeJobBatchDelay: 0, failJobBatchDelay: 0 } as const;
 

@@ -71,8 +71,6 @@ export interface Config {
   graphqlJit: boolean;
   /** Answer the query operations the read path compiles with one SQL statement per root field (src/read-path). */
   readPath: boolean;
-  /** With tracing on: end each SQL statement of a sampled trace with its `traceparent` comment (sqlcommenter). Read by tracing.ts. */
-  traceSqlComments: boolean;
 }
 
 /** Hosted Apollo Sandbox / Studio: allowed by default so it can call a local gateway. */
@@ -156,6 +154,8 @@ function boolVar(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boole
 
 /** Parses the process environment (or any env-shaped object) into a Config. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Read by tracing.ts, which loads before any config; a bad value is reported here, with the rest.
+  traceSqlComments(env);
   const nodeEnv = oneOf(env, "NODE_ENV", ["production", "development", "test"] as const, "development");
   const production = nodeEnv === "production";
   const corsRaw = env.CORS_ORIGINS?.trim();
@@ -199,7 +199,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUnpagedBookings: intVar(env, "MAX_UNPAGED_BOOKINGS", 1_000, 1, 1_000_000),
     graphqlJit: boolVar(env, "GRAPHQL_JIT", true),
     readPath: boolVar(env, "READ_PATH", true),
-    traceSqlComments: traceSqlComments(env),
     bookingEvents: oneOf(env, "BOOKING_EVENTS", ["on", "off"] as const, "on") === "on",
     bookingEventsRetentionDays: intVar(env, "BOOKING_EVENTS_RETENTION_DAYS", 30, 1, 3_650),
     webhooks: {

@@ -105,7 +105,8 @@ function prettyDestination(): pino.DestinationStream {
 /**
  * The Logger over pino. A child is pino's child of the root with all its bindings merged, made on
  * its first line: a request's logger and its per-operation child cost one pino child (pino
- * serializes bindings when it makes one), and one that never logs costs none.
+ * serializes bindings when it makes one), and one that never writes a line (or only lines below
+ * LOG_LEVEL) costs none.
  */
 class PinoLogger implements Logger {
   private made: pino.Logger | undefined;
@@ -136,6 +137,8 @@ class PinoLogger implements Logger {
   }
 
   private write(level: "debug" | "info" | "warn" | "error", msg: string, fields: Record<string, unknown> | undefined): void {
+    // Below LOG_LEVEL: no line, so no pino child either (making one serializes the bindings).
+    if (!this.root.isLevelEnabled(level)) return;
     if (fields) this.pino[level](fields, msg);
     else this.pino[level](msg);
   }

@@ -18,7 +18,7 @@ import { DomainError } from "../domain/errors";
 import { containsDirtyText } from "../graphql/input-hygiene";
 import { LruMap } from "../cached";
 import { buildCatalog, type Catalog } from "./catalog";
-import { RawJsonSink } from "./raw-json";
+import { joinedText, RawJsonSink, type JsonText } from "./raw-json";
 import { compileRootField, type RootFieldPlan } from "./root-fields";
 import { collectFields, NotCompiled } from "./selection";
 
@@ -104,7 +104,7 @@ export class ReadPath {
     }
     if (!plan) return undefined;
     const query = this.schema.getQueryType()!;
-    let texts: Array<string | undefined>;
+    let texts: Array<JsonText | undefined>;
     let args: Array<Record<string, unknown>>;
     try {
       args = plan.fields.map(({ nodes }) => getArgumentValues(query.getFields()[nodes[0].name.value], nodes[0], values));
@@ -132,7 +132,7 @@ export class ReadPath {
     const data: Record<string, unknown> = {};
     plan.fields.forEach(({ key, plan: field }, i) => {
       const text = texts[i]!;
-      data[key] = field.parse || !ctx.rawJson ? JSON.parse(text) : ctx.rawJson.add(text);
+      data[key] = field.parse || !ctx.rawJson ? JSON.parse(joinedText(text)) : ctx.rawJson.add(text);
     });
     return { data };
   }

@@ -13,6 +13,7 @@ import { toPositional, type Positional } from "./bind";
 import { conditionsOf, countBookings, runStatement, Statements } from "./booking-statements";
 import type { Catalog } from "./catalog";
 import { literal, objectJson, type EmitScope } from "./json-sql";
+import type { JsonText } from "./raw-json";
 import { collectFields, NotCompiled, subSelections, type Selected, type SelectionScope } from "./selection";
 
 /**
@@ -24,7 +25,7 @@ import { collectFields, NotCompiled, subSelections, type Selected, type Selectio
 
 /** A compiled root field: its JSON text for the request, or undefined to leave the operation to the executor. */
 export interface RootFieldPlan {
-  run(ctx: RequestContext, args: Record<string, unknown>): Promise<string | undefined>;
+  run(ctx: RequestContext, args: Record<string, unknown>): Promise<JsonText | undefined>;
   /** The text holds JSON scalars as Postgres writes them: parse it and let JSON.stringify write it. */
   parse: boolean;
 }
@@ -68,11 +69,22 @@ function emitScope(scope: Compiling): EmitScope {
 
 /** The JSON text of an object whose pieces come from the statement's row and the request. */
 function assemble(pieces: Array<[key: string, piece: Piece]>): Piece {
+  const parts = assembleParts(pieces);
+  return (row) => parts(row).join("");
+}
+
+/**
+ * The same, as pieces (raw-json.ts JsonText): a statement's page text stays the string Postgres
+ * sent, not copied into a joined one.
+ */
+function assembleParts(pieces: Array<[key: string, piece: Piece]>): (row: Row) => string[] {
   const keys = pieces.map(([key], i) => `${i ? "," : "{"}${JSON.stringify(key)}:`);
   return (row) => {
-    let text = "";
-    for (let i = 0; i < pieces.length; i += 1) text += keys[i] + pieces[i][1](row);
-    return text + (pieces.length ? "}" : "{}");
+    if (!pieces.length) return ["{}"];
+    const parts: string[] = [];
+    for (let i = 0; i < pieces.length; i += 1) parts.push(keys[i], pieces[i][1](row));
+    parts.push("}");
+    return parts;
   };
 }
 
@@ -157,7 +169,7 @@ function compileBookingPage(root: Selected, scope: Compiling): RootFieldPlan {
     } else throw new NotCompiled(`BookingPage.${selected.name}`);
   }
   const select = columns.join(", ");
-  const answer = assemble(pieces);
+  const answer = assembleParts(pieces);
   const statements = new Statements(STATEMENTS_PER_FIELD);
   return {
     parse: emit.parse,
@@ -240,7 +252,7 @@ function compileBookingConnection(root: Selected, scope: Compiling): RootFieldPl
   };
   // Compiled now so that an uncompilable edge selection is refused at compile time.
   edgesFor({ field: BookingOrderField.START_TIME, direction: OrderDirection.ASC });
-  const answer = assemble(pieces);
+  const answer = assembleParts(pieces);
   const statements = new Statements(STATEMENTS_PER_FIELD);
   return {
     parse: emit.parse,

@@ -1,5 +1,6 @@
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
+import { endWithParts } from "./json-response";
 import { RawJsonSink } from "../read-path/raw-json";
 
 /**
@@ -56,10 +57,7 @@ export function apolloHandler<TContext extends BaseContext>(
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === "complete") {
-      // Encoded once: its length is the header, and the socket gets the bytes as they are.
-      const body = Buffer.from(rawJson.size ? rawJson.splice(response.body.string) : response.body.string, "utf8");
-      res.setHeader("content-length", body.length);
-      res.end(body);
+      endWithParts(res, rawJson.parts(response.body.string));
       return;
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);

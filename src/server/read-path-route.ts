@@ -8,6 +8,7 @@ import type { OperationLimits } from "../graphql/complexity";
 import { createLoaders } from "../loaders";
 import type { ReadPath } from "../read-path/executor";
 import { RawJsonSink } from "../read-path/raw-json";
+import { endWithParts } from "./json-response";
 import type { Metrics } from "./metrics";
 import { limitExceeded, logRequest, type GatewayContext } from "./plugins";
 import { operationSpan } from "../tracing";
@@ -111,14 +112,12 @@ export function readPathRoute(options: ReadPathRouteOptions): ReadPathRoute {
     ).catch(() => undefined);
     if (res.headersSent) return { answered: true }; // the deadline answered
     if (!result || result.errors) return precounted();
-    const text = rawJson.splice(JSON.stringify(result) + "\n");
+    const parts = rawJson.parts(JSON.stringify(result) + "\n");
     if (context.rateLimit && rateLimit) for (const [name, value] of rateLimit.headers(context.rateLimit)) res.setHeader(name, value);
     if (options.exposeSqlCount) res.setHeader("x-sql-statements", String(store.sqlStatements));
-    const bytes = Buffer.from(text, "utf8");
     res.statusCode = 200;
     res.setHeader("content-type", "application/json; charset=utf-8");
-    res.setHeader("content-length", bytes.length);
-    res.end(bytes);
+    endWithParts(res, parts);
     metrics.readPathRoute.inc();
     logRequest(metrics, {
       started,

@@ -42,10 +42,6 @@ export class RawJsonSink {
     return new RawJson(PREFIX + this.texts.push(text), text);
   }
 
-  get size(): number {
-    return this.texts.length;
-  }
-
   /**
    * `body` (the response as written, placeholders in it) as the pieces of the answer, in order:
    * the text between placeholders and each field's text. Sent one after another they are the whole

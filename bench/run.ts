@@ -832,8 +832,9 @@ async function measure(
   const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb(g.child?.pid) ?? 0)), 200);
   const cpuBefore = cpuMs(g.child?.pid);
   let graphqlErrors = 0;
-  // Latencies to the microsecond: autocannon's own histogram keeps whole milliseconds, which at a p50
-  // of a few milliseconds moves p99 ÷ p50 by tenths (both are truncated).
+  // Sub-millisecond latencies: autocannon's own histogram keeps whole milliseconds (both percentiles
+  // truncated), which at a p50 of a few milliseconds moves p99 ÷ p50 by tenths. Every response counts,
+  // as in autocannon's histogram.
   const latencies: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const run = autocannon(
@@ -855,9 +856,7 @@ async function measure(
       },
       (err: Error | null, res) => (err ? reject(err) : resolve(res)),
     );
-    run.on("response", (_client, status: number, _bytes, ms: number) => {
-      if (status >= 200 && status < 300) latencies.push(ms);
-    });
+    run.on("response", (_client, _status, _bytes, ms: number) => latencies.push(ms));
   });
   clearInterval(sampler);
   const cpuAfter = cpuMs(g.child?.pid);
@@ -877,12 +876,11 @@ async function measure(
   };
 }
 
-/** The p-quantile (nearest rank) of latencies in ms, to a tenth of a millisecond; 0 without any. */
+/** The p-quantile (nearest rank) of latencies in ms, unrounded (targets are judged on it); 0 without any. */
 function percentile(values: number[], p: number): number {
   if (!values.length) return 0;
   const sorted = Float64Array.from(values).sort();
-  const at = sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
-  return Math.round(at * 10) / 10;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 }
 
 /** Organizer pairs whose ACCEPTED/PENDING bookings overlap (must be 0 after the create run). */
@@ -985,11 +983,11 @@ function writeResults(
     "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...results.map((r) => {
       const floor = r.target !== "floor" ? floorOf(r.scenario, r.size, r.connections) : undefined;
-      return `| ${r.size.toLocaleString("en")} | ${r.scenario} | ${r.target} | ${r.connections} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.sqlPerRequest ?? ""} | ${floor ? fmt(r.rps / floor.rps, 2) : ""} | ${r.cpuMsPerRequest === null ? "" : fmt(r.cpuMsPerRequest, 2)} | ${r.maxRssMb ?? ""} |`;
+      return `| ${r.size.toLocaleString("en")} | ${r.scenario} | ${r.target} | ${r.connections} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${r.errors} | ${r.sqlPerRequest ?? ""} | ${floor ? fmt(r.rps / floor.rps, 2) : ""} | ${r.cpuMsPerRequest === null ? "" : fmt(r.cpuMsPerRequest, 2)} | ${r.maxRssMb ?? ""} |`;
     }),
     "",
     "`× floor`: the gateway's requests/s over the floor's for the same query (the floor, a Node process of its own like the gateway, answers with one hand-written SQL statement that builds the JSON in Postgres).",
-    "`p50` and `p99`: of every successful response's time as the load generator saw it, to a tenth of a millisecond (nearest rank).",
+    "`p50` and `p99`: of every response's time as the load generator saw it (nearest rank), printed to a tenth of a millisecond; the targets below are judged on the unrounded values.",
     `Scenarios the floor also answers ran as ${RATIO_ROUNDS} rounds of gateway then floor; their rows are each target's median round. The ratio of every round:`,
     "",
     ...ratioRounds.map(

@@ -23,6 +23,7 @@ import {
 import { explainListStatements, type ExplainResult } from "./explain";
 import { runMemoryScenario, type MemoryReport } from "./memory";
 import { lastPageCursor } from "./keyset-cursor";
+import { percentile } from "./percentile";
 
 /**
  * `npm run bench`: generates data sets, starts the built gateway and the reference floor on them,
@@ -859,6 +860,7 @@ async function measure(
     run.on("response", (_client, _status, _bytes, ms: number) => latencies.push(ms));
   });
   clearInterval(sampler);
+  const sorted = Float64Array.from(latencies).sort();
   const cpuAfter = cpuMs(g.child?.pid);
   return {
     scenario: s.name,
@@ -868,19 +870,12 @@ async function measure(
     size,
     connections,
     rps: result.requests.average,
-    p50: percentile(latencies, 0.5),
-    p99: percentile(latencies, 0.99),
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
     errors: result.errors + result.non2xx + result.timeouts + graphqlErrors,
     sqlPerRequest: sql === null ? null : Number(sql),
     maxRssMb: g.child ? Math.round(maxRss) : null,
   };
-}
-
-/** The p-quantile (nearest rank) of latencies in ms, unrounded (targets are judged on it); 0 without any. */
-function percentile(values: number[], p: number): number {
-  if (!values.length) return 0;
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 }
 
 /** Organizer pairs whose ACCEPTED/PENDING bookings overlap (must be 0 after the create run). */

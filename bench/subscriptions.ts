@@ -4,6 +4,7 @@ import { createClient, type Client } from "graphql-ws";
 import { Client as PgClient } from "pg";
 import WebSocket from "ws";
 import { processMemory } from "./proc-memory";
+import { percentile } from "./percentile";
 
 /**
  * Booking-event delivery measured end to end between two gateway processes on one database:
@@ -46,10 +47,6 @@ async function gql<T>(port: number, key: string, query: string, variables: Recor
 
 /** Bookings made while the idle subscriptions are open. */
 const LOADED_EVENTS = 20;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : 0;
-}
 
 export async function runSubscriptionScenario(options: {
   portA: number;
@@ -130,8 +127,8 @@ export async function runSubscriptionScenario(options: {
   const latencies = [...committed].flatMap(([id, t]) => (arrived.has(id) ? [arrived.get(id)! - t] : [])).sort((x, y) => x - y);
   const hookLatencies = [...committed].flatMap(([id, t]) => (hooked.has(id) ? [hooked.get(id)! - t] : [])).sort((x, y) => x - y);
   const summary = (list: number[]): Latency => ({
-    p50: Math.round(percentile(list, 50)),
-    p99: Math.round(percentile(list, 99)),
+    p50: Math.round(percentile(list, 0.5)),
+    p99: Math.round(percentile(list, 0.99)),
     max: Math.round(list[list.length - 1] ?? 0),
     samples: list.length,
     missing: committed.size - list.length,

@@ -53,8 +53,9 @@ export async function startFloor(
   regularUser: { id: number; email: string },
   organizerId: number,
   lastOffset: number,
+  poolSize = 10,
 ): Promise<{ port: number; close(): Promise<void> }> {
-  const pool = new Pool({ connectionString: url, max: 10 });
+  const pool = new Pool({ connectionString: url, max: poolSize });
   const statements: Record<string, string> = {
     "/all": floorSql(""),
     "/user": floorSql(regularUserCondition(regularUser.id, regularUser.email)),
@@ -91,12 +92,18 @@ export async function startFloor(
   };
 }
 
-/** Entry point for the benchmark: `node dist/bench/floor.js` with FLOOR_DATABASE_URL, FLOOR_USER_ID, FLOOR_USER_EMAIL, FLOOR_ORGANIZER_ID, FLOOR_LAST_OFFSET. */
+/** Entry point for the benchmark: `node dist/bench/floor.js` with FLOOR_DATABASE_URL, FLOOR_USER_ID, FLOOR_USER_EMAIL, FLOOR_ORGANIZER_ID, FLOOR_LAST_OFFSET, FLOOR_POOL_SIZE (default 10). */
 if (require.main === module) {
   const url = process.env.FLOOR_DATABASE_URL;
   if (!url) throw new Error("FLOOR_DATABASE_URL is not set");
   const regularUser = { id: Number(process.env.FLOOR_USER_ID), email: String(process.env.FLOOR_USER_EMAIL) };
-  void startFloor(url, regularUser, Number(process.env.FLOOR_ORGANIZER_ID), Number(process.env.FLOOR_LAST_OFFSET)).then((floor) => {
+  void startFloor(
+    url,
+    regularUser,
+    Number(process.env.FLOOR_ORGANIZER_ID),
+    Number(process.env.FLOOR_LAST_OFFSET),
+    Number(process.env.FLOOR_POOL_SIZE ?? 10),
+  ).then((floor) => {
     console.log(`floor ready on port ${floor.port}`);
     process.once("SIGTERM", () => void floor.close().finally(() => process.exit(0)));
   });

@@ -43,6 +43,13 @@ const SIZES = (process.env.BENCH_SIZES ?? "10000,100000,1000000").split(",").map
 const FULL_SIZE = Number(process.env.BENCH_FULL_SIZE ?? 100_000);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const RATIO_ROUNDS = Math.max(1, Number(process.env.BENCH_RATIO_ROUNDS ?? 3));
+/**
+ * Database connections of the gateway (DB_POOL_SIZE) and of the floor alike. Default: twice this
+ * machine's cores, the PostgreSQL wiki's starting point ("core count × 2 + spindles"), because the
+ * bench's database runs on these same cores; a pool of 10 on 2 shared cores puts most of p99 in the
+ * OS scheduler, for the floor as much as for the gateway (README, "Running N instances").
+ */
+const POOL_SIZE = Math.max(1, Number(process.env.BENCH_POOL_SIZE ?? 2 * os.availableParallelism()));
 /** The memory-bounds scenario (bench/memory.ts) on the full-size data set: distinct operations, then distinct pages. */
 const MEMORY_OPERATIONS = Number(process.env.BENCH_MEMORY_OPERATIONS ?? 50_000);
 const MEMORY_PAGES = Number(process.env.BENCH_MEMORY_PAGES ?? 5_000);
@@ -144,8 +151,15 @@ const ALL_RELATIONS = `id uid title description status startTime endTime locatio
 interface Measurement {
   scenario: string;
   target: "gateway" | "floor" | "baseline";
-  /** CPU time (user + system) of the answering process per request, ms. */
+  /**
+   * CPU time (user + system) of the answering process per request, ms. In a paired scenario's row:
+   * over all its rounds (their CPU time over their requests), which at tens of requests/s is far
+   * steadier than one round's.
+   */
   cpuMsPerRequest: number | null;
+  /** CPU time of the answering process during the measurement, ms, and the requests it answered. */
+  cpuMs: number | null;
+  requests: number;
   size: number;
   connections: number;
   rps: number;
@@ -223,6 +237,8 @@ async function main(): Promise<void> {
                 sqlPerRequest: null,
                 maxRssMb: null,
                 cpuMsPerRequest: null,
+                cpuMs: null,
+                requests: 0,
               });
             }
           }
@@ -344,6 +360,8 @@ async function main(): Promise<void> {
             sqlPerRequest: null,
             maxRssMb: null,
             cpuMsPerRequest: null,
+            cpuMs: null,
+            requests: 0,
           });
           // Memory bounds on a gateway of its own (a fresh process, nothing cached yet).
           const fresh = await startGateway(url);
@@ -448,7 +466,12 @@ async function pairedRounds(
     ratios: gatewayRuns.map((g, i) => g.rps / floorRuns[i].rps),
     baselineRatios: baselineRuns.map((b, i) => b.rps / floorRuns[i].rps),
   });
-  const median = (runs: Measurement[]) => [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)];
+  const median = (runs: Measurement[]): Measurement => {
+    const row = [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)];
+    const requests = runs.reduce((n, r) => n + r.requests, 0);
+    const cpu = runs.every((r) => r.cpuMs !== null) ? runs.reduce((n, r) => n + r.cpuMs!, 0) : null;
+    return { ...row, cpuMsPerRequest: cpu !== null && requests > 0 ? cpu / requests : null };
+  };
   return [median(gatewayRuns), median(floorRuns), ...(baseline ? [median(baselineRuns)] : [])];
 }
 
@@ -726,6 +749,7 @@ async function startGateway(url: string, env: Record<string, string> = {}, root 
       NODE_ENV: "production",
       RATE_LIMIT_PER_MINUTE: "0",
       WEBHOOK_BLOCK_PRIVATE_ADDRESSES: "false",
+      DB_POOL_SIZE: String(POOL_SIZE),
       ...env,
     },
     stdio: ["ignore", "pipe", "inherit"],
@@ -751,6 +775,7 @@ async function startFloorProcess(url: string, size: number): Promise<Running> {
       FLOOR_USER_EMAIL: `user${BENCH_USERS.regularUser}@bench.test`,
       FLOOR_ORGANIZER_ID: String(ORGANIZER),
       FLOOR_LAST_OFFSET: String((Math.ceil(size / 50) - 1) * 50),
+      FLOOR_POOL_SIZE: String(POOL_SIZE),
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -867,6 +892,8 @@ async function measure(
     target,
     cpuMsPerRequest:
       cpuBefore !== null && cpuAfter !== null && result.requests.total > 0 ? (cpuAfter - cpuBefore) / result.requests.total : null,
+    cpuMs: cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null,
+    requests: result.requests.total,
     size,
     connections,
     rps: result.requests.average,
@@ -966,7 +993,8 @@ function writeResults(
     `![Throughput per scenario, gateway beside the floor; latency against data size](${ONLY ? "RESULTS-partial.svg" : "RESULTS.svg"})`,
     "",
     `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB memory, ${os.platform()} ${os.release()}, Node ${process.version}. ` +
-      `Gateway, floor, PostgreSQL and the load generator share these cores. Duration ${DURATION} s per row.`,
+      `Gateway, floor, PostgreSQL and the load generator share these cores. Duration ${DURATION} s per row. ` +
+      `Database pool: ${POOL_SIZE} connections for the gateway (DB_POOL_SIZE) and ${POOL_SIZE} for the floor (BENCH_POOL_SIZE; default twice the cores, as the database runs on them).`,
     "",
     "Data sets (bookings; 2,000 users, one organization of 200 members, 4,000 event types, 3 attendees per booking, a payment per third and a reference per second booking):",
     "",
@@ -983,7 +1011,7 @@ function writeResults(
     "",
     "`× floor`: the gateway's requests/s over the floor's for the same query (the floor, a Node process of its own like the gateway, answers with one hand-written SQL statement that builds the JSON in Postgres).",
     "`p50` and `p99`: of every response's time as the load generator saw it (nearest rank), printed to a tenth of a millisecond; the targets below are judged on the unrounded values.",
-    `Scenarios the floor also answers ran as ${RATIO_ROUNDS} rounds of gateway then floor; their rows are each target's median round. The ratio of every round:`,
+    `Scenarios the floor also answers ran as ${RATIO_ROUNDS} rounds of gateway then floor; their rows are each target's median round (by requests/s), except CPU ms/req, which is over all rounds (CPU time over requests). The ratio of every round:`,
     "",
     ...ratioRounds.map(
       (r) =>

@@ -121,6 +121,25 @@ const v1ErrorsOf = (answers: AnyJson[]): string[] => [
   ...answers.filter((a) => a.error != null || (a.message != null && a.success !== true)).map((a) => String(a.message ?? a.error)),
 ];
 
+/**
+ * The examples compute "next Monday" (UTC) with `date`: a block's two runs on either side of Monday
+ * 00:00 UTC would book different weeks (the second run's promised SLOT_TAKEN would not come). So a
+ * block never starts within MONDAY_GUARD_MS of that boundary; it waits until the boundary has passed.
+ */
+const MONDAY_GUARD_MS = 60_000;
+jest.setTimeout(180_000);
+
+/** Milliseconds until next Monday 00:00 UTC, as `date -u -d 'next monday'` names it (a week ahead on a Monday). */
+export function msToNextMondayUtc(now: Date): number {
+  const daysAhead = (8 - now.getUTCDay()) % 7 || 7;
+  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + daysAhead) - now.getTime();
+}
+
+async function clearOfMondayBoundary(): Promise<void> {
+  const wait = msToNextMondayUtc(new Date());
+  if (wait < MONDAY_GUARD_MS) await new Promise((resolve) => setTimeout(resolve, wait + 1_000));
+}
+
 interface Run {
   startedAt: number;
   answers: AnyJson[];
@@ -167,6 +186,23 @@ function runTwice(text: string, gatewayUrl: string): Promise<Run[]> {
 
 const find = (answers: AnyJson[], pick: (a: AnyJson) => unknown) => answers.map(pick).filter((x) => x != null) as AnyJson[];
 
+describe("msToNextMondayUtc: the boundary the examples' `date -u -d 'next monday'` moves at", () => {
+  it.each([
+    ["2026-11-29T23:59:30Z", 30_000], // Sunday: tomorrow
+    ["2026-11-30T00:00:00Z", 7 * 86_400_000], // Monday: a week ahead, as GNU date says
+    ["2026-11-30T23:10:00Z", 6 * 86_400_000 + 50 * 60_000],
+    ["2026-12-05T12:00:00Z", 86_400_000 + 12 * 3_600_000], // Saturday
+  ])("at %s", (at, ms) => {
+    expect(msToNextMondayUtc(new Date(at))).toBe(ms);
+  });
+
+  (missing.length ? it.skip : it)("agrees with GNU date now", () => {
+    const now = new Date();
+    const gnu = spawnSync("date", ["-u", "-d", "next monday", "+%F"], { encoding: "utf8" }).stdout.trim();
+    expect(new Date(now.getTime() + msToNextMondayUtc(now)).toISOString().slice(0, 10)).toBe(gnu);
+  });
+});
+
 (missing.length ? describe.skip : describe)("the README's examples, run twice each", () => {
   let databaseName: string;
   let gw: TestGateway;
@@ -188,6 +224,7 @@ const find = (answers: AnyJson[], pick: (a: AnyJson) => unknown) => answers.map(
   const run = async (name: string, text: string, promised: string[], errorsIn = errorsOf): Promise<Run[]> => {
     for (const error of promised) for (const word of error.split(" / ")) expect(comments(text)).toContain(word);
     expect({ fixedDates: text.match(/\d{4}-\d{2}-\d{2}/g) }).toEqual({ fixedDates: null }); // dates are computed
+    await clearOfMondayBoundary();
     const both = await runTwice(text, gw.url);
     for (const [n, r] of both.entries()) {
       expect({ run: n + 1, errors: errorsIn(r.answers) }).toEqual({ run: n + 1, errors: promised });

@@ -9,10 +9,9 @@ import { createLoaders } from "../src/loaders";
 import { createLogger } from "../src/logger";
 import { BENCH_KEYS } from "./dataset";
 
+const LIST_FIELDS = `id uid title status startTime endTime user { id name email } eventType { id title length } attendees { name email } payment { amount currency success }`;
 /** Benchmark query (a) with its total: columns plus user, eventType, attendees and payment. */
-const LIST_QUERY = parse(
-  `{ bookings(take: 50, page: 1) { totalCount nodes { id uid title status startTime endTime user { id name email } eventType { id title length } attendees { name email } payment { amount currency success } } } }`,
-);
+const LIST_QUERY = parse(`{ bookings(take: 50, page: 1) { totalCount nodes { ${LIST_FIELDS} } } }`);
 
 export interface ExplainResult {
   label: string;
@@ -32,7 +31,8 @@ class CapturingLogger extends SqlCountingLogger {
  * EXPLAIN ANALYZE of the statements the read path runs for page 1 of 50 bookings with user, event
  * type, attendees and payment, and for its total count (benchmark query a), for
  * each role's scope (system admin, organization admin, regular user), captured from the real
- * service code against a bench data set.
+ * service code against a bench data set; and, VERBOSE (each node's output columns), of the system
+ * admin's last offset page of 50 (benchmark query b).
  */
 export async function explainListStatements(url: string): Promise<ExplainResult[]> {
   const capture = new CapturingLogger();
@@ -84,6 +84,10 @@ export async function explainListStatements(url: string): Promise<ExplainResult[
         bookingEvents: false,
         bookingEventsRetentionDays: 30,
       };
+      const explain = async (statement: { sql: string; params: unknown[] }, options = "ANALYZE, COSTS OFF, TIMING OFF") => {
+        const rows: Array<{ "QUERY PLAN": string }> = await ds.query(`EXPLAIN (${options}) ${statement.sql}`, statement.params);
+        return rows.map((r) => r["QUERY PLAN"]).join("\n");
+      };
       capture.statements.length = 0;
       const answer = await readPath.run("explain", LIST_QUERY, null, ctx, {});
       if (!answer?.data) throw new Error("the read path did not answer the benchmark's list query");
@@ -95,11 +99,20 @@ export async function explainListStatements(url: string): Promise<ExplainResult[
         ["list", list],
         ["count", count],
       ] as const) {
-        const rows: Array<{ "QUERY PLAN": string }> = await ds.query(
-          `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ${statement.sql}`,
-          statement.params,
-        );
-        results.push({ label: `${role}: ${kind}`, sql: statement.sql, plan: rows.map((r) => r["QUERY PLAN"]).join("\n") });
+        results.push({ label: `${role}: ${kind}`, sql: statement.sql, plan: await explain(statement) });
+      }
+      if (role === "system admin") {
+        const [{ n }] = await ds.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM "Booking"`);
+        const last = parse(`{ bookings(take: 50, page: ${Math.max(1, Math.ceil(n / 50))}) { nodes { ${LIST_FIELDS} } } }`);
+        capture.statements.length = 0;
+        if (!(await readPath.run("explain: last page", last, null, ctx, {}))?.data)
+          throw new Error("the read path did not answer the last page");
+        const [statement] = capture.statements;
+        results.push({
+          label: "system admin: last offset page",
+          sql: statement.sql,
+          plan: await explain(statement, "ANALYZE, VERBOSE, COSTS OFF, TIMING OFF"),
+        });
       }
     }
     return results;

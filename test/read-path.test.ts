@@ -218,6 +218,11 @@ describe("the read path answers exactly like the executor", () => {
       (v) => ({ uid: v.plainUid }),
     ],
     ["plain list, page 2", `{ bookings(take: 3, page: 2) { nodes { ${PLAIN} } hasNextPage } }`, () => ({})],
+    [
+      "every field, a later page, filtered and ordered (rows chosen by id first)",
+      `{ bookings(take: 2, page: 2, filter: { status: [ACCEPTED, PENDING, CANCELLED] }, orderBy: { field: END_TIME, direction: DESC }) { totalCount page hasNextPage nodes { ${EVERYTHING} } } }`,
+      () => ({}),
+    ],
     ["plain, ordered", `{ bookings(take: 4, orderBy: { field: UPDATED_AT, direction: DESC }) { nodes { id updatedAt } } }`, () => ({})],
     [
       "connection, every order",

@@ -62,6 +62,10 @@ export async function explainListStatements(url: string): Promise<ExplainResult[
   // TypeORM asks with a callback, the gateway's reads without one.
   pool.connect = (callback?: (err: Error | undefined, client: Queryable, release: unknown) => void) =>
     callback ? connect((err, client, release) => callback(err, wrap(client), release)) : (connect() as Promise<Queryable>).then(wrap);
+  const explain = async (statement: { sql: string; params: unknown[] }, options = "ANALYZE, COSTS OFF, TIMING OFF") => {
+    const rows: Array<{ "QUERY PLAN": string }> = await ds.query(`EXPLAIN (${options}) ${statement.sql}`, statement.params);
+    return rows.map((r) => r["QUERY PLAN"]).join("\n");
+  };
   try {
     const auth = new ApiKeyAuthenticator(ds, 0);
     const readPath = new ReadPath(gatewaySchema(), ds);
@@ -83,10 +87,6 @@ export async function explainListStatements(url: string): Promise<ExplainResult[
         maxUnpagedBookings: 1_000,
         bookingEvents: false,
         bookingEventsRetentionDays: 30,
-      };
-      const explain = async (statement: { sql: string; params: unknown[] }, options = "ANALYZE, COSTS OFF, TIMING OFF") => {
-        const rows: Array<{ "QUERY PLAN": string }> = await ds.query(`EXPLAIN (${options}) ${statement.sql}`, statement.params);
-        return rows.map((r) => r["QUERY PLAN"]).join("\n");
       };
       capture.statements.length = 0;
       const answer = await readPath.run("explain", LIST_QUERY, null, ctx, {});

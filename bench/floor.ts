@@ -102,7 +102,7 @@ if (require.main === module) {
     regularUser,
     Number(process.env.FLOOR_ORGANIZER_ID),
     Number(process.env.FLOOR_LAST_OFFSET),
-    Number(process.env.FLOOR_POOL_SIZE ?? 10),
+    process.env.FLOOR_POOL_SIZE ? Number(process.env.FLOOR_POOL_SIZE) : undefined,
   ).then((floor) => {
     console.log(`floor ready on port ${floor.port}`);
     process.once("SIGTERM", () => void floor.close().finally(() => process.exit(0)));

@@ -468,9 +468,14 @@ async function pairedRounds(
   });
   const median = (runs: Measurement[]): Measurement => {
     const row = [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)];
-    const requests = runs.reduce((n, r) => n + r.requests, 0);
     const cpu = runs.every((r) => r.cpuMs !== null) ? runs.reduce((n, r) => n + r.cpuMs!, 0) : null;
-    return { ...row, cpuMsPerRequest: cpu !== null && requests > 0 ? cpu / requests : null };
+    return {
+      ...row,
+      ...cpuOf(
+        cpu,
+        runs.reduce((n, r) => n + r.requests, 0),
+      ),
+    };
   };
   return [median(gatewayRuns), median(floorRuns), ...(baseline ? [median(baselineRuns)] : [])];
 }
@@ -890,10 +895,7 @@ async function measure(
   return {
     scenario: s.name,
     target,
-    cpuMsPerRequest:
-      cpuBefore !== null && cpuAfter !== null && result.requests.total > 0 ? (cpuAfter - cpuBefore) / result.requests.total : null,
-    cpuMs: cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null,
-    requests: result.requests.total,
+    ...cpuOf(cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null, result.requests.total),
     size,
     connections,
     rps: result.requests.average,
@@ -903,6 +905,11 @@ async function measure(
     sqlPerRequest: sql === null ? null : Number(sql),
     maxRssMb: g.child ? Math.round(maxRss) : null,
   };
+}
+
+/** A measurement's CPU fields from the process's CPU time (ms, null when unknown) over `requests`. */
+function cpuOf(cpuMs: number | null, requests: number): Pick<Measurement, "cpuMs" | "requests" | "cpuMsPerRequest"> {
+  return { cpuMs, requests, cpuMsPerRequest: cpuMs !== null && requests > 0 ? cpuMs / requests : null };
 }
 
 /** Organizer pairs whose ACCEPTED/PENDING bookings overlap (must be 0 after the create run). */

@@ -130,7 +130,7 @@ const MONDAY_GUARD_MS = 60_000;
 jest.setTimeout(180_000);
 
 /** Milliseconds until next Monday 00:00 UTC, as `date -u -d 'next monday'` names it (a week ahead on a Monday). */
-export function msToNextMondayUtc(now: Date): number {
+function msToNextMondayUtc(now: Date): number {
   const daysAhead = (8 - now.getUTCDay()) % 7 || 7;
   return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + daysAhead) - now.getTime();
 }

@@ -32,7 +32,7 @@ import { percentile } from "./percentile";
  * Options (environment): BENCH_SIZES (default "10000,100000,1000000"; the full scenario set runs on
  * BENCH_FULL_SIZE, default 100000, the growth scenarios on every size), BENCH_DURATION seconds per
  * measurement (default 10), BENCH_RATIO_ROUNDS (gateway/floor rounds of the paired scenarios,
- * default 3), BENCH_DATABASE_URL (a Postgres server to create the bench_<size>
+ * default 3), BENCH_WARM_UP (seconds of discarded load on each target before those rounds, default 8), BENCH_DATABASE_URL (a Postgres server to create the bench_<size>
  * databases on; default: an embedded server under .data/bench-postgres), BENCH_SCENARIOS (only the
  * scenarios whose names contain one of these comma-separated words, e.g. "a:,slots"; the memory and
  * EXPLAIN parts are skipped and the results go to bench/RESULTS-partial.md).
@@ -43,6 +43,13 @@ const SIZES = (process.env.BENCH_SIZES ?? "10000,100000,1000000").split(",").map
 const FULL_SIZE = Number(process.env.BENCH_FULL_SIZE ?? 100_000);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const RATIO_ROUNDS = Math.max(1, Number(process.env.BENCH_RATIO_ROUNDS ?? 3));
+/**
+ * Seconds of discarded load on each target (gateway, floor, baseline) before a paired scenario's
+ * rounds: a freshly started gateway was still compiling its hot paths (V8's optimizing compiler on
+ * its helper threads: 0.6 s of CPU in the second 10 s of load, 0.1 s in the fourth, measured), which
+ * counted against the first scenarios' CPU per request and none of the later ones'.
+ */
+const WARM_UP = Math.max(0, Number(process.env.BENCH_WARM_UP ?? 8));
 /**
  * Database connections of the gateway (DB_POOL_SIZE) and of the floor alike. Default: twice this
  * machine's cores, the PostgreSQL wiki's starting point ("core count × 2 + spindles"), because the
@@ -451,12 +458,16 @@ async function pairedRounds(
   const gatewayRuns: Measurement[] = [];
   const floorRuns: Measurement[] = [];
   const baselineRuns: Measurement[] = [];
+  const floorScenario: Scenario = { name: s.name, body: "{}", path: s.floorPath, connections: [connections] };
+  if (WARM_UP > 0) {
+    await measure({ ...s, name: "warm-up" }, "gateway", gateway, size, connections, WARM_UP);
+    await measure({ ...floorScenario, name: "warm-up" }, "floor", floor, size, connections, WARM_UP);
+    if (baseline) await measure({ ...s, name: "warm-up" }, "baseline", baseline, size, connections, WARM_UP);
+  }
   for (let round = 1; round <= RATIO_ROUNDS; round += 1) {
     console.log(`${size} ${s.name} gateway/floor${baseline ? "/baseline" : ""} c=${connections} round ${round}/${RATIO_ROUNDS}`);
     gatewayRuns.push(await measure(s, "gateway", gateway, size, connections));
-    floorRuns.push(
-      await measure({ name: s.name, body: "{}", path: s.floorPath, connections: [connections] }, "floor", floor, size, connections),
-    );
+    floorRuns.push(await measure(floorScenario, "floor", floor, size, connections));
     if (baseline) baselineRuns.push(await measure(s, "baseline", baseline, size, connections));
   }
   rounds.push({

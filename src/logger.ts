@@ -16,6 +16,8 @@ export interface Logger {
   child(bindings: Record<string, unknown>): Logger;
   /** The fields this logger adds to every line (its own and its parents'). */
   bindings(): Record<string, unknown>;
+  /** True when a line of `level` would be written (LOG_LEVEL lets it through): skip building one otherwise. */
+  enabled(level: "debug" | "info" | "warn" | "error"): boolean;
 }
 
 /**
@@ -103,21 +105,26 @@ function prettyDestination(): pino.DestinationStream {
 }
 
 /**
- * The Logger over pino. A child is pino's child of the root with all its bindings merged, made on
- * its first line: a request's logger and its per-operation child cost one pino child (pino
+ * The Logger over pino. A child is pino's child of the root with all its bindings merged, both made
+ * on its first line: a request's logger and its per-operation child cost one pino child (pino
  * serializes bindings when it makes one), and one that never writes a line (or only lines below
- * LOG_LEVEL) costs none.
+ * LOG_LEVEL) costs neither the pino child nor the merge.
  */
 class PinoLogger implements Logger {
   private made: pino.Logger | undefined;
+  private merged: Record<string, unknown> | undefined;
 
+  /** `own` bindings over the parent's: merged only when a line is written or they are asked for. */
   constructor(
     private readonly root: pino.Logger,
-    private readonly bound: Record<string, unknown> = {},
+    private readonly parent?: PinoLogger,
+    private readonly own?: Record<string, unknown>,
   ) {}
 
   private get pino(): pino.Logger {
-    return (this.made ??= Object.keys(this.bound).length ? this.root.child(this.bound) : this.root);
+    if (this.made) return this.made;
+    const bound = this.bindings();
+    return (this.made = Object.keys(bound).length ? this.root.child(bound) : this.root);
   }
 
   debug(msg: string, fields?: Record<string, unknown>): void {
@@ -136,6 +143,10 @@ class PinoLogger implements Logger {
     this.write("error", msg, fields);
   }
 
+  enabled(level: "debug" | "info" | "warn" | "error"): boolean {
+    return this.root.isLevelEnabled(level);
+  }
+
   private write(level: "debug" | "info" | "warn" | "error", msg: string, fields: Record<string, unknown> | undefined): void {
     // Below LOG_LEVEL: no line, so no pino child either (making one serializes the bindings).
     if (!this.root.isLevelEnabled(level)) return;
@@ -144,10 +155,10 @@ class PinoLogger implements Logger {
   }
 
   child(bindings: Record<string, unknown>): Logger {
-    return new PinoLogger(this.root, { ...this.bound, ...bindings });
+    return new PinoLogger(this.root, this, bindings);
   }
 
   bindings(): Record<string, unknown> {
-    return this.bound;
+    return (this.merged ??= this.parent ? { ...this.parent.bindings(), ...this.own } : { ...this.own });
   }
 }

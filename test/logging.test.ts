@@ -84,6 +84,15 @@ describe("logging", () => {
     expect(raw[0].match(/"requestId"/g)).toHaveLength(1);
   });
 
+  it("says which levels LOG_LEVEL lets through, for a root and a child alike; a child overrides a parent's binding", () => {
+    const { logger, lines } = capture("warn");
+    const child = logger.child({ requestId: "r-2", viewerId: 1 }).child({ viewerId: 2 });
+    expect(["debug", "info", "warn", "error"].map((level) => logger.enabled(level as "info"))).toEqual([false, false, true, true]);
+    expect(["debug", "info", "warn", "error"].map((level) => child.enabled(level as "info"))).toEqual([false, false, true, true]);
+    child.error("late");
+    expect(lines).toEqual([expect.objectContaining({ requestId: "r-2", viewerId: 2, msg: "late" })]);
+  });
+
   const runLogger = (env: Record<string, string>, script: string) =>
     spawnSync(process.execPath, ["-e", `const { createLogger } = require(${JSON.stringify(LOGGER)}); ${script}`], {
       env: { ...process.env, ...env },

@@ -7,6 +7,7 @@ import {
   visit,
   type DocumentNode,
   type ExecutionResult,
+  type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
@@ -52,7 +53,20 @@ interface OperationEntry {
 }
 
 interface OperationPlan {
-  fields: Array<{ key: string; plan: RootFieldPlan; nodes: readonly import("graphql").FieldNode[] }>;
+  fields: PlannedField[];
+}
+
+interface PlannedField {
+  key: string;
+  plan: RootFieldPlan;
+  nodes: readonly FieldNode[];
+  /**
+   * The field's arguments when they name no variable (so they are the same on every request):
+   * coerced on the first request and kept, frozen, with whether the input hygiene rule refuses them.
+   */
+  constantArgs?: { args: Readonly<Record<string, unknown>>; dirty: boolean };
+  /** True when some argument value names a variable (it is then coerced on every request). */
+  variableArgs: boolean;
 }
 
 export class ReadPath {
@@ -103,16 +117,11 @@ export class ReadPath {
       if (plan) entry.compiled = true;
     }
     if (!plan) return undefined;
-    const query = this.schema.getQueryType()!;
+    const args = this.arguments(plan, values);
+    // Arguments the executor reports on, or text the input hygiene rule refuses: the executor reports
+    // it (BAD_USER_INPUT naming the field).
+    if (!args) return undefined;
     let texts: Array<JsonText | undefined>;
-    let args: Array<Record<string, unknown>>;
-    try {
-      args = plan.fields.map(({ nodes }) => getArgumentValues(query.getFields()[nodes[0].name.value], nodes[0], values));
-    } catch {
-      return undefined; // arguments the executor reports on
-    }
-    // Text the input hygiene rule refuses: the executor reports it (BAD_USER_INPUT naming the field).
-    if (args.some((a) => containsDirtyText(a))) return undefined;
     try {
       texts = await Promise.all(plan.fields.map(({ plan: field }, i) => field.run(ctx, args[i])));
     } catch (err) {
@@ -135,6 +144,34 @@ export class ReadPath {
       data[key] = field.parse || !ctx.rawJson ? JSON.parse(joinedText(text)) : ctx.rawJson.add(text);
     });
     return { data };
+  }
+
+  /**
+   * Each root field's coerced arguments, or undefined when the executor must report on them (they do
+   * not coerce, or hold text the input hygiene rule refuses). Arguments without variables are
+   * coerced once per plan.
+   */
+  private arguments(plan: OperationPlan, values: Record<string, unknown>): Array<Record<string, unknown>> | undefined {
+    const query = this.schema.getQueryType()!;
+    const args: Array<Record<string, unknown>> = [];
+    for (const field of plan.fields) {
+      if (field.constantArgs) {
+        if (field.constantArgs.dirty) return undefined;
+        args.push(field.constantArgs.args);
+        continue;
+      }
+      let coerced: Record<string, unknown>;
+      try {
+        coerced = getArgumentValues(query.getFields()[field.nodes[0].name.value], field.nodes[0], values);
+      } catch {
+        return undefined;
+      }
+      const dirty = containsDirtyText(coerced);
+      if (!field.variableArgs) field.constantArgs = { args: deepFreeze(coerced), dirty };
+      if (dirty) return undefined;
+      args.push(coerced);
+    }
+    return args;
   }
 
   /**
@@ -194,7 +231,12 @@ export class ReadPath {
       return {
         fields: roots.map((selected) => {
           if (selected.name === "__typename") throw new NotCompiled("root __typename");
-          return { key: selected.key, nodes: selected.nodes, plan: compileRootField(selected, scope) };
+          return {
+            key: selected.key,
+            nodes: selected.nodes,
+            plan: compileRootField(selected, scope),
+            variableArgs: selected.nodes.some((node) => namesVariable(node.arguments ?? [])),
+          };
         }),
       };
     } catch (err) {
@@ -202,4 +244,25 @@ export class ReadPath {
       throw err;
     }
   }
+}
+
+/** True when some argument value (at any depth) is a variable. */
+function namesVariable(args: readonly import("graphql").ArgumentNode[]): boolean {
+  let found = false;
+  for (const arg of args)
+    visit(arg.value, {
+      Variable() {
+        found = true;
+      },
+    });
+  return found;
+}
+
+/** `value` with every object and array in it frozen (arguments shared by the requests of one plan). */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }

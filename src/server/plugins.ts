@@ -298,6 +298,7 @@ export function logRequest(
   metrics.requests.inc({ operation: operationLabel(operationName), type: operationType, code: errorCodes[0] ?? "OK" });
   metrics.duration.observe({ type: operationType }, seconds);
   metrics.sqlStatements.observe(context.store.sqlStatements);
+  if (!context.logger.enabled("info")) return; // LOG_LEVEL above info: no line to build
   // The request's logger carries what was known in time (request id, operation, viewer); the rest here.
   const bound = context.logger.bindings();
   context.logger.info("graphql request", {

@@ -32,8 +32,9 @@ import { percentile } from "./percentile";
  * Options (environment): BENCH_SIZES (default "10000,100000,1000000"; the full scenario set runs on
  * BENCH_FULL_SIZE, default 100000, the growth scenarios on every size), BENCH_DURATION seconds per
  * measurement (default 10), BENCH_RATIO_ROUNDS (gateway/floor rounds of the paired scenarios,
- * default 3), BENCH_WARM_UP (seconds of discarded load on each target before those rounds, default 8), BENCH_DATABASE_URL (a Postgres server to create the bench_<size>
- * databases on; default: an embedded server under .data/bench-postgres), BENCH_SCENARIOS (only the
+ * default 3), BENCH_WARM_UP (seconds of discarded load on each target before those rounds, default
+ * 8), BENCH_DATABASE_URL (a Postgres server to create the bench_<size> databases on; default: an
+ * embedded server under .data/bench-postgres), BENCH_SCENARIOS (only the
  * scenarios whose names contain one of these comma-separated words, e.g. "a:,slots"; the memory and
  * EXPLAIN parts are skipped and the results go to bench/RESULTS-partial.md).
  */

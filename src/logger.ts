@@ -149,7 +149,7 @@ class PinoLogger implements Logger {
 
   private write(level: "debug" | "info" | "warn" | "error", msg: string, fields: Record<string, unknown> | undefined): void {
     // Below LOG_LEVEL: no line, so no pino child either (making one serializes the bindings).
-    if (!this.root.isLevelEnabled(level)) return;
+    if (!this.enabled(level)) return;
     if (fields) this.pino[level](fields, msg);
     else this.pino[level](msg);
   }

@@ -21,8 +21,8 @@ export function hashApiKey(key: string): string {
  * (creating one was most of the cost of a cached key's check on every request), else createHash.
  */
 const sha256Hex: (text: string) => string =
-  typeof (crypto as { hash?: unknown }).hash === "function"
-    ? (text) => (crypto as unknown as { hash(algorithm: string, data: string, encoding: "hex"): string }).hash("sha256", text, "hex")
+  typeof crypto.hash === "function"
+    ? (text) => crypto.hash("sha256", text, "hex")
     : (text) => crypto.createHash("sha256").update(text).digest("hex");
 
 /** The key in an `Authorization: Bearer …` header, or undefined when there is none. Never the URL. */

@@ -5,6 +5,7 @@ import {
   Kind,
   locatedError,
   visit,
+  type ArgumentNode,
   type DocumentNode,
   type ExecutionResult,
   type FieldNode,
@@ -247,7 +248,7 @@ export class ReadPath {
 }
 
 /** True when some argument value (at any depth) is a variable. */
-function namesVariable(args: readonly import("graphql").ArgumentNode[]): boolean {
+function namesVariable(args: readonly ArgumentNode[]): boolean {
   let found = false;
   for (const arg of args)
     visit(arg.value, {

@@ -182,7 +182,7 @@ interface Measurement {
   errors: number;
   sqlPerRequest: number | null;
   maxRssMb: number | null;
-  /** Every response's time, ms, sorted (kept for a paired row's percentiles over all its rounds). */
+  /** Every response's time, ms, sorted: only while a paired scenario pools its rounds' percentiles. */
   latencies?: Float64Array;
 }
 
@@ -485,9 +485,9 @@ async function pairedRounds(
   }
   for (let round = 1; round <= RATIO_ROUNDS; round += 1) {
     console.log(`${size} ${s.name} gateway/floor${baseline ? "/baseline" : ""} c=${connections} round ${round}/${RATIO_ROUNDS}`);
-    gatewayRuns.push(await measure(s, "gateway", gateway, size, connections));
-    floorRuns.push(await measure(floorScenario, "floor", floor, size, connections));
-    if (baseline) baselineRuns.push(await measure(s, "baseline", baseline, size, connections));
+    gatewayRuns.push(await measure(s, "gateway", gateway, size, connections, DURATION, true));
+    floorRuns.push(await measure(floorScenario, "floor", floor, size, connections, DURATION, true));
+    if (baseline) baselineRuns.push(await measure(s, "baseline", baseline, size, connections, DURATION, true));
   }
   rounds.push({
     scenario: s.name,
@@ -505,6 +505,7 @@ async function pairedRounds(
     return {
       ...row,
       ...(all.length ? { p50: percentile(all, 0.5), p99: percentile(all, 0.99) } : {}),
+      latencies: undefined, // pooled above; not kept for the rest of the run
       ...cpuOf(
         cpu,
         runs.reduce((n, r) => n + r.requests, 0),
@@ -875,6 +876,8 @@ async function measure(
   size: number,
   connections: number,
   seconds = DURATION,
+  /** Keep every response's time in the answer (paired rounds pool them); otherwise dropped. */
+  keepLatencies = false,
 ): Promise<Measurement> {
   const urlPath = s.path ?? "/graphql";
   const headers: Record<string, string> = { "content-type": "application/json" };
@@ -935,7 +938,7 @@ async function measure(
     rps: result.requests.average,
     p50: percentile(sorted, 0.5),
     p99: percentile(sorted, 0.99),
-    latencies: sorted,
+    latencies: keepLatencies ? sorted : undefined,
     errors: result.errors + result.non2xx + result.timeouts + graphqlErrors,
     sqlPerRequest: sql === null ? null : Number(sql),
     maxRssMb: g.child ? Math.round(maxRss) : null,

@@ -1,0 +1,47 @@
+import { GatewayClient, MAX_PREPARED_PER_CONNECTION, runPrepared } from "../src/db/pg-client";
+import { adminUrl } from "./support/env";
+
+/**
+ * Named prepared statements are bounded per connection: past MAX_PREPARED_PER_CONNECTION shapes the
+ * least recently used is deallocated on the server, and a statement used again is prepared again.
+ * Checked on a real connection, against Postgres' own `pg_prepared_statements`.
+ */
+describe("prepared statements per connection", () => {
+  let client: GatewayClient;
+
+  beforeAll(async () => {
+    client = new GatewayClient({ connectionString: adminUrl() });
+    await client.connect();
+  });
+
+  afterAll(async () => {
+    await client.end();
+  });
+
+  const onServer = async (): Promise<string[]> =>
+    (await client.query("SELECT name FROM pg_prepared_statements ORDER BY name")).rows.map((r: { name: string }) => r.name);
+
+  it("keeps at most MAX_PREPARED_PER_CONNECTION, deallocating the least recently used on the server", async () => {
+    const shapes = MAX_PREPARED_PER_CONNECTION + 20;
+    const name = (i: number) => `prepared_bound_${String(i).padStart(3, "0")}`;
+    for (let i = 0; i < shapes; i += 1) {
+      // Statement 0 is used before every other one: always the most recently used, never dropped.
+      expect((await runPrepared<{ n: number }>(client, name(0), "SELECT $1::int AS n", [i])).rows[0].n).toBe(i);
+      if (i > 0) expect((await runPrepared<{ n: number }>(client, name(i), `SELECT $1::int + ${i} AS n`, [1])).rows[0].n).toBe(i + 1);
+    }
+    const server = await onServer();
+    expect(server.length).toBe(MAX_PREPARED_PER_CONNECTION);
+    expect(client.prepared.size).toBe(MAX_PREPARED_PER_CONNECTION);
+    expect(GatewayClient.maxPrepared()).toBeLessThanOrEqual(MAX_PREPARED_PER_CONNECTION);
+    // The driver's view and the server's agree: the oldest shapes went, the first and the newest stayed.
+    expect(new Set(server)).toEqual(new Set(client.prepared.keys()));
+    expect(server).toContain(name(0));
+    expect(server).toContain(name(shapes - 1));
+    expect(server).not.toContain(name(1));
+    // A dropped shape runs again (prepared anew, evicting the then least recently used).
+    expect((await runPrepared<{ n: number }>(client, name(1), "SELECT $1::int + 1 AS n", [1])).rows[0].n).toBe(2);
+    const after = await onServer();
+    expect(after.length).toBe(MAX_PREPARED_PER_CONNECTION);
+    expect(after).toContain(name(1));
+  });
+});

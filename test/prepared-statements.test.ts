@@ -18,8 +18,10 @@ describe("prepared statements per connection", () => {
     await client.end();
   });
 
-  const onServer = async (): Promise<string[]> =>
-    (await client.query("SELECT name FROM pg_prepared_statements ORDER BY name")).rows.map((r: { name: string }) => r.name);
+  const onServer = async (): Promise<string[]> => {
+    const result = (await client.query("SELECT name FROM pg_prepared_statements ORDER BY name")) as { rows: Array<{ name: string }> };
+    return result.rows.map((r) => r.name);
+  };
 
   it("keeps at most MAX_PREPARED_PER_CONNECTION, deallocating the least recently used on the server", async () => {
     const shapes = MAX_PREPARED_PER_CONNECTION + 20;

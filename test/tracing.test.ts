@@ -3,6 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { DataSource } from "typeorm";
 import { gatewayPg } from "../src/db/pg-client";
+import { PRODUCTION_SAMPLE_RATIO, samplerDefaults } from "../src/tracing";
 import { ENTITIES } from "../src/entities";
 import { createBooking, createEventType, createViewer } from "./support/factories";
 import { sleep, startGatewayProcess, until, type GatewayProcess } from "./support/gateway-process";
@@ -247,6 +248,51 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
     } finally {
       await plain.stop();
     }
+  });
+
+  it("in production, with no OTEL_TRACES_SAMPLER, records about a tenth of the traces that start here and every client's sampled one", async () => {
+    const prod = await startGatewayProcess({
+      env: {
+        DATABASE_URL: urlForDatabase(name),
+        NODE_ENV: "production",
+        HOST: "127.0.0.1",
+        RATE_LIMIT_PER_MINUTE: "0",
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        OTEL_BSP_SCHEDULE_DELAY: "100",
+      },
+    });
+    try {
+      const ask = (headers: Record<string, string>) =>
+        fetch(`${prod.url}/graphql`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${key}`, ...headers },
+          body: JSON.stringify({ query: `query TenthSampled { me { id } }` }),
+        }).then((r) => expect(r.status).toBe(200));
+      const requests = 300;
+      for (let i = 0; i < requests; i++) await ask({});
+      const client = traceparent();
+      await ask({ traceparent: client.header });
+      await until("the client's sampled trace", () => spansOf(client.traceId).find((s) => s.kind === SERVER), 10_000);
+      await sleep(500); // the exporter's batches are 100 ms apart
+      const recorded = otlp.spans.filter((s) => s.name === "query TenthSampled" && s.traceId !== client.traceId).length;
+      // Binomial(300, 0.1): mean 30, standard deviation 5.2; every trace (300) or none (0) is far outside.
+      expect(recorded).toBeGreaterThanOrEqual(10);
+      expect(recorded).toBeLessThanOrEqual(60);
+    } finally {
+      await prod.stop();
+    }
+  });
+
+  it("chooses the production sampler only when none is set", () => {
+    expect(samplerDefaults({ NODE_ENV: "production" })).toEqual({
+      OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+      OTEL_TRACES_SAMPLER_ARG: String(PRODUCTION_SAMPLE_RATIO),
+    });
+    expect(samplerDefaults({ NODE_ENV: "production", OTEL_TRACES_SAMPLER_ARG: "0.25" })).toMatchObject({ OTEL_TRACES_SAMPLER_ARG: "0.25" });
+    expect(samplerDefaults({ NODE_ENV: "production", OTEL_TRACES_SAMPLER: "always_on" })).toEqual({});
+    expect(samplerDefaults({ NODE_ENV: "development" })).toEqual({});
+    expect(samplerDefaults({})).toEqual({});
   });
 
   it("exports traces only: no OTLP metrics unless OTEL_METRICS_EXPORTER asks for them", async () => {

@@ -139,6 +139,11 @@ function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: 
   return raw as T;
 }
 
+/** NODE_ENV (default development); throws ConfigError on any other value. */
+export function nodeEnvOf(env: NodeJS.ProcessEnv): NodeEnv {
+  return oneOf(env, "NODE_ENV", ["production", "development", "test"] as const, "development");
+}
+
 /** TRACE_SQL_COMMENTS (default true): whether a traced statement carries its trace as a comment (tracing.ts). */
 export function traceSqlComments(env: NodeJS.ProcessEnv): boolean {
   return boolVar(env, "TRACE_SQL_COMMENTS", true);
@@ -156,7 +161,7 @@ function boolVar(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boole
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Read by tracing.ts, which loads before any config; a bad value is reported here, with the rest.
   traceSqlComments(env);
-  const nodeEnv = oneOf(env, "NODE_ENV", ["production", "development", "test"] as const, "development");
+  const nodeEnv = nodeEnvOf(env);
   const production = nodeEnv === "production";
   const corsRaw = env.CORS_ORIGINS?.trim();
   return {

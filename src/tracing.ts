@@ -1,5 +1,16 @@
+import { LruMap } from "./cached";
 import { nodeEnvOf, traceSqlComments } from "./config";
-import { context, propagation, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type Context } from "@opentelemetry/api";
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+  type Attributes,
+  type Context,
+} from "@opentelemetry/api";
 
 /**
  * OpenTelemetry tracing, off unless configured the standard way: OTEL_EXPORTER_OTLP_ENDPOINT (or
@@ -121,12 +132,34 @@ if (TRACING) {
         ignoreConnectSpans: true,
         // The read path's statements run to kilobytes: a span keeps their start and end (with the
         // sqlcommenter comment); this halved the bytes exported per page (2.7 → 1.3 KB, measured).
-        requestHook: (span, info) => span.setAttribute("db.query.text", clipStatement(info.query.text)),
+        requestHook: (span, info) => span.setAttribute("db.query.text", clipStatement(spanText(info.query.text))),
       }),
     ],
   });
   sdk.start();
   shutdown = () => sdk.shutdown();
+}
+
+/** The texts of the named statements run as `EXECUTE` in sampled traces (pg-client.ts), by name. */
+const statementTexts = new LruMap<string, string>(2_000);
+
+/** Records that the prepared statement `name` is `text` (its traced runs show `text` in their spans). */
+export function rememberStatement(name: string, text: string): void {
+  if (statementTexts.get(name) === undefined) statementTexts.set(name, text);
+}
+
+const EXECUTE_TEXT = /^EXECUTE "([^"]+)"(?:\(.*\))? (\/\*traceparent='[^']*'\*\/)$/s;
+
+/**
+ * What a SQL span shows of a statement: its own text. A traced `EXECUTE "name"('v1', …) /*…*\/`
+ * (pg-client.ts) shows the prepared statement's text with the comment instead (or only the EXECUTE
+ * and the name, once the text fell out of the bounded memo), so a span carries the same text
+ * whichever way the statement was sent, and never the values.
+ */
+export function spanText(sent: string): string {
+  const execute = EXECUTE_TEXT.exec(sent);
+  if (!execute) return sent;
+  return `${statementTexts.get(execute[1]) ?? `EXECUTE "${execute[1]}"`} ${execute[2]}`;
 }
 
 /** Flushes and stops tracing (on shutdown, so the last spans are exported). */
@@ -175,6 +208,11 @@ export function sqlComment(): string {
   if (!span || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return "";
   const traceparent = currentTraceparent();
   return traceparent ? `/*traceparent='${traceparent}'*/` : "";
+}
+
+/** Runs `work` outside any trace (what it sends to Postgres gets no span and no comment). */
+export function outsideTrace<T>(work: () => T): T {
+  return TRACING ? context.with(ROOT_CONTEXT, work) : work();
 }
 
 /** The active trace as a W3C `traceparent` value (stored with a webhook delivery), or null. */

@@ -1,4 +1,4 @@
-import { GatewayClient, MAX_PREPARED_PER_CONNECTION, runPrepared } from "../src/db/pg-client";
+import { executeArguments, GatewayClient, MAX_PREPARED_PER_CONNECTION, runPrepared } from "../src/db/pg-client";
 import { adminUrl } from "./support/env";
 
 /**
@@ -45,5 +45,37 @@ describe("prepared statements per connection", () => {
     const after = await onServer();
     expect(after.length).toBe(MAX_PREPARED_PER_CONNECTION);
     expect(after).toContain(name(1));
+  });
+
+  it("a traced run's EXECUTE literals reach Postgres as the bound values do (tracing's sqlcommenter path)", async () => {
+    const text = `SELECT $1::int AS int, $2::text AS text, $3::timestamptz AS tz, $4::timestamp AS ts, $5::int[] AS ints,
+      $6::text[] AS texts, $7::jsonb AS json, $8::boolean AS bool, $9::text AS none, $10::bigint AS big, $11::numeric AS num,
+      $12::text AS unicode, $13::text AS empty`;
+    const values = [
+      -42,
+      "it's a \\ back'slash\nand a newline; DROP TABLE x; --",
+      new Date(Date.UTC(2026, 2, 8, 7, 30, 15, 123)),
+      new Date(Date.UTC(1999, 11, 31, 23, 59, 59, 999)),
+      [1, null, 3],
+      ["a'b", 'c"d', "e\\f", null, "", "{x,y}"],
+      { a: "x'y\\z", b: [1, { c: null }], "d'": true },
+      false,
+      null,
+      "9007199254740993",
+      "12345.678900",
+      "Zoë ✓ 日本",
+      "",
+    ];
+    const bound = (await runPrepared<Record<string, unknown>>(client, "execute_literals", text, values)).rows;
+    const literals = executeArguments(values);
+    expect(literals).toBeDefined();
+    const executed = ((await client.query(`EXECUTE "execute_literals"${literals}`)) as { rows: Array<Record<string, unknown>> }).rows;
+    expect(executed).toEqual(bound);
+    expect(executed[0].text).toBe(values[1]);
+    expect(executed[0].texts).toEqual(values[5]);
+    expect(executed[0].json).toEqual(values[6]);
+    // No values: no argument list. A binary value cannot be written as a literal here.
+    expect(executeArguments([])).toBe("");
+    expect(executeArguments([Buffer.from("x")])).toBeUndefined();
   });
 });

@@ -176,6 +176,42 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
     expect(JSON.parse(line!)).toMatchObject({ traceId, operationName: "Traced" });
   });
 
+  it("a sampled trace's statements keep their prepared plan: EXECUTE with the comment in pg_stat_activity, the statement's text in the span", async () => {
+    const query = `query Kept($take: Int) { bookings(take: $take) { nodes { id title attendees { email } } } }`;
+    const first = traceparent();
+    const unsampled = traceparent();
+    const last = traceparent();
+    // Sampled (the statement is PREPAREd, then EXECUTEd), not sampled (run by name on the connection
+    // that now holds it), sampled again (EXECUTE only): each must answer.
+    for (const header of [first.header, unsampled.header.replace(/-01$/, "-00"), last.header]) {
+      const answer = await post(query, header, { take: 3 });
+      expect(answer.errors).toBeUndefined();
+      expect((answer.data as { bookings: { nodes: unknown[] } }).bookings.nodes.length).toBe(1);
+    }
+    const activity = (await ds.query(`SELECT query FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [
+      name,
+    ])) as Array<{
+      query: string;
+    }>;
+    const executed = activity.map((a) => a.query).filter((q) => q.includes(last.traceId));
+    expect(executed.length).toBeGreaterThan(0);
+    for (const q of executed)
+      expect(q).toMatch(new RegExp(`^EXECUTE "gw_[0-9a-f]+"(\\(.*\\))? /\\*traceparent='00-${last.traceId}-[0-9a-f]{16}-01'\\*/$`, "s"));
+    const texts = await until(
+      "the last trace's SQL spans",
+      () => {
+        const sql = spansOf(last.traceId).filter((s) => s.name.startsWith("pg.query"));
+        return sql.length ? sql.map((s) => attr(s, "db.query.text") ?? "") : undefined;
+      },
+      10_000,
+    );
+    // The span shows the statement (with its parameters, not the values) and the comment.
+    for (const text of texts) {
+      expect(text).not.toMatch(/^(EXECUTE|PREPARE)\b/);
+      expect(text).toMatch(/^SELECT\b[\s\S]*\$\d[\s\S]*\/\*traceparent='00-[0-9a-f]{32}-[0-9a-f]{16}-01'\*\/$/);
+    }
+  });
+
   it("a client's trace that is not sampled (flags 00) is not recorded, and its statements carry no comment", async () => {
     const { traceId, header } = traceparent();
     const sampled = traceparent();

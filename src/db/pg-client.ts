@@ -3,7 +3,7 @@ import type { Socket } from "node:net";
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from "pg";
 import type { Logger } from "../logger";
 import { classifyFault, faultTagOf, tagFault } from "./faults";
-import { sqlComment } from "../tracing";
+import { outsideTrace, rememberStatement, sqlComment } from "../tracing";
 import { pg } from "./utc";
 
 /**
@@ -42,7 +42,7 @@ interface RawClient extends EventEmitter {
   query(config: unknown, values?: unknown, callback?: unknown): unknown;
   connect(callback?: (err?: Error) => void): Promise<void> | void;
   end(): Promise<void>;
-  connection: { stream: Socket; parsedStatements: Record<string, string> };
+  connection: { stream: Socket; parsedStatements: Record<string, string>; submittedNamedStatements: Record<string, string> };
   _queryable: boolean;
   _ending: boolean;
   _ended?: boolean;
@@ -97,12 +97,12 @@ export class GatewayClient extends RawClientBase {
   override query(config: unknown, values?: unknown, callback?: unknown): unknown {
     if (config && typeof (config as { submit?: unknown }).submit === "function") return super.query(config, values, callback);
     const done = (typeof values === "function" ? values : callback) as Callback | undefined;
-    const params = typeof values === "function" ? undefined : values;
-    // Tracing on: the statement names its trace (sqlcommenter). Its text then differs per request,
-    // so it is sent unnamed instead of as a prepared statement.
-    const comment = sqlComment();
-    if (comment) config = withComment(config, comment);
+    let params = typeof values === "function" ? undefined : values;
     const prepared = typeof (config as { name?: unknown })?.name === "string";
+    // In a sampled trace the statement names its trace (sqlcommenter): see commented().
+    const comment = sqlComment();
+    let prepare: PrepareFirst | undefined;
+    if (comment) ({ config, values: params, prepare } = this.commented(config, params, comment));
     const now = Date.now();
     let deadline = this.gateway.queryDeadlineMs > 0 ? now + this.gateway.queryDeadlineMs : Infinity;
     if (this.boundDeadline !== undefined) deadline = Math.min(deadline, this.boundDeadline);
@@ -122,13 +122,71 @@ export class GatewayClient extends RawClientBase {
       if (err) tagFault(err, { phase: "query", connectionLost: !this.alive, deadline: fired, prepared });
       next(err, result);
     };
+    const send = (next: Callback) => {
+      // The PREPARE is queued right before its EXECUTE (node-postgres runs a connection's statements
+      // in order), so the statement's span covers both; its failure is the one reported.
+      let prepareFailure: Error | null = null;
+      if (prepare) this.prepareNamed(prepare, (err) => (prepareFailure = err));
+      super.query(config, params, (err: Error | null, result: unknown) => settle(prepareFailure ?? err, result, next));
+    };
     if (done) {
-      super.query(config, params, (err: Error | null, result: unknown) => settle(err, result, done));
+      send(done);
       return undefined;
     }
-    return new Promise((resolve, reject) => {
-      super.query(config, params, (err: Error | null, result: unknown) => settle(err, result, (e, r) => (e ? reject(e) : resolve(r))));
-    });
+    return new Promise((resolve, reject) => send((e, r) => (e ? reject(e) : resolve(r))));
+  }
+
+  /**
+   * A statement of a sampled trace with the trace's comment (`/*traceparent='…'*\/`, sqlcommenter
+   * style, so pg_stat_activity and the server log show which request runs what). A comment makes
+   * every text unique, and a unique text sent as itself is parsed and planned by Postgres each time
+   * (on the read path's statements of kilobytes, that was most of what a recorded trace cost). So a
+   * named statement keeps its prepared plan: it is sent as `EXECUTE "name"('v1', …) /*…*\/`, its
+   * values written as literals (escaped as node-postgres escapes them; spans show the statement's own
+   * text instead, tracing.ts), after a `PREPARE` of the same name and text when this connection does
+   * not hold it yet; protocol-level and SQL-level prepared statements share one namespace, so later
+   * runs outside a trace find it too. A statement with no name, or with a binary value, is sent
+   * unnamed with the comment appended.
+   */
+  private commented(config: unknown, values: unknown, comment: string): { config: unknown; values: unknown; prepare?: PrepareFirst } {
+    const named = config as { name?: unknown; text?: unknown; values?: unknown };
+    const list = Array.isArray(values) ? values : Array.isArray(named?.values) ? named.values : [];
+    if (typeof named?.name === "string" && typeof named.text === "string") {
+      const literals = executeArguments(list);
+      if (literals !== undefined) {
+        const { name, text, values: _values, ...rest } = named as { name: string; text: string; values?: unknown };
+        const held = this.connection.parsedStatements[name] ?? this.connection.submittedNamedStatements[name];
+        rememberStatement(name, text);
+        return {
+          config: { ...rest, text: `EXECUTE "${name}"${literals} ${comment}` },
+          values: undefined,
+          prepare: held === text ? undefined : { name, text },
+        };
+      }
+    }
+    return { config: withComment(config, comment), values };
+  }
+
+  /**
+   * Queues a PREPARE of `statement` on this connection, outside the trace (no span of its own, no
+   * comment: the text stays the one every trace shares), recorded with node-postgres as if it had
+   * parsed it, so the statement's own named runs do not parse it again.
+   */
+  private prepareNamed(statement: PrepareFirst, next: (err: Error | null) => void): void {
+    const { parsedStatements, submittedNamedStatements } = this.connection;
+    if (parsedStatements[statement.name] !== undefined) {
+      // Prepared under another text (it cannot be: names are hashes of texts); refuse as node-postgres would.
+      next(new Error(`Prepared statements must be unique - '${statement.name}' was used for a different statement`));
+      return;
+    }
+    submittedNamedStatements[statement.name] = statement.text;
+    outsideTrace(() =>
+      super.query(`PREPARE "${statement.name}" AS ${statement.text}`, undefined, (err: Error | null) => {
+        delete submittedNamedStatements[statement.name];
+        if (!err) parsedStatements[statement.name] = statement.text;
+        next(err);
+      }),
+    );
   }
 
   /** Gives up on this connection: the socket is destroyed, pending statements fail, the pool drops it. */
@@ -145,6 +203,32 @@ export class GatewayClient extends RawClientBase {
     delete parsed[name];
     await this.query(`DEALLOCATE "${name}"`);
   }
+}
+
+/** A named statement to PREPARE before its traced EXECUTE. */
+interface PrepareFirst {
+  name: string;
+  text: string;
+}
+
+/** node-postgres's own conversion of a bound value to its text (not in its type declarations). */
+const pgUtils = (pg as unknown as { utils: { prepareValue(value: unknown): string | Buffer | null } }).utils;
+
+/**
+ * `values` as the argument list of an EXECUTE (`('1', NULL, E'a\\b')`): each converted as node-postgres
+ * converts a bound value (dates, arrays, JSON) and escaped as a literal, which Postgres coerces to the
+ * statement's parameter type as it would the bound text. Undefined when a value is binary.
+ */
+export function executeArguments(values: readonly unknown[]): string | undefined {
+  if (values.length === 0) return "";
+  const literals: string[] = [];
+  for (const value of values) {
+    const text = pgUtils.prepareValue(value);
+    if (text === null) literals.push("NULL");
+    else if (typeof text === "string") literals.push(pg.escapeLiteral(text));
+    else return undefined;
+  }
+  return `(${literals.join(", ")})`;
 }
 
 /** A statement (text or query config) with `comment` appended, unnamed (a comment per trace must not become a prepared statement per trace). */

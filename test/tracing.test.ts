@@ -188,11 +188,10 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
       expect(answer.errors).toBeUndefined();
       expect((answer.data as { bookings: { nodes: unknown[] } }).bookings.nodes.length).toBe(1);
     }
-    const activity = (await ds.query(`SELECT query FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [
-      name,
-    ])) as Array<{
-      query: string;
-    }>;
+    const activity = await ds.query<Array<{ query: string }>>(
+      `SELECT query FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+      [name],
+    );
     const executed = activity.map((a) => a.query).filter((q) => q.includes(last.traceId));
     expect(executed.length).toBeGreaterThan(0);
     for (const q of executed)

@@ -171,10 +171,12 @@ const tracer = trace.getTracer("calcom-graphql-gateway");
 
 /**
  * Runs `work` in a span of its own, the active one for everything `work` awaits (its SQL, batches
- * and log lines). Errors thrown are recorded and rethrown. Off, runs `work` directly.
+ * and log lines). Errors thrown are recorded and rethrown. Off, or inside a trace that is not
+ * sampled (a span there would not be recorded either, and the trace id of log lines stays the
+ * same), runs `work` directly.
  */
 export function inSpan<T>(name: string, attributes: Attributes, work: () => Promise<T>, kind: SpanKind = SpanKind.INTERNAL): Promise<T> {
-  if (!TRACING) return work();
+  if (!TRACING || !sampledOrNone()) return work();
   return tracer.startActiveSpan(name, { kind, attributes }, async (span) => {
     try {
       return await work();
@@ -186,6 +188,12 @@ export function inSpan<T>(name: string, attributes: Attributes, work: () => Prom
       span.end();
     }
   });
+}
+
+/** True outside any trace (a span started there is a root, for the sampler to decide) or inside a sampled one. */
+function sampledOrNone(): boolean {
+  const active = trace.getActiveSpan();
+  return !active || (active.spanContext().traceFlags & TraceFlags.SAMPLED) !== 0;
 }
 
 /** A GraphQL operation's span (`query Name`), with the semantic-convention attributes. */

@@ -220,6 +220,13 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
     expect(spansOf(traceId)).toEqual([]);
     const statements = otlp.spans.filter((s) => s.name.startsWith("pg.query")).map((s) => attr(s, "db.query.text") ?? "");
     expect(statements.some((t) => t.includes(traceId))).toBe(false);
+    // Its log line still names the client's trace.
+    const line = gw
+      .output()
+      .split("\n")
+      .find((l) => l.includes('"msg":"graphql request"') && l.includes(traceId));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line!)).toMatchObject({ traceId, operationName: "Unsampled" });
   });
 
   it("an executor query batches in a DataLoader span of the trace", async () => {

@@ -33,10 +33,10 @@ import {
 export const TRACING = tracingConfigured(process.env);
 
 /**
- * Whether statements of a sampled trace end with its comment (TRACE_SQL_COMMENTS, default true). Off,
- * they stay named prepared statements: Postgres then plans them once per connection instead of once
- * per statement, which on the read path's large statements is most of what tracing costs. A value
- * other than true / false is reported by loadConfig, which main.ts runs next.
+ * Whether statements of a sampled trace end with its comment (TRACE_SQL_COMMENTS, default true). On,
+ * a named statement is sent as `EXECUTE "name"(…) /*…*\/` and keeps its plan (pg-client.ts); an
+ * unnamed one has the comment appended. A value other than true / false is reported by loadConfig,
+ * which main.ts runs next.
  */
 const SQL_COMMENTS = TRACING && commentsWanted();
 
@@ -62,8 +62,8 @@ export const PRODUCTION_SAMPLE_RATIO = 0.1;
  * The sampler variables the SDK is started with when OTEL_TRACES_SAMPLER is unset. In production:
  * `parentbased_traceidratio` at OTEL_TRACES_SAMPLER_ARG or PRODUCTION_SAMPLE_RATIO, so a tenth of the
  * traces that start here are recorded (a client's `traceparent` still decides for its own trace).
- * Recording every request left page 1 at 0.47–0.62 × of tracing off in the bench, a tenth at 0.74–0.87 ×
- * (README, Operating: Tracing). Outside production (and whenever OTEL_TRACES_SAMPLER is set), the
+ * The bench's page 1 ran at 0.85 × of tracing off with a tenth, 0.72 × with every trace (README,
+ * Operating: Tracing). Outside production (and whenever OTEL_TRACES_SAMPLER is set), the
  * SDK's own default applies: every trace. An invalid NODE_ENV counts as not production here;
  * loadConfig refuses it right after.
  */
@@ -207,8 +207,8 @@ export function operationSpan<T>(type: string, name: string | null, work: () => 
 /**
  * The sqlcommenter comment naming the active trace (`/*traceparent='00-…-…-01'*\/`), appended to
  * every statement of a sampled trace, so `pg_stat_activity` and the server log show which request
- * runs what. Empty when off, with TRACE_SQL_COMMENTS=false, outside a trace, or in a trace not
- * sampled (its statements stay prepared: a comment makes each text unique, so it is sent unprepared).
+ * runs what (GatewayClient sends a commented named statement as an EXECUTE of it, so it keeps its
+ * plan). Empty when off, with TRACE_SQL_COMMENTS=false, outside a trace, or in a trace not sampled.
  */
 export function sqlComment(): string {
   if (!SQL_COMMENTS) return "";

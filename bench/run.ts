@@ -95,7 +95,7 @@ function tracingCostLines(results: Measurement[], exported: { requests: number; 
     "On: as the gateway runs in production without `OTEL_TRACES_SAMPLER` (`parentbased_traceidratio` at 0.1: a tenth of the " +
       "traces recorded and exported to a local OTLP receiver, the others still paying for the instrumentations and the context " +
       "propagation). Every trace: `OTEL_TRACES_SAMPLER=parentbased_always_on` (the default outside production); " +
-      "`TRACE_SQL_COMMENTS=false` keeps the statements prepared.",
+      "`TRACE_SQL_COMMENTS=false` leaves the statements uncommented (a commented one runs as `EXECUTE` of its prepared statement).",
     "",
   ];
   for (const name of names) {
@@ -290,8 +290,8 @@ async function main(): Promise<void> {
           }
         }
         // The cost of tracing: an instance as production runs it when tracing is on (a tenth of the traces
-        // recorded), one recording every trace, one recording every trace with its statements kept
-        // prepared (TRACE_SQL_COMMENTS=false), all exporting to a local OTLP receiver, against this one
+        // recorded), one recording every trace, one recording every trace with its statements left
+        // uncommented (TRACE_SQL_COMMENTS=false), all exporting to a local OTLP receiver, against this one
         // (tracing off, the SDK not loaded), alternated as above, on page 1 and booking(id) with all relations.
         if (full && (!ONLY || ONLY.some((word) => "tracing".includes(word)))) {
           const sink = await startOtlpSink();

@@ -62,8 +62,8 @@ export const PRODUCTION_SAMPLE_RATIO = 0.1;
  * The sampler variables the SDK is started with when OTEL_TRACES_SAMPLER is unset. In production:
  * `parentbased_traceidratio` at OTEL_TRACES_SAMPLER_ARG or PRODUCTION_SAMPLE_RATIO, so a tenth of the
  * traces that start here are recorded (a client's `traceparent` still decides for its own trace).
- * The bench's page 1 ran at 0.85 × of tracing off with a tenth, 0.72 × with every trace (README,
- * Operating: Tracing). Outside production (and whenever OTEL_TRACES_SAMPLER is set), the
+ * The bench's page 1 ran at 0.81–0.85 × of tracing off with a tenth, 0.72–0.75 × with every trace
+ * (README, Operating: Tracing). Outside production (and whenever OTEL_TRACES_SAMPLER is set), the
  * SDK's own default applies: every trace. An invalid NODE_ENV counts as not production here;
  * loadConfig refuses it right after.
  */

@@ -122,6 +122,25 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
       body: JSON.stringify({ query, variables }),
     }).then((r) => r.json() as Promise<{ data?: AnyJson; errors?: unknown[] }>);
   const spansOf = (traceId: string) => otlp.spans.filter((s) => s.traceId === traceId);
+  /** The statement texts of a trace's SQL spans, once the receiver has any. */
+  const sqlTextsOf = (traceId: string) =>
+    until(
+      "the trace's SQL spans",
+      () => {
+        const sql = spansOf(traceId).filter((s) => s.name.startsWith("pg.query"));
+        return sql.length ? sql.map((s) => attr(s, "db.query.text") ?? "") : undefined;
+      },
+      10_000,
+    );
+  /** The gateway's "graphql request" log line naming `traceId`, parsed. */
+  const requestLogLine = (traceId: string) => {
+    const line = gw
+      .output()
+      .split("\n")
+      .find((l) => l.includes('"msg":"graphql request"') && l.includes(traceId));
+    expect(line).toBeDefined();
+    return JSON.parse(line!) as Record<string, unknown>;
+  };
 
   it.each([
     ["through Apollo (first time)", 0],
@@ -168,12 +187,7 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
     expect(sql.filter((s) => ancestors(s).includes(operation.spanId)).length).toBeGreaterThan(0);
     // sqlcommenter: the statement text names the trace.
     for (const s of sql) expect(attr(s, "db.query.text")).toContain(`/*traceparent='00-${traceId}-`);
-    const line = gw
-      .output()
-      .split("\n")
-      .find((l) => l.includes('"msg":"graphql request"') && l.includes(traceId));
-    expect(line).toBeDefined();
-    expect(JSON.parse(line!)).toMatchObject({ traceId, operationName: "Traced" });
+    expect(requestLogLine(traceId)).toMatchObject({ traceId, operationName: "Traced" });
   });
 
   it("a sampled trace's statements keep their prepared plan: EXECUTE with the comment in pg_stat_activity, the statement's text in the span", async () => {
@@ -196,14 +210,7 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
     expect(executed.length).toBeGreaterThan(0);
     for (const q of executed)
       expect(q).toMatch(new RegExp(`^EXECUTE "gw_[0-9a-f]+"(\\(.*\\))? /\\*traceparent='00-${last.traceId}-[0-9a-f]{16}-01'\\*/$`, "s"));
-    const texts = await until(
-      "the last trace's SQL spans",
-      () => {
-        const sql = spansOf(last.traceId).filter((s) => s.name.startsWith("pg.query"));
-        return sql.length ? sql.map((s) => attr(s, "db.query.text") ?? "") : undefined;
-      },
-      10_000,
-    );
+    const texts = await sqlTextsOf(last.traceId);
     // The span shows the statement (with its parameters, not the values) and the comment.
     for (const text of texts) {
       expect(text).not.toMatch(/^(EXECUTE|PREPARE)\b/);
@@ -221,12 +228,7 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
     const statements = otlp.spans.filter((s) => s.name.startsWith("pg.query")).map((s) => attr(s, "db.query.text") ?? "");
     expect(statements.some((t) => t.includes(traceId))).toBe(false);
     // Its log line still names the client's trace.
-    const line = gw
-      .output()
-      .split("\n")
-      .find((l) => l.includes('"msg":"graphql request"') && l.includes(traceId));
-    expect(line).toBeDefined();
-    expect(JSON.parse(line!)).toMatchObject({ traceId, operationName: "Unsampled" });
+    expect(requestLogLine(traceId)).toMatchObject({ traceId, operationName: "Unsampled" });
   });
 
   it("an executor query batches in a DataLoader span of the trace", async () => {
@@ -278,14 +280,7 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
         body: JSON.stringify({ query: `query Uncommented { bookings(take: 2) { nodes { id } } }` }),
       });
       expect(res.status).toBe(200);
-      const statements = await until(
-        "the trace's SQL spans",
-        () => {
-          const sql = spansOf(traceId).filter((s) => s.name.startsWith("pg.query"));
-          return sql.length ? sql.map((s) => attr(s, "db.query.text") ?? "") : undefined;
-        },
-        10_000,
-      );
+      const statements = await sqlTextsOf(traceId);
       for (const text of statements) expect(text).not.toContain("traceparent");
     } finally {
       await plain.stop();

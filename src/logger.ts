@@ -1,6 +1,7 @@
-import { isSpanContextValid, trace } from "@opentelemetry/api";
+import { isSpanContextValid } from "@opentelemetry/api";
 import pino from "pino";
 import type { LogFormat, LogLevel } from "./config";
+import { activeTrace } from "./tracing";
 
 /**
  * The gateway's logger: pino, writing one JSON object per line (`time` as ISO 8601 UTC, `level` by
@@ -84,12 +85,13 @@ export function createLogger(level: LogLevel, options: LoggerOptions = {}): Logg
   return new PinoLogger(pino(config, destination));
 }
 
-/** `traceId` and `spanId` of the span active where the line is written (none when tracing is off). */
+/**
+ * `traceId` and `spanId` of the trace the line is written in: the active span's, or the unrecorded
+ * trace of a request not sampled at the door (tracing.ts); none when tracing is off.
+ */
 function traceFields(): Record<string, string> {
-  const span = trace.getActiveSpan();
-  if (!span) return {};
-  const context = span.spanContext();
-  return isSpanContextValid(context) ? { traceId: context.traceId, spanId: context.spanId } : {};
+  const context = activeTrace();
+  return context && isSpanContextValid(context) ? { traceId: context.traceId, spanId: context.spanId } : {};
 }
 
 /** pino-pretty on stdout, synchronously (dev dependency: a clear message when it is not installed). */

@@ -130,7 +130,7 @@ if (TRACING) {
     instrumentations: [
       new HttpInstrumentation({
         // Probes and scrapes, and the requests the door did not sample: no spans at all.
-        ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has((req.url ?? "").split("?")[0]) || !sampling.admit(req),
+        ignoreIncomingRequestHook: (req) => untracedPath(req) || context.active().getValue(DECLINED) !== undefined,
       }),
       // Routers and handlers; the middleware layers (CORS, body parser, request id) would add a span each.
       new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
@@ -156,27 +156,26 @@ if (TRACING) {
 
 /**
  * Head sampling at the door. With a ratio sampler (the production default, `parentbased_traceidratio`
- * at a tenth), a request that carries no `traceparent` is sampled here, before any instrumentation
- * runs, by the same rule the SDK's sampler applies (TraceIdRatioBased over a trace id drawn here):
+ * at a tenth), a request that carries no `traceparent` is sampled as the HTTP server emits it, before
+ * any instrumentation runs, by the rule the SDK's sampler applies (TraceIdRatioBased) on a trace id
+ * drawn here:
  * - sampled: the request is instrumented as always, and its server span gets the trace id drawn here
- *   (`ids`: the next trace id the SDK asks for, right after `admit`, synchronously), so the SDK's
- *   sampler, deciding on the same id, records it;
- * - not sampled: the http instrumentation ignores it (`ignoreIncomingRequestHook`), which runs it with
- *   tracing suppressed, so express, graphql and pg create no spans for it; it runs with that trace id
- *   as an unrecorded trace of its own (`inRequestTrace`), which its log lines (logger.ts), stored
- *   webhook deliveries (`currentTraceparent`) and outgoing calls (`injectTrace`) carry, as they carry
- *   an unsampled span's.
- * Before, an unsampled request paid for its server span, a span per express layer and per statement
+ *   (`ids`: the next trace id the SDK asks for, synchronously in the same emit), so the SDK's sampler,
+ *   deciding on the same id, records it;
+ * - not sampled: it is emitted in a context naming that trace as unrecorded (DECLINED), which the
+ *   http instrumentation keeps (it binds the request and response to it) and, seeing it, ignores the
+ *   request (`ignoreIncomingRequestHook`): tracing is suppressed for it, so express, graphql and pg
+ *   create no spans. Its log lines (logger.ts), stored webhook deliveries (`currentTraceparent`) and
+ *   outgoing calls (`injectTrace`) carry the unrecorded trace, as they carried an unsampled span's.
+ * Before, a request not sampled paid for its server span, a span per express layer and per statement
  * (none recorded) and their attributes: about 0.06 ms of CPU on page 1 of 50 bookings, a third of
  * what tracing cost there (README, Operating: Tracing). A request with a `traceparent` is left to the
- * SDK (parent-based: the client's flag decides), as are all requests under any other sampler.
+ * SDK (parent-based: the client's flag decides), as is every request under any other sampler.
  */
 interface Door {
-  /** False when the request is not to be instrumented (not sampled here); remembers its trace. */
-  admit(req: http.IncomingMessage): boolean;
+  /** The unrecorded trace of `req` when it is not to be sampled, else undefined (and its id is the next the SDK draws). */
+  decide: (req: http.IncomingMessage) => SpanContext | undefined;
   ids: { generateTraceId(): string; generateSpanId(): string };
-  /** The unrecorded trace of a request the door did not sample, or undefined. */
-  declined: (req: http.IncomingMessage) => SpanContext | undefined;
   suppressed: (ctx: Context) => boolean;
 }
 
@@ -195,8 +194,12 @@ export function doorRatio(env: NodeJS.ProcessEnv): number | undefined {
   return Number.isFinite(ratio) && ratio >= 0 && ratio <= 1 ? ratio : 1;
 }
 
-/** The request's unrecorded trace, for everything it runs (its listener), when the door did not sample it. */
+/** The unrecorded trace of a request the door did not sample, in the context everything it runs inherits. */
 const DECLINED = createContextKey("calcom-graphql-gateway: the trace of a request not sampled at the door");
+
+function untracedPath(req: http.IncomingMessage): boolean {
+  return UNTRACED_PATHS.has((req.url ?? "").split("?")[0]);
+}
 
 function startDoor(
   ratio: number | undefined,
@@ -205,19 +208,17 @@ function startDoor(
 ): Door {
   const random = new tracing.RandomIdGenerator();
   const rule = new tracing.TraceIdRatioBasedSampler(ratio ?? 1);
-  const declined = new WeakMap<http.IncomingMessage, SpanContext>();
   let next: string | undefined;
   return {
-    admit(req) {
+    decide(req) {
       next = undefined;
-      if (ratio === undefined || req.headers.traceparent !== undefined) return true;
+      if (ratio === undefined || req.headers.traceparent !== undefined || untracedPath(req)) return undefined;
       const traceId = random.generateTraceId();
       if (rule.shouldSample(ROOT_CONTEXT, traceId).decision === tracing.SamplingDecision.RECORD_AND_SAMPLED) {
         next = traceId;
-        return true;
+        return undefined;
       }
-      declined.set(req, { traceId, spanId: random.generateSpanId(), traceFlags: TraceFlags.NONE });
-      return false;
+      return { traceId, spanId: random.generateSpanId(), traceFlags: TraceFlags.NONE };
     },
     ids: {
       generateTraceId() {
@@ -227,23 +228,23 @@ function startDoor(
       },
       generateSpanId: () => random.generateSpanId(),
     },
-    declined: (req) => declined.get(req),
     suppressed,
   };
 }
 
 /**
- * The HTTP server's request listener, run in the unrecorded trace of a request the door did not
- * sample (see Door). Off, `listener` itself.
+ * Samples `server`'s requests at the door (see Door): each `request` event is emitted in the context
+ * the door chose. Off, or under a sampler that is not a fixed ratio, leaves the server as it is.
  */
-export function inRequestTrace(listener: http.RequestListener): http.RequestListener {
-  if (!door) return listener;
-  const { declined } = door;
-  return (req, res) => {
-    const trace = declined(req);
-    if (!trace) return listener(req, res);
-    context.with(context.active().setValue(DECLINED, trace), () => listener(req, res));
-  };
+export function sampleAtTheDoor(server: http.Server): void {
+  if (!door) return;
+  const { decide } = door;
+  const emit = (server.emit as (event: string | symbol, ...args: unknown[]) => boolean).bind(server);
+  server.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
+    const declined = event === "request" ? decide(args[0] as http.IncomingMessage) : undefined;
+    if (!declined) return emit(event, ...args);
+    return context.with(context.active().setValue(DECLINED, declined), () => emit(event, ...args));
+  }) as typeof server.emit;
 }
 
 /**
@@ -259,11 +260,14 @@ export function activeTrace(): SpanContext | undefined {
 
 const INVALID_TRACE_ID = "00000000000000000000000000000000";
 
-/** The context to propagate from: the active one, or the unrecorded trace of a request the door did not sample. */
+/**
+ * The context to propagate from: the active one, or, in a request the door did not sample (where
+ * tracing is suppressed and a library's span is an invalid one), its unrecorded trace.
+ */
 function propagated(): Context {
   const active = context.active();
   const declined = active.getValue(DECLINED) as SpanContext | undefined;
-  return declined && !trace.getSpan(active) ? trace.setSpanContext(ROOT_CONTEXT, declined) : active;
+  return declined ? trace.setSpanContext(ROOT_CONTEXT, declined) : active;
 }
 
 /** The texts of the named statements run as `EXECUTE` in sampled traces (pg-client.ts), by name. */

@@ -3,7 +3,9 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { DataSource } from "typeorm";
 import { gatewayPg } from "../src/db/pg-client";
-import { PRODUCTION_SAMPLE_RATIO, samplerDefaults } from "../src/tracing";
+import { tracing as sdkTracing } from "@opentelemetry/sdk-node";
+import { ROOT_CONTEXT } from "@opentelemetry/api";
+import { doorRatio, PRODUCTION_SAMPLE_RATIO, samplerDefaults } from "../src/tracing";
 import { ENTITIES } from "../src/entities";
 import { createBooking, createEventType, createViewer } from "./support/factories";
 import { sleep, startGatewayProcess, until, type GatewayProcess } from "./support/gateway-process";
@@ -319,6 +321,118 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
     } finally {
       await prod.stop();
     }
+  });
+
+  /** A production gateway exporting to the receiver, sampling `ratio` of the traces that start here. */
+  const productionGateway = (ratio: string) =>
+    startGatewayProcess({
+      env: {
+        DATABASE_URL: urlForDatabase(name),
+        NODE_ENV: "production",
+        HOST: "127.0.0.1",
+        LOG_LEVEL: "info",
+        RATE_LIMIT_PER_MINUTE: "0",
+        WEBHOOK_BLOCK_PRIVATE_ADDRESSES: "false",
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        OTEL_BSP_SCHEDULE_DELAY: "100",
+        OTEL_TRACES_SAMPLER_ARG: ratio,
+      },
+    });
+  /** The trace ids of the gateway's "graphql request" log lines for `operationName`, in order. */
+  const loggedTraces = (g: GatewayProcess, operationName: string) =>
+    g
+      .output()
+      .split("\n")
+      .filter((l) => l.includes('"msg":"graphql request"') && l.includes(`"operationName":"${operationName}"`))
+      .map((l) => (JSON.parse(l) as { traceId?: string }).traceId);
+
+  it("samples at the door: a trace the ratio declines gets no span at all, one it keeps is recorded under the id its log line names", async () => {
+    const prod = await productionGateway("0.5");
+    try {
+      // Through Apollo (the first) and through the read path's route (the rest).
+      for (let i = 0; i < 40; i++) {
+        const res = await fetch(`${prod.url}/graphql`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+          body: JSON.stringify({ query: `query AtTheDoor { bookings(take: 2) { nodes { id attendees { email } } } }` }),
+        });
+        expect(res.status).toBe(200);
+      }
+      const traces = await until(
+        "the 40 log lines",
+        () => (loggedTraces(prod, "AtTheDoor").length === 40 ? loggedTraces(prod, "AtTheDoor") : undefined),
+        5_000,
+      );
+      for (const t of traces) expect(t).toMatch(/^(?!0{32})[0-9a-f]{32}$/);
+      expect(new Set(traces).size).toBe(40);
+      // The SDK's own rule on the id the log line names says which were kept.
+      const rule = new sdkTracing.TraceIdRatioBasedSampler(0.5);
+      const kept = traces.filter((t) => rule.shouldSample(ROOT_CONTEXT, t!).decision === sdkTracing.SamplingDecision.RECORD_AND_SAMPLED);
+      const declined = traces.filter((t) => !kept.includes(t));
+      expect(kept.length).toBeGreaterThan(0);
+      expect(declined.length).toBeGreaterThan(0);
+      // Each kept trace is recorded with its server, operation and SQL spans (the SDK used the door's id)…
+      await until(
+        "the kept traces' spans",
+        () =>
+          kept.every((t) => {
+            const spans = spansOf(t!);
+            return (
+              spans.some((s) => s.kind === SERVER) &&
+              spans.some((s) => s.name === "query AtTheDoor") &&
+              spans.some((s) => s.name.startsWith("pg.query"))
+            );
+          }) || undefined,
+        10_000,
+      );
+      await sleep(500); // the exporter's batches are 100 ms apart
+      // …and a declined one has none: no server span, no express layer, no statement.
+      for (const t of declined) expect(spansOf(t!)).toEqual([]);
+    } finally {
+      await prod.stop();
+    }
+  });
+
+  it("a mutation the door declines sends its unrecorded trace (flags 00) to the webhook receiver, and records nothing", async () => {
+    const prod = await productionGateway("0");
+    try {
+      const spansBefore = otlp.spans.length;
+      const res = await fetch(`${prod.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+        body: JSON.stringify({
+          query: `mutation Declined($in: CreateBookingInput!) { createBooking(input: $in) { id } }`,
+          variables: {
+            in: { eventTypeId, start: "2034-02-02T10:00:00Z", timeZone: "UTC", responses: { name: "C", email: "c@example.test" } },
+          },
+        }),
+      });
+      const created = (await res.json()) as { data?: { createBooking: { id: number } }; errors?: unknown[] };
+      expect(created.errors).toBeUndefined();
+      const [traceId] = await until("the log line", () => loggedTraces(prod, "Declined").at(0) && loggedTraces(prod, "Declined"), 5_000);
+      expect(traceId).toMatch(/^(?!0{32})[0-9a-f]{32}$/);
+      const delivered = await until(
+        "the delivery",
+        () => receiver.at("/hook").find((r) => r.json.payload.bookingId === created.data!.createBooking.id),
+        10_000,
+      );
+      expect(delivered.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`));
+      await sleep(500);
+      expect(otlp.spans.slice(spansBefore).filter((s) => s.traceId === traceId)).toEqual([]);
+    } finally {
+      await prod.stop();
+    }
+  });
+
+  it("reads the door's ratio from the sampler variables the SDK reads", () => {
+    expect(doorRatio(samplerDefaults({ NODE_ENV: "production" }))).toBe(PRODUCTION_SAMPLE_RATIO);
+    expect(doorRatio({ OTEL_TRACES_SAMPLER: "traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.25" })).toBe(0.25);
+    expect(doorRatio({ OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "2" })).toBe(1);
+    expect(doorRatio({ OTEL_TRACES_SAMPLER: "parentbased_traceidratio" })).toBe(1);
+    expect(doorRatio({ OTEL_TRACES_SAMPLER: "always_off" })).toBe(0);
+    expect(doorRatio({ OTEL_TRACES_SAMPLER: "parentbased_always_on" })).toBeUndefined();
+    expect(doorRatio({})).toBeUndefined();
   });
 
   it("chooses the production sampler only when none is set", () => {

@@ -25,7 +25,7 @@ import { ReadPath } from "../read-path/executor";
 import type { RawJsonSink } from "../read-path/raw-json";
 import { readPathRoute } from "./read-path-route";
 import { frontDoor } from "./front-door";
-import { inRequestTrace } from "../tracing";
+import { sampleAtTheDoor } from "../tracing";
 import { graphiqlRouter } from "./graphiql";
 import { homePage } from "./home-page";
 import { clientAddress, requestLocals, startDeadline, type RequestLocals } from "./request-edge";
@@ -353,30 +353,29 @@ export async function createGateway(config: Config, dataSource: DataSource, logg
   });
 
   // Query texts the read path compiled before skip Express and Apollo (same checks, same answers).
-  // A request not sampled at tracing's door runs in its own unrecorded trace (tracing.ts, Door).
+  // Tracing (when on) samples each request as the server emits it (tracing.ts, Door).
+  sampleAtTheDoor(httpServer);
   httpServer.on(
     "request",
-    inRequestTrace(
-      readPath
-        ? frontDoor({
-            app,
-            route: readPathRoute({
-              readPath,
-              schema: gatewaySchema(),
-              authenticator,
-              limits,
-              rateLimit,
-              metrics,
-              dataSource,
-              context: requestContext,
-              exposeSqlCount: !production,
-            }),
-            cors: graphqlCors,
-            bodyLimitBytes: config.bodyLimitBytes,
-            requestTimeoutMs: config.requestTimeoutMs,
-          })
-        : app,
-    ),
+    readPath
+      ? frontDoor({
+          app,
+          route: readPathRoute({
+            readPath,
+            schema: gatewaySchema(),
+            authenticator,
+            limits,
+            rateLimit,
+            metrics,
+            dataSource,
+            context: requestContext,
+            exposeSqlCount: !production,
+          }),
+          cors: graphqlCors,
+          bodyLimitBytes: config.bodyLimitBytes,
+          requestTimeoutMs: config.requestTimeoutMs,
+        })
+      : app,
   );
 
   return {

@@ -93,7 +93,7 @@ function tracingCostLines(results: Measurement[], exported: { requests: number; 
     "## Cost of tracing (c=10, all warmed; on, every trace, every trace without SQL comments, off in ABCDDCBA order in this run)",
     "",
     "On: as the gateway runs in production without `OTEL_TRACES_SAMPLER` (`parentbased_traceidratio` at 0.1: a tenth of the " +
-      "traces recorded and exported to a local OTLP receiver, the others still paying for the instrumentations and the context " +
+      "traces recorded and exported to a local OTLP receiver; the others, sampled out at the door, not instrumented but still paying for the context " +
       "propagation). Every trace: `OTEL_TRACES_SAMPLER=parentbased_always_on` (the default outside production); " +
       "`TRACE_SQL_COMMENTS=false` leaves the statements uncommented (a commented one runs as `EXECUTE` of its prepared statement).",
     "",

@@ -31,9 +31,31 @@ interface OtlpSpan {
   attributes: Array<{ key: string; value: { stringValue?: string; intValue?: string | number } }>;
 }
 
-/** An OTLP/HTTP JSON receiver: keeps every span it is sent. */
-async function startOtlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; paths: Set<string>; close(): Promise<void> }> {
+/** One OTLP/HTTP JSON metrics export (the parts read here). */
+interface OtlpMetrics {
+  resourceMetrics: Array<{
+    scopeMetrics: Array<{ metrics: Array<{ name: string; histogram?: { dataPoints: Array<{ count: string | number }> } }> }>;
+  }>;
+}
+
+/** The requests an export's `http.server.request.duration` histogram counted (cumulative: the total so far). */
+const serverDurationCount = (m: OtlpMetrics) =>
+  m.resourceMetrics
+    .flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics))
+    .filter((x) => x.name === "http.server.request.duration")
+    .flatMap((x) => x.histogram?.dataPoints ?? [])
+    .reduce((sum, p) => sum + Number(p.count), 0);
+
+/** An OTLP/HTTP JSON receiver: keeps every span and every metrics export it is sent. */
+async function startOtlpReceiver(): Promise<{
+  url: string;
+  spans: OtlpSpan[];
+  metrics: OtlpMetrics[];
+  paths: Set<string>;
+  close(): Promise<void>;
+}> {
   const spans: OtlpSpan[] = [];
+  const metrics: OtlpMetrics[] = [];
   const paths = new Set<string>();
   const server = http.createServer((req, res) => {
     paths.add(req.url ?? "");
@@ -46,6 +68,7 @@ async function startOtlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; pa
         };
         for (const rs of body.resourceSpans) for (const ss of rs.scopeSpans) spans.push(...ss.spans);
       }
+      if (req.url === "/v1/metrics") metrics.push(JSON.parse(Buffer.concat(chunks).toString("utf8")) as OtlpMetrics);
       res.writeHead(200, { "content-type": "application/json" }).end("{}");
     });
   });
@@ -53,6 +76,7 @@ async function startOtlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; pa
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     spans,
+    metrics,
     paths,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -324,7 +348,7 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
   });
 
   /** A production gateway exporting to the receiver, sampling `ratio` of the traces that start here. */
-  const productionGateway = (ratio: string) =>
+  const productionGateway = (ratio: string, extra: Record<string, string> = {}) =>
     startGatewayProcess({
       env: {
         DATABASE_URL: urlForDatabase(name),
@@ -337,15 +361,18 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
         OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
         OTEL_BSP_SCHEDULE_DELAY: "100",
         OTEL_TRACES_SAMPLER_ARG: ratio,
+        ...extra,
       },
     });
-  /** The trace ids of the gateway's "graphql request" log lines for `operationName`, in order. */
-  const loggedTraces = (g: GatewayProcess, operationName: string) =>
+  /** The gateway's "graphql request" log lines for `operationName`, in order, parsed. */
+  const loggedLines = (g: GatewayProcess, operationName: string) =>
     g
       .output()
       .split("\n")
       .filter((l) => l.includes('"msg":"graphql request"') && l.includes(`"operationName":"${operationName}"`))
-      .map((l) => (JSON.parse(l) as { traceId?: string }).traceId);
+      .map((l) => JSON.parse(l) as { traceId?: string; spanId?: string });
+  /** Their trace ids. */
+  const loggedTraces = (g: GatewayProcess, operationName: string) => loggedLines(g, operationName).map((l) => l.traceId);
 
   it("samples at the door: a trace the ratio declines gets no span at all, one it keeps is recorded under the id its log line names", async () => {
     const prod = await productionGateway("0.5");
@@ -410,18 +437,65 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
       });
       const created = (await res.json()) as { data?: { createBooking: { id: number } }; errors?: unknown[] };
       expect(created.errors).toBeUndefined();
-      const [traceId] = await until("the log line", () => loggedTraces(prod, "Declined").at(0) && loggedTraces(prod, "Declined"), 5_000);
+      const { traceId, spanId } = await until("the log line", () => loggedLines(prod, "Declined").at(0), 5_000);
       expect(traceId).toMatch(/^(?!0{32})[0-9a-f]{32}$/);
       const delivered = await until(
         "the delivery",
         () => receiver.at("/hook").find((r) => r.json.payload.bookingId === created.data!.createBooking.id),
         10_000,
       );
+      // The receiver's parent is the delivery's own HTTP client span, in the mutation's trace, not sampled.
       expect(delivered.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`));
+      // What the mutation stored is the door's unrecorded trace, span and all (without the door, the
+      // log line and the stored trace came from different spans of the request).
+      const stored = await ds.query<Array<{ traceparent: string }>>(
+        `SELECT traceparent FROM gateway.webhook_deliveries WHERE traceparent LIKE $1`,
+        [`00-${traceId}-%`],
+      );
+      expect(stored.map((r) => r.traceparent)).toEqual([`00-${traceId}-${spanId}-00`]);
       await sleep(500);
       expect(otlp.spans.slice(spansBefore).filter((s) => s.traceId === traceId)).toEqual([]);
     } finally {
       await prod.stop();
+    }
+  });
+
+  it("a request the door declines is not instrumented: the http instrumentation does not even time it", async () => {
+    // Its own receiver: the SDK's OTLP metrics are on for this gateway only.
+    const collector = await startOtlpReceiver();
+    const prod = await startGatewayProcess({
+      env: {
+        DATABASE_URL: urlForDatabase(name),
+        NODE_ENV: "production",
+        HOST: "127.0.0.1",
+        RATE_LIMIT_PER_MINUTE: "0",
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        OTEL_BSP_SCHEDULE_DELAY: "100",
+        OTEL_TRACES_SAMPLER_ARG: "0",
+        OTEL_METRICS_EXPORTER: "otlp",
+        OTEL_METRIC_EXPORT_INTERVAL: "200",
+      },
+    });
+    try {
+      const ask = (headers: Record<string, string>) =>
+        fetch(`${prod.url}/graphql`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${key}`, ...headers },
+          body: JSON.stringify({ query: `query NotTimed { bookings(take: 2) { nodes { id } } }` }),
+        }).then((r) => expect(r.status).toBe(200));
+      for (let i = 0; i < 5; i++) await ask({}); // declined at the door (ratio 0)
+      await ask({ traceparent: traceparent().header }); // the client's sampled trace: instrumented
+      await until(
+        "the instrumented request's duration",
+        () => collector.metrics.some((m) => serverDurationCount(m) > 0) || undefined,
+        10_000,
+      );
+      await sleep(700); // three more export intervals
+      expect(Math.max(...collector.metrics.map(serverDurationCount))).toBe(1);
+    } finally {
+      await prod.stop();
+      await collector.close();
     }
   });
 
@@ -432,6 +506,11 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
     expect(doorRatio({ OTEL_TRACES_SAMPLER: "parentbased_traceidratio" })).toBe(1);
     expect(doorRatio({ OTEL_TRACES_SAMPLER: "always_off" })).toBe(0);
     expect(doorRatio({ OTEL_TRACES_SAMPLER: "parentbased_always_on" })).toBeUndefined();
+    // As the SDK matches names: exactly (it falls back to its default, every trace, for these).
+    expect(doorRatio({ OTEL_TRACES_SAMPLER: "ALWAYS_OFF" })).toBeUndefined();
+    expect(doorRatio({ OTEL_TRACES_SAMPLER: " traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.5" })).toBeUndefined();
+    expect(doorRatio({ OTEL_TRACES_SAMPLER: "traceidratio", OTEL_TRACES_SAMPLER_ARG: " 0.5 " })).toBe(0.5);
+    expect(doorRatio({ OTEL_TRACES_SAMPLER: "traceidratio", OTEL_TRACES_SAMPLER_ARG: "half" })).toBe(1);
     expect(doorRatio({})).toBeUndefined();
   });
 

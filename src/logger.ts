@@ -1,4 +1,3 @@
-import { isSpanContextValid } from "@opentelemetry/api";
 import pino from "pino";
 import type { LogFormat, LogLevel } from "./config";
 import { activeTrace } from "./tracing";
@@ -91,7 +90,7 @@ export function createLogger(level: LogLevel, options: LoggerOptions = {}): Logg
  */
 function traceFields(): Record<string, string> {
   const context = activeTrace();
-  return context && isSpanContextValid(context) ? { traceId: context.traceId, spanId: context.spanId } : {};
+  return context ? { traceId: context.traceId, spanId: context.spanId } : {};
 }
 
 /** pino-pretty on stdout, synchronously (dev dependency: a clear message when it is not installed). */

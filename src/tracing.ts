@@ -218,7 +218,6 @@ function startDoor(ratio: number | undefined, tracing: typeof import("@opentelem
   let next: string | undefined;
   return {
     decide(req) {
-      next = undefined;
       if (ratio === undefined || req.headers.traceparent !== undefined || untracedPath(req)) return undefined;
       const traceId = random.generateTraceId();
       if (rule.shouldSample(ROOT_CONTEXT, traceId).decision === tracing.SamplingDecision.RECORD_AND_SAMPLED) {
@@ -266,17 +265,20 @@ export function sampleAtTheDoor(server: http.Server): void {
 export function activeTrace(): SpanContext | undefined {
   if (!TRACING) return undefined;
   const active = context.active();
-  const span = trace.getSpan(active)?.spanContext();
-  return span && isSpanContextValid(span) ? span : (active.getValue(DECLINED) as SpanContext | undefined);
+  return validSpanIn(active) ?? (active.getValue(DECLINED) as SpanContext | undefined);
 }
 
 /** The context to propagate from: the active one, or the unrecorded trace of a request the door did not sample (see activeTrace). */
 function propagated(): Context {
   const active = context.active();
   const declined = active.getValue(DECLINED) as SpanContext | undefined;
-  if (!declined) return active;
-  const span = trace.getSpan(active)?.spanContext();
-  return span && isSpanContextValid(span) ? active : trace.setSpanContext(ROOT_CONTEXT, declined);
+  return declined && !validSpanIn(active) ? trace.setSpanContext(ROOT_CONTEXT, declined) : active;
+}
+
+/** The span context active in `ctx` when it is a valid one (not the API's invalid span of suppressed tracing). */
+function validSpanIn(ctx: Context): SpanContext | undefined {
+  const span = trace.getSpan(ctx)?.spanContext();
+  return span && isSpanContextValid(span) ? span : undefined;
 }
 
 /** The texts of the named statements run as `EXECUTE` in sampled traces (pg-client.ts), by name. */

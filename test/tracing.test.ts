@@ -141,12 +141,31 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
     const traceId = randomUUID().replace(/-/g, "");
     return { traceId, header: `00-${traceId}-${randomUUID().replace(/-/g, "").slice(0, 16)}-01` };
   };
-  const post = (query: string, header: string, variables: Record<string, unknown> = {}) =>
-    fetch(`${gw.url}/graphql`, {
+  /** POSTs `query` to the gateway at `url` as the organizer. */
+  const postTo = (url: string, query: string, headers: Record<string, string> = {}, variables: Record<string, unknown> = {}) =>
+    fetch(`${url}/graphql`, {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${key}`, traceparent: header },
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}`, ...headers },
       body: JSON.stringify({ query, variables }),
-    }).then((r) => r.json() as Promise<{ data?: AnyJson; errors?: unknown[] }>);
+    });
+  const post = (query: string, header: string, variables: Record<string, unknown> = {}) =>
+    postTo(gw.url, query, { traceparent: header }, variables).then((r) => r.json() as Promise<{ data?: AnyJson; errors?: unknown[] }>);
+  /** A production gateway exporting to `endpoint` (the shared receiver), with `env` on top. */
+  const productionGateway = (env: Record<string, string> = {}, endpoint = otlp.url) =>
+    startGatewayProcess({
+      env: {
+        DATABASE_URL: urlForDatabase(name),
+        NODE_ENV: "production",
+        HOST: "127.0.0.1",
+        LOG_LEVEL: "info",
+        RATE_LIMIT_PER_MINUTE: "0",
+        WEBHOOK_BLOCK_PRIVATE_ADDRESSES: "false",
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        OTEL_BSP_SCHEDULE_DELAY: "100",
+        ...env,
+      },
+    });
   const spansOf = (traceId: string) => otlp.spans.filter((s) => s.traceId === traceId);
   /** The statement texts of a trace's SQL spans, once the receiver has any. */
   const sqlTextsOf = (traceId: string) =>
@@ -300,11 +319,7 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
     });
     try {
       const { traceId, header } = traceparent();
-      const res = await fetch(`${plain.url}/graphql`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${key}`, traceparent: header },
-        body: JSON.stringify({ query: `query Uncommented { bookings(take: 2) { nodes { id } } }` }),
-      });
+      const res = await postTo(plain.url, `query Uncommented { bookings(take: 2) { nodes { id } } }`, { traceparent: header });
       expect(res.status).toBe(200);
       const statements = await sqlTextsOf(traceId);
       for (const text of statements) expect(text).not.toContain("traceparent");
@@ -314,24 +329,10 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
   });
 
   it("in production, with no OTEL_TRACES_SAMPLER, records about a tenth of the traces that start here and every client's sampled one", async () => {
-    const prod = await startGatewayProcess({
-      env: {
-        DATABASE_URL: urlForDatabase(name),
-        NODE_ENV: "production",
-        HOST: "127.0.0.1",
-        RATE_LIMIT_PER_MINUTE: "0",
-        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
-        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-        OTEL_BSP_SCHEDULE_DELAY: "100",
-      },
-    });
+    const prod = await productionGateway();
     try {
       const ask = (headers: Record<string, string>) =>
-        fetch(`${prod.url}/graphql`, {
-          method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${key}`, ...headers },
-          body: JSON.stringify({ query: `query TenthSampled { me { id } }` }),
-        }).then((r) => expect(r.status).toBe(200));
+        postTo(prod.url, `query TenthSampled { me { id } }`, headers).then((r) => expect(r.status).toBe(200));
       const requests = 300;
       for (let i = 0; i < requests; i++) await ask({});
       const client = traceparent();
@@ -347,23 +348,6 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
     }
   });
 
-  /** A production gateway exporting to the receiver, sampling `ratio` of the traces that start here. */
-  const productionGateway = (ratio: string, extra: Record<string, string> = {}) =>
-    startGatewayProcess({
-      env: {
-        DATABASE_URL: urlForDatabase(name),
-        NODE_ENV: "production",
-        HOST: "127.0.0.1",
-        LOG_LEVEL: "info",
-        RATE_LIMIT_PER_MINUTE: "0",
-        WEBHOOK_BLOCK_PRIVATE_ADDRESSES: "false",
-        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
-        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-        OTEL_BSP_SCHEDULE_DELAY: "100",
-        OTEL_TRACES_SAMPLER_ARG: ratio,
-        ...extra,
-      },
-    });
   /** The gateway's "graphql request" log lines for `operationName`, in order, parsed. */
   const loggedLines = (g: GatewayProcess, operationName: string) =>
     g
@@ -375,15 +359,11 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
   const loggedTraces = (g: GatewayProcess, operationName: string) => loggedLines(g, operationName).map((l) => l.traceId);
 
   it("samples at the door: a trace the ratio declines gets no span at all, one it keeps is recorded under the id its log line names", async () => {
-    const prod = await productionGateway("0.5");
+    const prod = await productionGateway({ OTEL_TRACES_SAMPLER_ARG: "0.5" });
     try {
       // Through Apollo (the first) and through the read path's route (the rest).
       for (let i = 0; i < 40; i++) {
-        const res = await fetch(`${prod.url}/graphql`, {
-          method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
-          body: JSON.stringify({ query: `query AtTheDoor { bookings(take: 2) { nodes { id attendees { email } } } }` }),
-        });
+        const res = await postTo(prod.url, `query AtTheDoor { bookings(take: 2) { nodes { id attendees { email } } } }`);
         expect(res.status).toBe(200);
       }
       const traces = await until(
@@ -422,19 +402,15 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
   });
 
   it("a mutation the door declines sends its unrecorded trace (flags 00) to the webhook receiver, and records nothing", async () => {
-    const prod = await productionGateway("0");
+    const prod = await productionGateway({ OTEL_TRACES_SAMPLER_ARG: "0" });
     try {
       const spansBefore = otlp.spans.length;
-      const res = await fetch(`${prod.url}/graphql`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
-        body: JSON.stringify({
-          query: `mutation Declined($in: CreateBookingInput!) { createBooking(input: $in) { id } }`,
-          variables: {
-            in: { eventTypeId, start: "2034-02-02T10:00:00Z", timeZone: "UTC", responses: { name: "C", email: "c@example.test" } },
-          },
-        }),
-      });
+      const res = await postTo(
+        prod.url,
+        `mutation Declined($in: CreateBookingInput!) { createBooking(input: $in) { id } }`,
+        {},
+        { in: { eventTypeId, start: "2034-02-02T10:00:00Z", timeZone: "UTC", responses: { name: "C", email: "c@example.test" } } },
+      );
       const created = (await res.json()) as { data?: { createBooking: { id: number } }; errors?: unknown[] };
       expect(created.errors).toBeUndefined();
       const { traceId, spanId } = await until("the log line", () => loggedLines(prod, "Declined").at(0), 5_000);
@@ -463,27 +439,13 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
   it("a request the door declines is not instrumented: the http instrumentation does not even time it", async () => {
     // Its own receiver: the SDK's OTLP metrics are on for this gateway only.
     const collector = await startOtlpReceiver();
-    const prod = await startGatewayProcess({
-      env: {
-        DATABASE_URL: urlForDatabase(name),
-        NODE_ENV: "production",
-        HOST: "127.0.0.1",
-        RATE_LIMIT_PER_MINUTE: "0",
-        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-        OTEL_BSP_SCHEDULE_DELAY: "100",
-        OTEL_TRACES_SAMPLER_ARG: "0",
-        OTEL_METRICS_EXPORTER: "otlp",
-        OTEL_METRIC_EXPORT_INTERVAL: "200",
-      },
-    });
+    const prod = await productionGateway(
+      { OTEL_TRACES_SAMPLER_ARG: "0", OTEL_METRICS_EXPORTER: "otlp", OTEL_METRIC_EXPORT_INTERVAL: "200" },
+      collector.url,
+    );
     try {
       const ask = (headers: Record<string, string>) =>
-        fetch(`${prod.url}/graphql`, {
-          method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${key}`, ...headers },
-          body: JSON.stringify({ query: `query NotTimed { bookings(take: 2) { nodes { id } } }` }),
-        }).then((r) => expect(r.status).toBe(200));
+        postTo(prod.url, `query NotTimed { bookings(take: 2) { nodes { id } } }`, headers).then((r) => expect(r.status).toBe(200));
       for (let i = 0; i < 5; i++) await ask({}); // declined at the door (ratio 0)
       await ask({ traceparent: traceparent().header }); // the client's sampled trace: instrumented
       await until(

@@ -111,7 +111,8 @@ export function clipStatement(text: string): string {
 if (TRACING) {
   // Loaded only when on: the SDK and its exporters cost tens of MB resident.
   /* eslint-disable @typescript-eslint/no-require-imports -- loaded only when tracing is on */
-  const { NodeSDK, tracing, core } = require("@opentelemetry/sdk-node") as typeof import("@opentelemetry/sdk-node");
+  const sdkNode = require("@opentelemetry/sdk-node") as typeof import("@opentelemetry/sdk-node");
+  const { NodeSDK, core } = sdkNode;
   const { HttpInstrumentation } = require("@opentelemetry/instrumentation-http") as typeof import("@opentelemetry/instrumentation-http");
   const { ExpressInstrumentation, ExpressLayerType } =
     require("@opentelemetry/instrumentation-express") as typeof import("@opentelemetry/instrumentation-express");
@@ -125,7 +126,7 @@ if (TRACING) {
   process.env.OTEL_METRICS_EXPORTER ??= "none";
   process.env.OTEL_LOGS_EXPORTER ??= "none";
   Object.assign(process.env, samplerDefaults(process.env));
-  const sampling = startDoor(doorRatio(process.env), tracing);
+  const sampling = startDoor(doorRatio(process.env), sdkNode);
   door = sampling;
   suppressedIn = core.isTracingSuppressed;
   const sdk = new NodeSDK({
@@ -167,17 +168,23 @@ if (TRACING) {
  * - sampled: the request is instrumented as always, and its server span gets the trace id drawn here
  *   (`ids`: the next trace id the SDK asks for, synchronously in the same emit), so the SDK's sampler,
  *   deciding on the same id, records it;
- * - not sampled: it is emitted in a context naming that trace as unrecorded (DECLINED), which the
- *   http instrumentation keeps (it binds the request and response to it) and, seeing it, ignores the
- *   request (`ignoreIncomingRequestHook`): tracing is suppressed for it, so the SDK creates no span
+ * - not sampled: it is emitted past the http instrumentation (to the emit it wrapped), in a context
+ *   naming that trace as unrecorded (DECLINED) with tracing suppressed, so the SDK creates no span
  *   for it (express skips its layers, pg its statements; graphql's wrappers get the API's no-op
- *   span). Its log lines (logger.ts), stored webhook deliveries (`currentTraceparent`) and outgoing
- *   calls (`injectTrace`) carry the unrecorded trace, as they carried an unsampled span's.
+ *   span). The instrumentation would also have bound its request and response to that context;
+ *   nothing here needs it: the front door continues through promises (they keep the context they
+ *   were awaited in), and Express's body parser (raw-body) and on-finished run their callbacks in
+ *   the caller's context (AsyncResource). A test sends a declined mutation's body in a later packet
+ *   through both. Should the instrumentation still see such a request, its
+ *   `ignoreIncomingRequestHook` ignores it by DECLINED. Its log lines (logger.ts), stored webhook deliveries
+ *   (`currentTraceparent`) and outgoing calls (`injectTrace`) carry the unrecorded trace, as they
+ *   carried an unsampled span's.
  * Every request is emitted from the root context, so none inherits another's trace (a pipelined
  * request can be emitted from a callback of the one before it).
  * Before, a request not sampled paid for its server span, a span per express layer and per statement
  * (none recorded) and their attributes: measured in pairs, 0.05–0.07 ms of CPU a request on
- * `booking(id)`, 0.03–0.09 ms on page 1 of 50 bookings (README, Operating: Tracing). A
+ * `booking(id)`, 0.03–0.09 ms on page 1 of 50 bookings (README, Operating: Tracing); passing the
+ * instrumentation by saves its wrapper and its binding of the request and response. A
  * request with a `traceparent` is left to the SDK (parent-based: the client's flag decides), as is
  * every request under any other sampler.
  */
@@ -187,6 +194,8 @@ interface Door {
   ids: { generateTraceId(): string; generateSpanId(): string };
   /** Forgets a sampled id the SDK did not take (its emit is over). */
   settle: () => void;
+  /** The context a declined request runs in: its unrecorded trace (DECLINED), with tracing suppressed. */
+  declinedContext: (trace: SpanContext) => Context;
 }
 
 /**
@@ -212,7 +221,8 @@ function untracedPath(req: http.IncomingMessage): boolean {
   return UNTRACED_PATHS.has((req.url ?? "").split("?")[0]);
 }
 
-function startDoor(ratio: number | undefined, tracing: typeof import("@opentelemetry/sdk-node").tracing): Door {
+function startDoor(ratio: number | undefined, sdk: typeof import("@opentelemetry/sdk-node")): Door {
+  const { tracing, core } = sdk;
   const random = new tracing.RandomIdGenerator();
   const rule = new tracing.TraceIdRatioBasedSampler(ratio ?? 1);
   let next: string | undefined;
@@ -235,6 +245,7 @@ function startDoor(ratio: number | undefined, tracing: typeof import("@opentelem
       generateSpanId: () => random.generateSpanId(),
     },
     settle: () => (next = undefined),
+    declinedContext: (trace) => core.suppressTracing(ROOT_CONTEXT.setValue(DECLINED, trace)),
   };
 }
 
@@ -244,17 +255,22 @@ function startDoor(ratio: number | undefined, tracing: typeof import("@opentelem
  */
 export function sampleAtTheDoor(server: http.Server): void {
   if (!door) return;
-  const { decide, settle } = door;
-  const emit = (server.emit as (event: string | symbol, ...args: unknown[]) => boolean).bind(server);
-  server.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
-    if (event !== "request") return emit(event, ...args);
+  const { decide, settle, declinedContext } = door;
+  type Emit = (this: http.Server, event: string | symbol, ...args: unknown[]) => boolean;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- always called with the server as `this` (below)
+  const instrumented = server.emit as Emit;
+  // What the http instrumentation wrapped (shimmer keeps it as `__original`), or the same emit.
+  const bare = (instrumented as Emit & { __original?: Emit }).__original ?? instrumented;
+  server.emit = function (this: http.Server, event: string | symbol, ...args: unknown[]): boolean {
+    if (event !== "request") return instrumented.call(this, event, ...args);
     const declined = decide(args[0] as http.IncomingMessage);
     try {
-      return context.with(declined ? ROOT_CONTEXT.setValue(DECLINED, declined) : ROOT_CONTEXT, () => emit(event, ...args));
+      if (declined) return context.with(declinedContext(declined), () => bare.call(this, event, ...args));
+      return context.with(ROOT_CONTEXT, () => instrumented.call(this, event, ...args));
     } finally {
       settle();
     }
-  }) as typeof server.emit;
+  } as typeof server.emit;
 }
 
 /**

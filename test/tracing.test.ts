@@ -148,6 +148,32 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
       headers: { "content-type": "application/json", authorization: `Bearer ${key}`, ...headers },
       body: JSON.stringify({ query, variables }),
     });
+  /** A POST whose body follows its headers 100 ms later: the gateway reads it from a later packet, in the socket's callbacks. */
+  const postLate = (url: string, query: string, headers: Record<string, string>, variables: Record<string, unknown>) =>
+    new Promise<unknown>((resolve, reject) => {
+      const body = JSON.stringify({ query, variables });
+      const req = http.request(
+        `${url}/graphql`,
+        {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(body),
+            authorization: `Bearer ${key}`,
+            ...headers,
+          },
+        },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => (text += chunk));
+          res.on("end", () => resolve(JSON.parse(text)));
+        },
+      );
+      req.on("error", reject);
+      req.flushHeaders();
+      setTimeout(() => req.end(body), 100);
+    });
   const post = (query: string, header: string, variables: Record<string, unknown> = {}) =>
     postTo(gw.url, query, { traceparent: header }, variables).then((r) => r.json() as Promise<{ data?: AnyJson; errors?: unknown[] }>);
   /** A production gateway exporting to `endpoint` (the shared receiver), with `env` on top. */
@@ -401,40 +427,50 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
     }
   });
 
-  it("a mutation the door declines sends its unrecorded trace (flags 00) to the webhook receiver, and records nothing", async () => {
-    const prod = await productionGateway({ OTEL_TRACES_SAMPLER_ARG: "0" });
-    try {
-      const spansBefore = otlp.spans.length;
-      const res = await postTo(
-        prod.url,
-        `mutation Declined($in: CreateBookingInput!) { createBooking(input: $in) { id } }`,
-        {},
-        { in: { eventTypeId, start: "2034-02-02T10:00:00Z", timeZone: "UTC", responses: { name: "C", email: "c@example.test" } } },
-      );
-      const created = (await res.json()) as { data?: { createBooking: { id: number } }; errors?: unknown[] };
-      expect(created.errors).toBeUndefined();
-      const { traceId, spanId } = await until("the log line", () => loggedLines(prod, "Declined").at(0), 5_000);
-      expect(traceId).toMatch(/^(?!0{32})[0-9a-f]{32}$/);
-      const delivered = await until(
-        "the delivery",
-        () => receiver.at("/hook").find((r) => r.json.payload.bookingId === created.data!.createBooking.id),
-        10_000,
-      );
-      // The receiver's parent is the delivery's own HTTP client span, in the mutation's trace, not sampled.
-      expect(delivered.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`));
-      // What the mutation stored is the door's unrecorded trace, span and all (without the door, the
-      // log line and the stored trace came from different spans of the request).
-      const stored = await ds.query<Array<{ traceparent: string }>>(
-        `SELECT traceparent FROM gateway.webhook_deliveries WHERE traceparent LIKE $1`,
-        [`00-${traceId}-%`],
-      );
-      expect(stored.map((r) => r.traceparent)).toEqual([`00-${traceId}-${spanId}-00`]);
-      await sleep(500);
-      expect(otlp.spans.slice(spansBefore).filter((s) => s.traceId === traceId)).toEqual([]);
-    } finally {
-      await prod.stop();
-    }
-  });
+  // The front door reads a plain JSON body itself; any other Accept goes straight to Express, whose
+  // body parser reads it in the request's event callbacks. The body comes in a later packet than the
+  // headers, so it is read in the socket's callbacks: the door's context must still reach the mutation.
+  it.each([
+    ["through the front door", {}, "2034-02-02T10:00:00Z"],
+    ["straight to Express", { accept: "application/graphql-response+json" }, "2034-02-02T11:00:00Z"],
+  ])(
+    "a mutation the door declines (%s) sends its unrecorded trace (flags 00) to the webhook receiver, and records nothing",
+    async (_route, headers, start) => {
+      const prod = await productionGateway({ OTEL_TRACES_SAMPLER_ARG: "0" });
+      try {
+        const spansBefore = otlp.spans.length;
+        const created = (await postLate(
+          prod.url,
+          `mutation Declined($in: CreateBookingInput!) { createBooking(input: $in) { id } }`,
+          headers,
+          {
+            in: { eventTypeId, start, timeZone: "UTC", responses: { name: "C", email: "c@example.test" } },
+          },
+        )) as { data?: { createBooking: { id: number } }; errors?: unknown[] };
+        expect(created.errors).toBeUndefined();
+        const { traceId, spanId } = await until("the log line", () => loggedLines(prod, "Declined").at(0), 5_000);
+        expect(traceId).toMatch(/^(?!0{32})[0-9a-f]{32}$/);
+        const delivered = await until(
+          "the delivery",
+          () => receiver.at("/hook").find((r) => r.json.payload.bookingId === created.data!.createBooking.id),
+          10_000,
+        );
+        // The receiver's parent is the delivery's own HTTP client span, in the mutation's trace, not sampled.
+        expect(delivered.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`));
+        // What the mutation stored is the door's unrecorded trace, span and all (without the door, the
+        // log line and the stored trace came from different spans of the request).
+        const stored = await ds.query<Array<{ traceparent: string }>>(
+          `SELECT traceparent FROM gateway.webhook_deliveries WHERE traceparent LIKE $1`,
+          [`00-${traceId}-%`],
+        );
+        expect(stored.map((r) => r.traceparent)).toEqual([`00-${traceId}-${spanId}-00`]);
+        await sleep(500);
+        expect(otlp.spans.slice(spansBefore).filter((s) => s.traceId === traceId)).toEqual([]);
+      } finally {
+        await prod.stop();
+      }
+    },
+  );
 
   it("a request the door declines is not instrumented: the http instrumentation does not even time it", async () => {
     // Its own receiver: the SDK's OTLP metrics are on for this gateway only.

@@ -176,18 +176,17 @@ if (TRACING) {
  *   were awaited in), and Express's body parser (raw-body) and on-finished run their callbacks in
  *   the caller's context (AsyncResource). A test sends a declined mutation's body in a later packet
  *   through both. Should the instrumentation still see such a request, its
- *   `ignoreIncomingRequestHook` ignores it by DECLINED. Its log lines (logger.ts), stored webhook deliveries
- *   (`currentTraceparent`) and outgoing calls (`injectTrace`) carry the unrecorded trace, as they
- *   carried an unsampled span's.
+ *   `ignoreIncomingRequestHook` ignores it by DECLINED. Its log lines (logger.ts), stored webhook
+ *   deliveries (`currentTraceparent`) and outgoing calls (`injectTrace`) carry the unrecorded
+ *   trace, as they carried an unsampled span's.
  * Every request is emitted from the root context, so none inherits another's trace (a pipelined
  * request can be emitted from a callback of the one before it).
  * Before, a request not sampled paid for its server span, a span per express layer and per statement
  * (none recorded) and their attributes: measured in pairs, 0.05–0.07 ms of CPU a request on
  * `booking(id)`, 0.03–0.09 ms on page 1 of 50 bookings (README, Operating: Tracing); passing the
  * instrumentation by saved its wrapper and its binding of the request and response, 0.011 ms more on
- * `booking(id)`. A
- * request with a `traceparent` is left to the SDK (parent-based: the client's flag decides), as is
- * every request under any other sampler.
+ * `booking(id)`. A request with a `traceparent` is left to the SDK (parent-based: the client's flag
+ * decides), as is every request under any other sampler.
  */
 interface Door {
   /** The unrecorded trace of `req` when it is not to be sampled, else undefined (and its id is the next the SDK draws). */

@@ -141,33 +141,33 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
     const traceId = randomUUID().replace(/-/g, "");
     return { traceId, header: `00-${traceId}-${randomUUID().replace(/-/g, "").slice(0, 16)}-01` };
   };
+  /** A JSON POST's headers as the organizer, with `extra` on top. */
+  const postHeaders = (extra: Record<string, string | number>) => ({
+    "content-type": "application/json",
+    authorization: `Bearer ${key}`,
+    ...extra,
+  });
   /** POSTs `query` to the gateway at `url` as the organizer. */
   const postTo = (url: string, query: string, headers: Record<string, string> = {}, variables: Record<string, unknown> = {}) =>
-    fetch(`${url}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${key}`, ...headers },
-      body: JSON.stringify({ query, variables }),
-    });
+    fetch(`${url}/graphql`, { method: "POST", headers: postHeaders(headers), body: JSON.stringify({ query, variables }) });
   /** A POST whose body follows its headers 100 ms later: the gateway reads it from a later packet, in the socket's callbacks. */
   const postLate = (url: string, query: string, headers: Record<string, string>, variables: Record<string, unknown>) =>
     new Promise<unknown>((resolve, reject) => {
       const body = JSON.stringify({ query, variables });
       const req = http.request(
         `${url}/graphql`,
-        {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            "content-length": Buffer.byteLength(body),
-            authorization: `Bearer ${key}`,
-            ...headers,
-          },
-        },
+        { method: "POST", headers: postHeaders({ "content-length": Buffer.byteLength(body), ...headers }) },
         (res) => {
           let text = "";
           res.setEncoding("utf8");
           res.on("data", (chunk: string) => (text += chunk));
-          res.on("end", () => resolve(JSON.parse(text)));
+          res.on("end", () => {
+            try {
+              resolve(JSON.parse(text));
+            } catch {
+              reject(new Error(`not JSON (HTTP ${res.statusCode}): ${text.slice(0, 200)}`));
+            }
+          });
         },
       );
       req.on("error", reject);

@@ -144,6 +144,14 @@ export function nodeEnvOf(env: NodeJS.ProcessEnv): NodeEnv {
   return oneOf(env, "NODE_ENV", ["production", "development", "test"] as const, "development");
 }
 
+/**
+ * TRACE_SAMPLES_PER_SECOND (default 10): in production with neither OTEL_TRACES_SAMPLER nor
+ * OTEL_TRACES_SAMPLER_ARG set, the most traces a second that start here are recorded (tracing.ts).
+ */
+export function traceSamplesPerSecond(env: NodeJS.ProcessEnv): number {
+  return intVar(env, "TRACE_SAMPLES_PER_SECOND", 10, 0, 1_000_000);
+}
+
 /** TRACE_SQL_COMMENTS (default true): whether a traced statement carries its trace as a comment (tracing.ts). */
 export function traceSqlComments(env: NodeJS.ProcessEnv): boolean {
   return boolVar(env, "TRACE_SQL_COMMENTS", true);
@@ -161,6 +169,7 @@ function boolVar(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boole
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Read by tracing.ts, which loads before any config; a bad value is reported here, with the rest.
   traceSqlComments(env);
+  traceSamplesPerSecond(env);
   const nodeEnv = nodeEnvOf(env);
   const production = nodeEnv === "production";
   const corsRaw = env.CORS_ORIGINS?.trim();

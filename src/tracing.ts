@@ -1,5 +1,6 @@
 import { LruMap } from "./cached";
-import { nodeEnvOf, traceSqlComments } from "./config";
+import { nodeEnvOf, traceSamplesPerSecond, traceSqlComments } from "./config";
+import { TraceBudget } from "./trace-budget";
 import type http from "node:http";
 import {
   context,
@@ -30,7 +31,8 @@ import {
  * instrumentation would add one per `load` call), tags every SQL statement of a sampled trace with
  * it (`sqlComment`, sqlcommenter style), writes the trace id into every log line (logger.ts) and
  * carries the trace to webhook deliveries. Sampling follows OTEL_TRACES_SAMPLER; unset, it is every
- * trace outside production and a tenth in production (`samplerDefaults`).
+ * trace outside production and, in production, at most TRACE_SAMPLES_PER_SECOND new traces a second
+ * (`tracesPerSecond`), or the share OTEL_TRACES_SAMPLER_ARG names (`samplerDefaults`).
  *
  * This module must be loaded before anything it instruments (main.ts imports it first).
  */
@@ -59,24 +61,36 @@ export function tracingConfigured(env: NodeJS.ProcessEnv): boolean {
   return Boolean(exporter || env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim());
 }
 
-/** The share of traces recorded in production when OTEL_TRACES_SAMPLER is unset. */
-export const PRODUCTION_SAMPLE_RATIO = 0.1;
+/**
+ * In production with neither OTEL_TRACES_SAMPLER nor OTEL_TRACES_SAMPLER_ARG set: the most traces a
+ * second that start here are recorded (TRACE_SAMPLES_PER_SECOND, default 10; a client's `traceparent`
+ * still decides for its own trace). Undefined otherwise. A fixed number a second rather than a share:
+ * recording a trace costs about 0.2–0.3 ms of CPU, and a share of the requests costs a share of the
+ * throughput (a tenth cost 16–26 % of it on `booking(id)`, the cheapest request), where ten a second
+ * cost 3 ms of CPU a second at any load, and a quiet gateway still records most of its requests
+ * (README, Operating: Tracing). A value loadConfig refuses counts as the default here.
+ */
+export function tracesPerSecond(env: NodeJS.ProcessEnv): number | undefined {
+  if (env.OTEL_TRACES_SAMPLER?.trim() || env.OTEL_TRACES_SAMPLER_ARG?.trim() || !production(env)) return undefined;
+  try {
+    return traceSamplesPerSecond(env);
+  } catch {
+    return traceSamplesPerSecond({});
+  }
+}
 
 /**
- * The sampler variables the SDK is started with when OTEL_TRACES_SAMPLER is unset. In production:
- * `parentbased_traceidratio` at OTEL_TRACES_SAMPLER_ARG or PRODUCTION_SAMPLE_RATIO, so a tenth of the
- * traces that start here are recorded (a client's `traceparent` still decides for its own trace).
- * The bench's page 1 ran at 0.81–0.94 × of tracing off with a tenth, 0.55–0.80 × with every trace
- * (README, Operating: Tracing). Outside production (and whenever OTEL_TRACES_SAMPLER is set), the
- * SDK's own default applies: every trace. An invalid NODE_ENV counts as not production here;
- * loadConfig refuses it right after.
+ * The sampler variables the SDK is started with when OTEL_TRACES_SAMPLER is unset and
+ * OTEL_TRACES_SAMPLER_ARG is set, in production: `parentbased_traceidratio` at that share (a client's
+ * `traceparent` still decides for its own trace). Outside production (and whenever
+ * OTEL_TRACES_SAMPLER is set), the SDK's own default applies: every trace; in production with neither
+ * variable, `tracesPerSecond`. An invalid NODE_ENV counts as not production here; loadConfig refuses
+ * it right after.
  */
 export function samplerDefaults(env: NodeJS.ProcessEnv): Record<string, string> {
-  if (env.OTEL_TRACES_SAMPLER?.trim() || !production(env)) return {};
-  return {
-    OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
-    OTEL_TRACES_SAMPLER_ARG: env.OTEL_TRACES_SAMPLER_ARG?.trim() || String(PRODUCTION_SAMPLE_RATIO),
-  };
+  const arg = env.OTEL_TRACES_SAMPLER_ARG?.trim();
+  if (env.OTEL_TRACES_SAMPLER?.trim() || !arg || !production(env)) return {};
+  return { OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: arg };
 }
 
 function production(env: NodeJS.ProcessEnv): boolean {
@@ -126,11 +140,23 @@ if (TRACING) {
   process.env.OTEL_METRICS_EXPORTER ??= "none";
   process.env.OTEL_LOGS_EXPORTER ??= "none";
   Object.assign(process.env, samplerDefaults(process.env));
-  const sampling = startDoor(doorRatio(process.env), sdkNode);
+  const { tracing } = sdkNode;
+  const perSecond = tracesPerSecond(process.env);
+  const ratio = doorRatio(process.env);
+  const budget = perSecond === undefined ? undefined : new TraceBudget(perSecond);
+  const rule = ratio === undefined ? undefined : new tracing.TraceIdRatioBasedSampler(ratio);
+  const admit = budget
+    ? () => budget.take()
+    : rule && ((traceId: string) => rule.shouldSample(ROOT_CONTEXT, traceId).decision === tracing.SamplingDecision.RECORD_AND_SAMPLED);
+  const sampling = startDoor(admit, sdkNode);
   door = sampling;
   suppressedIn = core.isTracingSuppressed;
   const sdk = new NodeSDK({
     serviceName: process.env.OTEL_SERVICE_NAME?.trim() || "calcom-graphql-gateway",
+    // Under the budget: a trace the door admitted is recorded (it took its token there); any other new
+    // trace (a WebSocket's, a webhook delivery's with none stored) takes one here. Otherwise the sampler
+    // the OTEL_TRACES_SAMPLER variables name.
+    sampler: budget && new tracing.ParentBasedSampler({ root: budgetSampler(budget, sampling, tracing) }),
     // Hands the door's sampled trace id to the request's server span (see Door).
     idGenerator: sampling.ids,
     instrumentations: [
@@ -161,13 +187,14 @@ if (TRACING) {
 }
 
 /**
- * Head sampling at the door. With a ratio sampler (the production default, `parentbased_traceidratio`
- * at a tenth), a request that carries no `traceparent` is sampled as the HTTP server emits it, before
- * any instrumentation runs, by the rule the SDK's sampler applies (TraceIdRatioBased) on a trace id
- * drawn here:
+ * Head sampling at the door. Under the trace budget (the production default, `tracesPerSecond`) or a
+ * ratio sampler (`traceidratio`, `parentbased_traceidratio`, `always_off`), a request that carries no
+ * `traceparent` is sampled as the HTTP server emits it, before any instrumentation runs, on a trace
+ * id drawn here: by a token of the budget, or by the rule the SDK's sampler applies
+ * (TraceIdRatioBased) to that id:
  * - sampled: the request is instrumented as always, and its server span gets the trace id drawn here
- *   (`ids`: the next trace id the SDK asks for, synchronously in the same emit), so the SDK's sampler,
- *   deciding on the same id, records it;
+ *   (`ids`: the next trace id the SDK asks for, synchronously in the same emit), so the SDK's sampler
+ *   records it (the ratio's, deciding on the same id; the budget's, told by `admitted`);
  * - not sampled: it is emitted past the http instrumentation (to the emit it wrapped), in a context
  *   naming that trace as unrecorded (DECLINED) with tracing suppressed, so the SDK creates no span
  *   for it (express skips its layers, pg its statements; graphql's wrappers get the API's no-op
@@ -192,6 +219,8 @@ interface Door {
   /** The unrecorded trace of `req` when it is not to be sampled, else undefined (and its id is the next the SDK draws). */
   decide: (req: http.IncomingMessage) => SpanContext | undefined;
   ids: { generateTraceId(): string; generateSpanId(): string };
+  /** True (once) for the trace id the door admitted and the SDK just took for a request's server span. */
+  admitted: (traceId: string) => boolean;
   /** Forgets a sampled id the SDK did not take (its emit is over). */
   settle: () => void;
   /** The context a declined request runs in: its unrecorded trace (DECLINED), with tracing suppressed. */
@@ -221,16 +250,21 @@ function untracedPath(req: http.IncomingMessage): boolean {
   return UNTRACED_PATHS.has((req.url ?? "").split("?")[0]);
 }
 
-function startDoor(ratio: number | undefined, sdk: typeof import("@opentelemetry/sdk-node")): Door {
+/**
+ * The door, admitting a new trace when `admit` says so (the ratio's rule on the trace id, or the
+ * budget); with no `admit`, every request is left to the SDK.
+ */
+function startDoor(admit: ((traceId: string) => boolean) | undefined, sdk: typeof import("@opentelemetry/sdk-node")): Door {
   const { tracing, core } = sdk;
   const random = new tracing.RandomIdGenerator();
-  const rule = new tracing.TraceIdRatioBasedSampler(ratio ?? 1);
+  /** The id admitted for the request being emitted, until the SDK takes it; then the id it took. */
   let next: string | undefined;
+  let taken: string | undefined;
   return {
     decide(req) {
-      if (ratio === undefined || req.headers.traceparent !== undefined || untracedPath(req)) return undefined;
+      if (!admit || req.headers.traceparent !== undefined || untracedPath(req)) return undefined;
       const traceId = random.generateTraceId();
-      if (rule.shouldSample(ROOT_CONTEXT, traceId).decision === tracing.SamplingDecision.RECORD_AND_SAMPLED) {
+      if (admit(traceId)) {
         next = traceId;
         return undefined;
       }
@@ -239,13 +273,36 @@ function startDoor(ratio: number | undefined, sdk: typeof import("@opentelemetry
     ids: {
       generateTraceId() {
         const id = next ?? random.generateTraceId();
+        taken = next;
         next = undefined;
         return id;
       },
       generateSpanId: () => random.generateSpanId(),
     },
-    settle: () => (next = undefined),
+    admitted(traceId) {
+      if (taken === undefined || traceId !== taken) return false;
+      taken = undefined;
+      return true;
+    },
+    settle: () => (next = taken = undefined),
     declinedContext: (trace) => core.suppressTracing(ROOT_CONTEXT.setValue(DECLINED, trace)),
+  };
+}
+
+/**
+ * The root sampler under the trace budget (production's default): a trace the door admitted for a
+ * request is recorded (its token is spent); any other new trace is recorded while the budget lasts.
+ */
+function budgetSampler(
+  budget: TraceBudget,
+  door: Door,
+  tracing: typeof import("@opentelemetry/sdk-node").tracing,
+): import("@opentelemetry/sdk-node").tracing.Sampler {
+  return {
+    shouldSample: (_context, traceId) => ({
+      decision: door.admitted(traceId) || budget.take() ? tracing.SamplingDecision.RECORD_AND_SAMPLED : tracing.SamplingDecision.NOT_RECORD,
+    }),
+    toString: () => `TraceBudget{${budget.perSecond}/s}`,
   };
 }
 

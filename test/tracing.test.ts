@@ -5,7 +5,7 @@ import { DataSource } from "typeorm";
 import { gatewayPg } from "../src/db/pg-client";
 import { tracing as sdkTracing } from "@opentelemetry/sdk-node";
 import { ROOT_CONTEXT } from "@opentelemetry/api";
-import { doorRatio, PRODUCTION_SAMPLE_RATIO, samplerDefaults } from "../src/tracing";
+import { doorRatio, samplerDefaults, tracesPerSecond } from "../src/tracing";
 import { ENTITIES } from "../src/entities";
 import { createBooking, createEventType, createViewer } from "./support/factories";
 import { sleep, startGatewayProcess, until, type GatewayProcess } from "./support/gateway-process";
@@ -354,26 +354,6 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
     }
   });
 
-  it("in production, with no OTEL_TRACES_SAMPLER, records about a tenth of the traces that start here and every client's sampled one", async () => {
-    const prod = await productionGateway();
-    try {
-      const ask = (headers: Record<string, string>) =>
-        postTo(prod.url, `query TenthSampled { me { id } }`, headers).then((r) => expect(r.status).toBe(200));
-      const requests = 300;
-      for (let i = 0; i < requests; i++) await ask({});
-      const client = traceparent();
-      await ask({ traceparent: client.header });
-      await until("the client's sampled trace", () => spansOf(client.traceId).find((s) => s.kind === SERVER), 10_000);
-      await sleep(500); // the exporter's batches are 100 ms apart
-      const recorded = otlp.spans.filter((s) => s.name === "query TenthSampled" && s.traceId !== client.traceId).length;
-      // Binomial(300, 0.1): mean 30, standard deviation 5.2; every trace (300) or none (0) is far outside.
-      expect(recorded).toBeGreaterThanOrEqual(10);
-      expect(recorded).toBeLessThanOrEqual(60);
-    } finally {
-      await prod.stop();
-    }
-  });
-
   /** The gateway's "graphql request" log lines for `operationName`, in order, parsed. */
   const loggedLines = (g: GatewayProcess, operationName: string) =>
     g
@@ -384,8 +364,51 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
   /** Their trace ids. */
   const loggedTraces = (g: GatewayProcess, operationName: string) => loggedLines(g, operationName).map((l) => l.traceId);
 
+  it("in production, with no OTEL_TRACES_SAMPLER, records at most TRACE_SAMPLES_PER_SECOND new traces a second, and every client's sampled one", async () => {
+    const prod = await productionGateway({ TRACE_SAMPLES_PER_SECOND: "5" });
+    try {
+      const ask = (headers: Record<string, string>) =>
+        postTo(prod.url, `query Budgeted { bookings(take: 2) { nodes { id } } }`, headers).then((r) => expect(r.status).toBe(200));
+      const started = Date.now();
+      const requests = 120;
+      for (let i = 0; i < requests; i += 10) await Promise.all(Array.from({ length: 10 }, () => ask({})));
+      const seconds = (Date.now() - started) / 1_000;
+      const client = traceparent();
+      await ask({ traceparent: client.header }); // the budget is spent by now: the client's flag still decides
+      await until("the client's sampled trace", () => spansOf(client.traceId).find((s) => s.kind === SERVER), 10_000);
+      await sleep(500); // the exporter's batches are 100 ms apart
+      const logged = await until(
+        "the log lines",
+        () => (loggedTraces(prod, "Budgeted").length === requests + 1 ? loggedTraces(prod, "Budgeted") : undefined),
+        5_000,
+      );
+      const recorded = new Set(otlp.spans.filter((s) => s.name === "query Budgeted" && s.traceId !== client.traceId).map((s) => s.traceId));
+      // The bucket holds 5 and refills at 5 a second: at most 5 + 5 × seconds, and at least the first 5.
+      expect(recorded.size).toBeGreaterThanOrEqual(5);
+      expect(recorded.size).toBeLessThanOrEqual(5 + Math.ceil(5 * seconds));
+      expect(recorded.size).toBeLessThan(requests / 2);
+      // Each recorded trace is the one its request's log line names; the others recorded nothing.
+      for (const t of recorded) expect(logged).toContain(t);
+      await until(
+        "the recorded traces' server and SQL spans",
+        () =>
+          [...recorded].every((t) => spansOf(t).some((s) => s.kind === SERVER) && spansOf(t).some((s) => s.name.startsWith("pg.query"))) ||
+          undefined,
+        10_000,
+      );
+      for (const t of logged.filter((t) => t !== client.traceId && !recorded.has(t!))) expect(spansOf(t!)).toEqual([]);
+      // After a quiet second the budget is back: the next request is recorded.
+      await sleep(1_100);
+      await ask({});
+      const next = await until("the next log line", () => loggedTraces(prod, "Budgeted").at(requests + 1), 5_000);
+      await until("the next request's trace", () => spansOf(next).find((s) => s.kind === SERVER), 10_000);
+    } finally {
+      await prod.stop();
+    }
+  });
+
   it("samples at the door: a trace the ratio declines gets no span at all, one it keeps is recorded under the id its log line names", async () => {
-    const prod = await productionGateway({ OTEL_TRACES_SAMPLER_ARG: "0.5" });
+    const prod = await productionGateway({ OTEL_TRACES_SAMPLER_ARG: "0.5" }); // a share, not the budget
     try {
       // Through Apollo (the first) and through the read path's route (the rest).
       for (let i = 0; i < 40; i++) {
@@ -498,7 +521,8 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
   });
 
   it("reads the door's ratio from the sampler variables the SDK reads", () => {
-    expect(doorRatio(samplerDefaults({ NODE_ENV: "production" }))).toBe(PRODUCTION_SAMPLE_RATIO);
+    expect(doorRatio(samplerDefaults({ NODE_ENV: "production", OTEL_TRACES_SAMPLER_ARG: "0.1" }))).toBe(0.1);
+    expect(doorRatio(samplerDefaults({ NODE_ENV: "production" }))).toBeUndefined(); // the budget's, below
     expect(doorRatio({ OTEL_TRACES_SAMPLER: "traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.25" })).toBe(0.25);
     expect(doorRatio({ OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "2" })).toBe(1);
     expect(doorRatio({ OTEL_TRACES_SAMPLER: "parentbased_traceidratio" })).toBe(1);
@@ -512,15 +536,22 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
     expect(doorRatio({})).toBeUndefined();
   });
 
-  it("chooses the production sampler only when none is set", () => {
-    expect(samplerDefaults({ NODE_ENV: "production" })).toEqual({
+  it("chooses the production sampler only when none is set: the budget, or the share OTEL_TRACES_SAMPLER_ARG names", () => {
+    expect(samplerDefaults({ NODE_ENV: "production" })).toEqual({});
+    expect(tracesPerSecond({ NODE_ENV: "production" })).toBe(10);
+    expect(tracesPerSecond({ NODE_ENV: "production", TRACE_SAMPLES_PER_SECOND: "3" })).toBe(3);
+    expect(tracesPerSecond({ NODE_ENV: "production", TRACE_SAMPLES_PER_SECOND: "lots" })).toBe(10); // loadConfig refuses it
+    expect(samplerDefaults({ NODE_ENV: "production", OTEL_TRACES_SAMPLER_ARG: "0.25" })).toEqual({
       OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
-      OTEL_TRACES_SAMPLER_ARG: String(PRODUCTION_SAMPLE_RATIO),
+      OTEL_TRACES_SAMPLER_ARG: "0.25",
     });
-    expect(samplerDefaults({ NODE_ENV: "production", OTEL_TRACES_SAMPLER_ARG: "0.25" })).toMatchObject({ OTEL_TRACES_SAMPLER_ARG: "0.25" });
+    expect(tracesPerSecond({ NODE_ENV: "production", OTEL_TRACES_SAMPLER_ARG: "0.25" })).toBeUndefined();
     expect(samplerDefaults({ NODE_ENV: "production", OTEL_TRACES_SAMPLER: "always_on" })).toEqual({});
-    expect(samplerDefaults({ NODE_ENV: "development" })).toEqual({});
-    expect(samplerDefaults({})).toEqual({});
+    expect(tracesPerSecond({ NODE_ENV: "production", OTEL_TRACES_SAMPLER: "always_on" })).toBeUndefined();
+    for (const env of [{ NODE_ENV: "development" }, {}]) {
+      expect(samplerDefaults(env)).toEqual({});
+      expect(tracesPerSecond(env)).toBeUndefined();
+    }
   });
 
   it("exports traces only: no OTLP metrics unless OTEL_METRICS_EXPORTER asks for them", async () => {

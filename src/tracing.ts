@@ -66,7 +66,7 @@ export function tracingConfigured(env: NodeJS.ProcessEnv): boolean {
  * second that start here are recorded (TRACE_SAMPLES_PER_SECOND, default 10; a client's `traceparent`
  * still decides for its own trace). Undefined otherwise. A fixed number a second rather than a share:
  * recording a trace costs about 0.2–0.3 ms of CPU, and a share of the requests costs a share of the
- * throughput (a tenth cost 16–26 % of it on `booking(id)`, the cheapest request), where ten a second
+ * throughput (a tenth cost 17–29 % of it on `booking(id)`, the cheapest request), where ten a second
  * cost 3 ms of CPU a second at any load, and a quiet gateway still records most of its requests
  * (README, Operating: Tracing). A value loadConfig refuses counts as the default here.
  */

@@ -126,7 +126,7 @@ if (TRACING) {
   // Loaded only when on: the SDK and its exporters cost tens of MB resident.
   /* eslint-disable @typescript-eslint/no-require-imports -- loaded only when tracing is on */
   const sdkNode = require("@opentelemetry/sdk-node") as typeof import("@opentelemetry/sdk-node");
-  const { NodeSDK, core } = sdkNode;
+  const { NodeSDK, core, tracing } = sdkNode;
   const { HttpInstrumentation } = require("@opentelemetry/instrumentation-http") as typeof import("@opentelemetry/instrumentation-http");
   const { ExpressInstrumentation, ExpressLayerType } =
     require("@opentelemetry/instrumentation-express") as typeof import("@opentelemetry/instrumentation-express");
@@ -140,7 +140,6 @@ if (TRACING) {
   process.env.OTEL_METRICS_EXPORTER ??= "none";
   process.env.OTEL_LOGS_EXPORTER ??= "none";
   Object.assign(process.env, samplerDefaults(process.env));
-  const { tracing } = sdkNode;
   const perSecond = tracesPerSecond(process.env);
   const ratio = doorRatio(process.env);
   const budget = perSecond === undefined ? undefined : new TraceBudget(perSecond);
@@ -257,8 +256,9 @@ function untracedPath(req: http.IncomingMessage): boolean {
 function startDoor(admit: ((traceId: string) => boolean) | undefined, sdk: typeof import("@opentelemetry/sdk-node")): Door {
   const { tracing, core } = sdk;
   const random = new tracing.RandomIdGenerator();
-  /** The id admitted for the request being emitted, until the SDK takes it; then the id it took. */
+  /** The id admitted for the request being emitted, until the SDK takes it for the server span. */
   let next: string | undefined;
+  /** That id once taken, until the SDK's sampler asks about it (`admitted`) or the emit is over. */
   let taken: string | undefined;
   return {
     decide(req) {

@@ -61,6 +61,10 @@ const POOL_SIZE = Math.max(1, Number(process.env.BENCH_POOL_SIZE ?? 2 * os.avail
 /** The memory-bounds scenario (bench/memory.ts) on the full-size data set: distinct operations, then distinct pages. */
 const MEMORY_OPERATIONS = Number(process.env.BENCH_MEMORY_OPERATIONS ?? 50_000);
 const MEMORY_PAGES = Number(process.env.BENCH_MEMORY_PAGES ?? 5_000);
+/**
+ * Fresh processes of each configuration in the tracing scenario (see there). Default 2.
+ */
+const TRACING_PROCESSES = Math.max(1, Number(process.env.BENCH_TRACING_PROCESSES ?? 2));
 const SUBSCRIPTION_EVENTS = Number(process.env.BENCH_SUBSCRIPTION_EVENTS ?? 100);
 const SUBSCRIPTION_IDLE = Number(process.env.BENCH_SUBSCRIPTION_IDLE ?? 1_000);
 /** The cost of booking events on createBooking: mean bookings/s with events on against off, alternated in one run. */
@@ -91,7 +95,7 @@ function tracingCostLines(results: Measurement[], exported: { requests: number; 
   if (!names.length) return [];
   const mean = (rows: Measurement[]) => rows.reduce((a, r) => a + r.rps, 0) / rows.length;
   const lines = [
-    "## Cost of tracing (c=10, all warmed; on, a tenth, every trace, every trace without SQL comments, off in ABCDEEDCBA order in this run)",
+    `## Cost of tracing (c=10; on, a tenth, every trace, every trace without SQL comments, and off: ${TRACING_PROCESSES} fresh processes of each, started together, warmed ${WARM_UP} s each, two alternated rounds each in this run)`,
     "",
     "On: as the gateway runs in production without `OTEL_TRACES_SAMPLER` (at most `TRACE_SAMPLES_PER_SECOND`, 10, new traces a second " +
       "recorded and exported to a local OTLP receiver; the others, sampled out at the door, not instrumented but still paying for the context " +
@@ -120,7 +124,7 @@ function tracingCostLines(results: Measurement[], exported: { requests: number; 
   if (exported)
     lines.push(
       "",
-      `The receiver got ${exported.requests} OTLP export requests (${Math.round(exported.bytes / 1024)} KiB) from the four traced instances.`,
+      `The receiver got ${exported.requests} OTLP export requests (${Math.round(exported.bytes / 1024)} KiB) from the traced instances.`,
     );
   return [...lines, ""];
 }
@@ -293,46 +297,47 @@ async function main(): Promise<void> {
             await stopGateway(off);
           }
         }
-        // The cost of tracing: an instance as production runs it when tracing is on (at most 10 new traces
-        // a second recorded), one recording a tenth, one every trace, one every trace with its statements left
-        // uncommented (TRACE_SQL_COMMENTS=false), all exporting to a local OTLP receiver, against this one
-        // (tracing off, the SDK not loaded), alternated as above, on page 1 and booking(id) with all relations.
+        // The cost of tracing: instances as production runs them when tracing is on (at most 10 new traces
+        // a second recorded), recording a tenth, every trace, every trace with its statements left
+        // uncommented (TRACE_SQL_COMMENTS=false), all exporting to a local OTLP receiver, and off (the SDK
+        // not loaded): TRACING_PROCESSES fresh processes of each, started together and warmed alike, each
+        // measured in alternated rounds, on page 1 and booking(id) with all relations. Two fresh processes of
+        // one configuration have differed by almost 2 × in requests/s on these machines (how V8 happened
+        // to optimize them), so one process per variant measured the process as much as the variant, and
+        // comparing fresh ones with the bench's long-warmed gateway measured their age.
         if (full && (!ONLY || ONLY.some((word) => "tracing".includes(word)))) {
           const sink = await startOtlpSink();
-          const traced = await startGateway(url, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url });
-          const tenth = await startGateway(url, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER_ARG: "0.1" });
-          const every = await startGateway(url, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: "parentbased_always_on" });
-          const bare = await startGateway(url, {
-            OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
-            OTEL_TRACES_SAMPLER: "parentbased_always_on",
-            TRACE_SQL_COMMENTS: "false",
-          });
+          const configurations = {
+            on: { label: "tracing on", env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } },
+            tenth: { label: "tracing on, a tenth", env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER_ARG: "0.1" } },
+            every: {
+              label: "tracing on, every trace",
+              env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: "parentbased_always_on" },
+            },
+            bare: {
+              label: "tracing on, every trace, TRACE_SQL_COMMENTS=false",
+              env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: "parentbased_always_on", TRACE_SQL_COMMENTS: "false" },
+            },
+            off: { label: "tracing off", env: {} },
+          };
+          const instances: { label: string; running: Running }[] = [];
           try {
-            const variants = {
-              on: { label: "tracing on", running: traced },
-              tenth: { label: "tracing on, a tenth", running: tenth },
-              every: { label: "tracing on, every trace", running: every },
-              bare: { label: "tracing on, every trace, TRACE_SQL_COMMENTS=false", running: bare },
-              off: { label: "tracing off", running: gateway },
-            };
+            for (let copy = 0; copy < TRACING_PROCESSES; copy += 1)
+              for (const c of Object.values(configurations)) instances.push({ label: c.label, running: await startGateway(url, c.env) });
             for (const s of scenarios.filter((x) => /^(a|e): /.test(x.name))) {
               console.log(
-                `${size} ${s.name}: tracing on, a tenth, every trace, every trace without SQL comments, and off alternated (ABCDEEDCBA), c=10`,
+                `${size} ${s.name}: tracing on, a tenth, every trace, every trace without SQL comments, and off, ` +
+                  `${TRACING_PROCESSES} processes each, alternated, c=10`,
               );
-              for (const v of Object.values(variants)) await measure({ ...s, name: "warm-up" }, "gateway", v.running, size, 10, 3);
-              const abcd = ["on", "tenth", "every", "bare", "off"] as const;
-              const order = [...abcd, ...[...abcd].reverse(), ...abcd, ...[...abcd].reverse()];
-              for (const [round, key] of order.entries()) {
-                const v = variants[key];
+              for (const v of instances) await measure({ ...s, name: "warm-up" }, "gateway", v.running, size, 10, WARM_UP);
+              // Each process twice, the second pass in reverse order (ABCDE…EDCBA): a drift of the machine
+              // during the scenario falls on every variant alike.
+              for (const [round, v] of [...instances, ...[...instances].reverse()].entries())
                 results.push(await measure({ ...s, name: `${s.name}, ${v.label} (${round + 1})` }, "gateway", v.running, size, 10));
-              }
             }
             tracingExport = { requests: sink.requests, bytes: sink.bytes };
           } finally {
-            await stopGateway(traced);
-            await stopGateway(tenth);
-            await stopGateway(every);
-            await stopGateway(bare);
+            for (const v of instances) await stopGateway(v.running);
             await sink.close();
           }
         }

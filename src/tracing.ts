@@ -112,6 +112,9 @@ let door: Door | undefined;
 /** Whether tracing is suppressed in a context (@opentelemetry/core's rule); never when tracing is off. */
 let suppressedIn: (ctx: Context) => boolean = () => false;
 
+/** `ctx` with tracing suppressed (@opentelemetry/core's); the same context when tracing is off. */
+let suppressed: (ctx: Context) => Context = (ctx) => ctx;
+
 /** Longest statement text a span keeps whole; a longer one keeps its first and last characters. */
 export const MAX_SPAN_STATEMENT_CHARS = 512;
 
@@ -150,6 +153,7 @@ if (TRACING) {
   const sampling = startDoor(admit, sdkNode);
   door = sampling;
   suppressedIn = core.isTracingSuppressed;
+  suppressed = core.suppressTracing;
   const sdk = new NodeSDK({
     serviceName: process.env.OTEL_SERVICE_NAME?.trim() || "calcom-graphql-gateway",
     // Under the budget: a trace the door admitted is recorded (it took its token there); any other new
@@ -418,9 +422,18 @@ function sampledOrNone(): boolean {
 /** A GraphQL operation's span (`query Name`), with the semantic-convention attributes. */
 export function operationSpan<T>(type: string, name: string | null, work: () => Promise<T>): Promise<T> {
   if (!TRACING) return work();
+  return inSpan(name ? `${type} ${name}` : type, operationAttributes(type, name), work);
+}
+
+/** Gives the active span the attributes of the GraphQL operation it turned out to run (a WebSocket's `subscribe`). */
+export function nameOperation(type: string, name: string | null): void {
+  if (TRACING) trace.getActiveSpan()?.setAttributes(operationAttributes(type, name));
+}
+
+function operationAttributes(type: string, name: string | null): Attributes {
   const attributes: Attributes = { "graphql.operation.type": type };
   if (name) attributes["graphql.operation.name"] = name;
-  return inSpan(name ? `${type} ${name}` : type, attributes, work);
+  return attributes;
 }
 
 /**
@@ -440,6 +453,15 @@ export function sqlComment(): string {
 /** Runs `work` outside any trace (what it sends to Postgres gets no span and no comment). */
 export function outsideTrace<T>(work: () => T): T {
   return TRACING ? context.with(ROOT_CONTEXT, work) : work();
+}
+
+/**
+ * Runs `work` with tracing suppressed: nothing it runs makes a span, nor a trace of its own. For work
+ * that belongs to no request yet runs code the instrumentations trace, such as type-graphql's check of
+ * the schema at startup (an introspection query through graphql-js: three traces of one span each).
+ */
+export function untraced<T>(work: () => T): T {
+  return TRACING ? context.with(suppressed(context.active()), work) : work();
 }
 
 /** The active trace as a W3C `traceparent` value (stored with a webhook delivery), or null. */

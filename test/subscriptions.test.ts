@@ -236,6 +236,25 @@ describe("booking-event subscriptions", () => {
     sub.stop();
   });
 
+  it("answers a subscribe message that does not parse or validate with the code HTTP gives it, not as a crash", async () => {
+    const c = client(b.url, organizer.key);
+    const refusal = (query: string) =>
+      new Promise<unknown>((resolve) => c.subscribe({ query }, { next: resolve, error: resolve, complete: () => undefined }));
+    try {
+      const [invalid] = (await refusal(`subscription { bookingEvents { noSuchField } }`)) as Array<{
+        message: string;
+        extensions: { code: string };
+      }>;
+      expect(invalid.extensions.code).toBe("GRAPHQL_VALIDATION_FAILED");
+      expect(invalid.message).toContain("noSuchField");
+      const [unparsed] = (await refusal(`subscription { bookingEvents {`)) as Array<{ message: string; extensions: { code: string } }>;
+      expect(unparsed.extensions.code).toBe("GRAPHQL_PARSE_FAILED");
+      expect(unparsed.message).toMatch(/^Syntax Error/);
+    } finally {
+      await c.dispose();
+    }
+  });
+
   it("runs only subscriptions over WebSocket, and ends a stream whose user gets locked", async () => {
     const viewer = await createViewer(a.dataSource);
     const c = client(b.url, viewer.key);

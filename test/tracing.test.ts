@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { createClient } from "graphql-ws";
 import { DataSource } from "typeorm";
+import WebSocket from "ws";
 import { gatewayPg } from "../src/db/pg-client";
 import { tracing as sdkTracing } from "@opentelemetry/sdk-node";
 import { ROOT_CONTEXT } from "@opentelemetry/api";
@@ -332,6 +334,72 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
     await until("the delivery span", () => spansOf(traceId).find((s) => s.name === "webhook delivery"), 10_000);
   });
 
+  it("over WebSocket, a subscribe message is one trace and each event another, with its batches; the schema's check at startup records none", async () => {
+    // From the end of the event log, so the booking's event is sent however soon it is committed.
+    let after: string | null = null;
+    for (;;) {
+      const page = await post(
+        `query($a: String) { bookingEvents(after: $a, first: 250) { endCursor hasNextPage } }`,
+        traceparent().header,
+        {
+          a: after,
+        },
+      );
+      const events = page.data as { bookingEvents: { endCursor: string | null; hasNextPage: boolean } };
+      after = events.bookingEvents.endCursor ?? after;
+      if (!events.bookingEvents.hasNextPage) break;
+    }
+    const client = createClient({
+      url: `${gw.url.replace("http://", "ws://")}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${key}` },
+      retryAttempts: 0,
+    });
+    const received: unknown[] = [];
+    const stop = client.subscribe(
+      {
+        query: `subscription Watch($after: String) { bookingEvents(after: $after) { type booking { id attendees { email } } } }`,
+        variables: { after },
+      },
+      { next: (r) => void received.push(r), error: (e) => void received.push(e), complete: () => undefined },
+    );
+    try {
+      const subscribe = await until(
+        "the subscribe span",
+        () => otlp.spans.find((s) => s.name === "subscribe" && attr(s, "graphql.operation.name") === "Watch"),
+        10_000,
+      );
+      expect(subscribe.kind).toBe(SERVER);
+      expect(subscribe.parentSpanId ?? "").toBe("");
+      const inIt = spansOf(subscribe.traceId);
+      for (const step of ["graphql.parse", "graphql.validate"])
+        expect(inIt.find((s) => s.name === step)?.parentSpanId).toBe(subscribe.spanId);
+      // No trace of a lone parse, validation or introspection (type-graphql's check of the schema as the gateway starts).
+      expect(otlp.spans.filter((s) => /^graphql\.(parse|validate)$|IntrospectionQuery/.test(s.name) && !s.parentSpanId)).toEqual([]);
+
+      const created = await post(`mutation($in: CreateBookingInput!) { createBooking(input: $in) { id } }`, traceparent().header, {
+        in: { eventTypeId, start: "2034-02-03T10:00:00Z", timeZone: "UTC", responses: { name: "W", email: "w@example.test" } },
+      });
+      expect(created.errors).toBeUndefined();
+      const id = (created.data as { createBooking: { id: number } }).createBooking.id;
+      await until("the event", () => received.find((r) => JSON.stringify(r).includes(`"id":${id}`)), 10_000);
+      const event = await until("the event's span", () => otlp.spans.find((s) => s.name === "subscription Watch"), 10_000);
+      expect(event.parentSpanId ?? "").toBe("");
+      const batches = await until(
+        "the event's batches",
+        () => {
+          const got = spansOf(event.traceId).filter((s) => s.name.startsWith("dataloader.batch"));
+          return got.length ? got : undefined;
+        },
+        10_000,
+      );
+      for (const b of batches) expect(b.parentSpanId).toBe(event.spanId);
+    } finally {
+      stop();
+      await client.dispose();
+    }
+  });
+
   it("with TRACE_SQL_COMMENTS=false the statements of a sampled trace carry no comment (they stay prepared)", async () => {
     const plain = await startGatewayProcess({
       env: {
@@ -403,6 +471,44 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
       const next = await until("the next log line", () => loggedTraces(prod, "Budgeted").at(requests + 1), 5_000);
       await until("the next request's trace", () => spansOf(next).find((s) => s.kind === SERVER), 10_000);
     } finally {
+      await prod.stop();
+    }
+  });
+
+  it("in production, the subscribe messages of a WebSocket take their traces from the same budget", async () => {
+    const prod = await productionGateway({ TRACE_SAMPLES_PER_SECOND: "2" });
+    const client = createClient({
+      url: `${prod.url.replace("http://", "ws://")}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${key}` },
+      retryAttempts: 0,
+    });
+    try {
+      // Each is refused by validation once its subscribe span has ended: its error tells it is done.
+      const started = Date.now();
+      const refused = await Promise.all(
+        Array.from(
+          { length: 16 },
+          () =>
+            new Promise<unknown>((resolve) =>
+              client.subscribe(
+                { query: `subscription Budgeted { bookingEvents { noSuchField } }` },
+                { next: resolve, error: resolve, complete: () => undefined },
+              ),
+            ),
+        ),
+      );
+      const seconds = (Date.now() - started) / 1_000;
+      expect(JSON.stringify(refused)).toContain("noSuchField");
+      await sleep(500); // the exporter's batches are 100 ms apart
+      const mine = otlp.spans.filter((s) => s.name === "subscribe" && attr(s, "graphql.operation.name") === "Budgeted");
+      for (const s of mine) expect(spansOf(s.traceId).find((x) => x.name === "graphql.validate")?.parentSpanId).toBe(s.spanId);
+      // The bucket holds 2 and refills at 2 a second.
+      expect(mine.length).toBeGreaterThanOrEqual(2);
+      expect(mine.length).toBeLessThanOrEqual(2 + Math.ceil(2 * seconds));
+      expect(mine.length).toBeLessThan(16);
+    } finally {
+      await client.dispose();
       await prod.stop();
     }
   });

@@ -106,6 +106,22 @@ export function isExpectedError(error: unknown): boolean {
   return typeof code === "string" && PASS_THROUGH_CODES.has(code) && !wrapsCrash;
 }
 
+/**
+ * `error` with the code Apollo gives the same error over HTTP (GRAPHQL_PARSE_FAILED,
+ * GRAPHQL_VALIDATION_FAILED), for what runs graphql-js without Apollo (subscribe messages over
+ * WebSocket): without it, formatError takes the client's mistake for a crash.
+ */
+export function withCode(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, code },
+  });
+}
+
 /** A validation error about a literal argument that one of the gateway's scalars refused as BAD_USER_INPUT. */
 function isRefusedLiteral(error: unknown): boolean {
   if (!(error instanceof GraphQLError) || error.extensions?.code !== "GRAPHQL_VALIDATION_FAILED") return false;

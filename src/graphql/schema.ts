@@ -8,6 +8,7 @@ import { BookingEventResolver, BookingEventSubscriptionResolver } from "./bookin
 import { WebhookDeliveryResolver } from "./webhook-delivery.resolver";
 import { validateInputHygiene } from "./input-hygiene";
 import { DateTimeScalar } from "./scalars";
+import { untraced } from "../tracing";
 
 let built: GraphQLSchema | undefined;
 
@@ -38,14 +39,18 @@ export function gatewaySchema(): GraphQLSchema {
     // Every argument of every resolver passes the one input-hygiene rule (input-hygiene.ts); the
     // rules on values live in the domain (domain/errors.ts's badInput names the field). No
     // class-validator: type-graphql calls this function instead.
-    built = buildSchemaSync({
-      resolvers,
-      scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
-      validateFn: validateInputHygiene,
-      // type-graphql insists on a PubSub for any @Subscription; every subscription here brings its own
-      // `subscribe` (the booking-event stream), so this one is never called.
-      pubSub: UNUSED_PUBSUB,
-    });
+    // Untraced: type-graphql checks the schema with an introspection query, which the graphql
+    // instrumentation would record as traces of their own at every start.
+    built = untraced(() =>
+      buildSchemaSync({
+        resolvers,
+        scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+        validateFn: validateInputHygiene,
+        // type-graphql insists on a PubSub for any @Subscription; every subscription here brings its own
+        // `subscribe` (the booking-event stream), so this one is never called.
+        pubSub: UNUSED_PUBSUB,
+      }),
+    );
     // type-graphql has no option for root-type descriptions.
     const query = built.getQueryType();
     if (query) query.description = "Reads. Every field needs an API key (Authorization: Bearer cal_…).";

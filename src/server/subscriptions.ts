@@ -7,8 +7,10 @@ import {
   specifiedRules,
   validate,
   type DocumentNode,
+  type ExecutionArgs,
   OperationTypeNode,
 } from "graphql";
+import type { Context, SubscribePayload } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import type { DataSource } from "typeorm";
 import { WebSocketServer } from "ws";
@@ -19,13 +21,14 @@ import type { Config } from "../config";
 import type { RequestContext } from "../context";
 import { DomainError } from "../domain/errors";
 import { exceededLimit, measureOperation, type OperationLimits } from "../graphql/complexity";
-import { formatError } from "../graphql/errors";
+import { formatError, withCode } from "../graphql/errors";
 import { gatewaySchema } from "../graphql/schema";
 import { createLoaders } from "../loaders";
 import type { Logger } from "../logger";
 import type { BookingEventBus } from "./booking-event-bus";
 import type { Metrics } from "./metrics";
 import { RateLimit } from "./rate-limit";
+import { inSpan, nameOperation, SpanKind } from "../tracing";
 
 /** Subscriptions one WebSocket connection may hold at once. */
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 20;
@@ -71,6 +74,59 @@ export function serveSubscriptions(options: {
   type Extra = { viewer?: Viewer; key?: string };
   const refuse = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
 
+  /** A subscribe message: parsed, validated, limited and rate-limited; the execution arguments, or why not. */
+  const start = async (
+    ctx: Context<Record<string, unknown> | undefined, Extra>,
+    payload: SubscribePayload,
+  ): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+    if (Object.keys(ctx.subscriptions).length >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+      return refuse(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection.`, "BAD_REQUEST");
+    }
+    let document: DocumentNode;
+    try {
+      document = parse(payload.query);
+    } catch (err) {
+      return [withCode(err as GraphQLError, "GRAPHQL_PARSE_FAILED")];
+    }
+    const operation = getOperationAST(document, payload.operationName);
+    if (operation) nameOperation(operation.operation, operation.name?.value ?? null);
+    const invalid = validate(schema, document, rules);
+    if (invalid.length) return invalid.map((e) => withCode(e, "GRAPHQL_VALIDATION_FAILED"));
+    if (!operation) return refuse("Say which operation to run in operationName.", "OPERATION_RESOLUTION_FAILURE");
+    if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
+      return refuse("Only subscriptions run over WebSocket; send queries and mutations as HTTP POST to /graphql.", "BAD_REQUEST");
+    }
+    const exceeded = exceededLimit(measureOperation(schema, document, operation, payload.variables ?? {}, limits.unpagedListSize), limits);
+    if (exceeded) {
+      metrics.limitRejections.inc();
+      return refuse(exceeded, "QUERY_TOO_COMPLEX");
+    }
+    const viewer = ctx.extra.viewer!;
+    if (rateLimit) {
+      const outcome = await rateLimit.consume(RateLimit.userBucket(viewer.user.id));
+      if (!outcome.allowed) {
+        const refusal = rateLimit.refusal(outcome);
+        return [new GraphQLError(refusal.message, { extensions: refusal.extensions })];
+      }
+    }
+    const key = ctx.extra.key;
+    const store = { sqlStatements: 0 };
+    const contextValue: RequestContext = {
+      requestId: `ws-${Math.random().toString(36).slice(2, 10)}`,
+      viewer,
+      dataSource,
+      loaders: createLoaders(dataSource, store, viewer),
+      logger,
+      store,
+      maxUnpagedBookings: config.maxUnpagedBookings,
+      bookingEvents: config.bookingEvents,
+      bookingEventsRetentionDays: config.bookingEventsRetentionDays,
+      bookingEventBus: bus,
+      reauthenticate: () => authenticator.authenticate(key),
+    };
+    return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+  };
+
   const cleanup = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema,
@@ -99,56 +155,10 @@ export function serveSubscriptions(options: {
           return false;
         }
       },
-      onSubscribe: async (ctx, _id, payload) => {
-        if (Object.keys(ctx.subscriptions).length >= MAX_SUBSCRIPTIONS_PER_CONNECTION) {
-          return refuse(`At most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions per connection.`, "BAD_REQUEST");
-        }
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch (err) {
-          return [err as GraphQLError];
-        }
-        const invalid = validate(schema, document, rules);
-        if (invalid.length) return invalid;
-        const operation = getOperationAST(document, payload.operationName);
-        if (!operation) return refuse("Say which operation to run in operationName.", "OPERATION_RESOLUTION_FAILURE");
-        if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
-          return refuse("Only subscriptions run over WebSocket; send queries and mutations as HTTP POST to /graphql.", "BAD_REQUEST");
-        }
-        const exceeded = exceededLimit(
-          measureOperation(schema, document, operation, payload.variables ?? {}, limits.unpagedListSize),
-          limits,
-        );
-        if (exceeded) {
-          metrics.limitRejections.inc();
-          return refuse(exceeded, "QUERY_TOO_COMPLEX");
-        }
-        const viewer = ctx.extra.viewer!;
-        if (rateLimit) {
-          const outcome = await rateLimit.consume(RateLimit.userBucket(viewer.user.id));
-          if (!outcome.allowed) {
-            const refusal = rateLimit.refusal(outcome);
-            return [new GraphQLError(refusal.message, { extensions: refusal.extensions })];
-          }
-        }
-        const key = ctx.extra.key;
-        const store = { sqlStatements: 0 };
-        const contextValue: RequestContext = {
-          requestId: `ws-${Math.random().toString(36).slice(2, 10)}`,
-          viewer,
-          dataSource,
-          loaders: createLoaders(dataSource, store, viewer),
-          logger,
-          store,
-          maxUnpagedBookings: config.maxUnpagedBookings,
-          bookingEvents: config.bookingEvents,
-          bookingEventsRetentionDays: config.bookingEventsRetentionDays,
-          bookingEventBus: bus,
-          reauthenticate: () => authenticator.authenticate(key),
-        };
-        return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
-      },
+      // Each subscribe message is a trace of its own (under production's trace budget, it takes a token):
+      // its parse, validation, rate limit and SQL nest in it, rather than each being a trace of one span.
+      // Its events are traces of their own too (the graphql instrumentation's `subscription` span).
+      onSubscribe: (ctx, _id, payload) => inSpan("subscribe", {}, () => start(ctx, payload), SpanKind.SERVER),
       // Errors get the same codes and masking as HTTP answers (graphql/errors.ts).
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => format(e)),
       onNext: (_ctx, _id, _payload, _args, result) =>

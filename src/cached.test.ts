@@ -1,4 +1,5 @@
-import { LruMap } from "./cached";
+import { createHook } from "node:async_hooks";
+import { LruMap, ttlCache } from "./cached";
 
 /** The bounded map behind the plan, statement and compiled-operation caches. */
 describe("LruMap", () => {
@@ -18,5 +19,23 @@ describe("LruMap", () => {
       if (i % 5 === 0) expect(m.get("hot")).toBe(1);
     }
     expect(m.size).toBe(10);
+  });
+});
+
+describe("ttlCache", () => {
+  it("forgets an entry after its time to live, and starts no timer to read the clock", async () => {
+    const cache = ttlCache<string, number>(10, 60);
+    cache.set("a", 1);
+    const timers: string[] = [];
+    const hook = createHook({ init: (_id, type) => void (type === "Timeout" && timers.push(type)) }).enable();
+    try {
+      for (let i = 0; i < 100; i++) expect(cache.get("a")).toBe(1);
+      expect(cache.has("b")).toBe(false);
+    } finally {
+      hook.disable();
+    }
+    expect(timers).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(cache.get("a")).toBeUndefined();
   });
 });

@@ -1,3 +1,5 @@
+import { LRUCache } from "lru-cache";
+
 /** A Map or WeakMap. */
 interface KeyedStore<K, V> {
   get(key: K): V | undefined;
@@ -50,4 +52,14 @@ export class LruMap<K, V> {
   has(key: K): boolean {
     return this.map.has(key);
   }
+}
+
+/**
+ * An lru-cache of at most `max` entries that each expire `ttlMs` after they were set. Its clock is
+ * read on each lookup (`ttlResolution: 0`): by default lru-cache keeps the time for a millisecond
+ * and starts a timer to forget it, a timer for nearly every request on a busy gateway (the API key
+ * is looked up on each), and with tracing on every timer also pays for the context's async hooks.
+ */
+export function ttlCache<K extends NonNullable<unknown>, V extends NonNullable<unknown>>(max: number, ttlMs: number): LRUCache<K, V> {
+  return new LRUCache<K, V>({ max, ttl: ttlMs, ttlResolution: 0 });
 }

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
-import { LRUCache } from "lru-cache";
+import type { LRUCache } from "lru-cache";
+import { ttlCache } from "../cached";
 import type { DataSource } from "typeorm";
 import { queryPrepared } from "../db/rows";
 import type { RequestStore } from "../db/sql-counter";
@@ -63,13 +64,13 @@ export const FAILED_LOOKUP_CACHE_MS = 5_000;
  */
 export class ApiKeyAuthenticator {
   private readonly cache: LRUCache<string, KeyRecord> | undefined;
-  private readonly unknown = new LRUCache<string, true>({ max: MAX_CACHED_KEYS, ttl: FAILED_LOOKUP_CACHE_MS });
+  private readonly unknown = ttlCache<string, true>(MAX_CACHED_KEYS, FAILED_LOOKUP_CACHE_MS);
 
   constructor(
     private readonly dataSource: DataSource,
     cacheSeconds: number,
   ) {
-    this.cache = cacheSeconds > 0 ? new LRUCache({ max: MAX_CACHED_KEYS, ttl: cacheSeconds * 1000 }) : undefined;
+    this.cache = cacheSeconds > 0 ? ttlCache<string, KeyRecord>(MAX_CACHED_KEYS, cacheSeconds * 1000) : undefined;
   }
 
   /** True when `key`'s answer is known without a statement (found or not found, still cached). */

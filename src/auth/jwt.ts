@@ -1,5 +1,6 @@
 import type * as Jose from "jose";
-import { LRUCache } from "lru-cache";
+import type { LRUCache } from "lru-cache";
+import { ttlCache } from "../cached";
 import type { DataSource } from "typeorm";
 import type { BrowserConfig } from "../config";
 import type { RequestStore } from "../db/sql-counter";
@@ -39,7 +40,7 @@ export class JwtAuthenticator {
   ) {
     this.secret = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : undefined;
 
-    this.users = cacheSeconds > 0 ? new LRUCache({ max: MAX_CACHED_USERS, ttl: cacheSeconds * 1000 }) : undefined;
+    this.users = cacheSeconds > 0 ? ttlCache(MAX_CACHED_USERS, cacheSeconds * 1000) : undefined;
   }
 
   /** True when JWTs can be verified at all (JWT_SECRET or JWT_JWKS_URL set). */

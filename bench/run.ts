@@ -1,6 +1,5 @@
 import "reflect-metadata";
 import { spawn, type ChildProcess } from "node:child_process";
-import http from "node:http";
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -129,20 +128,43 @@ function tracingCostLines(results: Measurement[], exported: { requests: number; 
   return [...lines, ""];
 }
 
-/** A local OTLP/HTTP receiver for the tracing scenario: answers every export, counts them. */
-async function startOtlpSink(): Promise<{ url: string; requests: number; bytes: number; close(): Promise<void> }> {
-  const sink = { url: "", requests: 0, bytes: 0, close: async () => undefined as void };
-  const server = http.createServer((req, res) => {
-    req.on("data", (c: Buffer) => (sink.bytes += c.length));
-    req.on("end", () => {
-      sink.requests += 1;
-      res.writeHead(200, { "content-type": "application/x-protobuf" }).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  sink.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  sink.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
-  return sink;
+/** The tracing scenario's OTLP/HTTP receiver (bench/otlp-sink.ts), a process of its own. */
+interface OtlpSink {
+  url: string;
+  stats(): Promise<{ requests: number; bytes: number }>;
+  /** Resolves once no export has arrived for a second (at most 30 s): the last round's spans are in. */
+  quiet(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function startOtlpSink(): Promise<OtlpSink> {
+  const child = spawn(process.execPath, [path.join(ROOT, "dist", "bench", "otlp-sink.js")], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  const deadline = Date.now() + 10_000;
+  let port: number | undefined;
+  while (port === undefined) {
+    port = Number(/otlp sink ready on port (\d+)/.exec(out)?.[1]) || undefined;
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the OTLP sink did not start:\n${out}`);
+    if (port === undefined) await new Promise((r) => setTimeout(r, 50));
+  }
+  const url = `http://127.0.0.1:${port}`;
+  const stats = async () => (await (await fetch(`${url}/stats`)).json()) as { requests: number; bytes: number };
+  return {
+    url,
+    stats,
+    async quiet() {
+      const until = Date.now() + 30_000;
+      let last = (await stats()).requests;
+      while (Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 1_000));
+        const now = (await stats()).requests;
+        if (now === last) return;
+        last = now;
+      }
+    },
+    close: () => stopGateway({ port, child }),
+  };
 }
 
 /** The event type the subscription scenario's i-th booking uses (one whose organizer keeps no office hours). */
@@ -307,16 +329,15 @@ async function main(): Promise<void> {
         // comparing fresh ones with the bench's long-warmed gateway measured their age.
         if (full && (!ONLY || ONLY.some((word) => "tracing".includes(word)))) {
           const sink = await startOtlpSink();
+          // Batches every second rather than the SDK's 5 s, so an instance exports its spans during its own round.
+          const exporting = { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_BSP_SCHEDULE_DELAY: "1000" };
           const configurations = {
-            on: { label: "tracing on", env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url } },
-            tenth: { label: "tracing on, a tenth", env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER_ARG: "0.1" } },
-            every: {
-              label: "tracing on, every trace",
-              env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: "parentbased_always_on" },
-            },
+            on: { label: "tracing on", env: exporting },
+            tenth: { label: "tracing on, a tenth", env: { ...exporting, OTEL_TRACES_SAMPLER_ARG: "0.1" } },
+            every: { label: "tracing on, every trace", env: { ...exporting, OTEL_TRACES_SAMPLER: "parentbased_always_on" } },
             bare: {
               label: "tracing on, every trace, TRACE_SQL_COMMENTS=false",
-              env: { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: "parentbased_always_on", TRACE_SQL_COMMENTS: "false" },
+              env: { ...exporting, OTEL_TRACES_SAMPLER: "parentbased_always_on", TRACE_SQL_COMMENTS: "false" },
             },
             off: { label: "tracing off", env: {} },
           };
@@ -332,10 +353,14 @@ async function main(): Promise<void> {
               for (const v of instances) await measure({ ...s, name: "warm-up" }, "gateway", v.running, size, 10, WARM_UP);
               // Each process twice, the second pass in reverse order (ABCDE…EDCBA): a drift of the machine
               // during the scenario falls on every variant alike.
-              for (const [round, v] of [...instances, ...[...instances].reverse()].entries())
+              for (const [round, v] of [...instances, ...[...instances].reverse()].entries()) {
+                // Each round starts once the previous one's spans are exported (OTEL_BSP_SCHEDULE_DELAY below):
+                // an instance still exporting would take CPU from the next one's round.
+                await sink.quiet();
                 results.push(await measure({ ...s, name: `${s.name}, ${v.label} (${round + 1})` }, "gateway", v.running, size, 10));
+              }
             }
-            tracingExport = { requests: sink.requests, bytes: sink.bytes };
+            tracingExport = await sink.stats();
           } finally {
             for (const v of instances) await stopGateway(v.running);
             await sink.close();

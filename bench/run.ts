@@ -138,18 +138,16 @@ interface OtlpSink {
 }
 
 async function startOtlpSink(): Promise<OtlpSink> {
-  const child = spawn(process.execPath, [path.join(ROOT, "dist", "bench", "otlp-sink.js")], { stdio: ["ignore", "pipe", "inherit"] });
-  let out = "";
-  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  const deadline = Date.now() + 10_000;
-  let port: number | undefined;
-  while (port === undefined) {
-    port = Number(/otlp sink ready on port (\d+)/.exec(out)?.[1]) || undefined;
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the OTLP sink did not start:\n${out}`);
-    if (port === undefined) await new Promise((r) => setTimeout(r, 50));
-  }
-  const url = `http://127.0.0.1:${port}`;
-  const stats = async () => (await (await fetch(`${url}/stats`)).json()) as { requests: number; bytes: number };
+  const sink = await startProcess(
+    "the OTLP sink",
+    [path.join(ROOT, "dist", "bench", "otlp-sink.js")],
+    {},
+    /otlp sink ready on port (\d+)/,
+    10_000,
+  );
+  const url = `http://127.0.0.1:${sink.port}`;
+  const stats = async () =>
+    (await (await fetch(`${url}/stats`, { signal: AbortSignal.timeout(5_000) })).json()) as { requests: number; bytes: number };
   return {
     url,
     stats,
@@ -163,7 +161,7 @@ async function startOtlpSink(): Promise<OtlpSink> {
         last = now;
       }
     },
-    close: () => stopGateway({ port, child }),
+    close: () => stopGateway(sink),
   };
 }
 
@@ -819,10 +817,11 @@ interface Running {
 
 async function startGateway(url: string, env: Record<string, string> = {}, root = ROOT): Promise<Running> {
   // Started the way the README tells process managers to start it.
-  const child = spawn(process.execPath, ["--max-semi-space-size=8", path.join(root, "dist", "src", "main.js")], {
+  return startProcess(
+    "gateway",
+    ["--max-semi-space-size=8", path.join(root, "dist", "src", "main.js")],
     // The webhook receiver of the subscription scenario listens on this machine: allow loopback subscribers.
-    env: {
-      ...process.env,
+    {
       DATABASE_URL: url,
       PORT: "0",
       LOG_LEVEL: "warn",
@@ -832,24 +831,38 @@ async function startGateway(url: string, env: Record<string, string> = {}, root 
       DB_POOL_SIZE: String(POOL_SIZE),
       ...env,
     },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+    /ready at http:\/\/localhost:(\d+)\/graphql/,
+    60_000,
+  );
+}
+
+/**
+ * A Node process of the bench (`args` after the node binary, `env` over this one's), once its
+ * standard output has printed `ready` with the port as its first group; killed if it exits or does
+ * not print it within `timeoutMs`.
+ */
+async function startProcess(what: string, args: string[], env: Record<string, string>, ready: RegExp, timeoutMs: number): Promise<Running> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const m = /ready at http:\/\/localhost:(\d+)\/graphql/.exec(out);
+    const m = ready.exec(out);
     if (m) return { port: Number(m[1]), child };
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`gateway did not start:\n${out}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`${what} did not start:\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
 /** The reference floor (bench/floor.ts) as a process of its own, like the gateway. */
 async function startFloorProcess(url: string, size: number): Promise<Running> {
-  const child = spawn(process.execPath, [path.join(ROOT, "dist", "bench", "floor.js")], {
-    env: {
-      ...process.env,
+  return startProcess(
+    "floor",
+    [path.join(ROOT, "dist", "bench", "floor.js")],
+    {
       FLOOR_DATABASE_URL: url,
       FLOOR_USER_ID: String(BENCH_USERS.regularUser),
       FLOOR_USER_EMAIL: `user${BENCH_USERS.regularUser}@bench.test`,
@@ -857,20 +870,9 @@ async function startFloorProcess(url: string, size: number): Promise<Running> {
       FLOOR_LAST_OFFSET: String((Math.ceil(size / 50) - 1) * 50),
       FLOOR_POOL_SIZE: String(POOL_SIZE),
     },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let out = "";
-  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const m = /floor ready on port (\d+)/.exec(out);
-    if (m) return { port: Number(m[1]), child };
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`floor did not start:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    /floor ready on port (\d+)/,
+    30_000,
+  );
 }
 
 async function stopGateway(g: Running): Promise<void> {

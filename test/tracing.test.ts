@@ -195,6 +195,14 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
       },
     });
   const spansOf = (traceId: string) => otlp.spans.filter((s) => s.traceId === traceId);
+  /** A graphql-ws client of the gateway at `url`, as the organizer. */
+  const wsClient = (url: string) =>
+    createClient({
+      url: `${url.replace("http://", "ws://")}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${key}` },
+      retryAttempts: 0,
+    });
   /** The statement texts of a trace's SQL spans, once the receiver has any. */
   const sqlTextsOf = (traceId: string) =>
     until(
@@ -349,12 +357,7 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
       after = events.bookingEvents.endCursor ?? after;
       if (!events.bookingEvents.hasNextPage) break;
     }
-    const client = createClient({
-      url: `${gw.url.replace("http://", "ws://")}/graphql`,
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${key}` },
-      retryAttempts: 0,
-    });
+    const client = wsClient(gw.url);
     const received: unknown[] = [];
     const stop = client.subscribe(
       {
@@ -477,12 +480,7 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
 
   it("in production, the subscribe messages of a WebSocket take their traces from the same budget", async () => {
     const prod = await productionGateway({ TRACE_SAMPLES_PER_SECOND: "2" });
-    const client = createClient({
-      url: `${prod.url.replace("http://", "ws://")}/graphql`,
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: `Bearer ${key}` },
-      retryAttempts: 0,
-    });
+    const client = wsClient(prod.url);
     try {
       // Each is refused by validation once its subscribe span has ended: its error tells it is done.
       const started = Date.now();

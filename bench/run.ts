@@ -3,7 +3,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import autocannon from "autocannon";
 import { Client } from "pg";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../src/db/embedded-postgres";
 import { createLogger } from "../src/logger";
@@ -22,6 +21,7 @@ import {
 import { explainListStatements, type ExplainResult } from "./explain";
 import { runMemoryScenario, type MemoryReport } from "./memory";
 import { lastPageCursor } from "./keyset-cursor";
+import { loadInProcess, runLoad, type LoadJob } from "./load";
 import { percentile } from "./percentile";
 
 /**
@@ -941,47 +941,30 @@ async function measure(
   let maxRss = rssMb(g.child?.pid) ?? 0;
   const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssMb(g.child?.pid) ?? 0)), 200);
   const cpuBefore = cpuMs(g.child?.pid);
-  let graphqlErrors = 0;
-  // Sub-millisecond latencies: autocannon's own histogram keeps whole milliseconds (both percentiles
-  // truncated), which at a p50 of a few milliseconds moves p99 ÷ p50 by tenths. Every response counts,
-  // as in autocannon's histogram.
-  const latencies: number[] = [];
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const run = autocannon(
-      {
-        url: `http://127.0.0.1:${g.port}${urlPath}`,
-        method,
-        headers,
-        connections,
-        duration: seconds,
-        requests: [
-          {
-            setupRequest: (req) => (method === "GET" ? req : { ...req, body: body() }),
-            // A GraphQL error in the body, or (REST) any status but 200.
-            onResponse: (status, resBody) => {
-              if (resBody.includes('"errors"') || status !== 200) graphqlErrors += 1;
-            },
-          },
-        ],
-      },
-      (err: Error | null, res) => (err ? reject(err) : resolve(res)),
-    );
-    run.on("response", (_client, _status, _bytes, ms: number) => latencies.push(ms));
-  });
+  const job: LoadJob = {
+    url: `http://127.0.0.1:${g.port}${urlPath}`,
+    method,
+    headers,
+    connections,
+    seconds,
+    body: typeof s.body === "string" ? s.body : undefined,
+  };
+  // A process of its own (bench/load.ts), unless every request's body is made here.
+  const result = typeof s.body === "function" ? await runLoad(job, s.body) : await loadInProcess(job);
   clearInterval(sampler);
-  const sorted = Float64Array.from(latencies).sort();
+  const sorted = Float64Array.from(result.latencies).sort();
   const cpuAfter = cpuMs(g.child?.pid);
   return {
     scenario: s.name,
     target,
-    ...cpuOf(cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null, result.requests.total),
+    ...cpuOf(cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null, result.total),
     size,
     connections,
-    rps: result.requests.average,
+    rps: result.rps,
     p50: percentile(sorted, 0.5),
     p99: percentile(sorted, 0.99),
     latencies: keepLatencies ? sorted : undefined,
-    errors: result.errors + result.non2xx + result.timeouts + graphqlErrors,
+    errors: result.errors,
     sqlPerRequest: sql === null ? null : Number(sql),
     maxRssMb: g.child ? Math.round(maxRss) : null,
   };

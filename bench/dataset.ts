@@ -137,6 +137,25 @@ export async function generateDataset(url: string, bookings: number): Promise<nu
   return (Date.now() - started) / 1000;
 }
 
+/**
+ * Takes a reused data set back to what generateDataset made: the bookings an earlier run created
+ * (createBooking, the subscription scenario; ids past the generated ones, with their attendees and
+ * the rest by cascade) are deleted and the tables vacuumed. Each run then measures the size it
+ * names: runs had left about 16,000 bookings each in the reused 100,000, so its "last" offset page
+ * was no longer the last, and the attach copy grew with them.
+ */
+export async function trimToDataset(url: string): Promise<number> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rowCount } = await c.query(`DELETE FROM "Booking" WHERE id > (SELECT bookings FROM bench_meta)`);
+    if (rowCount) await c.query("VACUUM ANALYZE");
+    return rowCount ?? 0;
+  } finally {
+    await c.end();
+  }
+}
+
 /** Bookings in the database's bench data set, or null when it has none. */
 export async function datasetSize(url: string): Promise<number | null> {
   const c = new Client({ connectionString: url });

@@ -16,6 +16,7 @@ import {
   OFFICE_HOURS_USERS,
   prepareAvailability,
   SLOT_EVENT_TYPES,
+  trimToDataset,
   USERS,
 } from "./dataset";
 import { explainListStatements, type ExplainResult } from "./explain";
@@ -246,6 +247,8 @@ async function main(): Promise<void> {
         generation.push({ size, seconds });
         console.log(`  done in ${seconds.toFixed(1)} s`);
       } else {
+        const trimmed = await trimToDataset(url);
+        if (trimmed) console.log(`  ${trimmed} bookings of earlier runs deleted`);
         generation.push({ size, seconds: null });
       }
       const full = size === FULL_SIZE;
@@ -614,7 +617,8 @@ async function preparedAfterPages(database: string, target: "gateway" | "baselin
 
 /**
  * A copy of database `name` with only Cal.com's own indexes (the gateway's two lookup indexes
- * dropped), as an existing Cal.com database would be; made once and reused.
+ * dropped), as an existing Cal.com database would be; made once and reused, and taken back to the
+ * generated data set each time (see trimToDataset).
  */
 async function calcomOnlyCopy(serverUrl: string, name: string): Promise<string> {
   const copy = `${name}_calcom`;
@@ -642,9 +646,11 @@ async function calcomOnlyCopy(serverUrl: string, name: string): Promise<string> 
   const d = new Client({ connectionString: url.toString() });
   await d.connect();
   try {
+    // The copy was made from the run's data set before, or now after its scenarios created bookings.
+    await d.query(`DELETE FROM "Booking" WHERE id > (SELECT bookings FROM bench_meta)`);
     await d.query(`DROP INDEX IF EXISTS "Booking_startTime_id_idx"`);
     await d.query(`DROP INDEX IF EXISTS "Attendee_lower_email_idx"`);
-    await d.query(`ANALYZE`);
+    await d.query(`VACUUM ANALYZE`);
   } finally {
     await d.end();
   }

@@ -2,6 +2,7 @@ import { explainListStatements, type ExplainResult } from "../bench/explain";
 import { generateDataset } from "../bench/dataset";
 import { createTestDatabase, dropTestDatabase } from "./support/harness";
 import { urlForDatabase } from "./support/env";
+import { Client } from "pg";
 
 /**
  * The list and count statements the gateway runs for page 1 of 50, per role, on a data set large
@@ -52,6 +53,28 @@ describe("query plans", () => {
     expect(skipping.length).toBeGreaterThan(0);
     for (const output of skipping) expect(output).toMatch(/^Output: \S*\.?id, \S*\."startTime"$|^Output: \S*\."startTime", \S*\.id$/);
   });
+
+  it("reads a later page's rows directly in the order of Cal.com's start-time index when the gateway's is missing, with the same answer", async () => {
+    const url = urlForDatabase(name);
+    const withGatewayIndex = plans.find((p) => p.label === "system admin: last offset page")!;
+    const db = new Client({ connectionString: url });
+    await db.connect();
+    try {
+      // As on a Cal.com database the gateway attaches to with DB_MIGRATIONS=off (page-form.ts).
+      await db.query(`DROP INDEX "Booking_startTime_id_idx"`);
+      await db.query(`ANALYZE "Booking"`);
+      const calcomOnly = (await explainListStatements(url)).find((p) => p.label === "system admin: last offset page")!;
+      expect(withGatewayIndex.sql).toMatch(/b\.id IN \(SELECT b\.id FROM "Booking" b/);
+      expect(calcomOnly.sql).not.toMatch(/b\.id IN \(SELECT/);
+      expect(calcomOnly.plan).toMatch(/Incremental Sort[\s\S]*Index Scan using "Booking_startTime_endTime_status_idx"/);
+      expect(calcomOnly.plan).not.toMatch(/Sort Method: external/);
+      const answer = async (p: { sql: string; params: unknown[] }) => JSON.stringify((await db.query(p.sql, p.params)).rows);
+      expect(await answer(calcomOnly)).toEqual(await answer(withGatewayIndex));
+    } finally {
+      await db.query(`CREATE INDEX IF NOT EXISTS "Booking_startTime_id_idx" ON "Booking"("startTime", "id")`);
+      await db.end();
+    }
+  }, 60_000);
 
   it("runs each role's list as one statement, the relations built inside it", () => {
     for (const p of plans.filter((x) => x.label.endsWith(": list"))) {

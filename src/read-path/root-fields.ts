@@ -13,6 +13,7 @@ import { toPositional, type Positional } from "./bind";
 import { conditionsOf, countBookings, runStatement, Statements } from "./booking-statements";
 import type { Catalog } from "./catalog";
 import { literal, objectJson, type EmitScope } from "./json-sql";
+import { pageForm } from "./page-form";
 import type { JsonText } from "./raw-json";
 import { collectFields, NotCompiled, subSelections, type Selected, type SelectionScope } from "./selection";
 
@@ -128,11 +129,11 @@ function pageAndTotal(
  * get their view: rows an OFFSET skips cost no window function and no policy subquery.
  *
  * Past the first page (`skips`), the page is chosen by id alone and its rows read after: the rows an
- * OFFSET skips are then sorted (or read from the sort index) as ids and sort keys, not as whole rows
- * with their text and JSON columns. On the last of 2,000 pages this halved the statement's time
- * (EXPLAIN ANALYZE, 100,000 bookings: 104 → 60 ms with Cal.com's indexes, a sort that no longer holds
- * whole rows; 31 → 16 ms with the gateway's, an index-only scan). A first page keeps the direct form,
- * which spares it a second lookup of its rows.
+ * OFFSET skips are then read from the sort index (or sorted) as ids and sort keys, not as whole rows
+ * with their text and JSON columns (the last of 2,000 pages of 100,000 bookings: 31 → 16 ms with the
+ * gateway's index, an index-only scan). A first page keeps the direct form, which spares it a second
+ * lookup of its rows, and so does a later page where an index leads with the sort field without
+ * holding (field, id), as Cal.com's own do (page-form.ts).
  */
 function pageSubquery(where: string, sort: BookingSort, columns: string, skips = false): string {
   const rows = skips
@@ -186,7 +187,7 @@ function compileBookingPage(root: Selected, scope: Compiling): RootFieldPlan {
       const page = pageColumns(select, viewer);
       const where = conditionsOf(query.where);
       const values = { ...where.params, ...page.params, gw_take: query.take, gw_limit: query.take + 1, gw_offset: query.offset };
-      const skips = query.offset > 0;
+      const skips = query.offset > 0 && (await pageForm(ctx, query.sort.field)) === "ids";
       const statement = statements.get(shapeKey(query.where, query.sort, `${page.sql}\n${skips}`), () => ({
         sql:
           `SELECT ${select}${select ? ", " : ""}count(*) > :gw_take AS "more"` +

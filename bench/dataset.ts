@@ -149,6 +149,8 @@ export async function trimToDataset(url: string): Promise<number> {
   await c.connect();
   try {
     const { rowCount } = await c.query(`DELETE FROM "Booking" WHERE id > (SELECT bookings FROM bench_meta)`);
+    // Their events too (no foreign key: the change feed outlives its bookings).
+    await c.query(`DELETE FROM gateway.booking_events WHERE booking_id > (SELECT bookings FROM bench_meta)`);
     if (rowCount) await c.query("VACUUM ANALYZE");
     return rowCount ?? 0;
   } finally {

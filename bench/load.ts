@@ -78,12 +78,20 @@ export function runLoad(job: LoadJob, nextBody?: () => string): Promise<LoadResu
 export function loadInProcess(job: LoadJob): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(__dirname, "load.js")], { stdio: ["pipe", "pipe", "inherit"] });
+    // A load generator that has not answered a minute after its run ended is stuck: the bench goes on.
+    const stuck = setTimeout(() => child.kill("SIGKILL"), (job.seconds + 60) * 1_000);
     let out = "";
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (chunk: string) => (out += chunk));
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      if (code !== 0) return reject(new Error(`the load generator exited with ${code}`));
+    child.stdin.on("error", () => undefined); // a child that died early: its exit says so
+    child.once("error", (err) => {
+      clearTimeout(stuck);
+      reject(err);
+    });
+    // "close", not "exit": the child's output may still be in the pipe when it exits.
+    child.once("close", (code, signal) => {
+      clearTimeout(stuck);
+      if (code !== 0) return reject(new Error(`the load generator exited with ${signal ?? code}`));
       try {
         resolve(JSON.parse(out) as LoadResult);
       } catch {
@@ -101,10 +109,14 @@ if (require.main === module) {
   process.stdin.on("data", (chunk: string) => (input += chunk));
   process.stdin.on("end", () => {
     runLoad(JSON.parse(input) as LoadJob).then(
-      (result) => process.stdout.write(JSON.stringify(result)),
+      // Microseconds are enough; the process ends once its answer is written (autocannon's agents may linger).
+      (result) =>
+        process.stdout.write(JSON.stringify({ ...result, latencies: result.latencies.map((ms) => Math.round(ms * 1e3) / 1e3) }), () =>
+          process.exit(0),
+        ),
       (err: Error) => {
         console.error(err);
-        process.exitCode = 1;
+        process.exit(1);
       },
     );
   });

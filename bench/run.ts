@@ -646,14 +646,14 @@ async function calcomOnlyCopy(serverUrl: string, name: string): Promise<string> 
   const d = new Client({ connectionString: url.toString() });
   await d.connect();
   try {
-    // The copy was made from the run's data set before, or now after its scenarios created bookings.
-    await d.query(`DELETE FROM "Booking" WHERE id > (SELECT bookings FROM bench_meta)`);
     await d.query(`DROP INDEX IF EXISTS "Booking_startTime_id_idx"`);
     await d.query(`DROP INDEX IF EXISTS "Attendee_lower_email_idx"`);
-    await d.query(`VACUUM ANALYZE`);
+    await d.query(`ANALYZE`);
   } finally {
     await d.end();
   }
+  // The copy was made from the run's data set before, or now after its scenarios created bookings.
+  await trimToDataset(url.toString());
   return url.toString();
 }
 

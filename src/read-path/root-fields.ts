@@ -187,7 +187,7 @@ function compileBookingPage(root: Selected, scope: Compiling): RootFieldPlan {
       const page = pageColumns(select, viewer);
       const where = conditionsOf(query.where);
       const values = { ...where.params, ...page.params, gw_take: query.take, gw_limit: query.take + 1, gw_offset: query.offset };
-      const skips = query.offset > 0 && (await pageForm(ctx, query.sort.field)) === "ids";
+      const skips = query.offset > 0 && (await pageForm(ctx, query.sort)) === "ids";
       const statement = statements.get(shapeKey(query.where, query.sort, `${page.sql}\n${skips}`), () => ({
         sql:
           `SELECT ${select}${select ? ", " : ""}count(*) > :gw_take AS "more"` +

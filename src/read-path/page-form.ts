@@ -34,23 +34,23 @@ interface BookingIndex {
   nullsFirst: boolean;
 }
 
-const indexes = new WeakMap<DataSource, Promise<readonly BookingIndex[]>>();
+/** Per database, its indexes once read (undefined: the read failed, and the entry is gone). */
+const indexes = new WeakMap<DataSource, Promise<readonly BookingIndex[] | undefined>>();
 
 /** The form of a page past the first in `sort` on this request's database. */
 export async function pageForm(ctx: RequestContext, sort: BookingSort): Promise<PageForm> {
-  let known = indexes.get(ctx.dataSource);
-  if (!known) {
-    const reading = readIndexes(ctx.dataSource);
-    known = reading;
-    indexes.set(ctx.dataSource, reading);
-    reading.catch((err: Error) => {
-      if (indexes.get(ctx.dataSource) === reading) indexes.delete(ctx.dataSource);
+  let reading = indexes.get(ctx.dataSource);
+  if (!reading) {
+    reading = readIndexes(ctx.dataSource).catch((err: Error) => {
+      indexes.delete(ctx.dataSource);
       ctx.logger.warn('read path: could not read the indexes of "Booking"; later pages choose their rows by id first', {
         error: err.message,
       });
+      return undefined;
     });
+    indexes.set(ctx.dataSource, reading);
   }
-  const read = await known.catch(() => undefined);
+  const read = await reading;
   return read ? formOf(read, sort) : "ids";
 }
 
@@ -59,15 +59,11 @@ export function formOf(read: readonly BookingIndex[], { field, direction }: Book
   const column: string = field;
   // orderSql: ASC or DESC, NULLS LAST on updatedAt (Postgres' default for ASC, not for DESC).
   const nullsFirst = direction === OrderDirection.DESC && field !== BookingOrderField.UPDATED_AT;
-  const inOrder = read.filter(
-    (i) =>
-      i.first === column &&
-      // Read forwards, or backwards (which flips both options).
-      ((i.descending === (direction === OrderDirection.DESC) && i.nullsFirst === nullsFirst) ||
-        (i.descending !== (direction === OrderDirection.DESC) && i.nullsFirst !== nullsFirst)),
-  );
+  const descending = direction === OrderDirection.DESC;
+  // Read forwards (both options as asked) or backwards (both flipped).
+  const inOrder = read.some((i) => i.first === column && (i.descending !== descending) === (i.nullsFirst !== nullsFirst));
   const covering = read.some((i) => i.first === column && (field === BookingOrderField.ID || i.second === "id"));
-  return inOrder.length > 0 && !covering ? "rows" : "ids";
+  return inOrder && !covering ? "rows" : "ids";
 }
 
 /** The valid, plain (no expression, no predicate) btree indexes of `"Booking"`. */

@@ -24,6 +24,7 @@ import { runMemoryScenario, type MemoryReport } from "./memory";
 import { lastPageCursor } from "./keyset-cursor";
 import { loadInProcess, runLoad, type LoadJob } from "./load";
 import { percentile } from "./percentile";
+import { NODE_FLAGS } from "../src/node-flags";
 
 /**
  * `npm run bench`: generates data sets, starts the built gateway and the reference floor on them,
@@ -831,7 +832,7 @@ async function startGateway(url: string, env: Record<string, string> = {}, root 
   // Started the way the README tells process managers to start it.
   return startProcess(
     "gateway",
-    ["--max-semi-space-size=8", path.join(root, "dist", "src", "main.js")],
+    [...NODE_FLAGS, path.join(root, "dist", "src", "main.js")],
     // The webhook receiver of the subscription scenario listens on this machine: allow loopback subscribers.
     {
       DATABASE_URL: url,

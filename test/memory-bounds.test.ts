@@ -6,6 +6,7 @@ import { adminUrl, urlForDatabase } from "./support/env";
 import { createBooking, createViewer } from "./support/factories";
 import { startGatewayProcess, type GatewayProcess } from "./support/gateway-process";
 import { createTestDatabase, dropTestDatabase } from "./support/harness";
+import { NODE_FLAGS } from "../src/node-flags";
 
 /**
  * Memory stays bounded whatever clients send (contract, "Robustness: faults"): thousands of distinct
@@ -39,7 +40,7 @@ describe("memory bounds (real process)", () => {
     }
     await ds.destroy();
     gateway = await startGatewayProcess({
-      nodeArgs: ["--max-semi-space-size=8"],
+      nodeArgs: [...NODE_FLAGS],
       env: {
         DATABASE_URL: urlForDatabase(name),
         DB_MIGRATIONS: "off",

@@ -328,10 +328,10 @@ async function main(): Promise<void> {
         // uncommented (TRACE_SQL_COMMENTS=false), all exporting to a local OTLP receiver, and off (the SDK
         // not loaded): TRACING_PROCESSES fresh processes of on and of off, one of each other variant, started
         // together and warmed alike, each measured in alternated rounds, on page 1 and booking(id) with all
-        // relations. Two fresh processes of
-        // one configuration have differed by almost 2 × in requests/s on these machines (how V8 happened
-        // to optimize them), so one process per variant measured the process as much as the variant, and
-        // comparing fresh ones with the bench's long-warmed gateway measured their age.
+        // relations. Two fresh processes of one configuration have differed by almost 2 × in requests/s on
+        // these machines (how V8 happened to optimize them), so one process per variant measured the
+        // process as much as the variant, and comparing fresh ones with the bench's long-warmed gateway
+        // measured their age.
         if (full && (!ONLY || ONLY.some((word) => "tracing".includes(word)))) {
           const sink = await startOtlpSink();
           // Batches every second rather than the SDK's 5 s, so an instance exports its spans during its own round.
@@ -348,7 +348,7 @@ async function main(): Promise<void> {
           };
           const instances: { label: string; running: Running }[] = [];
           try {
-            // On and off interleaved (on, off, on, off, …), then one process of each other variant.
+            // One process of every configuration, then the further ones of on and off, alternately.
             const copies = (c: { label: string }) => (c === configurations.on || c === configurations.off ? TRACING_PROCESSES : 1);
             for (let copy = 0; copy < TRACING_PROCESSES; copy += 1)
               for (const c of Object.values(configurations))

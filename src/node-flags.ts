@@ -1,6 +1,7 @@
 /**
  * The V8 flags the gateway is meant to run with (README: "For process managers"; `npm start`, the
- * bench and the memory test start it with them; a test checks that `npm start` does):
+ * bench and the memory test start it with them; node-flags.test.ts checks `npm start` and every
+ * command the README gives):
  * - `--max-semi-space-size=8`: the young generation at 8 MB a semi-space (Node's default is 16);
  * - `--heap-growing-percent=50`: after each full collection the old generation may grow to 1.5 × what
  *   survived before the next one. Left to V8, the factor follows how fast collection runs against

@@ -93,3 +93,76 @@ describe("authentication", () => {
     expect(serialized).not.toContain(hashApiKey(key));
   });
 });
+
+/**
+ * The key cache (auth/api-key.ts) with a lifetime of 2 s: a key in steady use is looked up again in
+ * the background before its record runs out, so the read path's route keeps answering it; a revoked
+ * key is still refused within the lifetime; requests for an uncached key at once share one lookup.
+ */
+describe("the API key cache", () => {
+  const LIFETIME_MS = 2_000;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({
+      env: { API_KEY_CACHE_SECONDS: String(LIFETIME_MS / 1000), RATE_LIMIT_PER_MINUTE: "0", DB_POOL_SIZE: "10" },
+    });
+  });
+  afterAll(() => gw.close());
+
+  const routed = async () =>
+    Number(/^gateway_read_path_route_total (\d+)/m.exec(await (await fetch(`${gw.url}/metrics`)).text())?.[1] ?? 0);
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it("keeps a key in steady use on the read path's route past two lifetimes, and refuses it within a lifetime of its revocation", async () => {
+    const { user, key } = await createViewer(gw.dataSource);
+    const query = `query KeyInUse { me { id } }`;
+    expect((await gw.gql(query, {}, key)).body).toEqual({ data: { me: { id: user.id } } }); // compiled, key looked up
+    const before = await routed();
+    const started = Date.now();
+    let sent = 0;
+    while (Date.now() - started < 2.25 * LIFETIME_MS) {
+      const res = await gw.gql(query, {}, key);
+      expect(res.body).toEqual({ data: { me: { id: user.id } } });
+      sent += 1;
+      await sleep(150);
+    }
+    // Every one answered by the route: the record never ran out, so none took the unverified key's path.
+    expect(await routed()).toBe(before + sent);
+
+    await gw.dataSource.query(`DELETE FROM "ApiKey" WHERE "userId" = $1`, [user.id]);
+    const revoked = Date.now();
+    let refusedAfter: number | undefined;
+    while (Date.now() - revoked < LIFETIME_MS + 1_000) {
+      const res = await gw.gql(query, {}, key);
+      if (res.status === 401) refusedAfter ??= Date.now() - revoked;
+      else expect(refusedAfter).toBeUndefined(); // once refused, never answered again
+      await sleep(100);
+    }
+    expect(refusedAfter).toBeDefined();
+    expect(refusedAfter!).toBeLessThanOrEqual(LIFETIME_MS + 300);
+  });
+
+  it("looks an uncached key up once for requests that arrive while its lookup runs", async () => {
+    const { user, key } = await createViewer(gw.dataSource);
+    const query = `query Together { me { id } }`;
+    // The lookup waits on a lock of "ApiKey" until every request has arrived.
+    const locker = gw.dataSource.createQueryRunner();
+    await locker.startTransaction();
+    let answers: Awaited<ReturnType<typeof gw.gql>>[];
+    try {
+      await locker.query(`LOCK TABLE "ApiKey" IN ACCESS EXCLUSIVE MODE`);
+      const asked = Promise.all(Array.from({ length: 6 }, () => gw.gql(query, {}, key)));
+      await sleep(500);
+      await locker.commitTransaction();
+      answers = await asked;
+    } finally {
+      if (locker.isTransactionActive) await locker.rollbackTransaction();
+      await locker.release();
+    }
+    for (const res of answers) expect(res.body).toEqual({ data: { me: { id: user.id } } });
+    const cached = await gw.gql(query, {}, key); // the statements of a request whose key is cached
+    const own = Number(cached.headers.get("x-sql-statements"));
+    const total = answers.reduce((sum, res) => sum + Number(res.headers.get("x-sql-statements")), 0);
+    expect(total).toBe(6 * own + 1);
+  });
+});

@@ -48,14 +48,15 @@ export class Authenticator {
   }
 
   /**
-   * The viewer of a credential that is genuine and needs no statement: a cached, valid API key, or a
-   * JWT (verified by its signature). Undefined for anything else and any failure: `authenticate`
+   * The viewer of a credential that is genuine and needs no statement of its own: a cached, valid API
+   * key (or one whose lookup another request started and is running), or a JWT (verified by its
+   * signature). Undefined for anything else and any failure: `authenticate`
    * reports those.
    */
   async knownViewer(credential: string, store?: RequestStore): Promise<Viewer | undefined> {
     switch (credentialKind(credential)) {
       case "apiKey":
-        return this.apiKeys.cachedViewer(credential);
+        return this.apiKeys.knownViewer(credential);
       case "jwt":
         return this.jwt.authenticate(credential, store).catch(() => undefined);
       default:

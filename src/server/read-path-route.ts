@@ -21,8 +21,8 @@ import type { RequestLocals } from "./request-edge";
  * answered here, without Apollo's request pipeline, which cost
  * more CPU than the compiled statement itself on a page of 50 bookings. It does what the gate and
  * logging plugins do for such a request, with their own functions: the operation limits, the
- * credential (only one already verified and cached: a new key goes through Apollo first), the
- * viewer's rate-limit budget, the log line and metrics. Anything else, or anything that goes
+ * credential (only one already verified and cached, or whose lookup another request is running: a
+ * new key goes through Apollo first), the viewer's rate-limit budget, the log line and metrics. Anything else, or anything that goes
  * differently (an error of any kind, a viewer that is not a user, a text never compiled, a persisted
  * query, an `Accept` asking for another media type), is handed over to Express and Apollo
  * unchanged, counted once: a budget this route consumed is passed along and not consumed again.
@@ -88,7 +88,8 @@ export function readPathRoute(options: ReadPathRouteOptions): ReadPathRoute {
     const context = options.context(req, locals, rawJson);
     const store: RequestStore = { sqlStatements: 0, readOnly: true, deadline: context.store.deadline };
     context.store = store;
-    // Only a credential known without a statement: a new key goes through Apollo first.
+    // Only a credential known without a statement of this request's: a new key goes through Apollo
+    // first (and its gate), and requests for it meanwhile wait for that lookup (auth/api-key.ts).
     const viewer = await authenticator.knownViewer(key, store);
     if (viewer?.kind !== "user") return HAND_OVER;
     context.viewer = viewer;

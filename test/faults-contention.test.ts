@@ -4,7 +4,7 @@ import { sqlStateOf } from "../src/db/faults";
 import { GatewayClient } from "../src/db/pg-client";
 import { BookingStatus, Host, SchedulingType } from "../src/entities";
 import { adminUrl, urlForDatabase } from "./support/env";
-import { createBooking, createEventType, createTeam, createUser, createViewer } from "./support/factories";
+import { createApiKey, createBooking, createEventType, createTeam, createUser, createViewer } from "./support/factories";
 import { createTestDatabase, dropTestDatabase, startTestGateway, type GqlResponse, type TestGateway } from "./support/harness";
 
 /**
@@ -190,7 +190,8 @@ describe("contention faults (in process)", () => {
     let typed: TestGateway;
 
     beforeAll(async () => {
-      // Every request looks its key up (a prepared statement over users' columns) on a small pool.
+      // Every request looks its key up (a prepared statement over users' columns) on a small pool;
+      // requests for one key at once share a lookup, so the test sends three keys of one user.
       typed = await startTestGateway({
         databaseName: name,
         env: { DB_POOL_SIZE: "3", API_KEY_CACHE_SECONDS: "0", RATE_LIMIT_PER_MINUTE: "0" },
@@ -223,8 +224,14 @@ describe("contention faults (in process)", () => {
           })),
         },
       };
-      // Concurrently, so each of the 3 pooled connections prepares the statements.
-      const warm = await Promise.all(Array.from({ length: 9 }, () => typed.gql(LIST, {}, organizer.key)));
+      const keys = [
+        organizer.key,
+        await createApiKey(typed.dataSource, organizer.user),
+        await createApiKey(typed.dataSource, organizer.user),
+      ];
+      const ask = (i: number) => typed.gql(LIST, {}, keys[i % keys.length]);
+      // Concurrently, three keys, so each of the 3 pooled connections prepares the statements.
+      const warm = await Promise.all(Array.from({ length: 9 }, (_, i) => ask(i)));
       for (const r of warm) expect({ status: r.status, body: r.body }).toEqual({ status: 200, body: { data: expected } });
 
       const admin = new Client({ connectionString: urlForDatabase(name) });
@@ -239,10 +246,10 @@ describe("contention faults (in process)", () => {
 
       // More requests than connections, concurrently and one after another.
       const after = [
-        ...(await Promise.all(Array.from({ length: 9 }, () => typed.gql(LIST, {}, organizer.key)))),
+        ...(await Promise.all(Array.from({ length: 9 }, (_, i) => ask(i)))),
         ...(await (async () => {
           const seq: GqlResponse[] = [];
-          for (let i = 0; i < 6; i += 1) seq.push(await typed.gql(LIST, {}, organizer.key));
+          for (let i = 0; i < 6; i += 1) seq.push(await ask(i));
           return seq;
         })()),
       ];

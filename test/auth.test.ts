@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { createApiKey, createUser, createViewer } from "./support/factories";
-import { onlyError, startTestGateway, type GqlResponse, type TestGateway } from "./support/harness";
+import { sleep } from "./support/gateway-process";
+import { onlyError, readPathRouted, startTestGateway, type GqlResponse, type TestGateway } from "./support/harness";
 import type { AnyJson } from "./support/json";
 import { hashApiKey } from "../src/auth/api-key";
 
@@ -109,9 +110,7 @@ describe("the API key cache", () => {
   });
   afterAll(() => gw.close());
 
-  const routed = async () =>
-    Number(/^gateway_read_path_route_total (\d+)/m.exec(await (await fetch(`${gw.url}/metrics`)).text())?.[1] ?? 0);
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const routed = () => readPathRouted(gw.url);
 
   it("keeps a key in steady use on the read path's route past two lifetimes, and refuses it within a lifetime of its revocation", async () => {
     const { user, key } = await createViewer(gw.dataSource);

@@ -1,6 +1,6 @@
 import http from "node:http";
 import { createBooking, createViewer } from "./support/factories";
-import { createTestDatabase, dropTestDatabase, startTestGateway, type TestGateway } from "./support/harness";
+import { createTestDatabase, dropTestDatabase, readPathRouted, startTestGateway, type TestGateway } from "./support/harness";
 
 /**
  * The read path's route (src/server/read-path-route.ts): a query text the read path compiled before
@@ -25,10 +25,7 @@ describe("the read path's route", () => {
     await dropTestDatabase(databaseName);
   });
 
-  const routed = async () => {
-    const text = await (await fetch(`${gw.url}/metrics`)).text();
-    return Number(/^gateway_read_path_route_total (\d+)/m.exec(text)?.[1] ?? 0);
-  };
+  const routed = () => readPathRouted(gw.url);
   const post = (query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
     fetch(`${gw.url}/graphql`, {
       method: "POST",

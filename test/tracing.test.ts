@@ -12,7 +12,7 @@ import { ENTITIES } from "../src/entities";
 import { createBooking, createEventType, createViewer } from "./support/factories";
 import { sleep, startGatewayProcess, until, type GatewayProcess } from "./support/gateway-process";
 import { urlForDatabase } from "./support/env";
-import { createTestDatabase, dropTestDatabase, startTestGateway } from "./support/harness";
+import { createTestDatabase, dropTestDatabase, readPathRouted, startTestGateway } from "./support/harness";
 import type { AnyJson } from "./support/json";
 import { startWebhookReceiver, type WebhookReceiver } from "./support/webhook-receiver";
 
@@ -229,8 +229,7 @@ describe("tracing (OpenTelemetry, OTLP over HTTP)", () => {
   ])("a query %s: HTTP, operation and SQL spans in the client's trace, SQL tagged, the log line names it", async (_label, round) => {
     const query = `query Traced($id: Int) { booking(id: $id) { id title attendees { email } eventType { id title } } }`;
     if (round === 1) await post(query, traceparent().header, { id: bookingId });
-    const routed = async () =>
-      Number(/^gateway_read_path_route_total (\d+)/m.exec(await (await fetch(`${gw.url}/metrics`)).text())?.[1] ?? 0);
+    const routed = () => readPathRouted(gw.url);
     const routedBefore = await routed();
     const { traceId, header } = traceparent();
     const answer = await post(query, header, { id: bookingId });

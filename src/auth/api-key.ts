@@ -65,26 +65,24 @@ export const FAILED_LOOKUP_CACHE_MS = 5_000;
  * A key in use is looked up again in the background once its record has lived half the lifetime
  * (one statement at a time per key, counted against no request): under steady traffic its record
  * never runs out, so its requests are never handed to the slower path of an unverified key (the read
- * path's route takes only cached keys; at 48 requests a second on a slow page, each expiry sent
- * several to Apollo). A record is still never older than the lifetime, so the bound on revoking or
- * locking holds; a refresh that finds the key gone drops it at once, and one that fails leaves the
- * record to run out as before.
+ * path's route takes only cached keys or ones being looked up; at 48 requests a second on a slow
+ * page, each expiry sent several to Apollo). A record is still never older than the lifetime, so the
+ * bound on revoking or locking holds; a refresh that finds the key gone drops it at once, and one
+ * that fails leaves the record to run out as before. `running` holds one entry per key being looked
+ * up, removed when its statement ends (bounded by the pool's wait and the statement deadline,
+ * db/pg-client.ts).
  */
 export class ApiKeyAuthenticator {
   private readonly cache: LRUCache<string, KeyRecord> | undefined;
-  private readonly cacheMs: number;
   private readonly unknown = ttlCache<string, true>(MAX_CACHED_KEYS, FAILED_LOOKUP_CACHE_MS);
-  /** Hashes being looked up again in the background (at most one per cached record). */
-  private readonly refreshing = new Set<string>();
-  /** Lookups running, by hash: requests for the same key at once share one statement. */
+  /** Lookups running, by hash (background refreshes among them): requests for a key at once share one. */
   private readonly running = new Map<string, Promise<KeyRecord | undefined>>();
 
   constructor(
     private readonly dataSource: DataSource,
     cacheSeconds: number,
   ) {
-    this.cacheMs = cacheSeconds * 1000;
-    this.cache = cacheSeconds > 0 ? ttlCache<string, KeyRecord>(MAX_CACHED_KEYS, this.cacheMs) : undefined;
+    this.cache = cacheSeconds > 0 ? ttlCache<string, KeyRecord>(MAX_CACHED_KEYS, cacheSeconds * 1000) : undefined;
   }
 
   /** True when `key`'s answer is known without a statement (found or not found, still cached). */
@@ -130,13 +128,12 @@ export class ApiKeyAuthenticator {
 
   /** The cached record of `hash`, with a background lookup started once it has lived half the lifetime. */
   private cached(hash: string): KeyRecord | undefined {
-    const record = this.cache?.get(hash);
-    if (record && !this.refreshing.has(hash) && this.cache!.getRemainingTTL(hash) < this.cacheMs / 2) {
-      this.refreshing.add(hash);
+    const cache = this.cache;
+    if (!cache) return undefined;
+    const record = cache.get(hash);
+    if (record && !this.running.has(hash) && cache.getRemainingTTL(hash) < cache.ttl / 2) {
       // A failure is the next lookup's to report, once the record has run out.
-      this.lookup(hash, undefined)
-        .catch(() => undefined)
-        .finally(() => this.refreshing.delete(hash));
+      this.lookup(hash, undefined).catch(() => undefined);
     }
     return record;
   }

@@ -50,8 +50,7 @@ export class Authenticator {
   /**
    * The viewer of a credential that is genuine and needs no statement of its own: a cached, valid API
    * key (or one whose lookup another request started and is running), or a JWT (verified by its
-   * signature). Undefined for anything else and any failure: `authenticate`
-   * reports those.
+   * signature). Undefined for anything else and any failure: `authenticate` reports those.
    */
   async knownViewer(credential: string, store?: RequestStore): Promise<Viewer | undefined> {
     switch (credentialKind(credential)) {

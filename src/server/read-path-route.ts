@@ -18,11 +18,11 @@ import type { RequestLocals } from "./request-edge";
 /**
  * The read path's route, called by the front door (front-door.ts) with the parsed body: a POST
  * /graphql whose query text the read path has compiled before (so Apollo parsed and validated it) is
- * answered here, without Apollo's request pipeline, which cost
- * more CPU than the compiled statement itself on a page of 50 bookings. It does what the gate and
- * logging plugins do for such a request, with their own functions: the operation limits, the
- * credential (only one already verified and cached, or whose lookup another request is running: a
- * new key goes through Apollo first), the viewer's rate-limit budget, the log line and metrics. Anything else, or anything that goes
+ * answered here, without Apollo's request pipeline, which cost more CPU than the compiled statement
+ * itself on a page of 50 bookings. It does what the gate and logging plugins do for such a request,
+ * with their own functions: the operation limits, the credential (only one already verified and
+ * cached, or whose lookup another request is running: a new key goes through Apollo first), the
+ * viewer's rate-limit budget, the log line and metrics. Anything else, or anything that goes
  * differently (an error of any kind, a viewer that is not a user, a text never compiled, a persisted
  * query, an `Accept` asking for another media type), is handed over to Express and Apollo
  * unchanged, counted once: a budget this route consumed is passed along and not consumed again.

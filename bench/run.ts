@@ -946,13 +946,10 @@ async function measure(
   // key's lookup (SQL/req 2 where every measured request made 1).
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   const method = s.method ?? "POST";
-  if (target !== "floor") {
-    await fetch(`http://127.0.0.1:${g.port}${urlPath}`, { method, headers, body: method === "GET" ? undefined : body() }).then((r) =>
-      r.arrayBuffer(),
-    );
-  }
+  const send = () => fetch(`http://127.0.0.1:${g.port}${urlPath}`, { method, headers, body: method === "GET" ? undefined : body() });
+  if (target !== "floor") await (await send()).arrayBuffer();
   const before = target !== "floor" ? await sqlMetric(g.port) : undefined;
-  const probe = await fetch(`http://127.0.0.1:${g.port}${urlPath}`, { method, headers, body: method === "GET" ? undefined : body() });
+  const probe = await send();
   const probeBody = (await probe.json()) as { errors?: unknown[] };
   if (probe.status !== 200 || probeBody.errors)
     throw new Error(`${s.name}: probe failed: ${probe.status} ${JSON.stringify(probeBody).slice(0, 500)}`);

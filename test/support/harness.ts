@@ -116,13 +116,13 @@ export async function startTestGateway(options: { env?: Record<string, string>; 
   };
 }
 
-/** The single error of a response, asserting there is exactly one. */
 /** Requests the read path's route answered so far (the `gateway_read_path_route_total` metric). */
 export async function readPathRouted(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   return Number(/^gateway_read_path_route_total (\d+)/m.exec(text)?.[1] ?? 0);
 }
 
+/** The single error of a response, asserting there is exactly one. */
 export function onlyError(res: GqlResponse): { message: string; extensions?: Record<string, AnyJson> } {
   if (!res.body.errors || res.body.errors.length !== 1) {
     throw new Error(`expected exactly one error, got ${JSON.stringify(res.body)}`);

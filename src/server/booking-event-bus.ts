@@ -4,14 +4,20 @@ import type { DataSource } from "typeorm";
 import { BOOKING_EVENTS_CHANNEL, onBookingEventsCommitted } from "../domain/events/booking-events";
 import { BookingEventWindow } from "../domain/events/booking-event-window";
 import type { Logger } from "../logger";
+import { Throttle } from "./throttle";
 
 /** How often the bus looks for events without a NOTIFY (one held back behind a slow transaction, a lost connection). */
 const POLL_MS = 1_000;
 const MAX_RECONNECT_DELAY_MS = 10_000;
-/** Commits of this instance closer together than this share one NOTIFY to the others. */
-const NOTIFY_COALESCE_MS = 5;
-/** Wake-ups closer together than this are one. */
-const WAKE_COALESCE_MS = 50;
+/**
+ * At most one NOTIFY to the other instances per this many ms: commits within it share one. Every
+ * NOTIFY wakes every listening backend of the database (Postgres signals them all, whatever their
+ * channel: each instance's bus and graphile-worker); one per commit cost createBooking about a tenth
+ * of its throughput with a few instances running.
+ */
+const NOTIFY_INTERVAL_MS = 25;
+/** At most one wake-up of the local streams (one read of the feed) per this many ms. */
+const WAKE_INTERVAL_MS = 50;
 
 /**
  * Wakes this instance's subscription streams when booking events may have been committed, on any
@@ -52,9 +58,9 @@ export class BookingEventBus {
   async stop(): Promise<void> {
     this.stopped = true;
     onBookingEventsCommitted(this.dataSource, undefined);
-    if (this.notifyTimer) clearTimeout(this.notifyTimer);
+    this.notifier.cancel();
+    this.waker.cancel();
     if (this.poller) clearInterval(this.poller);
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
     await this.client?.end().catch(() => undefined);
     this.emitter.removeAllListeners();
   }
@@ -74,32 +80,24 @@ export class BookingEventBus {
     return this.client !== undefined;
   }
 
-  private wakeTimer: NodeJS.Timeout | undefined;
-  private notifyTimer: NodeJS.Timeout | undefined;
+  private readonly notifier = new Throttle(NOTIFY_INTERVAL_MS, () => {
+    this.client?.query(`NOTIFY ${BOOKING_EVENTS_CHANNEL}`).catch(() => undefined);
+  });
+  private readonly waker = new Throttle(WAKE_INTERVAL_MS, () => void this.refreshThenWake(true));
 
   /**
    * After a commit of this instance that wrote events: wakes the local streams, and tells the other
-   * instances with one NOTIFY on the listening connection (commits within NOTIFY_COALESCE_MS share
-   * it). Without the connection the others find the events by their poll.
+   * instances with a NOTIFY on the listening connection (at most one per NOTIFY_INTERVAL_MS; the
+   * commits in between share the next). Without the connection the others find the events by their poll.
    */
   announce(): void {
     this.wake();
-    if (this.notifyTimer) return;
-    this.notifyTimer = setTimeout(() => {
-      this.notifyTimer = undefined;
-      this.client?.query(`NOTIFY ${BOOKING_EVENTS_CHANNEL}`).catch(() => undefined);
-    }, NOTIFY_COALESCE_MS);
-    this.notifyTimer.unref();
+    this.notifier.call();
   }
 
-  /** Wakes the streams, at most once per WAKE_COALESCE_MS (a burst of commits is one read per stream). */
+  /** Wakes the streams, at most once per WAKE_INTERVAL_MS (a burst of commits is one read per stream). */
   private wake(): void {
-    if (this.wakeTimer) return;
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTimer = undefined;
-      void this.refreshThenWake(true);
-    }, WAKE_COALESCE_MS);
-    this.wakeTimer.unref();
+    this.waker.call();
   }
 
   private async connect(): Promise<void> {

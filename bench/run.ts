@@ -68,6 +68,11 @@ const MEMORY_PAGES = Number(process.env.BENCH_MEMORY_PAGES ?? 5_000);
  * run told the cost to about ± 15 %, as much as the target.
  */
 const TRACING_PROCESSES = Math.max(1, Number(process.env.BENCH_TRACING_PROCESSES ?? 4));
+/**
+ * Fresh processes with events on and with BOOKING_EVENTS=off in the cost-of-events scenario (each
+ * measured twice, alternated).
+ */
+const EVENTS_PROCESSES = Math.max(1, Number(process.env.BENCH_EVENTS_PROCESSES ?? 3));
 const SUBSCRIPTION_EVENTS = Number(process.env.BENCH_SUBSCRIPTION_EVENTS ?? 100);
 const SUBSCRIPTION_IDLE = Number(process.env.BENCH_SUBSCRIPTION_IDLE ?? 1_000);
 /** The cost of booking events on createBooking: mean bookings/s with events on against off, alternated in one run. */
@@ -78,7 +83,7 @@ function eventCostLines(results: Measurement[]): string[] {
   const mean = (rows: Measurement[]) => rows.reduce((a, r) => a + r.rps, 0) / rows.length;
   const ratio = mean(on) / mean(off);
   return [
-    "## Cost of booking events on createBooking (c=10, both warmed, on / off in ABBA order in this run)",
+    `## Cost of booking events on createBooking (c=10; on and off: ${EVENTS_PROCESSES} fresh processes of each, started together, warmed ${WARM_UP} s each, two alternated rounds each in this run)`,
     "",
     `Events on: ${on.map((r) => r.rps).join(", ")} bookings/s (mean ${Math.round(mean(on))}); BOOKING_EVENTS=off: ${off.map((r) => r.rps).join(", ")} (mean ${Math.round(mean(off))}). On / off = ${ratio.toFixed(2)} (${Math.round((1 - ratio) * 100)}% fewer bookings/s; target: at most 15%).`,
     "",
@@ -294,33 +299,20 @@ async function main(): Promise<void> {
             }
           }
         }
-        // The cost of booking events: the same create scenario on an instance with BOOKING_EVENTS=off.
+        // The cost of booking events: the same create scenario on fresh instances with events on and with
+        // BOOKING_EVENTS=off, EVENTS_PROCESSES of each, started together and warmed alike (not the bench's
+        // long-running gateway against a fresh one: that compared the processes' age as much as the setting).
         const create = scenarios.find((x) => x.name === "f: createBooking");
         if (full && create && (!ONLY || ONLY.some((word) => create.name.includes(word)))) {
-          const off = await startGateway(url, { BOOKING_EVENTS: "off" });
+          const instances = await startVariants(url, [
+            { label: "events on", env: {}, copies: EVENTS_PROCESSES },
+            { label: "BOOKING_EVENTS=off", env: { BOOKING_EVENTS: "off" }, copies: EVENTS_PROCESSES },
+          ]);
           try {
-            // Both instances warmed first (discarded), then on / off in an ABBA order (on, off, off,
-            // on, on, off, off, on): a drift of the machine (autovacuum after the data load, other
-            // tenants) weighs equally on both. The ratio in RESULTS.md is mean(on) / mean(off).
-            console.log(`${size} ${create.name}: BOOKING_EVENTS on and off alternated (ABBA), c=10`);
-            await measure({ ...create, name: "warm-up" }, "gateway", gateway, size, 10, 3);
-            await measure({ ...create, name: "warm-up" }, "gateway", off, size, 10, 3);
-            for (const [round, on] of [true, false, false, true, true, false, false, true].entries()) {
-              results.push(
-                await measure(
-                  {
-                    ...create,
-                    name: on ? `f: createBooking, events on (${round + 1})` : `f: createBooking, BOOKING_EVENTS=off (${round + 1})`,
-                  },
-                  "gateway",
-                  on ? gateway : off,
-                  size,
-                  10,
-                ),
-              );
-            }
+            console.log(`${size} ${create.name}: BOOKING_EVENTS on and off, ${EVENTS_PROCESSES} processes each; alternated, c=10`);
+            results.push(...(await alternatedRounds(create, instances, size, WARM_UP)));
           } finally {
-            await stopGateway(off);
+            for (const v of instances) await stopGateway(v.running);
           }
         }
         // The cost of tracing: instances as production runs them when tracing is on (at most 10 new traces
@@ -346,27 +338,20 @@ async function main(): Promise<void> {
             },
             off: { label: "tracing off", env: {} },
           };
-          const instances: { label: string; running: Running }[] = [];
+          const many = (c: { label: string; env: Record<string, string> }) => ({
+            ...c,
+            copies: c === configurations.on || c === configurations.off ? TRACING_PROCESSES : 1,
+          });
+          const instances = await startVariants(url, Object.values(configurations).map(many));
           try {
-            // One process of every configuration, then the further ones of on and off, alternately.
-            const copies = (c: { label: string }) => (c === configurations.on || c === configurations.off ? TRACING_PROCESSES : 1);
-            for (let copy = 0; copy < TRACING_PROCESSES; copy += 1)
-              for (const c of Object.values(configurations))
-                if (copy < copies(c)) instances.push({ label: c.label, running: await startGateway(url, c.env) });
             for (const s of scenarios.filter((x) => /^(a|e): /.test(x.name))) {
               console.log(
                 `${size} ${s.name}: tracing on and off, ${TRACING_PROCESSES} processes each; a tenth, every trace, ` +
                   `every trace without SQL comments, one each; alternated, c=10`,
               );
-              for (const v of instances) await measure({ ...s, name: "warm-up" }, "gateway", v.running, size, 10, WARM_UP);
-              // Each process twice, the second pass in reverse order (ABCDE…EDCBA): a drift of the machine
-              // during the scenario falls on every variant alike.
-              for (const [round, v] of [...instances, ...[...instances].reverse()].entries()) {
-                // Each round starts once the previous one's spans are exported (OTEL_BSP_SCHEDULE_DELAY below):
-                // an instance still exporting would take CPU from the next one's round.
-                await sink.quiet();
-                results.push(await measure({ ...s, name: `${s.name}, ${v.label} (${round + 1})` }, "gateway", v.running, size, 10));
-              }
+              // Each round starts once the previous one's spans are exported (OTEL_BSP_SCHEDULE_DELAY below):
+              // an instance still exporting would take CPU from the next one's round.
+              results.push(...(await alternatedRounds(s, instances, size, WARM_UP, () => sink.quiet())));
             }
             tracingExport = await sink.stats();
           } finally {
@@ -826,6 +811,53 @@ async function keysetScenarios(url: string, size: number): Promise<Scenario[]> {
 interface Running {
   port: number;
   child: ChildProcess | undefined;
+}
+
+/** A gateway started for one variant of a comparison (the variant's label names its rounds). */
+interface VariantInstance {
+  label: string;
+  running: Running;
+}
+
+/**
+ * Fresh gateways for a comparison: `copies` processes of each variant, started one after another in
+ * turns (one of each variant, then the next of each), so no variant is the older. Two fresh processes
+ * of one configuration have differed by almost 2 × in requests/s on these machines.
+ */
+async function startVariants(
+  url: string,
+  variants: { label: string; env: Record<string, string>; copies: number }[],
+): Promise<VariantInstance[]> {
+  const instances: VariantInstance[] = [];
+  try {
+    for (let copy = 0; copy < Math.max(...variants.map((v) => v.copies)); copy += 1)
+      for (const v of variants) if (copy < v.copies) instances.push({ label: v.label, running: await startGateway(url, v.env) });
+  } catch (err) {
+    for (const i of instances) await stopGateway(i.running);
+    throw err;
+  }
+  return instances;
+}
+
+/**
+ * `s` on every instance: each warmed for `warmSeconds`, then measured twice at c=10, the second pass
+ * in reverse order (ABCD…DCBA), so a drift of the machine during the scenario falls on every variant
+ * alike. Rows are named "<scenario>, <label> (<round>)"; `beforeRound` runs before each measured round.
+ */
+async function alternatedRounds(
+  s: Scenario,
+  instances: VariantInstance[],
+  size: number,
+  warmSeconds: number,
+  beforeRound?: () => Promise<void>,
+): Promise<Measurement[]> {
+  for (const v of instances) await measure({ ...s, name: "warm-up" }, "gateway", v.running, size, 10, warmSeconds);
+  const rows: Measurement[] = [];
+  for (const [round, v] of [...instances, ...[...instances].reverse()].entries()) {
+    await beforeRound?.();
+    rows.push(await measure({ ...s, name: `${s.name}, ${v.label} (${round + 1})` }, "gateway", v.running, size, 10));
+  }
+  return rows;
 }
 
 async function startGateway(url: string, env: Record<string, string> = {}, root = ROOT): Promise<Running> {

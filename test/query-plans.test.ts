@@ -3,6 +3,7 @@ import { generateDataset } from "../bench/dataset";
 import { createTestDatabase, dropTestDatabase } from "./support/harness";
 import { urlForDatabase } from "./support/env";
 import { Client } from "pg";
+import { BookingOrderField, OrderDirection, orderSql } from "../src/domain/booking/booking-order";
 
 /**
  * The list and count statements the gateway runs for page 1 of 50, per role, on a data set large
@@ -66,8 +67,14 @@ describe("query plans", () => {
       const calcomOnly = (await explainListStatements(url)).find((p) => p.label === "system admin: last offset page")!;
       expect(withGatewayIndex.sql).toMatch(/b\.id IN \(SELECT b\.id FROM "Booking" b/);
       expect(calcomOnly.sql).not.toMatch(/b\.id IN \(SELECT/);
-      expect(calcomOnly.plan).toMatch(/Incremental Sort[\s\S]*Index Scan using "Booking_startTime_endTime_status_idx"/);
+      // The last page, read from the end (root-fields.ts fromEndRows): Cal.com's index backwards, 51 rows
+      // (the page and the one that tells whether another follows), the forward branch never run.
+      expect(calcomOnly.plan).toMatch(
+        /Incremental Sort[\s\S]*Index Scan using "Booking_startTime_endTime_status_idx"[^\n]*\(never executed\)/,
+      );
+      expect(calcomOnly.plan).toMatch(/Index Scan Backward using "Booking_startTime_endTime_status_idx"[^\n]*actual rows=51(\.00)? /);
       expect(calcomOnly.plan).not.toMatch(/Sort Method: external/);
+      expect(calcomOnly.plan).not.toMatch(/JIT:/); // the page's JSON priced for 51 rows, not a tenth of the table
       // Ties on the start time within the page, broken by id in both forms: the last 20 bookings take
       // the start time of the one before them (the data set's start times are otherwise all distinct).
       await db.query(
@@ -81,11 +88,54 @@ describe("query plans", () => {
       const tied = nodes.filter(([start]) => start === nodes[nodes.length - 1][0]);
       expect(tied.length).toBe(21);
       expect(tied.map(([, id]) => id)).toEqual(tied.map(([, id]) => id).sort((a, b) => a - b));
+
+      // Any offset gives the same page as the ids-first form: below the share of the table where the
+      // statement counts (forwards), past the middle (backwards), the last partial page, past the end;
+      // and with statistics that understate the table (the count taken, the page in the first part of
+      // the list: forwards). The offset is the one parameter whose value is the last page's.
+      const at = async (p: { sql: string; params: unknown[] }, offset: number) =>
+        answer({ sql: p.sql, params: p.params.map((v) => (v === calcomOnly.params.find((x) => x === 29_950) ? offset : v)) });
+      expect(calcomOnly.params.filter((v) => v === 29_950)).toHaveLength(1);
+      expect(withGatewayIndex.params.filter((v) => v === 29_950)).toHaveLength(1);
+      const pages = async () => {
+        for (const offset of [1_000, 17_950, 18_000, 24_000, 29_950, 29_990, 30_000, 45_000]) {
+          const expected = await at(withGatewayIndex, offset);
+          expect({ offset, page: await at(calcomOnly, offset) }).toEqual({ offset, page: expected });
+          const ids = (JSON.parse(expected) as Array<{ id: number }>).map((n) => n.id);
+          const want = await db.query<{ id: number }>(`SELECT id FROM "Booking" ORDER BY "startTime", id LIMIT 50 OFFSET ${offset}`);
+          expect(ids).toEqual(want.rows.map((r) => r.id));
+        }
+      };
+      await pages();
+      await db.query(`UPDATE pg_class SET reltuples = 1000 WHERE oid = '"Booking"'::regclass`);
+      await pages();
     } finally {
       await db.query(`CREATE INDEX IF NOT EXISTS "Booking_startTime_id_idx" ON "Booking"("startTime", "id")`);
       await db.end();
     }
   }, 60_000);
+
+  it("reverses every sort order exactly, nulls and ties included (orderSql reversed, used by pages read from the end)", async () => {
+    const db = new Client({ connectionString: urlForDatabase(name) });
+    await db.connect();
+    try {
+      // Ties on every field and null updatedAt values, in a copy of 2,000 bookings.
+      await db.query(`CREATE TEMP TABLE "Booking" AS SELECT * FROM public."Booking" ORDER BY id LIMIT 2000`);
+      await db.query(`UPDATE "Booking" SET "updatedAt" = NULL WHERE id % 3 = 0`);
+      await db.query(`UPDATE "Booking" SET "startTime" = date_trunc('month', "startTime"), "endTime" = date_trunc('month', "endTime"),
+                        "createdAt" = date_trunc('year', "createdAt"), "updatedAt" = date_trunc('year', "updatedAt")`);
+      for (const field of Object.values(BookingOrderField))
+        for (const direction of Object.values(OrderDirection)) {
+          const ids = async (reversed: boolean) =>
+            (
+              await db.query<{ id: number }>(`SELECT b.id FROM "Booking" b ORDER BY ${orderSql({ field, direction }, "b", reversed)}`)
+            ).rows.map((r) => r.id);
+          expect({ field, direction, ids: await ids(true) }).toEqual({ field, direction, ids: (await ids(false)).reverse() });
+        }
+    } finally {
+      await db.end();
+    }
+  });
 
   it("runs each role's list as one statement, the relations built inside it", () => {
     for (const p of plans.filter((x) => x.label.endsWith(": list"))) {

@@ -37,10 +37,14 @@ export function resolveOrder(orderBy?: { field?: BookingOrderField | null; direc
 /**
  * The ORDER BY list of a total order over `"Booking"` rows of `alias`: the sort column, then id in the
  * same direction; updatedAt NULLS LAST in both directions (Postgres' default would put them first in DESC).
+ * `reversed`: the exact reverse of that order (every direction flipped, updatedAt's nulls first; the
+ * other columns' nulls follow Postgres' default, which flips with the direction).
  */
-export function orderSql({ field, direction }: BookingSort, alias = "b"): string {
-  const sortColumn = `${alias}."${field}" ${direction}${field === BookingOrderField.UPDATED_AT ? " NULLS LAST" : ""}`;
-  return field === BookingOrderField.ID ? sortColumn : `${sortColumn}, ${alias}."id" ${direction}`;
+export function orderSql({ field, direction }: BookingSort, alias = "b", reversed = false): string {
+  const dir = reversed ? (direction === OrderDirection.ASC ? OrderDirection.DESC : OrderDirection.ASC) : direction;
+  const nulls = field === BookingOrderField.UPDATED_AT ? (reversed ? " NULLS FIRST" : " NULLS LAST") : "";
+  const sortColumn = `${alias}."${field}" ${dir}${nulls}`;
+  return field === BookingOrderField.ID ? sortColumn : `${sortColumn}, ${alias}."id" ${dir}`;
 }
 
 /** The row's position in `sort`. */

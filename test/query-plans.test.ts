@@ -89,21 +89,24 @@ describe("query plans", () => {
       expect(tied.length).toBe(21);
       expect(tied.map(([, id]) => id)).toEqual(tied.map(([, id]) => id).sort((a, b) => a - b));
 
-      // Any offset gives the same page as the ids-first form: below the share of the table where the
-      // statement counts (forwards), past the middle (backwards), the last partial page, past the end;
-      // and with statistics that understate the table (the count taken, the page in the first part of
-      // the list: forwards). The offset is the one parameter whose value is the last page's.
-      const at = async (p: { sql: string; params: unknown[] }, offset: number) =>
-        answer({ sql: p.sql, params: p.params.map((v) => (v === calcomOnly.params.find((x) => x === 29_950) ? offset : v)) });
+      // Any offset gives the same page (and hasNextPage) as the ids-first form and as plain SQL: below
+      // the share of the table where the statement counts (forwards), past the middle (backwards), on
+      // either side of the count's cap (2 × (offset + 51) = 30,000 at 14,949), the last partial page,
+      // past the end; and with statistics that understate the table (the count taken, the page in the
+      // first part of the list: forwards). The offset is the one parameter whose value is the last page's.
+      const at = async (p: { sql: string; params: unknown[] }, offset: number) => {
+        const params = p.params.map((v) => (v === 29_950 ? offset : v));
+        const [row] = (await db.query<{ r0: string; more: boolean }>(p.sql, params)).rows;
+        return { ids: (JSON.parse(row.r0) as Array<{ id: number }>).map((n) => n.id), more: row.more };
+      };
       expect(calcomOnly.params.filter((v) => v === 29_950)).toHaveLength(1);
       expect(withGatewayIndex.params.filter((v) => v === 29_950)).toHaveLength(1);
       const pages = async () => {
-        for (const offset of [1_000, 17_950, 18_000, 24_000, 29_950, 29_990, 30_000, 45_000]) {
-          const expected = await at(withGatewayIndex, offset);
-          expect({ offset, page: await at(calcomOnly, offset) }).toEqual({ offset, page: expected });
-          const ids = (JSON.parse(expected) as Array<{ id: number }>).map((n) => n.id);
-          const want = await db.query<{ id: number }>(`SELECT id FROM "Booking" ORDER BY "startTime", id LIMIT 50 OFFSET ${offset}`);
-          expect(ids).toEqual(want.rows.map((r) => r.id));
+        for (const offset of [1_000, 14_948, 14_949, 14_950, 17_950, 18_000, 24_000, 29_950, 29_990, 30_000, 45_000]) {
+          const want = await db.query<{ id: number }>(`SELECT id FROM "Booking" ORDER BY "startTime", id LIMIT 51 OFFSET ${offset}`);
+          const expected = { offset, ids: want.rows.slice(0, 50).map((r) => r.id), more: want.rows.length > 50 };
+          expect({ offset, ...(await at(calcomOnly, offset)) }).toEqual(expected);
+          expect({ offset, ...(await at(withGatewayIndex, offset)) }).toEqual(expected);
         }
       };
       await pages();

@@ -137,15 +137,18 @@ function pageAndTotal(
  * first page keeps the direct form, which spares it a second lookup of its rows.
  */
 function pageSubquery(where: string, sort: BookingSort, columns: string, form: PageChoice): string {
-  const direct = `SELECT * FROM "Booking" b WHERE ${where} ORDER BY ${orderSql(sort, "b")} LIMIT :gw_limit OFFSET :gw_offset`;
   const rows =
     form === "ids"
-      ? `SELECT * FROM "Booking" b WHERE b.id IN (SELECT b.id FROM "Booking" b WHERE ${where} ORDER BY ${orderSql(sort, "b")} LIMIT :gw_limit OFFSET :gw_offset)`
+      ? `SELECT * FROM "Booking" b WHERE b.id IN (${inOrder("b.id", where, sort)})`
       : form === "rows from the end"
         ? fromEndRows(where, sort)
-        : direct;
+        : inOrder("*", where, sort);
   return `SELECT b.*${columns}, row_number() OVER (ORDER BY ${orderSql(sort, "b")}) AS "__rn" FROM (${rows}) b`;
 }
+
+/** `list` of the page's rows of `where`, read in `sort`'s order from the OFFSET. */
+const inOrder = (list: string, where: string, sort: BookingSort) =>
+  `SELECT ${list} FROM "Booking" b WHERE ${where} ORDER BY ${orderSql(sort, "b")} LIMIT :gw_limit OFFSET :gw_offset`;
 
 /** How a page's rows are chosen: a first page, or page-form.ts's form of a later one. */
 type PageChoice = "first" | PageForm | "rows from the end";
@@ -181,8 +184,7 @@ function fromEndRows(where: string, sort: BookingSort): string {
   return (
     `SELECT * FROM (WITH gw_counted AS MATERIALIZED (SELECT CASE WHEN :gw_offset::bigint >= ${FROM_END_MIN_SHARE} * ${estimate}` +
     ` THEN (SELECT count(*) FROM (SELECT FROM "Booking" b WHERE ${where} LIMIT 2 * ${end}) c) END AS n)` +
-    ` (SELECT * FROM "Booking" b WHERE ${where} AND coalesce(${counted} >= 2 * ${end}, true)` +
-    ` ORDER BY ${orderSql(sort, "b")} LIMIT :gw_limit OFFSET :gw_offset)` +
+    ` (${inOrder("*", `${where} AND coalesce(${counted} >= 2 * ${end}, true)`, sort)})` +
     ` UNION ALL (SELECT * FROM "Booking" b WHERE ${where} AND ${counted} < 2 * ${end}` +
     ` ORDER BY ${orderSql(sort, "b", true)} LIMIT greatest(0, least(:gw_limit, ${counted} - :gw_offset)) OFFSET greatest(0, ${counted} - ${end}))) gw_page` +
     ` LIMIT :gw_limit`

@@ -1,5 +1,6 @@
 import { explainListStatements, type ExplainResult } from "../bench/explain";
 import { generateDataset } from "../bench/dataset";
+import { floorSql, lastPageRows } from "../bench/floor";
 import { createTestDatabase, dropTestDatabase } from "./support/harness";
 import { urlForDatabase } from "./support/env";
 import { Client } from "pg";
@@ -91,9 +92,10 @@ describe("query plans", () => {
 
       // Any offset gives the same page (and hasNextPage) as the ids-first form and as plain SQL: below
       // the share of the table where the statement counts (forwards), past the middle (backwards), on
-      // either side of the count's cap (2 × (offset + 51) = 30,000 at 14,949), the last partial page,
-      // past the end; and with statistics that understate the table (the count taken, the page in the
-      // first part of the list: forwards). The offset is the one parameter whose value is the last page's.
+      // either side of the middle (2 × (offset + 51) = 30,000 at 14,949), the last partial page,
+      // past the end; with statistics that understate the table (the count taken, the page in the
+      // first part of the list: forwards); and on a table never analyzed (nothing counted: forwards).
+      // The offset is the one parameter whose value is the last page's.
       const at = async (p: { sql: string; params: unknown[] }, offset: number) => {
         const params = p.params.map((v) => (v === 29_950 ? offset : v));
         const [row] = (await db.query<{ r0: string; more: boolean }>(p.sql, params)).rows;
@@ -112,8 +114,27 @@ describe("query plans", () => {
       await pages();
       await db.query(`UPDATE pg_class SET reltuples = 1000 WHERE oid = '"Booking"'::regclass`);
       await pages();
+      await db.query(`UPDATE pg_class SET reltuples = -1, relpages = 0 WHERE oid = '"Booking"'::regclass`);
+      await pages();
+      const explain = async (p: { sql: string; params: unknown[] }) =>
+        (await db.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, TIMING OFF) ${p.sql}`, p.params)).rows
+          .map((r) => r["QUERY PLAN"])
+          .join("\n");
+      const neverAnalyzed = await explain(calcomOnly);
+      expect(neverAnalyzed).toMatch(/Aggregate[^\n]*\(never executed\)\n\s*-> {2}[^\n]*Scan[^\n]* on "Booking"[^\n]*\(never executed\)/);
+      expect(neverAnalyzed).toMatch(/Index Scan using "Booking_startTime_endTime_status_idx"[^\n]*actual rows=30000(\.00)? /);
+      // Statistics taken when the table was ten times as large (300,000 rows in ten times its pages):
+      // estimated from the pages it has now (30,000 rows), so the last page is counted and read backwards.
+      await db.query(
+        `UPDATE pg_class SET reltuples = 300000, relpages = pg_relation_size(oid) / current_setting('block_size')::int * 10 WHERE oid = '"Booking"'::regclass`,
+      );
+      expect(await explain(calcomOnly)).toMatch(
+        /Index Scan Backward using "Booking_startTime_endTime_status_idx"[^\n]*actual rows=51(\.00)? /,
+      );
+      await pages();
     } finally {
       await db.query(`CREATE INDEX IF NOT EXISTS "Booking_startTime_id_idx" ON "Booking"("startTime", "id")`);
+      await db.query(`ANALYZE "Booking"`);
       await db.end();
     }
   }, 60_000);
@@ -135,6 +156,25 @@ describe("query plans", () => {
             ).rows.map((r) => r.id);
           expect({ field, direction, ids: await ids(true) }).toEqual({ field, direction, ids: (await ids(false)).reverse() });
         }
+    } finally {
+      await db.end();
+    }
+  });
+
+  it("gives the bench floor's last page read from the end (bench/floor.ts lastPageRows) as plain SQL's page, without JIT", async () => {
+    const db = new Client({ connectionString: urlForDatabase(name) });
+    await db.connect();
+    try {
+      for (const offset of [0, 15_000, 29_900, 29_950, 29_990, 30_000]) {
+        const sql = floorSql("", offset, lastPageRows(offset));
+        const body = JSON.parse((await db.query<{ body: string }>(sql)).rows[0].body) as {
+          data: { bookings: { nodes: Array<{ id: number }> } };
+        };
+        const want = await db.query<{ id: number }>(`SELECT id FROM "Booking" ORDER BY "startTime", id LIMIT 50 OFFSET ${offset}`);
+        expect({ offset, ids: body.data.bookings.nodes.map((n) => n.id) }).toEqual({ offset, ids: want.rows.map((r) => r.id) });
+      }
+      const plan = (await db.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE) ${floorSql("", 29_950, lastPageRows(29_950))}`)).rows;
+      expect(plan.map((r) => r["QUERY PLAN"]).join("\n")).not.toMatch(/JIT:/);
     } finally {
       await db.end();
     }

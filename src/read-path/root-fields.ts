@@ -132,17 +132,19 @@ function pageAndTotal(
  * rows read after, so the rows an OFFSET skips are read from the sort index (or sorted) as ids and
  * sort keys, not as whole rows with their text and JSON columns (the last of 2,000 pages of 100,000
  * bookings: 31 → 16 ms with the gateway's index, an index-only scan); `rows`, directly, where an
- * index leads with the sort field without holding (field, id), as Cal.com's own do; `rows from the
- * end` (fromEndRows), a `rows` page far enough down the order to be read from its other end. A
+ * index leads with the sort field without holding (field, id), as Cal.com's own do; `… from the
+ * end` (fromEndRows), either form's page far enough down the order to be read from its other end. A
  * first page keeps the direct form, which spares it a second lookup of its rows.
  */
 function pageSubquery(where: string, sort: BookingSort, columns: string, form: PageChoice): string {
   const rows =
     form === "ids"
       ? `SELECT * FROM "Booking" b WHERE b.id IN (${inOrder("b.id", where, sort)})`
-      : form === "rows from the end"
-        ? fromEndRows(where, sort)
-        : inOrder("*", where, sort);
+      : form === "ids from the end"
+        ? `SELECT * FROM "Booking" b WHERE b.id IN (${fromEndRows(where, sort, "b.id")})`
+        : form === "rows from the end"
+          ? fromEndRows(where, sort, "*")
+          : inOrder("*", where, sort);
   return `SELECT b.*${columns}, row_number() OVER (ORDER BY ${orderSql(sort, "b")}) AS "__rn" FROM (${rows}) b`;
 }
 
@@ -151,9 +153,9 @@ const inOrder = (list: string, where: string, sort: BookingSort) =>
   `SELECT ${list} FROM "Booking" b WHERE ${where} ORDER BY ${orderSql(sort, "b")} LIMIT :gw_limit OFFSET :gw_offset`;
 
 /** How a page's rows are chosen: a first page, or page-form.ts's form of a later one. */
-type PageChoice = "first" | PageForm | "rows from the end";
+type PageChoice = "first" | PageForm | `${PageForm} from the end`;
 
-/** The smallest offset whose `rows` page may be read from the end (nearer pages keep the direct form). */
+/** The smallest offset whose page may be read from the end (nearer pages are read in order). */
 const FROM_END_MIN_OFFSET = 1_000;
 /** The share of the table's estimated rows an offset must reach before its page counts its rows. */
 const FROM_END_MIN_SHARE = 0.6;
@@ -170,16 +172,17 @@ const ESTIMATED_ROWS =
   ` FROM pg_class c WHERE c.oid = '"Booking"'::regclass)`;
 
 /**
- * A `rows` page deep in the order, read from whichever end of it is nearer. Reading in order reads
- * every row the OFFSET skips (Cal.com's start-time index, then a sort of each run of equal start
- * times); the same index read backwards reaches the last pages at once. Knowing which end is nearer
+ * A page deep in the order, read from whichever end of it is nearer: its rows (`list` "*", the `rows`
+ * form) or its ids (the `ids` form). Reading in order reads every row the OFFSET skips (Cal.com's
+ * start-time index, then a sort of each run of equal start times; or the gateway's (startTime, id)
+ * index, narrow but all of it); the same index read backwards reaches the last pages at once. Knowing which end is nearer
  * takes the number of rows in the list, so the statement counts them, but only when its offset is at
  * least FROM_END_MIN_SHARE of the table's estimated rows (ESTIMATED_ROWS): a page in the first half
  * would pay for a count it cannot use, and the list (the table's rows or fewer) holds at most about
  * 1 / FROM_END_MIN_SHARE × the offset, counted through a narrow index where reading forwards reads
  * whole rows. When the page's end is past the middle of the list, the page is read backwards (the
  * reverse order, LIMIT and OFFSET counted from the end) and numbered in order by pageSubquery;
- * otherwise, or when nothing was counted, forwards as `rows`. One statement: the count and the page
+ * otherwise, or when nothing was counted, forwards as its form reads. One statement: the count and the page
  * see one snapshot. The branch not taken is never executed (Postgres' one-time filter on the count).
  *
  * The count is not capped: a LIMIT under it (2 × the page's end, an earlier form) cost a tenth of
@@ -188,7 +191,7 @@ const ESTIMATED_ROWS =
  * The last of 2,000 pages of 100,000 bookings, by hand (2026-12-03, psql, the whole prepared
  * statement): 9–20 ms against 32–60 ms read forwards; the count of 100,000 rows is ~5–13 ms of it.
  */
-function fromEndRows(where: string, sort: BookingSort): string {
+function fromEndRows(where: string, sort: BookingSort, list: "*" | "b.id"): string {
   const end = `(:gw_offset::bigint + :gw_limit::bigint)`;
   const counted = `(SELECT n FROM gw_counted)`;
   // The outer LIMIT only tells the planner how few rows come (the backward branch's LIMIT is an
@@ -197,8 +200,8 @@ function fromEndRows(where: string, sort: BookingSort): string {
   return (
     `SELECT * FROM (WITH gw_counted AS MATERIALIZED (SELECT CASE WHEN :gw_offset::bigint >= ${FROM_END_MIN_SHARE} * ${ESTIMATED_ROWS}` +
     ` THEN (SELECT count(*) FROM "Booking" b WHERE ${where}) END AS n)` +
-    ` (${inOrder("*", `${where} AND coalesce(${counted} >= 2 * ${end}, true)`, sort)})` +
-    ` UNION ALL (SELECT * FROM "Booking" b WHERE ${where} AND ${counted} < 2 * ${end}` +
+    ` (${inOrder(list, `${where} AND coalesce(${counted} >= 2 * ${end}, true)`, sort)})` +
+    ` UNION ALL (SELECT ${list} FROM "Booking" b WHERE ${where} AND ${counted} < 2 * ${end}` +
     ` ORDER BY ${orderSql(sort, "b", true)} LIMIT greatest(0, least(:gw_limit, ${counted} - :gw_offset)) OFFSET greatest(0, ${counted} - ${end}))) gw_page` +
     ` LIMIT :gw_limit`
   );
@@ -250,7 +253,7 @@ function compileBookingPage(root: Selected, scope: Compiling): RootFieldPlan {
       const where = conditionsOf(query.where);
       const values = { ...where.params, ...page.params, gw_take: query.take, gw_limit: query.take + 1, gw_offset: query.offset };
       const form: PageChoice = query.offset > 0 ? await pageForm(ctx, query.sort) : "first";
-      const choice = form === "rows" && query.offset >= FROM_END_MIN_OFFSET ? "rows from the end" : form;
+      const choice: PageChoice = form !== "first" && query.offset >= FROM_END_MIN_OFFSET ? `${form} from the end` : form;
       const statement = statements.get(shapeKey(query.where, query.sort, `${page.sql}\n${choice}`), () => ({
         sql:
           `SELECT ${select}${select ? ", " : ""}count(*) > :gw_take AS "more"` +

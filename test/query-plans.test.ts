@@ -51,40 +51,51 @@ describe("query plans", () => {
     // page's last 50 ids (no row follows them), the forward branch never run.
     expect(last.plan).toMatch(/Index Only Scan Backward using "Booking_startTime_id_idx"[^\n]*actual rows=50(\.00)? /);
     expect(last.plan).toMatch(/Index Only Scan using "Booking_startTime_id_idx"[^\n]*\(never executed\)/);
-    // A page below the share of the table where the statement counts (15,000 of 30,000): read forwards,
-    // the rows its OFFSET skips as ids and sort keys, not whole rows.
+    // A page below the share of the table where the statement counts ids (20,000 of 30,000, under 0.9;
+    // whole rows would be counted from 0.6): read forwards, the rows its OFFSET skips as ids and sort
+    // keys, not whole rows.
     expect(last.params.filter((v) => v === 29_950)).toHaveLength(1);
     const db = new Client({ connectionString: urlForDatabase(name) });
     await db.connect();
     try {
-      const params = last.params.map((v) => (v === 29_950 ? 15_000 : v));
+      const params = last.params.map((v) => (v === 29_950 ? 20_000 : v));
       const plan = (
         await db.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF) ${last.sql}`, params)
       ).rows.map((r) => r["QUERY PLAN"]);
-      // The columns output by each plan node that produces the ~15,000 skipped rows.
+      // The columns output by each plan node that produces the ~20,000 skipped rows.
       const skipping = plan.flatMap((line, i) => {
         const rows = /actual rows=(\d+)/.exec(line);
-        return rows && Number(rows[1]) >= 15_000 ? [plan[i + 1]?.trim() ?? ""] : [];
+        return rows && Number(rows[1]) >= 20_000 ? [plan[i + 1]?.trim() ?? ""] : [];
       });
       expect(skipping.length).toBeGreaterThan(0);
       for (const output of skipping) expect(output).toMatch(/^Output: \S*\.?id, \S*\."startTime"$|^Output: \S*\."startTime", \S*\.id$/);
       expect(plan.join("\n")).toMatch(/Aggregate[^\n]*\(never executed\)/); // nothing counted
-      // Through this index, every offset's page and hasNextPage are plain SQL's, read from either end.
-      for (const offset of [1_000, 14_948, 14_949, 14_950, 18_000, 29_900, 29_950, 29_990, 30_000]) {
-        const [row] = (
-          await db.query<{ r0: string; more: boolean }>(
-            last.sql,
-            last.params.map((v) => (v === 29_950 ? offset : v)),
-          )
-        ).rows;
-        const want = await db.query<{ id: number }>(`SELECT id FROM "Booking" ORDER BY "startTime", id LIMIT 51 OFFSET ${offset}`);
-        expect({ offset, ids: (JSON.parse(row.r0) as Array<{ id: number }>).map((n) => n.id), more: row.more }).toEqual({
-          offset,
-          ids: want.rows.slice(0, 50).map((r) => r.id),
-          more: want.rows.length > 50,
-        });
-      }
+      // Through this index, every offset's page and hasNextPage are plain SQL's, read from either end:
+      // on either side of the share where ids are counted (0.9 × 30,000), and, with statistics that
+      // understate the table a hundredfold (counted from offset 1,000), of the middle
+      // (2 × (offset + 51) = 30,000 at 14,949).
+      const offsets = [1_000, 14_948, 14_949, 14_950, 18_000, 26_999, 27_000, 29_900, 29_949, 29_950, 29_990, 30_000];
+      const pages = async () => {
+        for (const offset of offsets) {
+          const [row] = (
+            await db.query<{ r0: string; more: boolean }>(
+              last.sql,
+              last.params.map((v) => (v === 29_950 ? offset : v)),
+            )
+          ).rows;
+          const want = await db.query<{ id: number }>(`SELECT id FROM "Booking" ORDER BY "startTime", id LIMIT 51 OFFSET ${offset}`);
+          expect({ offset, ids: (JSON.parse(row.r0) as Array<{ id: number }>).map((n) => n.id), more: row.more }).toEqual({
+            offset,
+            ids: want.rows.slice(0, 50).map((r) => r.id),
+            more: want.rows.length > 50,
+          });
+        }
+      };
+      await pages();
+      await db.query(`UPDATE pg_class SET reltuples = 300 WHERE oid = '"Booking"'::regclass`);
+      await pages();
     } finally {
+      await db.query(`ANALYZE "Booking"`);
       await db.end();
     }
   });
@@ -199,14 +210,14 @@ describe("query plans", () => {
     await db.connect();
     try {
       for (const offset of [0, 15_000, 29_900, 29_950, 29_990, 30_000]) {
-        const sql = floorSql("", offset, lastPageRows(offset));
+        const sql = floorSql(lastPageRows(offset));
         const body = JSON.parse((await db.query<{ body: string }>(sql)).rows[0].body) as {
           data: { bookings: { nodes: Array<{ id: number }> } };
         };
         const want = await db.query<{ id: number }>(`SELECT id FROM "Booking" ORDER BY "startTime", id LIMIT 50 OFFSET ${offset}`);
         expect({ offset, ids: body.data.bookings.nodes.map((n) => n.id) }).toEqual({ offset, ids: want.rows.map((r) => r.id) });
       }
-      const plan = (await db.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE) ${floorSql("", 29_950, lastPageRows(29_950))}`)).rows;
+      const plan = (await db.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE) ${floorSql(lastPageRows(29_950))}`)).rows;
       expect(plan.map((r) => r["QUERY PLAN"]).join("\n")).not.toMatch(/JIT:/);
     } finally {
       await db.end();

@@ -16,9 +16,10 @@ import { BookingOrderField, OrderDirection, type BookingSort } from "../domain/b
  *   `DB_MIGRATIONS=off`. The narrow form made the sort look cheap to the planner, which then sorted
  *   every row on disk (an external merge, about 60 ms for the last of 2,000 pages) instead of reading
  *   the index in order and sorting only the rows of equal start time (an incremental sort, as the
- *   floor of bench/ gets for its wide rows): 26–27 statements/s against 29–33 for the direct form,
- *   10 at a time on a pool of 4 (2026-12-02, 100,000 bookings). A `rows` page far down the order
- *   may be read from the other end (root-fields.ts fromEndRows).
+ *   floor of bench/ got for its wide rows read in order): 26–27 statements/s against 29–33 for the
+ *   direct form, 10 at a time on a pool of 4 (2026-12-02, 100,000 bookings).
+ *
+ * A page of either form far down the order may be read from its other end (root-fields.ts fromEndRows).
  *
  * Read once per DataSource, by the first page past the first (the requests asking meanwhile wait for
  * that read), and kept: an index added or dropped later counts after a restart. A read that fails is

@@ -10,12 +10,11 @@ import { Pool } from "pg";
 const iso = (col: string) => `to_char(${col}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
- * A page of 50 bookings (START_TIME ASC, id) from `offset` with user, eventType, attendees and
- * payment; optional condition on `b`. The page is chosen first and its JSON built after, so rows an
- * OFFSET skips cost no JSON (the form the gateway's statements take too). `rows` replaces how the
- * page's rows are chosen (lastPageRows).
+ * A page of 50 bookings (START_TIME ASC, id) with user, eventType, attendees and payment, its rows
+ * chosen by `rows` (inOrderRows or lastPageRows). The page is chosen first and its JSON built after,
+ * so rows an OFFSET skips cost no JSON (the form the gateway's statements take too).
  */
-export function floorSql(where: string, offset = 0, rows?: string): string {
+export function floorSql(rows: string): string {
   return `
     SELECT json_build_object('data', json_build_object('bookings', json_build_object('nodes',
              coalesce(json_agg(s.node ORDER BY s.start_time, s.id), '[]'::json))))::text AS body
@@ -28,8 +27,13 @@ export function floorSql(where: string, offset = 0, rows?: string): string {
         'attendees', coalesce((SELECT json_agg(json_build_object('name', a.name, 'email', a.email) ORDER BY a.id) FROM "Attendee" a WHERE a."bookingId" = b.id), '[]'::json),
         'payment', coalesce((SELECT json_agg(json_build_object('amount', p.amount, 'currency', p.currency, 'success', p.success) ORDER BY p.id) FROM "Payment" p WHERE p."bookingId" = b.id), '[]'::json)
       ) AS node
-      FROM (${rows ?? `SELECT * FROM "Booking" b ${where} ORDER BY b."startTime", b.id LIMIT 50${offset ? ` OFFSET ${offset}` : ""}`}) b
+      FROM (${rows}) b
     ) s`;
+}
+
+/** The rows of the page at `offset` of the bookings `where` (a condition on `b`) allows, read in order. */
+export function inOrderRows(where: string, offset = 0): string {
+  return `SELECT * FROM "Booking" b ${where} ORDER BY b."startTime", b.id LIMIT 50${offset ? ` OFFSET ${offset}` : ""}`;
 }
 
 /**
@@ -74,10 +78,10 @@ export async function startFloor(
 ): Promise<{ port: number; close(): Promise<void> }> {
   const pool = new Pool({ connectionString: url, max: poolSize });
   const statements: Record<string, string> = {
-    "/all": floorSql(""),
-    "/user": floorSql(regularUserCondition(regularUser.id, regularUser.email)),
-    "/organizer": floorSql(`WHERE b."userId" = ${organizerId}`),
-    "/last": floorSql("", lastOffset, lastPageRows(lastOffset)),
+    "/all": floorSql(inOrderRows("")),
+    "/user": floorSql(inOrderRows(regularUserCondition(regularUser.id, regularUser.email))),
+    "/organizer": floorSql(inOrderRows(`WHERE b."userId" = ${organizerId}`)),
+    "/last": floorSql(lastPageRows(lastOffset)),
   };
   const server = http.createServer((req, res) => {
     const sql = statements[req.url ?? ""];

@@ -1,6 +1,7 @@
 import { BookingStatus, UserPermissionRole } from "../src/entities";
 import { createBooking, createEventType, createUser, createViewer } from "./support/factories";
 import { onlyError, startTestGateway, type GqlResponse, type TestGateway } from "./support/harness";
+import { expectPagesAsPlainSql, insertDeepBookings } from "./support/deep-pages";
 
 /** List semantics of `bookings`: paging, order, totals and filters, as the contract states them. */
 describe("bookings list", () => {
@@ -216,3 +217,20 @@ function nullsLast(a: number | null, b: number | null, sign: 1 | -1): number {
   if (b === null) return -1;
   return sign * (a - b);
 }
+
+describe("deep offset pages on the gateway's own database", () => {
+  it("page a regular user's bookings by start time (the gateway's (startTime, id) index, ids read from the end past 0.9 of the table) and by createdAt (no index: ids sorted) as plain SQL pages them", async () => {
+    const gw = await startTestGateway();
+    try {
+      const { user, key } = await createViewer(gw.dataSource);
+      const other = await createViewer(gw.dataSource);
+      await insertDeepBookings(gw, user.id, other.user.id);
+      // Offsets below 1,000, below 0.9 × the table's ~2,610 rows (forwards: 2,300), above it (counted,
+      // then backwards: 2,350), the last partial page and past the end; with the status filter the
+      // list has ~1,800 rows, so the counted pages are past its end.
+      await expectPagesAsPlainSql(gw, key, user.id, ["START_TIME", "CREATED_AT"], [2, 21, 31, 40, 47, 48, 49, 60]);
+    } finally {
+      await gw.close();
+    }
+  }, 90_000);
+});

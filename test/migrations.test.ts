@@ -5,6 +5,7 @@ import { createLogger } from "../src/logger";
 import { createBooking, createEventType, createViewer } from "./support/factories";
 import { createCalcomManagedDatabase, createTestDatabase, dropTestDatabase, startTestGateway } from "./support/harness";
 import { urlForDatabase } from "./support/env";
+import { expectPagesAsPlainSql, insertDeepBookings } from "./support/deep-pages";
 
 const silent = createLogger("silent");
 
@@ -108,46 +109,10 @@ describe("attached to a database whose schema Cal.com manages (DB_MIGRATIONS=off
     try {
       const { user, key } = await createViewer(gw.dataSource);
       const other = await createViewer(gw.dataSource);
-      // 2,410 bookings of the viewer (start times in threes: ties broken by id; every fourth
-      // cancelled) and 200 of another user it cannot see; statistics as Postgres keeps them.
-      const insert = (userId: number, count: number) =>
-        gw.dataSource.query(
-          `INSERT INTO "Booking" (uid, "userId", title, "startTime", "endTime", status)
-           SELECT gen_random_uuid()::text, $1, 'Deep ' || i, timestamp '2031-01-01' + (i / 3) * interval '1 hour',
-                  timestamp '2031-01-01' + (i / 3) * interval '1 hour' + interval '30 minutes',
-                  (CASE WHEN i % 4 = 0 THEN 'cancelled' ELSE 'accepted' END)::"BookingStatus"
-             FROM generate_series(1, $2) i`,
-          [userId, count],
-        );
-      await insert(user.id, 2_410);
-      await insert(other.user.id, 200);
-      await gw.dataSource.query(`ANALYZE "Booking"`);
-      for (const direction of ["ASC", "DESC"] as const)
-        for (const filter of ["", `, filter: { status: [ACCEPTED] }`]) {
-          // Pages whose offsets are below 1,000, below 0.6 × the table's ~2,600 rows (forwards), past
-          // the middle of the list (backwards), its last partial page, and past its end.
-          for (const page of [2, 21, 31, 33, 36, 40, 46, 48, 49, 60]) {
-            const res = await gw.gql(
-              `{ bookings(take: 50, page: ${page}, orderBy: { field: START_TIME, direction: ${direction} }${filter}) { hasNextPage nodes { id } } }`,
-              {},
-              key,
-            );
-            expect(res.body.errors).toBeUndefined();
-            const want: Array<{ id: number }> = await gw.dataSource.query(
-              `SELECT id FROM "Booking" WHERE "userId" = $1 ${filter ? `AND status = 'accepted'` : ""}
-                ORDER BY "startTime" ${direction}, id ${direction} LIMIT 51 OFFSET ${(page - 1) * 50}`,
-              [user.id],
-            );
-            const got = res.body.data!.bookings as { hasNextPage: boolean; nodes: Array<{ id: number }> };
-            expect({ direction, filter, page, ids: got.nodes.map((n) => n.id), more: got.hasNextPage }).toEqual({
-              direction,
-              filter,
-              page,
-              ids: want.slice(0, 50).map((r) => r.id),
-              more: want.length > 50,
-            });
-          }
-        }
+      await insertDeepBookings(gw, user.id, other.user.id);
+      // Pages whose offsets are below 1,000, below 0.6 × the table's ~2,600 rows (forwards), past the
+      // middle of the list (backwards), its last partial page, and past its end.
+      await expectPagesAsPlainSql(gw, key, user.id, ["START_TIME"], [2, 21, 31, 33, 36, 40, 46, 48, 49, 60]);
     } finally {
       await gw.close();
     }

@@ -6,6 +6,23 @@ import { urlForDatabase } from "./support/env";
 import { Client } from "pg";
 import { BookingOrderField, OrderDirection, orderSql } from "../src/domain/booking/booking-order";
 
+/** A captured page statement's ids and hasNextPage with its offset parameter (29,950, the last page's) set to `offset`. */
+async function pageAt(db: Client, p: { sql: string; params: unknown[] }, offset: number) {
+  const [row] = (
+    await db.query<{ r0: string; more: boolean }>(
+      p.sql,
+      p.params.map((v) => (v === 29_950 ? offset : v)),
+    )
+  ).rows;
+  return { offset, ids: (JSON.parse(row.r0) as Array<{ id: number }>).map((n) => n.id), more: row.more };
+}
+
+/** Plain SQL's page of 50 at `offset` in start-time order, and whether a row follows it. */
+async function plainPage(db: Client, offset: number) {
+  const want = await db.query<{ id: number }>(`SELECT id FROM "Booking" ORDER BY "startTime", id LIMIT 51 OFFSET ${offset}`);
+  return { offset, ids: want.rows.slice(0, 50).map((r) => r.id), more: want.rows.length > 50 };
+}
+
 /**
  * The list and count statements the gateway runs for page 1 of 50, per role, on a data set large
  * enough for the planner to prefer indexes (30,000 bookings, 90,000 attendees): no role's scope
@@ -76,20 +93,7 @@ describe("query plans", () => {
       // (2 × (offset + 51) = 30,000 at 14,949).
       const offsets = [1_000, 14_948, 14_949, 14_950, 18_000, 26_999, 27_000, 29_900, 29_949, 29_950, 29_990, 30_000];
       const pages = async () => {
-        for (const offset of offsets) {
-          const [row] = (
-            await db.query<{ r0: string; more: boolean }>(
-              last.sql,
-              last.params.map((v) => (v === 29_950 ? offset : v)),
-            )
-          ).rows;
-          const want = await db.query<{ id: number }>(`SELECT id FROM "Booking" ORDER BY "startTime", id LIMIT 51 OFFSET ${offset}`);
-          expect({ offset, ids: (JSON.parse(row.r0) as Array<{ id: number }>).map((n) => n.id), more: row.more }).toEqual({
-            offset,
-            ids: want.rows.slice(0, 50).map((r) => r.id),
-            more: want.rows.length > 50,
-          });
-        }
+        for (const offset of offsets) expect(await pageAt(db, last, offset)).toEqual(await plainPage(db, offset));
       };
       await pages();
       await db.query(`UPDATE pg_class SET reltuples = 300 WHERE oid = '"Booking"'::regclass`);
@@ -140,19 +144,13 @@ describe("query plans", () => {
       // past the end; with statistics that understate the table (the count taken, the page in the
       // first part of the list: forwards); and on a table never analyzed (nothing counted: forwards).
       // The offset is the one parameter whose value is the last page's.
-      const at = async (p: { sql: string; params: unknown[] }, offset: number) => {
-        const params = p.params.map((v) => (v === 29_950 ? offset : v));
-        const [row] = (await db.query<{ r0: string; more: boolean }>(p.sql, params)).rows;
-        return { ids: (JSON.parse(row.r0) as Array<{ id: number }>).map((n) => n.id), more: row.more };
-      };
       expect(calcomOnly.params.filter((v) => v === 29_950)).toHaveLength(1);
       expect(withGatewayIndex.params.filter((v) => v === 29_950)).toHaveLength(1);
       const pages = async () => {
         for (const offset of [1_000, 14_948, 14_949, 14_950, 17_950, 18_000, 24_000, 29_950, 29_990, 30_000, 45_000]) {
-          const want = await db.query<{ id: number }>(`SELECT id FROM "Booking" ORDER BY "startTime", id LIMIT 51 OFFSET ${offset}`);
-          const expected = { offset, ids: want.rows.slice(0, 50).map((r) => r.id), more: want.rows.length > 50 };
-          expect({ offset, ...(await at(calcomOnly, offset)) }).toEqual(expected);
-          expect({ offset, ...(await at(withGatewayIndex, offset)) }).toEqual(expected);
+          const expected = await plainPage(db, offset);
+          expect(await pageAt(db, calcomOnly, offset)).toEqual(expected);
+          expect(await pageAt(db, withGatewayIndex, offset)).toEqual(expected);
         }
       };
       await pages();

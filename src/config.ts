@@ -61,6 +61,8 @@ export interface Config {
   dbPoolSize: number;
   /** Longest wait for a pooled connection (or a new one to open), ms: past it 503 (OVERLOADED when the pool is busy). */
   dbPoolWaitMs: number;
+  /** How long an idle pooled connection is kept (with its prepared statements), ms; 0 = for good. */
+  dbIdleTimeoutMs: number;
   /** Accept a JSON array of operations in one HTTP request (off unless enabled). */
   batchedRequests: boolean;
   /** Most operations in one batch (more: HTTP 400). */
@@ -119,6 +121,9 @@ export const APOLLO_STUDIO_ORIGIN = "https://studio.apollographql.com";
 
 /** Raised for an environment variable that cannot be understood; main prints it and exits 1. */
 export class ConfigError extends Error {}
+
+/** DB_IDLE_TIMEOUT_MS's default: an idle pooled connection is closed after 5 minutes. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 
 function intVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -208,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: intVar(env, "REQUEST_TIMEOUT_MS", 10_000, 0, 3_600_000),
     dbPoolSize: intVar(env, "DB_POOL_SIZE", 10, 1, 1_000),
     dbPoolWaitMs: intVar(env, "DB_POOL_WAIT_MS", 2_000, 1, 600_000),
+    dbIdleTimeoutMs: intVar(env, "DB_IDLE_TIMEOUT_MS", DEFAULT_IDLE_TIMEOUT_MS, 0, 86_400_000),
     batchedRequests: boolVar(env, "BATCHED_REQUESTS", false),
     maxBatchSize: intVar(env, "MAX_BATCH_SIZE", 10, 1, 1_000),
     maxUnpagedBookings: intVar(env, "MAX_UNPAGED_BOOKINGS", 1_000, 1, 1_000_000),

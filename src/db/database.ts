@@ -39,6 +39,7 @@ export async function prepareDatabase(config: Config, logger: Logger): Promise<D
     replicaUrls: config.replicaUrls,
     statementTimeoutMs: timeouts.length ? Math.min(...timeouts) : 0,
     poolWaitMs: config.dbPoolWaitMs,
+    idleTimeoutMs: config.dbIdleTimeoutMs,
     log: logger,
   });
   const primaryUrl = url;

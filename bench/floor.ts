@@ -1,5 +1,6 @@
 import http from "node:http";
 import { Pool } from "pg";
+import { DEFAULT_IDLE_TIMEOUT_MS } from "../src/config";
 
 /**
  * The reference floor: the least a server can do to answer the benchmark's list queries, a Node
@@ -76,7 +77,9 @@ export async function startFloor(
   lastOffset: number,
   poolSize = 10,
 ): Promise<{ port: number; close(): Promise<void> }> {
-  const pool = new Pool({ connectionString: url, max: poolSize });
+  // Idle connections kept as long as the gateway keeps its own (DB_IDLE_TIMEOUT_MS's default): with
+  // node-postgres' 10 s, each of the bench's alternated rounds began with the floor reconnecting.
+  const pool = new Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: DEFAULT_IDLE_TIMEOUT_MS });
   const statements: Record<string, string> = {
     "/all": floorSql(inOrderRows("")),
     "/user": floorSql(inOrderRows(regularUserCondition(regularUser.id, regularUser.email))),
